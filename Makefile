@@ -1,0 +1,123 @@
+# oomguard: plain make + pkg-config.  `make`, `make check`, `make check SANITIZE=1`,
+# `make fuzz`, `make install PREFIX=... DESTDIR=...`, `make install-cap`.
+VERSION    := 0.1.0
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/oomguard
+DESTDIR    ?=
+
+# Sanitizer builds live in their own directory so that a plain build is never
+# linked against sanitized objects.
+ifeq ($(SANITIZE),1)
+BUILD      ?= build-san
+SANFLAGS   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD      ?= build
+SANFLAGS   :=
+endif
+
+WARN     := -Wall -Wextra -Wshadow -Wconversion -Wformat=2 -Wstrict-prototypes \
+            -Wmissing-prototypes -Wvla -Werror
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) $(SANFLAGS) -D_GNU_SOURCE -DOG_VERSION='"$(VERSION)"'
+LDFLAGS  += $(SANFLAGS)
+
+# Required: libcap.  Optional: libsystemd (scopes, oomd manager, journal), zlib (gzip logs).
+PKGS     := libcap
+HAVE_SYSTEMD := $(shell $(PKG_CONFIG) --exists libsystemd 2>/dev/null && echo 1)
+HAVE_ZLIB    := $(shell $(PKG_CONFIG) --exists zlib 2>/dev/null && echo 1)
+ifeq ($(HAVE_SYSTEMD),1)
+PKGS     += libsystemd
+CFLAGS   += -DHAVE_SYSTEMD=1
+endif
+ifeq ($(HAVE_ZLIB),1)
+PKGS     += zlib
+CFLAGS   += -DHAVE_ZLIB=1
+endif
+CFLAGS   += $(shell $(PKG_CONFIG) --cflags $(PKGS))
+LIBS     := $(shell $(PKG_CONFIG) --libs $(PKGS))
+
+CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+LIB_SRC   := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_SRC:= $(wildcard tests/helpers/*.c)
+HELPER_BIN:= $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+
+.PHONY: all check check-unit check-cli fuzz fuzz-run bench install install-cap uninstall clean check-vm
+
+all: oomguard
+
+oomguard: $(BUILD)/oomguard
+	@if [ "$(BUILD)" = build ]; then cp -f $< $@; fi
+
+$(BUILD)/oomguard: $(BUILD)/main.o $(BUILD)/liboomguard.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/liboomguard.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liboomguard.a $(wildcard src/*.h) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CMOCKA_CFLAGS) -Isrc -DFIXTURES='"$(CURDIR)/tests/fixtures"' -o $@ $< $(BUILD)/liboomguard.a $(LDFLAGS) $(LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+$(BUILD):
+	mkdir -p $(BUILD)
+
+# The whole suite: unit (cmocka), CLI (bats), real-kernel host tests (bats).
+# Ends with "N passed, N failed".
+check: $(BUILD)/oomguard $(UNIT_BIN) $(HELPER_BIN)
+	@OG_BIN=$(CURDIR)/$(BUILD)/oomguard OG_BUILD=$(CURDIR)/$(BUILD) tests/run-all.sh
+
+# libFuzzer targets: clang only.  FUZZ_SECONDS bounds each target's run.
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=undefined $(shell $(PKG_CONFIG) --cflags $(PKGS)) \
+               $(if $(HAVE_ZLIB),-DHAVE_ZLIB=1) $(if $(HAVE_SYSTEMD),-DHAVE_SYSTEMD=1)
+FUZZ_SECONDS ?= 20
+fuzz: $(FUZZ_BIN)
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard src/*.h)
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+fuzz-run: fuzz
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
+bench: oomguard
+	bench/run.sh
+
+check-vm: oomguard
+	tests/vm/run.sh
+
+install: oomguard
+	install -D -m 0755 oomguard $(DESTDIR)$(BINDIR)/oomguard
+	install -D -m 0644 docs/oomguard.1 $(DESTDIR)$(MANDIR)/man1/oomguard.1
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -D -m 0644 docs/ARCHITECTURE.md $(DESTDIR)$(DOCDIR)/ARCHITECTURE.md
+
+# Opt-in: lets unprivileged users lower oom_score_adj of their own processes.
+# oomguard raises the capability only around the write and clears it before exec.
+install-cap:
+	setcap cap_sys_resource+p $(DESTDIR)$(BINDIR)/oomguard
+	@echo "oomguard: $(DESTDIR)$(BINDIR)/oomguard now holds cap_sys_resource in its permitted set."
+	@echo "          Any local user can now set oom_score_adj (down to -1000) on processes of their own uid."
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/oomguard $(DESTDIR)$(MANDIR)/man1/oomguard.1
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+clean:
+	rm -rf build build-san build-fuzz oomguard

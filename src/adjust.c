@@ -1,0 +1,50 @@
+#include "adjust.h"
+#include "privilege.h"
+#include "render.h"
+
+#include <errno.h>
+#include <string.h>
+
+int og_adjust(const struct og_proc *p, int adj)
+{
+	int r, r2;
+
+	og_priv_raise();
+	r = og_proc_set_adj(p, adj);
+	r2 = og_priv_lower();
+	return r < 0 ? r : r2;
+}
+
+int og_adjust_is_perm_error(int err)
+{
+	/* EACCES on a stock kernel; EPERM from LSMs; some kernels (this project's
+	 * CI host among them) answer EIO for a write below the floor. */
+	return err == -EACCES || err == -EPERM || err == -EIO;
+}
+
+const char *og_adjust_reason(int err)
+{
+	if (og_adjust_is_perm_error(err))
+		return "needs CAP_SYS_RESOURCE; run with sudo or install with 'make install-cap'";
+	if (err == -ESRCH)
+		return "the process has exited";
+	return strerror(-err);
+}
+
+void og_readback_kernel(FILE *f, pid_t pid, const char *comm, long have, long want)
+{
+	char esc[4 * OG_COMM_MAX + 1];
+
+	og_esc(comm ? comm : "?", esc, sizeof(esc));
+	if (have == OG_ADJ_MIN)
+		fprintf(f, "kernel OOM killer: protected (oom_score_adj -1000, pid %d %s)\n", (int)pid, esc);
+	else if (have == want)
+		fprintf(f, "kernel OOM killer: candidate (oom_score_adj %ld as requested, pid %d %s); only -1000 excludes a process\n",
+			have, (int)pid, esc);
+	else if (have > want)
+		fprintf(f, "kernel OOM killer: EXPOSED (oom_score_adj %ld, wanted %ld, pid %d %s): lowering needs CAP_SYS_RESOURCE; run with sudo or see 'make install-cap'\n",
+			have, want, (int)pid, esc);
+	else
+		fprintf(f, "kernel OOM killer: oom_score_adj %ld, wanted %ld (pid %d %s): changed by someone else\n",
+			have, want, (int)pid, esc);
+}

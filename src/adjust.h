@@ -1,0 +1,27 @@
+/* The kernel layer: set oom_score_adj through a process handle with the
+ * capability raised only around the write, and describe what took effect. */
+#ifndef OG_ADJUST_H
+#define OG_ADJUST_H
+#include <stdio.h>
+#include "proc.h"
+
+#define OG_ADJ_MIN (-1000)
+#define OG_ADJ_MAX 1000
+
+/* Returns 0 or -errno from the write (see og_proc_set_adj). */
+int og_adjust(const struct og_proc *p, int adj);
+
+/* True for the errors that mean "below the floor without CAP_SYS_RESOURCE". */
+int og_adjust_is_perm_error(int err);
+
+/* The read-back line for the kernel killer, from the value actually read from
+ * /proc (have) against the requested one (want):
+ *   kernel OOM killer: protected (oom_score_adj -1000, pid 4242)
+ *   kernel OOM killer: EXPOSED (oom_score_adj 0, wanted -1000): lowering needs CAP_SYS_RESOURCE; ...
+ * comm is escaped here. */
+void og_readback_kernel(FILE *f, pid_t pid, const char *comm, long have, long want);
+
+/* "needs CAP_SYS_RESOURCE; run with sudo or install with 'make install-cap'" or strerror. */
+const char *og_adjust_reason(int err);
+
+#endif

@@ -1,0 +1,41 @@
+/* Command entry points.  Each command lives in cmd_<name>.c: options ->
+ * core calls -> render.  Option parsers are separate pure functions so unit
+ * tests can drive them. */
+#ifndef OG_CMD_H
+#define OG_CMD_H
+#include <stdbool.h>
+#include <stddef.h>
+
+int cmd_run(int argc, char **argv);
+int cmd_protect(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+int cmd_why(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+
+struct og_run_opts {
+	int adj;
+	const char *log;
+	bool detach;
+	bool best_effort;
+	bool no_sudo;
+	bool quiet;
+	char **argv;      /* the job's command line, NULL-terminated */
+};
+/* Returns 0, 1 for --help (printed), or -1 with a message in err. */
+int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t errsz);
+
+struct og_protect_opts {
+	bool set;         /* --adj given */
+	int adj;
+	bool tree;
+	bool json;
+	size_t npids;
+	int pids[64];
+};
+int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err, size_t errsz);
+
+extern const char og_run_help[];
+extern const char og_protect_help[];
+
+#endif

@@ -1,0 +1,251 @@
+/* oomguard protect: show or set oom_score_adj of running processes (and,
+ * with --tree, every descendant alive now), safe against PID reuse. */
+#include "adjust.h"
+#include "cmd.h"
+#include "privilege.h"
+#include "proc.h"
+#include "render.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char og_protect_help[] =
+	"Usage: oomguard protect [OPTIONS] PID...\n"
+	"Show (no --adj) or set oom_score_adj of running processes, then read it back.\n"
+	"\n"
+	"  -a, --adj N    set oom_score_adj to N, -1000..1000\n"
+	"  -t, --tree     also every descendant alive now (data-loader workers)\n"
+	"  -j, --json     machine-readable output\n"
+	"  -q, --quiet    print errors only\n"
+	"  -h, --help     this help\n";
+
+static bool quiet;
+
+int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err, size_t errsz)
+{
+	static const struct option longopts[] = {
+		{ "adj", required_argument, NULL, 'a' },
+		{ "tree", no_argument, NULL, 't' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	long v;
+
+	memset(o, 0, sizeof(*o));
+	quiet = false;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":a:tjqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			if (og_parse_long(optarg, -1000, 1000, &v) < 0) {
+				snprintf(err, errsz, "invalid --adj '%s': expected an integer from -1000 to 1000", optarg);
+				return -1;
+			}
+			o->set = true;
+			o->adj = (int)v;
+			break;
+		case 't': o->tree = true; break;
+		case 'j': o->json = true; break;
+		case 'q': quiet = true; break;
+		case 'h': return 1;
+		case ':':
+			snprintf(err, errsz, "option '%s' needs a value", argv[optind - 1]);
+			return -1;
+		default:
+			snprintf(err, errsz, "unknown option '%s'", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		snprintf(err, errsz, "missing PID: oomguard protect [OPTIONS] PID...");
+		return -1;
+	}
+	for (int i = optind; i < argc; i++) {
+		pid_t pid;
+		if (og_parse_pid(argv[i], &pid) < 0) {
+			snprintf(err, errsz, "invalid PID '%s': expected a number from 1 to 4194304", argv[i]);
+			return -1;
+		}
+		if (o->npids == OG_ARRAY_LEN(o->pids)) {
+			snprintf(err, errsz, "too many PIDs (at most %zu)", OG_ARRAY_LEN(o->pids));
+			return -1;
+		}
+		o->pids[o->npids++] = pid;
+	}
+	return 0;
+}
+
+struct target {
+	struct og_proc p;
+	long uid;
+	long before;
+};
+
+static int add_target(struct target **t, size_t *n, size_t *cap, pid_t pid, bool must)
+{
+	struct og_proc p;
+	int r = og_proc_open("/proc", pid, &p);
+
+	if (r < 0) {
+		if (must)
+			og_err("protect: no process %d: %s", (int)pid, r == -ESRCH ? "not found" : strerror(-r));
+		return must ? r : 0;
+	}
+	for (size_t i = 0; i < *n; i++)
+		if ((*t)[i].p.pid == pid) {
+			og_proc_close(&p);
+			return 0;
+		}
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		struct target *nt = realloc(*t, nc * sizeof(**t));
+		if (!nt) {
+			og_proc_close(&p);
+			return -ENOMEM;
+		}
+		*t = nt;
+		*cap = nc;
+	}
+	struct target *x = &(*t)[(*n)++];
+	struct og_status st;
+	x->p = p;
+	x->uid = og_proc_status(&p, &st) == 0 ? st.uid[0] : -1;
+	if (og_proc_read_long(&p, "oom_score_adj", &x->before) < 0)
+		x->before = 0;
+	return 0;
+}
+
+static void close_all(struct target *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		og_proc_close(&t[i].p);
+	free(t);
+}
+
+static void show(const struct target *x, bool json, bool first)
+{
+	char esc[4 * OG_COMM_MAX + 1];
+	long score = -1, adj = x->before;
+
+	og_proc_read_long(&x->p, "oom_score", &score);
+	og_proc_read_long(&x->p, "oom_score_adj", &adj);
+	if (json) {
+		printf("%s{\"pid\":%d,\"comm\":", first ? "" : ",", (int)x->p.pid);
+		og_json_str(stdout, x->p.stat.comm);
+		printf(",\"uid\":%ld,\"oom_score\":%ld,\"oom_score_adj\":%ld}", x->uid, score, adj);
+	} else {
+		printf("pid %d (%s): oom_score %ld, oom_score_adj %ld\n", (int)x->p.pid,
+		       og_esc(x->p.stat.comm, esc, sizeof(esc)), score, adj);
+	}
+}
+
+int cmd_protect(int argc, char **argv)
+{
+	struct og_protect_opts o;
+	struct og_priv pv;
+	struct target *t = NULL;
+	size_t n = 0, cap = 0;
+	char err[512], esc[4 * OG_COMM_MAX + 1];
+	int r;
+
+	r = og_protect_parse(argc, argv, &o, err, sizeof(err));
+	if (r == 1) {
+		fputs(og_protect_help, stdout);
+		return OG_EXIT_OK;
+	}
+	if (r < 0) {
+		og_err("protect: %s", err);
+		return OG_EXIT_USAGE;
+	}
+	if ((r = og_priv_detect(&pv)) < 0) {
+		og_err("protect: cannot tell who is asking: %s", strerror(-r));
+		return OG_EXIT_FAIL;
+	}
+	/* Resolve and check every target before changing any, so a bad PID in
+	 * the list leaves everything as it was. */
+	for (size_t i = 0; i < o.npids; i++)
+		if (add_target(&t, &n, &cap, o.pids[i], true) < 0) {
+			close_all(t, n);
+			return OG_EXIT_FAIL;
+		}
+	for (size_t i = 0; i < n; i++) {
+		if (og_proc_is_kthread(&t[i].p)) {
+			og_err("protect: %d (%s) is a kernel thread; the OOM killer never picks it", (int)t[i].p.pid,
+			       og_esc(t[i].p.stat.comm, esc, sizeof(esc)));
+			close_all(t, n);
+			return OG_EXIT_FAIL;
+		}
+	}
+	if (o.tree) {
+		struct og_pslot *ps;
+		ssize_t np = og_proc_scan("/proc", &ps);
+		if (np < 0) {
+			og_err("protect: cannot list processes: %s", strerror((int)-np));
+			close_all(t, n);
+			return OG_EXIT_FAIL;
+		}
+		size_t roots = n;
+		for (size_t i = 0; i < roots; i++) {
+			pid_t desc[4096];
+			size_t nd = og_tree_descendants(ps, (size_t)np, t[i].p.pid, desc, OG_ARRAY_LEN(desc));
+			for (size_t k = 0; k < nd && k < OG_ARRAY_LEN(desc); k++)
+				add_target(&t, &n, &cap, desc[k], false); /* exited meanwhile: nothing to protect */
+		}
+		free(ps);
+	}
+	if (o.set) {
+		for (size_t i = 0; i < n; i++)
+			if (!og_priv_may_touch(&pv, t[i].uid)) {
+				og_err("protect: %d (%s) belongs to uid %ld; without root you may only change your own processes",
+				       (int)t[i].p.pid, og_esc(t[i].p.stat.comm, esc, sizeof(esc)), t[i].uid);
+				close_all(t, n);
+				return OG_EXIT_FAIL;
+			}
+	}
+	if (!o.set) {
+		if (o.json)
+			putchar('[');
+		for (size_t i = 0; i < n; i++)
+			show(&t[i], o.json, i == 0);
+		if (o.json)
+			puts("]");
+		close_all(t, n);
+		return OG_EXIT_OK;
+	}
+
+	int rc = OG_EXIT_OK;
+	for (size_t i = 0; i < n; i++) {
+		r = og_adjust(&t[i].p, o.adj);
+		if (r == -ESRCH && i >= o.npids)
+			continue; /* a worker that exited is not a failure */
+		if (r < 0) {
+			og_err("protect: cannot %s oom_score_adj of %d (%s) to %d: %s", o.adj < t[i].before ? "lower" : "set",
+			       (int)t[i].p.pid, og_esc(t[i].p.stat.comm, esc, sizeof(esc)), o.adj, og_adjust_reason(r));
+			/* Undo what this call already changed: nothing half-done. */
+			for (size_t k = 0; k < i; k++)
+				og_adjust(&t[k].p, (int)t[k].before);
+			close_all(t, n);
+			return OG_EXIT_FAIL;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		long have;
+		if (og_proc_read_long(&t[i].p, "oom_score_adj", &have) < 0)
+			continue;
+		if (have != o.adj)
+			rc = OG_EXIT_FAIL;
+		if (!quiet)
+			og_readback_kernel(stdout, t[i].p.pid, t[i].p.stat.comm, have, o.adj);
+	}
+	close_all(t, n);
+	return rc;
+}

@@ -1,0 +1,348 @@
+/* oomguard run: start a job with its protection in place before its first
+ * instruction, then stay its parent (or detach). */
+#include "adjust.h"
+#include "cmd.h"
+#include "privilege.h"
+#include "proc.h"
+#include "render.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+const char og_run_help[] =
+	"Usage: oomguard run [OPTIONS] -- CMD [ARG...]\n"
+	"Start CMD protected from the OOM killers; children inherit the protection.\n"
+	"\n"
+	"  -a, --adj N        oom_score_adj for the job, -1000..1000 (default -1000)\n"
+	"  -l, --log FILE     append the job's stdout and stderr to FILE\n"
+	"  -d, --detach       start the job in its own session and return at once\n"
+	"  -b, --best-effort  run even if the value cannot be applied (read-back says EXPOSED)\n"
+	"      --no-sudo      never ask sudo for the privileged step\n"
+	"  -q, --quiet        no read-back lines\n"
+	"  -h, --help         this help\n";
+
+int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t errsz)
+{
+	static const struct option longopts[] = {
+		{ "adj", required_argument, NULL, 'a' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "detach", no_argument, NULL, 'd' },
+		{ "best-effort", no_argument, NULL, 'b' },
+		{ "no-sudo", no_argument, NULL, 'S' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	long v;
+
+	memset(o, 0, sizeof(*o));
+	o->adj = -1000;
+	optind = 0;
+	opterr = 0;
+	/* '+': stop at the first non-option so the job's own flags are left alone. */
+	while ((c = getopt_long(argc, argv, "+:a:l:dbqh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a':
+			if (og_parse_long(optarg, -1000, 1000, &v) < 0) {
+				snprintf(err, errsz, "invalid --adj '%s': expected an integer from -1000 to 1000", optarg);
+				return -1;
+			}
+			o->adj = (int)v;
+			break;
+		case 'l':
+			if (!*optarg) {
+				snprintf(err, errsz, "--log needs a file name");
+				return -1;
+			}
+			o->log = optarg;
+			break;
+		case 'd': o->detach = true; break;
+		case 'b': o->best_effort = true; break;
+		case 'S': o->no_sudo = true; break;
+		case 'q': o->quiet = true; break;
+		case 'h': return 1;
+		case ':':
+			snprintf(err, errsz, "option '%s' needs a value", argv[optind - 1]);
+			return -1;
+		default:
+			snprintf(err, errsz, "unknown option '%s'", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind >= argc || !argv[optind][0]) {
+		snprintf(err, errsz, "missing command: oomguard run [OPTIONS] -- CMD [ARG...]");
+		return -1;
+	}
+	o->argv = argv + optind;
+	/* A detached job has no terminal: like nohup.out, never lose its output. */
+	if (o->detach && !o->log)
+		o->log = "oomguard.log";
+	return 0;
+}
+
+/* Child -> parent reports over a CLOEXEC pipe; EOF means exec succeeded. */
+enum stage { ST_NEED_SUDO = 1, ST_ADJ, ST_DROP, ST_LOG, ST_EXEC };
+struct report { int stage; int err; };
+
+static void report(int fd, int stage, int err)
+{
+	struct report m = { stage, err };
+	ssize_t n = write(fd, &m, sizeof(m));
+	(void)n;
+}
+
+static const int fwd_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+static int open_log(const char *path)
+{
+	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+}
+
+static void child(const struct og_run_opts *o, const struct og_priv *pv, int rep, int barrier,
+		  const sigset_t *oldmask)
+{
+	int logfd = -1, r;
+
+	if (o->detach && setsid() < 0) {
+		report(rep, ST_EXEC, -errno);
+		_exit(127);
+	}
+	/* Before the job's user owns the file: in the sudo route the log is
+	 * opened after the drop so it belongs to the user, not root. */
+	if (o->log && pv->route != OG_ROUTE_SUDO && (logfd = open_log(o->log)) < 0) {
+		report(rep, ST_LOG, -errno);
+		_exit(127);
+	}
+
+	struct og_proc self;
+	r = og_proc_open("/proc", getpid(), &self);
+	if (r == 0) {
+		r = og_adjust(&self, o->adj);
+		og_proc_close(&self);
+	}
+	if (r < 0 && og_adjust_is_perm_error(r) && pv->route == OG_ROUTE_NONE && !o->no_sudo) {
+		/* Hold here until the parent has had `sudo oomguard protect` do
+		 * the one privileged write for this PID. */
+		char go = 0;
+		report(rep, ST_NEED_SUDO, r);
+		if (read(barrier, &go, 1) != 1 || go != 'g')
+			_exit(127);
+		r = 0;
+	}
+	if (r < 0 && !o->best_effort) {
+		report(rep, ST_ADJ, r);
+		_exit(127);
+	}
+	close(barrier);
+
+	if (pv->route == OG_ROUTE_SUDO && (r = og_priv_drop_to_user(pv)) < 0) {
+		report(rep, ST_DROP, r);
+		_exit(127);
+	}
+	if (pv->route != OG_ROUTE_ROOT && (r = og_priv_clear_caps()) < 0) {
+		report(rep, ST_DROP, r);
+		_exit(127);
+	}
+	if (o->log && logfd < 0 && (logfd = open_log(o->log)) < 0) {
+		report(rep, ST_LOG, -errno);
+		_exit(127);
+	}
+	if (o->detach) {
+		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (nul >= 0 && nul != 0) {
+			dup2(nul, 0);
+			close(nul);
+		}
+	}
+	if (logfd >= 0) {
+		dup2(logfd, 1);
+		dup2(logfd, 2);
+		close(logfd);
+	}
+	for (size_t i = 0; i < OG_ARRAY_LEN(fwd_signals); i++)
+		signal(fwd_signals[i], SIG_DFL);
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	execvp(o->argv[0], o->argv);
+	report(rep, ST_EXEC, -errno);
+	_exit(127);
+}
+
+/* Run `sudo oomguard protect --adj N PID` for the child held at the barrier.
+ * sudo prompts on the terminal itself; the job's environment is untouched
+ * because only this one command runs under sudo. */
+static int sudo_protect(pid_t pid, int adj)
+{
+	char self[PATH_MAX], adjs[16], pids[16];
+	const char *sudo = getenv("OOMGUARD_SUDO");
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	pid_t h;
+	int st;
+
+	if (n < 0)
+		return -errno;
+	self[n] = '\0';
+	if (!sudo || !*sudo)
+		sudo = "sudo";
+	snprintf(adjs, sizeof(adjs), "%d", adj);
+	snprintf(pids, sizeof(pids), "%d", (int)pid);
+	h = fork();
+	if (h < 0)
+		return -errno;
+	if (h == 0) {
+		char *args[] = { (char *)sudo, "--", self, "protect", "--quiet", "--adj", adjs, pids, NULL };
+		execvp(sudo, args);
+		_exit(127);
+	}
+	while (waitpid(h, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EACCES;
+}
+
+static int wait_job(pid_t pid, const sigset_t *set)
+{
+	for (;;) {
+		siginfo_t si;
+		int st;
+		int sig = sigwaitinfo(set, &si);
+
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			kill(pid, sig);
+			continue;
+		}
+		pid_t w = waitpid(pid, &st, WNOHANG);
+		if (w == pid) {
+			if (WIFEXITED(st))
+				return WEXITSTATUS(st);
+			if (WIFSIGNALED(st))
+				return 128 + WTERMSIG(st);
+		}
+	}
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct og_run_opts o;
+	struct og_priv pv;
+	char err[512];
+	int rep[2], bar[2], r;
+	sigset_t set, old;
+
+	r = og_run_parse(argc, argv, &o, err, sizeof(err));
+	if (r == 1) {
+		fputs(og_run_help, stdout);
+		return OG_EXIT_OK;
+	}
+	if (r < 0) {
+		og_err("run: %s", err);
+		return OG_EXIT_USAGE;
+	}
+	if ((r = og_priv_detect(&pv)) < 0) {
+		og_err("run: cannot tell who is asking (SUDO_UID/SUDO_GID invalid or unknown user): %s", strerror(-r));
+		return OG_EXIT_FAIL;
+	}
+	if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(bar, O_CLOEXEC) < 0) {
+		og_err("run: pipe: %s", strerror(errno));
+		return OG_EXIT_FAIL;
+	}
+	/* Block the forwarded signals before fork so none is lost between fork
+	 * and the wait loop; the child restores the old mask before exec. */
+	sigemptyset(&set);
+	for (size_t i = 0; i < OG_ARRAY_LEN(fwd_signals); i++)
+		sigaddset(&set, fwd_signals[i]);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+
+	pid_t pid = fork();
+	if (pid < 0) {
+		og_err("run: fork: %s", strerror(errno));
+		return OG_EXIT_FAIL;
+	}
+	if (pid == 0) {
+		close(rep[0]);
+		close(bar[1]);
+		child(&o, &pv, rep[1], bar[0], &old);
+	}
+	close(rep[1]);
+	close(bar[0]);
+
+	const char *route = og_route_name(pv.route);
+	struct report m;
+	ssize_t n;
+	while ((n = read(rep[0], &m, sizeof(m))) == (ssize_t)sizeof(m) && m.stage == ST_NEED_SUDO) {
+		if (!o.quiet)
+			fprintf(stderr, "oomguard: lowering oom_score_adj needs CAP_SYS_RESOURCE; asking sudo for that one step (job held at a barrier, pid %d)\n", (int)pid);
+		r = sudo_protect(pid, o.adj);
+		if (r < 0 && !o.best_effort) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			og_err("run: cannot lower oom_score_adj of the job to %d: needs CAP_SYS_RESOURCE and 'sudo oomguard protect' failed; nothing was run", o.adj);
+			return OG_EXIT_FAIL;
+		}
+		route = r < 0 ? "unprivileged" : "sudo (barrier)";
+		if (write(bar[1], "g", 1) != 1) {
+			og_err("run: cannot release the job: %s", strerror(errno));
+			return OG_EXIT_FAIL;
+		}
+	}
+	close(bar[1]);
+	close(rep[0]);
+	if (n == (ssize_t)sizeof(m)) {
+		waitpid(pid, NULL, 0);
+		switch (m.stage) {
+		case ST_ADJ:
+			og_err("run: cannot lower oom_score_adj of the job to %d: %s; nothing was run", o.adj, og_adjust_reason(m.err));
+			return OG_EXIT_FAIL;
+		case ST_LOG:
+			og_err("run: cannot open log file '%s': %s; nothing was run", o.log, strerror(-m.err));
+			return OG_EXIT_FAIL;
+		case ST_DROP:
+			og_err("run: cannot drop privileges to uid %u: %s; nothing was run", (unsigned)pv.ruid, strerror(-m.err));
+			return OG_EXIT_FAIL;
+		default:
+			og_err("run: cannot execute '%s': %s", o.argv[0], strerror(-m.err));
+			return m.err == -ENOENT ? 127 : 126;
+		}
+	}
+
+	/* Read back from /proc what the kernel holds now.  The job is our
+	 * unreaped child, so the PID cannot have been reused. */
+	if (!o.quiet) {
+		struct og_proc p;
+		long have = 1001;
+		char comm[OG_COMM_MAX];
+		snprintf(comm, sizeof(comm), "%s", o.argv[0]);
+		if (og_proc_open("/proc", pid, &p) == 0) {
+			og_proc_read_long(&p, "oom_score_adj", &have);
+			snprintf(comm, sizeof(comm), "%s", p.stat.comm);
+			og_proc_close(&p);
+		}
+		fprintf(stderr, "oomguard: started pid %d as uid %u (route: %s)\n", (int)pid,
+			(unsigned)(pv.route == OG_ROUTE_ROOT ? 0 : pv.ruid), route);
+		if (have != 1001) {
+			fputs("oomguard: ", stderr);
+			og_readback_kernel(stderr, pid, comm, have, o.adj);
+		}
+	}
+	if (o.detach) {
+		char cwd[PATH_MAX];
+		if (o.log[0] != '/' && getcwd(cwd, sizeof(cwd)))
+			printf("%d %s/%s\n", (int)pid, cwd, o.log);
+		else
+			printf("%d %s\n", (int)pid, o.log);
+		return OG_EXIT_OK;
+	}
+	return wait_job(pid, &set);
+}

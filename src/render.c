@@ -1,0 +1,124 @@
+#include "render.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+size_t og_escape(const char *s, size_t len, char *out, size_t outsz)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t need = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char tmp[4];
+		size_t n;
+
+		if (c == '\\') {
+			tmp[0] = '\\'; tmp[1] = '\\'; n = 2;
+		} else if (c == '\n') {
+			tmp[0] = '\\'; tmp[1] = 'n'; n = 2;
+		} else if (c == '\t') {
+			tmp[0] = '\\'; tmp[1] = 't'; n = 2;
+		} else if (c < 0x20 || c >= 0x7f) {
+			tmp[0] = '\\'; tmp[1] = 'x'; tmp[2] = hex[c >> 4]; tmp[3] = hex[c & 15]; n = 4;
+		} else {
+			tmp[0] = (char)c; n = 1;
+		}
+		if (outsz && need + n < outsz)
+			for (size_t k = 0; k < n; k++)
+				out[need + k] = tmp[k];
+		else if (outsz && need < outsz)
+			outsz = need + 1; /* stop writing; keep counting */
+		need += n;
+	}
+	if (outsz)
+		out[need < outsz ? need : outsz - 1] = '\0';
+	return need;
+}
+
+const char *og_esc(const char *s, char *out, size_t outsz)
+{
+	size_t len = 0;
+
+	while (s[len])
+		len++;
+	og_escape(s, len, out, outsz);
+	return out;
+}
+
+/* Length of a valid UTF-8 sequence at s (max n bytes), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	size_t want;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0) { want = 2; cp = s[0] & 0x1fu; }
+	else if ((s[0] & 0xf0) == 0xe0) { want = 3; cp = s[0] & 0x0fu; }
+	else if ((s[0] & 0xf8) == 0xf0) { want = 4; cp = s[0] & 0x07u; }
+	else return 0;
+	if (want > n)
+		return 0;
+	for (size_t i = 1; i < want; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3fu);
+	}
+	if ((want == 2 && cp < 0x80) || (want == 3 && cp < 0x800) || (want == 4 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return want;
+}
+
+void og_json_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t n = 0;
+
+	while (p[n])
+		n++;
+	fputc('"', f);
+	for (size_t i = 0; i < n;) {
+		unsigned char c = p[i];
+		size_t ul;
+
+		if (c == '"' || c == '\\') {
+			fputc('\\', f); fputc(c, f); i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(f, "\\u%04x", c); i++;
+		} else if ((ul = utf8_len(p + i, n - i)) > 0) {
+			fwrite(p + i, 1, ul, f); i += ul;
+		} else {
+			/* Not UTF-8: keep the byte visible and the document valid. */
+			fprintf(f, "\\u00%02x", c); i++;
+		}
+	}
+	fputc('"', f);
+}
+
+bool og_use_colour(int fd)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	if (nc && *nc)
+		return false;
+	return isatty(fd) == 1;
+}
+
+const char *og_fmt_kib(unsigned long long kib, char *buf, size_t size)
+{
+	static const char unit[] = "KMGTP";
+	double v = (double)kib;
+	int u = 0;
+
+	while (v >= 1024.0 && u < 4) {
+		v /= 1024.0;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%lluK", kib);
+	else
+		snprintf(buf, size, v < 10 ? "%.1f%c" : "%.0f%c", v, unit[u]);
+	return buf;
+}

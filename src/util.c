@@ -1,0 +1,113 @@
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int og_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return -EINVAL;
+	/* strtol skips leading blanks and accepts '+'; a user typing " 5" or
+	 * "+5" into --adj is more likely a mistake than intent. */
+	if (!((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')))
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (*end)
+		return -EINVAL;
+	if (errno == ERANGE || v < min || v > max)
+		return -ERANGE;
+	*out = v;
+	return 0;
+}
+
+int og_parse_pid(const char *s, pid_t *out)
+{
+	long v;
+	int r = og_parse_long(s, 1, 4194304, &v);
+
+	if (r < 0)
+		return r;
+	*out = (pid_t)v;
+	return 0;
+}
+
+ssize_t og_read_at(int dfd, const char *path, char *buf, size_t size)
+{
+	size_t len = 0;
+	int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -errno;
+	while (len + 1 < size) {
+		ssize_t n = read(fd, buf + len, size - 1 - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len + 1 >= size) {
+		char c;
+		if (read(fd, &c, 1) > 0) {
+			close(fd);
+			return -EFBIG;
+		}
+	}
+	close(fd);
+	buf[len] = '\0';
+	return (ssize_t)len;
+}
+
+int og_write_at(int dfd, const char *path, const char *s)
+{
+	size_t len = strlen(s);
+	int fd = openat(dfd, path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, len);
+	if (n < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	if (close(fd) < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+void og_err(const char *fmt, ...)
+{
+	va_list ap;
+	char msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	/* One write so concurrent writers to the same terminal do not interleave. */
+	fprintf(stderr, "oomguard: %s\n", msg);
+}
+
+const char *og_next_line(const char *p, const char *end, size_t *len)
+{
+	const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+	*len = (size_t)((nl ? nl : end) - p);
+	return nl ? nl + 1 : end;
+}

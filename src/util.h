@@ -1,0 +1,31 @@
+/* Small shared helpers: strict number parsing, file reads relative to a dirfd,
+ * and the one way oomguard prints errors. */
+#ifndef OG_UTIL_H
+#define OG_UTIL_H
+#include <stddef.h>
+#include <sys/types.h>
+
+#define OG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Exit codes shared by every command (DESIGN.md §2). */
+enum { OG_EXIT_OK = 0, OG_EXIT_FAIL = 1, OG_EXIT_USAGE = 2 };
+
+/* Parse a whole decimal integer in [min, max]: no empty string, no trailing
+ * garbage, no silent overflow.  Returns 0, -EINVAL (not a number) or -ERANGE. */
+int og_parse_long(const char *s, long min, long max, long *out);
+/* Same for a PID: 1..PID_MAX_LIMIT (4194304). */
+int og_parse_pid(const char *s, pid_t *out);
+
+/* Read a whole small file under dfd into buf (NUL-terminated).  Returns the
+ * length or -errno; -EFBIG when it does not fit. */
+ssize_t og_read_at(int dfd, const char *path, char *buf, size_t size);
+/* Write a whole string to a file under dfd.  Returns 0 or -errno. */
+int og_write_at(int dfd, const char *path, const char *s);
+
+/* "oomguard: <message>\n" on stderr. */
+void og_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prefix of a line up to '\n' or end, for the line-oriented parsers. */
+const char *og_next_line(const char *p, const char *end, size_t *len);
+
+#endif
