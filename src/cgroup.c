@@ -1,0 +1,345 @@
+#include "cgroup.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Copy a mountinfo field decoding octal escapes (\040 = space). */
+static int copy_field(const char *s, size_t n, char *out, size_t outsz)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '\\' && i + 3 < n &&
+		    s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+			c = (char)(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0'));
+			i += 3;
+		}
+		if (o + 1 >= outsz)
+			return -ENAMETOOLONG;
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static bool has_opt(const char *opts, size_t n, const char *want)
+{
+	size_t wl = strlen(want);
+	const char *p = opts, *end = opts + n;
+
+	while (p < end) {
+		const char *c = memchr(p, ',', (size_t)(end - p));
+		size_t l = (size_t)((c ? c : end) - p);
+		if (l == wl && !memcmp(p, want, wl))
+			return true;
+		p = c ? c + 1 : end;
+	}
+	return false;
+}
+
+int og_parse_mountinfo(const char *buf, size_t len, struct og_cg_mounts *m)
+{
+	const char *p = buf, *end = buf + len;
+
+	memset(m, 0, sizeof(*m));
+	while (p < end) {
+		size_t ll;
+		const char *line = p, *f[16];
+		size_t fl[16], nf = 0;
+		p = og_next_line(p, end, &ll);
+		/* Split on spaces; fields: id parent dev root mnt opts [optional...] - type src superopts */
+		for (const char *q = line, *le = line + ll; q < le && nf < 16;) {
+			const char *sp = memchr(q, ' ', (size_t)(le - q));
+			f[nf] = q;
+			fl[nf] = (size_t)((sp ? sp : le) - q);
+			nf++;
+			q = sp ? sp + 1 : le;
+		}
+		size_t dash = 0;
+		for (size_t i = 6; i < nf; i++)
+			if (fl[i] == 1 && f[i][0] == '-') {
+				dash = i;
+				break;
+			}
+		if (nf < 7 || !dash || dash + 3 > nf)
+			continue;
+		const char *type = f[dash + 1];
+		size_t tl = fl[dash + 1];
+		const char *sopt = dash + 3 < nf ? f[dash + 3] : "";
+		size_t sl = dash + 3 < nf ? fl[dash + 3] : 0;
+		if (tl == 7 && !memcmp(type, "cgroup2", 7) && !m->v2[0]) {
+			if (copy_field(f[4], fl[4], m->v2, sizeof(m->v2)) < 0 ||
+			    copy_field(f[3], fl[3], m->v2_root, sizeof(m->v2_root)) < 0)
+				m->v2[0] = '\0';
+		} else if (tl == 6 && !memcmp(type, "cgroup", 6) && has_opt(sopt, sl, "memory") && !m->v1_memory[0]) {
+			if (copy_field(f[4], fl[4], m->v1_memory, sizeof(m->v1_memory)) < 0 ||
+			    copy_field(f[3], fl[3], m->v1_root, sizeof(m->v1_root)) < 0)
+				m->v1_memory[0] = '\0';
+		}
+	}
+	return 0;
+}
+
+int og_parse_proc_cgroup(const char *buf, size_t len, struct og_proc_cgroup *c)
+{
+	const char *p = buf, *end = buf + len;
+	bool any = false;
+
+	memset(c, 0, sizeof(*c));
+	while (p < end) {
+		size_t ll;
+		const char *line = p;
+		p = og_next_line(p, end, &ll);
+		if (!ll)
+			continue;
+		const char *c1 = memchr(line, ':', ll);
+		if (!c1)
+			return -EINVAL;
+		const char *c2 = memchr(c1 + 1, ':', (size_t)(line + ll - c1 - 1));
+		if (!c2)
+			return -EINVAL;
+		const char *path = c2 + 1;
+		size_t pl = (size_t)(line + ll - path);
+		if (pl == 0 || path[0] != '/' || pl >= OG_CG_PATH_MAX)
+			return -EINVAL;
+		any = true;
+		if (c1 - line == 1 && line[0] == '0' && c2 == c1 + 1) {
+			memcpy(c->v2, path, pl);
+			c->v2[pl] = '\0';
+		} else if (has_opt(c1 + 1, (size_t)(c2 - c1 - 1), "memory")) {
+			memcpy(c->v1_memory, path, pl);
+			c->v1_memory[pl] = '\0';
+		}
+	}
+	return any ? 0 : -EINVAL;
+}
+
+static int join(char *out, size_t size, const char *mnt, const char *root, const char *path)
+{
+	/* A namespaced mount shows paths relative to its root. */
+	size_t rl = strlen(root);
+	if (rl > 1 && !strncmp(path, root, rl) && (path[rl] == '/' || !path[rl]))
+		path += rl;
+	int n = snprintf(out, size, "%s%s", mnt, strcmp(path, "/") ? path : "");
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+static bool v2_has_memory(const char *dir)
+{
+	char buf[512];
+	char path[OG_CG_PATH_MAX + 32];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/memory.current", dir);
+	if (access(path, F_OK) == 0)
+		return true;
+	/* The root cgroup has no memory.current; ask cgroup.controllers. */
+	snprintf(path, sizeof(path), "%s/cgroup.controllers", dir);
+	n = og_read_at(AT_FDCWD, path, buf, sizeof(buf));
+	if (n <= 0)
+		return false;
+	char *save = NULL;
+	for (char *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
+		if (!strcmp(t, "memory"))
+			return true;
+	return false;
+}
+
+int og_cgroup_of_pid(const char *procroot, pid_t pid, struct og_cgroup *cg)
+{
+	char buf[8192], path[64];
+	struct og_cg_mounts mnt;
+	struct og_proc_cgroup pc;
+	ssize_t n;
+	int dfd = open(procroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	if (dfd < 0)
+		return -errno;
+	n = og_read_at(dfd, "self/mountinfo", buf, sizeof(buf));
+	if (n == -EFBIG) {
+		/* Busy machines have long mountinfo files. */
+		char *big = malloc(1 << 20);
+		if (!big) {
+			close(dfd);
+			return -ENOMEM;
+		}
+		n = og_read_at(dfd, "self/mountinfo", big, 1 << 20);
+		r = n < 0 ? (int)n : og_parse_mountinfo(big, (size_t)n, &mnt);
+		free(big);
+	} else {
+		r = n < 0 ? (int)n : og_parse_mountinfo(buf, (size_t)n, &mnt);
+	}
+	if (r < 0) {
+		close(dfd);
+		return r;
+	}
+	snprintf(path, sizeof(path), "%d/cgroup", (int)pid);
+	n = og_read_at(dfd, path, buf, sizeof(buf));
+	close(dfd);
+	if (n < 0)
+		return n == -ENOENT ? -ESRCH : (int)n;
+	if ((r = og_parse_proc_cgroup(buf, (size_t)n, &pc)) < 0)
+		return r;
+	memset(cg, 0, sizeof(*cg));
+	if (mnt.v1_memory[0] && pc.v1_memory[0]) {
+		cg->version = 1;
+		snprintf(cg->path, sizeof(cg->path), "%s", pc.v1_memory);
+		return join(cg->dir, sizeof(cg->dir), mnt.v1_memory, mnt.v1_root, pc.v1_memory);
+	}
+	if (mnt.v2[0] && pc.v2[0]) {
+		cg->version = 2;
+		snprintf(cg->path, sizeof(cg->path), "%s", pc.v2);
+		if ((r = join(cg->dir, sizeof(cg->dir), mnt.v2, mnt.v2_root, pc.v2)) < 0)
+			return r;
+		return v2_has_memory(cg->dir) ? 0 : -ENOENT;
+	}
+	return -ENOENT;
+}
+
+int og_cgroup_from_dir(const char *dir, struct og_cgroup *cg)
+{
+	char p[OG_CG_PATH_MAX + 32];
+
+	memset(cg, 0, sizeof(*cg));
+	if (snprintf(cg->dir, sizeof(cg->dir), "%s", dir) >= (int)sizeof(cg->dir))
+		return -ENAMETOOLONG;
+	size_t l = strlen(cg->dir);
+	while (l > 1 && cg->dir[l - 1] == '/')
+		cg->dir[--l] = '\0';
+	snprintf(p, sizeof(p), "%s/memory.limit_in_bytes", cg->dir);
+	if (access(p, F_OK) == 0)
+		cg->version = 1;
+	else if (v2_has_memory(cg->dir))
+		cg->version = 2;
+	else
+		return access(cg->dir, F_OK) < 0 ? -ENOENT : -ENOTSUP;
+	const char *slash = strrchr(cg->dir, '/');
+	snprintf(cg->path, sizeof(cg->path), "%s", slash ? slash : "/");
+	return 0;
+}
+
+int og_cgroup_parent(struct og_cgroup *cg)
+{
+	char *ds = strrchr(cg->dir, '/');
+	char *ps = strrchr(cg->path, '/');
+
+	if (!ps || !strcmp(cg->path, "/") || !ds || ds == cg->dir)
+		return -ENOENT;
+	*ds = '\0';
+	if (ps == cg->path)
+		ps[1] = '\0';
+	else
+		*ps = '\0';
+	return 0;
+}
+
+int og_parse_limit(const char *buf, size_t len, long long *out)
+{
+
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		len--;
+	if (len == 3 && !memcmp(buf, "max", 3)) {
+		*out = -1;
+		return 0;
+	}
+	char tmp[32];
+	if (len == 0 || len >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, buf, len);
+	tmp[len] = '\0';
+	unsigned long long u;
+	char *e;
+	if (tmp[0] < '0' || tmp[0] > '9')
+		return -EINVAL;
+	errno = 0;
+	u = strtoull(tmp, &e, 10);
+	if (*e || errno)
+		return -EINVAL;
+	/* v1 "unlimited" is PAGE_COUNTER_MAX * PAGE_SIZE, rounded: anything
+	 * at or above 2^62 means no limit. */
+	*out = u >= (1ULL << 62) ? -1 : (long long)u;
+	return 0;
+}
+
+static int read_val(const struct og_cgroup *cg, const char *file, long long *out)
+{
+	char path[OG_CG_PATH_MAX + 64], buf[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/%s", cg->dir, file);
+	n = og_read_at(AT_FDCWD, path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return og_parse_limit(buf, (size_t)n, out);
+}
+
+/* "key value" lines (memory.events, memory.oom_control). */
+static long long read_key(const struct og_cgroup *cg, const char *file, const char *key)
+{
+	char path[OG_CG_PATH_MAX + 64], buf[1024];
+	ssize_t n;
+	size_t kl = strlen(key);
+
+	snprintf(path, sizeof(path), "%s/%s", cg->dir, file);
+	n = og_read_at(AT_FDCWD, path, buf, sizeof(buf));
+	if (n < 0)
+		return -1;
+	for (const char *p = buf, *end = buf + n; p < end;) {
+		size_t ll;
+		const char *line = p;
+		p = og_next_line(p, end, &ll);
+		if (ll > kl && !memcmp(line, key, kl) && line[kl] == ' ')
+			return strtoll(line + kl + 1, NULL, 10);
+	}
+	return -1;
+}
+
+int og_memcg_read(const struct og_cgroup *cg, struct og_memcg *m)
+{
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	m->high = m->swap_limit = m->swap_usage = -1;
+	m->swappiness = -1;
+	if (cg->version == 1) {
+		long long memsw_l = -1, memsw_u = -1, sw = -1;
+		if ((r = read_val(cg, "memory.limit_in_bytes", &m->limit)) < 0 ||
+		    (r = read_val(cg, "memory.usage_in_bytes", &m->usage)) < 0)
+			return r;
+		if (read_val(cg, "memory.memsw.limit_in_bytes", &memsw_l) == 0 && memsw_l >= 0 && m->limit >= 0)
+			m->swap_limit = memsw_l - m->limit;
+		if (read_val(cg, "memory.memsw.usage_in_bytes", &memsw_u) == 0 && memsw_u >= 0)
+			m->swap_usage = memsw_u - m->usage;
+		if (read_val(cg, "memory.swappiness", &sw) == 0)
+			m->swappiness = (int)sw;
+		m->oom_kills = read_key(cg, "memory.oom_control", "oom_kill");
+		m->ooms = -1;
+		m->under_oom = read_key(cg, "memory.oom_control", "under_oom") == 1;
+		return 0;
+	}
+	if ((r = read_val(cg, "memory.max", &m->limit)) < 0 || (r = read_val(cg, "memory.current", &m->usage)) < 0)
+		return r;
+	read_val(cg, "memory.high", &m->high);
+	read_val(cg, "memory.swap.max", &m->swap_limit);
+	read_val(cg, "memory.swap.current", &m->swap_usage);
+	m->oom_kills = read_key(cg, "memory.events", "oom_kill");
+	m->ooms = read_key(cg, "memory.events", "oom");
+	return 0;
+}
+
+int og_memcg_limiting(const struct og_cgroup *cg, struct og_cgroup *lim, struct og_memcg *m)
+{
+	*lim = *cg;
+	for (;;) {
+		if (og_memcg_read(lim, m) == 0 && m->limit >= 0)
+			return 0;
+		if (og_cgroup_parent(lim) < 0)
+			return -ENOENT;
+	}
+}

@@ -1,0 +1,58 @@
+/* Memory cgroups, v1 and v2: where the hierarchies are mounted, which memory
+ * cgroup a process is in, and its memory.* files.  Parsers are pure; readers
+ * take a procfs root and return 0 or -errno. */
+#ifndef OG_CGROUP_H
+#define OG_CGROUP_H
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define OG_CG_PATH_MAX 1024
+
+struct og_cg_mounts {
+	char v1_memory[OG_CG_PATH_MAX]; /* mount point of the v1 memory hierarchy, "" if none */
+	char v1_root[OG_CG_PATH_MAX];   /* its root inside the hierarchy (usually "/") */
+	char v2[OG_CG_PATH_MAX];        /* mount point of cgroup2, "" if none */
+	char v2_root[OG_CG_PATH_MAX];
+};
+/* /proc/self/mountinfo; \040-style escapes in mount points are decoded. */
+int og_parse_mountinfo(const char *buf, size_t len, struct og_cg_mounts *m);
+
+struct og_proc_cgroup {
+	char v1_memory[OG_CG_PATH_MAX]; /* path in the v1 memory hierarchy, "" if none */
+	char v2[OG_CG_PATH_MAX];        /* the "0::" path, "" if none */
+};
+/* /proc/PID/cgroup. */
+int og_parse_proc_cgroup(const char *buf, size_t len, struct og_proc_cgroup *c);
+
+struct og_cgroup {
+	int version;               /* 1 or 2 */
+	char path[OG_CG_PATH_MAX]; /* inside the hierarchy, e.g. "/user.slice/x.scope" */
+	char dir[OG_CG_PATH_MAX];  /* absolute directory, e.g. "/sys/fs/cgroup/memory/x" */
+};
+/* The memory cgroup of pid: the v1 memory hierarchy when mounted, else v2 if
+ * its memory controller is enabled there.  -ENOENT when no memory controller. */
+int og_cgroup_of_pid(const char *procroot, pid_t pid, struct og_cgroup *cg);
+/* dir under an explicit cgroup directory (--cgroup PATH).  Version detected
+ * from the files present. */
+int og_cgroup_from_dir(const char *dir, struct og_cgroup *cg);
+/* Move cg to its parent; -ENOENT at the root of the hierarchy. */
+int og_cgroup_parent(struct og_cgroup *cg);
+
+/* Bytes; -1 = no limit ("max" or the v1 PAGE_COUNTER_MAX sentinel). */
+struct og_memcg {
+	long long limit, usage, high;       /* high: v2 only */
+	long long swap_limit, swap_usage;   /* v2 memory.swap.*; v1: memsw minus memory */
+	long long oom_kills, ooms;          /* v2 memory.events; v1 memory.oom_control oom_kill */
+	int swappiness;                     /* v1 only; -1 on v2 */
+	bool under_oom;
+};
+int og_memcg_read(const struct og_cgroup *cg, struct og_memcg *m);
+/* The nearest cgroup at or above cg with a memory limit: what bounds it.
+ * Returns 0 and fills lim/m, or -ENOENT when nothing up to the root is limited. */
+int og_memcg_limiting(const struct og_cgroup *cg, struct og_cgroup *lim, struct og_memcg *m);
+/* "max" / "9223372036854771712" / "1234\n" -> bytes or -1. Pure. */
+int og_parse_limit(const char *buf, size_t len, long long *out);
+
+#endif

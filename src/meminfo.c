@@ -1,0 +1,131 @@
+#include "meminfo.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int og_parse_meminfo(const char *buf, size_t len, struct og_meminfo *m)
+{
+	static const struct { const char *key; size_t off; } keys[] = {
+		{ "MemTotal", offsetof(struct og_meminfo, mem_total) },
+		{ "MemFree", offsetof(struct og_meminfo, mem_free) },
+		{ "MemAvailable", offsetof(struct og_meminfo, mem_available) },
+		{ "Buffers", offsetof(struct og_meminfo, buffers) },
+		{ "Cached", offsetof(struct og_meminfo, cached) },
+		{ "SwapTotal", offsetof(struct og_meminfo, swap_total) },
+		{ "SwapFree", offsetof(struct og_meminfo, swap_free) },
+		{ "AnonPages", offsetof(struct og_meminfo, anon_pages) },
+		{ "Shmem", offsetof(struct og_meminfo, shmem) },
+		{ "PageTables", offsetof(struct og_meminfo, page_tables) },
+	};
+	const char *p = buf, *end = buf + len;
+
+	for (size_t i = 0; i < OG_ARRAY_LEN(keys); i++)
+		*(long long *)(void *)((char *)m + keys[i].off) = -1;
+	while (p < end) {
+		size_t ll;
+		const char *line = p;
+		p = og_next_line(p, end, &ll);
+		const char *colon = memchr(line, ':', ll);
+		if (!colon)
+			continue;
+		size_t klen = (size_t)(colon - line);
+		for (size_t i = 0; i < OG_ARRAY_LEN(keys); i++) {
+			if (strlen(keys[i].key) != klen || memcmp(keys[i].key, line, klen))
+				continue;
+			const char *v = colon + 1, *le = line + ll;
+			long long x = 0;
+			while (v < le && *v == ' ')
+				v++;
+			if (v >= le || *v < '0' || *v > '9')
+				return -EINVAL;
+			for (; v < le && *v >= '0' && *v <= '9'; v++) {
+				if (x > (1LL << 50))
+					return -EINVAL;
+				x = x * 10 + (*v - '0');
+			}
+			*(long long *)(void *)((char *)m + keys[i].off) = x;
+		}
+	}
+	if (m->mem_total < 0)
+		return -EINVAL;
+	/* Kernels before 3.14 lack MemAvailable: earlyoom's estimate. */
+	if (m->mem_available < 0 && m->mem_free >= 0)
+		m->mem_available = m->mem_free + (m->cached > 0 ? m->cached : 0) + (m->buffers > 0 ? m->buffers : 0) -
+				   (m->shmem > 0 ? m->shmem : 0);
+	return 0;
+}
+
+int og_read_meminfo(const char *procroot, struct og_meminfo *m)
+{
+	char buf[8192];
+	int dfd = open(procroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ssize_t n;
+
+	if (dfd < 0)
+		return -errno;
+	n = og_read_at(dfd, "meminfo", buf, sizeof(buf));
+	close(dfd);
+	if (n < 0)
+		return (int)n;
+	return og_parse_meminfo(buf, (size_t)n, m);
+}
+
+static int parse_psi_line(const char *p, const char *end, struct og_psi_line *l)
+{
+	/* " avg10=0.00 avg60=0.00 avg300=0.00 total=0" */
+	char tmp[160];
+	size_t n = (size_t)(end - p);
+
+	if (n >= sizeof(tmp))
+		return -EINVAL;
+	memcpy(tmp, p, n);
+	tmp[n] = '\0';
+	int used = 0;
+	if (sscanf(tmp, " avg10=%lf avg60=%lf avg300=%lf total=%llu%n", &l->avg10, &l->avg60, &l->avg300,
+		   &l->total_us, &used) != 4)
+		return -EINVAL;
+	for (const char *q = tmp + used; *q; q++)
+		if (*q != ' ' && *q != '\t')
+			return -EINVAL;
+	if (!(l->avg10 >= 0 && l->avg10 <= 100 && l->avg60 >= 0 && l->avg60 <= 100 && l->avg300 >= 0 && l->avg300 <= 100))
+		return -EINVAL;
+	l->present = true;
+	return 0;
+}
+
+int og_parse_psi(const char *buf, size_t len, struct og_psi *ps)
+{
+	const char *p = buf, *end = buf + len;
+
+	memset(ps, 0, sizeof(*ps));
+	while (p < end) {
+		size_t ll;
+		const char *line = p;
+		p = og_next_line(p, end, &ll);
+		if (ll >= 4 && !memcmp(line, "some", 4)) {
+			if (parse_psi_line(line + 4, line + ll, &ps->some) < 0)
+				return -EINVAL;
+		} else if (ll >= 4 && !memcmp(line, "full", 4)) {
+			if (parse_psi_line(line + 4, line + ll, &ps->full) < 0)
+				return -EINVAL;
+		} else if (ll) {
+			return -EINVAL;
+		}
+	}
+	return ps->some.present ? 0 : -EINVAL;
+}
+
+int og_read_psi(const char *path, struct og_psi *p)
+{
+	char buf[512];
+	ssize_t n = og_read_at(AT_FDCWD, path, buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	return og_parse_psi(buf, (size_t)n, p);
+}

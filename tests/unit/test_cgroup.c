@@ -1,0 +1,117 @@
+/* cgroup and meminfo/PSI parsers. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "cgroup.h"
+#include "meminfo.h"
+#include "util.h"
+
+static void mountinfo_v1_v2(void **state)
+{
+	const char *mi =
+		"25 30 0:23 / /sys rw,nosuid - sysfs sysfs rw\n"
+		"33 25 0:28 / /sys/fs/cgroup/unified rw,nosuid shared:10 - cgroup2 cgroup2 rw,nsdelegate\n"
+		"38 25 0:33 / /sys/fs/cgroup/memory rw,nosuid shared:16 - cgroup cgroup rw,memory\n"
+		"39 25 0:34 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n";
+	struct og_cg_mounts m;
+	(void)state;
+	assert_int_equal(og_parse_mountinfo(mi, strlen(mi), &m), 0);
+	assert_string_equal(m.v2, "/sys/fs/cgroup/unified");
+	assert_string_equal(m.v1_memory, "/sys/fs/cgroup/memory");
+	assert_string_equal(m.v1_root, "/");
+}
+
+static void mountinfo_escapes_and_junk(void **state)
+{
+	const char *mi = "garbage\n1 2 3\n40 1 0:1 / /my\\040cg rw - cgroup2 none rw\n";
+	struct og_cg_mounts m;
+	(void)state;
+	assert_int_equal(og_parse_mountinfo(mi, strlen(mi), &m), 0);
+	assert_string_equal(m.v2, "/my cg");
+	assert_string_equal(m.v1_memory, "");
+}
+
+static void proc_cgroup_lines(void **state)
+{
+	const char *pc = "12:pids:/\n7:memory:/og-test\n3:cpu,cpuacct:/\n0::/user.slice/app.scope\n";
+	struct og_proc_cgroup c;
+	(void)state;
+	assert_int_equal(og_parse_proc_cgroup(pc, strlen(pc), &c), 0);
+	assert_string_equal(c.v1_memory, "/og-test");
+	assert_string_equal(c.v2, "/user.slice/app.scope");
+	assert_int_equal(og_parse_proc_cgroup("x", 1, &c), -EINVAL);
+	assert_int_equal(og_parse_proc_cgroup("1:memory:rel\n", 13, &c), -EINVAL);
+}
+
+static void limits(void **state)
+{
+	long long v;
+	(void)state;
+	assert_int_equal(og_parse_limit("max\n", 4, &v), 0);
+	assert_int_equal(v, -1);
+	assert_int_equal(og_parse_limit("9223372036854771712\n", 20, &v), 0);
+	assert_int_equal(v, -1);
+	assert_int_equal(og_parse_limit("67108864\n", 9, &v), 0);
+	assert_int_equal(v, 67108864);
+	assert_int_equal(og_parse_limit("-1\n", 3, &v), -EINVAL);
+	assert_int_equal(og_parse_limit("12k", 3, &v), -EINVAL);
+	assert_int_equal(og_parse_limit("", 0, &v), -EINVAL);
+}
+
+static void meminfo(void **state)
+{
+	const char *mi = "MemTotal:       24000000 kB\nMemFree:         1000 kB\nMemAvailable:    20000000 kB\n"
+			 "SwapTotal:             0 kB\nSwapFree:              0 kB\nAnonPages: 12 kB\nWeird line\n";
+	struct og_meminfo m;
+	(void)state;
+	assert_int_equal(og_parse_meminfo(mi, strlen(mi), &m), 0);
+	assert_int_equal(m.mem_total, 24000000);
+	assert_int_equal(m.mem_available, 20000000);
+	assert_int_equal(m.swap_total, 0);
+	assert_int_equal(m.shmem, -1);
+	assert_int_equal(og_parse_meminfo("MemFree: 5 kB\n", 14, &m), -EINVAL);
+	assert_int_equal(og_parse_meminfo("MemTotal: x kB\n", 15, &m), -EINVAL);
+}
+
+static void meminfo_fallback_available(void **state)
+{
+	const char *mi = "MemTotal: 100 kB\nMemFree: 10 kB\nBuffers: 5 kB\nCached: 20 kB\nShmem: 3 kB\n";
+	struct og_meminfo m;
+	(void)state;
+	assert_int_equal(og_parse_meminfo(mi, strlen(mi), &m), 0);
+	assert_int_equal(m.mem_available, 32);
+}
+
+static void psi(void **state)
+{
+	const char *p = "some avg10=1.50 avg60=0.20 avg300=0.00 total=12345\nfull avg10=0.75 avg60=0.10 avg300=0.00 total=99\n";
+	struct og_psi ps;
+	(void)state;
+	assert_int_equal(og_parse_psi(p, strlen(p), &ps), 0);
+	assert_true(ps.some.present && ps.full.present);
+	assert_true(ps.some.avg10 > 1.49 && ps.some.avg10 < 1.51);
+	assert_int_equal(ps.full.total_us, 99);
+	assert_int_equal(og_parse_psi("some avg10=1.0\n", 15, &ps), -EINVAL);
+	assert_int_equal(og_parse_psi("some avg10=101 avg60=0 avg300=0 total=1\n", 40, &ps), -EINVAL);
+	assert_int_equal(og_parse_psi("junk\n", 5, &ps), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(mountinfo_v1_v2),
+		cmocka_unit_test(mountinfo_escapes_and_junk),
+		cmocka_unit_test(proc_cgroup_lines),
+		cmocka_unit_test(limits),
+		cmocka_unit_test(meminfo),
+		cmocka_unit_test(meminfo_fallback_available),
+		cmocka_unit_test(psi),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
