@@ -52,7 +52,18 @@ HELPER_BIN:= $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 
-.PHONY: all check check-unit check-cli fuzz fuzz-run bench install install-cap uninstall clean check-vm
+# The bundled example: a stand-in training job with two forked workers, run
+# protected at the default -1000 (asks sudo for that one step when needed).
+demo: oomguard
+	rm -f examples/demo.log
+	./oomguard run --best-effort --log examples/demo.log -- python3 examples/demo.py
+	@echo '--- examples/demo.log (the job'"'"'s output)'; cat examples/demo.log
+
+# Every Debian package the build, tests, fuzzing and benches need (root).
+deps:
+	.ci/deps
+
+.PHONY: demo deps all check check-unit check-cli fuzz fuzz-run bench install install-cap uninstall clean check-vm
 
 all: oomguard
 
