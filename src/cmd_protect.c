@@ -36,8 +36,9 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, prev = 0;
 	long v;
+	char esc[256];
 
 	memset(o, 0, sizeof(*o));
 	quiet = false;
@@ -47,7 +48,8 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 		switch (c) {
 		case 'a':
 			if (og_parse_long(optarg, -1000, 1000, &v) < 0) {
-				snprintf(err, errsz, "invalid --adj '%s': expected an integer from -1000 to 1000", optarg);
+				snprintf(err, errsz, "invalid --adj '%s': expected an integer from -1000 to 1000",
+					 og_esc(optarg, esc, sizeof(esc)));
 				return -1;
 			}
 			o->set = true;
@@ -58,12 +60,13 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 		case 'q': quiet = true; break;
 		case 'h': return 1;
 		case ':':
-			snprintf(err, errsz, "option '%s' needs a value", argv[optind - 1]);
+			snprintf(err, errsz, "option '%s' needs a value", og_bad_option(argv, prev, esc, sizeof(esc)));
 			return -1;
 		default:
-			snprintf(err, errsz, "unknown option '%s'", argv[optind - 1]);
+			snprintf(err, errsz, "unknown option '%s'", og_bad_option(argv, prev, esc, sizeof(esc)));
 			return -1;
 		}
+		prev = optind;
 	}
 	if (optind >= argc) {
 		snprintf(err, errsz, "missing PID: oomguard protect [OPTIONS] PID...");
@@ -72,7 +75,8 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 	for (int i = optind; i < argc; i++) {
 		pid_t pid;
 		if (og_parse_pid(argv[i], &pid) < 0) {
-			snprintf(err, errsz, "invalid PID '%s': expected a number from 1 to 4194304", argv[i]);
+			snprintf(err, errsz, "invalid PID '%s': expected a number from 1 to 4194304",
+				 og_esc(argv[i], esc, sizeof(esc)));
 			return -1;
 		}
 		if (o->npids == OG_ARRAY_LEN(o->pids)) {

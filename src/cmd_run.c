@@ -42,8 +42,9 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, prev = 0;
 	long v;
+	char esc[256];
 
 	memset(o, 0, sizeof(*o));
 	o->adj = -1000;
@@ -54,7 +55,8 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 		switch (c) {
 		case 'a':
 			if (og_parse_long(optarg, -1000, 1000, &v) < 0) {
-				snprintf(err, errsz, "invalid --adj '%s': expected an integer from -1000 to 1000", optarg);
+				snprintf(err, errsz, "invalid --adj '%s': expected an integer from -1000 to 1000",
+					 og_esc(optarg, esc, sizeof(esc)));
 				return -1;
 			}
 			o->adj = (int)v;
@@ -72,12 +74,13 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 		case 'q': o->quiet = true; break;
 		case 'h': return 1;
 		case ':':
-			snprintf(err, errsz, "option '%s' needs a value", argv[optind - 1]);
+			snprintf(err, errsz, "option '%s' needs a value", og_bad_option(argv, prev, esc, sizeof(esc)));
 			return -1;
 		default:
-			snprintf(err, errsz, "unknown option '%s'", argv[optind - 1]);
+			snprintf(err, errsz, "unknown option '%s'", og_bad_option(argv, prev, esc, sizeof(esc)));
 			return -1;
 		}
+		prev = optind;
 	}
 	if (optind >= argc || !argv[optind][0]) {
 		snprintf(err, errsz, "missing command: oomguard run [OPTIONS] -- CMD [ARG...]");
@@ -306,13 +309,14 @@ int cmd_run(int argc, char **argv)
 			og_err("run: cannot lower oom_score_adj of the job to %d: %s; nothing was run", o.adj, og_adjust_reason(m.err));
 			return OG_EXIT_FAIL;
 		case ST_LOG:
-			og_err("run: cannot open log file '%s': %s; nothing was run", o.log, strerror(-m.err));
+			og_err("run: cannot open log file '%s': %s; nothing was run", og_esc(o.log, err, sizeof(err)),
+			       strerror(-m.err));
 			return OG_EXIT_FAIL;
 		case ST_DROP:
 			og_err("run: cannot drop privileges to uid %u: %s; nothing was run", (unsigned)pv.ruid, strerror(-m.err));
 			return OG_EXIT_FAIL;
 		default:
-			og_err("run: cannot execute '%s': %s", o.argv[0], strerror(-m.err));
+			og_err("run: cannot execute '%s': %s", og_esc(o.argv[0], err, sizeof(err)), strerror(-m.err));
 			return m.err == -ENOENT ? 127 : 126;
 		}
 	}

@@ -1,7 +1,9 @@
 #include "util.h"
+#include "render.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -110,4 +112,16 @@ const char *og_next_line(const char *p, const char *end, size_t *len)
 
 	*len = (size_t)((nl ? nl : end) - p);
 	return nl ? nl + 1 : end;
+}
+
+const char *og_bad_option(char *const argv[], int prev, char *buf, size_t size)
+{
+	const char *el = optind > 0 ? argv[optind - 1] : "";
+	char c[3] = { '-', (char)optopt, '\0' };
+
+	/* A long option always advances optind past itself; a short one inside
+	 * a cluster may not, and argv[optind - 1] is then an earlier word. */
+	if (optopt == 0 || (optind - 1 >= (prev > 0 ? prev : 1) && !strncmp(el, "--", 2)))
+		return og_esc(el, buf, size);
+	return og_esc(c, buf, size);
 }

@@ -25,6 +25,11 @@ int og_write_at(int dfd, const char *path, const char *s);
 /* "oomguard: <message>\n" on stderr. */
 void og_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The option getopt_long just rejected ('?' or ':'), as typed: "--name" or
+ * "-c" even inside a cluster like "-dx", escaped for a one-line message.
+ * prev = optind before that getopt_long call. */
+const char *og_bad_option(char *const argv[], int prev, char *buf, size_t size);
+
 /* Prefix of a line up to '\n' or end, for the line-oriented parsers. */
 const char *og_next_line(const char *p, const char *end, size_t *len);
 
