@@ -319,7 +319,9 @@ int og_proc_set_adj(const struct og_proc *p, int adj)
 
 bool og_proc_is_kthread(const struct og_proc *p)
 {
-	return (p->stat.flags & OG_PF_KTHREAD) != 0 || p->stat.pid == 2 || p->stat.ppid == 2;
+	/* The flag alone: in a PID namespace (a container) PID 2 and its
+	 * children are ordinary processes that may well need protecting. */
+	return (p->stat.flags & OG_PF_KTHREAD) != 0;
 }
 
 ssize_t og_proc_scan(const char *procroot, struct og_pslot **out)
