@@ -25,6 +25,9 @@ CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) $(SANFLAGS) -D_GNU_SOURCE -DOG_VERSION='"$(VERSION)"'
 LDFLAGS  += $(SANFLAGS)
 
+# `make` alone builds the binary, whatever targets are declared first.
+.DEFAULT_GOAL := all
+
 # Required: libcap.  Optional: libsystemd (scopes, oomd manager, journal), zlib (gzip logs).
 PKGS     := libcap
 HAVE_SYSTEMD := $(shell $(PKG_CONFIG) --exists libsystemd 2>/dev/null && echo 1)

@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -127,6 +129,17 @@ static void child(const struct og_run_opts *o, const struct og_priv *pv, int rep
 		_exit(127);
 	}
 
+	/* A secure-exec oomguard (file capability) is not dumpable, which makes
+	 * its /proc/self files root-owned and unwritable to the user even with
+	 * CAP_SYS_RESOURCE.  The child is about to exec the job anyway; being
+	 * dumpable until then gives the user nothing: ptrace of a task holding
+	 * capabilities the tracer lacks is still refused. */
+	if (getauxval(AT_SECURE))
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	/* Now, while /proc/self is still ours: dropping a set-id identity below
+	 * makes the task undumpable again. */
+	char **env = og_priv_caller_environ();
+
 	struct og_proc self;
 	r = og_proc_open("/proc", getpid(), &self);
 	if (r == 0) {
@@ -152,6 +165,12 @@ static void child(const struct og_run_opts *o, const struct og_priv *pv, int rep
 		report(rep, ST_DROP, r);
 		_exit(127);
 	}
+	/* Never pass a set-id identity on to the job: it runs as its caller. */
+	if ((pv->route == OG_ROUTE_CAP || pv->route == OG_ROUTE_NONE) &&
+	    (setresgid(getgid(), getgid(), getgid()) < 0 || setresuid(getuid(), getuid(), getuid()) < 0)) {
+		report(rep, ST_DROP, -errno);
+		_exit(127);
+	}
 	if (pv->route != OG_ROUTE_ROOT && (r = og_priv_clear_caps()) < 0) {
 		report(rep, ST_DROP, r);
 		_exit(127);
@@ -175,7 +194,10 @@ static void child(const struct og_run_opts *o, const struct og_priv *pv, int rep
 	for (size_t i = 0; i < OG_ARRAY_LEN(fwd_signals); i++)
 		signal(fwd_signals[i], SIG_DFL);
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
-	execvp(o->argv[0], o->argv);
+	if (env)
+		execvpe(o->argv[0], o->argv, env);
+	else
+		execvp(o->argv[0], o->argv);
 	report(rep, ST_EXEC, -errno);
 	_exit(127);
 }

@@ -2,11 +2,13 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -149,4 +151,50 @@ bool og_priv_may_touch(const struct og_priv *pv, long uid)
 	if (geteuid() == 0 && pv->route != OG_ROUTE_CAP)
 		return true;
 	return uid == (long)getuid();
+}
+
+char **og_priv_caller_environ(void)
+{
+	size_t cap = 1 << 16, len = 0, n = 0;
+	char *buf;
+	char **env;
+
+	if (!getauxval(AT_SECURE))
+		return NULL;
+	buf = malloc(cap);
+	if (!buf)
+		return NULL;
+	/* The kernel keeps the original block on the stack; glibc only dropped
+	 * pointers to it from environ. */
+	for (;;) {
+		ssize_t r = og_read_at(AT_FDCWD, "/proc/self/environ", buf, cap);
+		if (r >= 0) {
+			len = (size_t)r;
+			break;
+		}
+		if (r != -EFBIG || cap >= (16u << 20)) {
+			free(buf);
+			return NULL;
+		}
+		cap *= 4;
+		char *nb = realloc(buf, cap);
+		if (!nb) {
+			free(buf);
+			return NULL;
+		}
+		buf = nb;
+	}
+	for (size_t i = 0; i < len; i++)
+		n += buf[i] == '\0';
+	env = calloc(n + 2, sizeof(*env));
+	if (!env) {
+		free(buf);
+		return NULL;
+	}
+	n = 0;
+	for (size_t i = 0; i < len; i += strlen(buf + i) + 1)
+		if (buf[i])
+			env[n++] = buf + i;
+	env[n] = NULL;
+	return env; /* buf lives as long as the process image: until exec */
 }

@@ -40,6 +40,13 @@ int og_priv_drop_to_user(const struct og_priv *pv);
  * and check it took.  Returns 0 or -errno. */
 int og_priv_clear_caps(void);
 
+/* When oomguard itself runs in secure-exec mode (file capabilities, set-id),
+ * glibc has removed LD_LIBRARY_PATH, TMPDIR and friends from environ.  The job
+ * runs without that privilege, so it gets the caller's environment back,
+ * rebuilt from /proc/self/environ.  Returns a malloc'd NULL-terminated array,
+ * or NULL when not in secure mode or on error (then use environ). */
+char **og_priv_caller_environ(void);
+
 /* May the caller change processes owned by uid? Root may; others only their own. */
 bool og_priv_may_touch(const struct og_priv *pv, long uid);
 
