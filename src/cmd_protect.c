@@ -241,15 +241,27 @@ int cmd_protect(int argc, char **argv)
 			return OG_EXIT_FAIL;
 		}
 	}
+	bool first = true;
+	if (o.json)
+		putchar('[');
 	for (size_t i = 0; i < n; i++) {
 		long have;
 		if (og_proc_read_long(&t[i].p, "oom_score_adj", &have) < 0)
 			continue;
 		if (have != o.adj)
 			rc = OG_EXIT_FAIL;
-		if (!quiet)
+		if (o.json) {
+			printf("%s{\"pid\":%d,\"comm\":", first ? "" : ",", (int)t[i].p.pid);
+			og_json_str(stdout, t[i].p.stat.comm);
+			printf(",\"requested\":%d,\"before\":%ld,\"oom_score_adj\":%ld,\"kernel\":\"%s\"}", o.adj,
+			       t[i].before, have, have == OG_ADJ_MIN ? "protected" : have == o.adj ? "candidate" : "exposed");
+			first = false;
+		} else if (!quiet) {
 			og_readback_kernel(stdout, t[i].p.pid, t[i].p.stat.comm, have, o.adj);
+		}
 	}
+	if (o.json)
+		puts("]");
 	close_all(t, n);
 	return rc;
 }
