@@ -1,0 +1,75 @@
+/* The warning core: pure decisions over a series of memory samples.
+ *
+ * A job's memory domain has up to three parts, each judged on its own and the
+ * worst wins:
+ *   memcg   usage against the limit of the nearest limited memory cgroup
+ *   system  MemAvailable + SwapFree against MemTotal + SwapTotal
+ *   oomd    full pressure of a systemd-oomd-monitored ancestor against oomd's
+ *           limit: oomd kills once avg10 stays above it for its duration
+ * plus PSI stall shares (system, and the job's cgroup on v2).
+ *
+ * Incidents: the first sample at warning or worse opens an incident and asks
+ * for a notice; a later rise to critical asks for one more; nothing else is
+ * announced until every condition has been clear (with the hysteresis margin)
+ * for spec.rearm_s, which closes the incident and re-arms.  No I/O here: the
+ * loop in watchloop.c feeds samples and acts on verdicts. */
+#ifndef OG_WATCH_H
+#define OG_WATCH_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "warnspec.h"
+
+enum og_level { OG_LEVEL_NONE, OG_LEVEL_WARNING, OG_LEVEL_CRITICAL };
+const char *og_level_name(enum og_level l);
+
+struct og_wsample {
+	double t;                 /* seconds, monotonic */
+	/* memcg: bytes; limit < 0 = no limited memcg */
+	long long cg_limit, cg_usage;
+	long long cg_reclaim;     /* inactive file pages the kernel can drop first; 0 if unknown */
+	/* system: kB; mem_total < 0 = not read */
+	long long mem_total, mem_avail, swap_total, swap_free;
+	/* PSI cumulative stall totals in µs; < 0 = unavailable */
+	long long psi_some_us, psi_full_us;       /* system */
+	long long cg_psi_some_us, cg_psi_full_us; /* the job's cgroup (v2) */
+	bool psi_fired;           /* a PSI trigger fired since the previous sample */
+	/* systemd-oomd ancestor: full avg10 in percent; < 0 = none monitored */
+	double oomd_avg10, oomd_limit_pct, oomd_duration_s;
+};
+/* Sample with every source marked absent. */
+void og_wsample_init(struct og_wsample *s, double t);
+
+#define OG_WATCH_HIST 64
+
+struct og_watch {
+	struct og_warnspec spec;
+	struct og_wsample hist[OG_WATCH_HIST]; /* ring, oldest first from head */
+	size_t n, head;
+	enum og_level incident;   /* highest level announced in the open incident; NONE = armed */
+	double clear_since;       /* < 0: some condition still holds */
+	double oomd_since;        /* < 0: oomd pressure at or below its limit */
+	unsigned incidents;
+};
+
+struct og_verdict {
+	enum og_level level;      /* what this sample shows */
+	enum og_level notify;     /* NONE, or the level of a notice to send now */
+	bool rearmed;             /* this sample closed the incident */
+	const char *domain;       /* "memcg", "system", "psi", "oomd" (of the worst condition) */
+	char reason[200];
+	/* headroom of the binding domain, kB; -1 unknown */
+	long long avail_kb, limit_kb, usage_kb;
+	double eta_s;             /* seconds until headroom is gone at the current fill rate; < 0 = not filling */
+	double fill_kbps;         /* current fill rate of that domain, kB/s (negative: draining) */
+	double next_s;            /* suggested time until the next sample (0.1 .. 1 s) */
+};
+
+void og_watch_init(struct og_watch *w, const struct og_warnspec *spec);
+void og_watch_feed(struct og_watch *w, const struct og_wsample *s, struct og_verdict *v);
+
+/* Least-squares slope of y over t for n points (units of y per second); 0
+ * when the span is too short to say.  Pure, exposed for the unit tests. */
+double og_slope(const double *t, const double *y, size_t n);
+
+#endif
