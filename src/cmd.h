@@ -20,6 +20,7 @@ struct og_run_opts {
 	bool best_effort;
 	bool no_sudo;
 	bool quiet;
+	int oomd;         /* enum og_oomd_pref for the job's scope (--oomd) */
 	char **argv;      /* the job's command line, NULL-terminated */
 };
 /* Returns 0, 1 for --help (printed), or -1 with a message in err. */
@@ -30,6 +31,8 @@ struct og_protect_opts {
 	int adj;
 	bool tree;
 	bool json;
+	bool scope;       /* --scope: move into a transient scope of their own */
+	int oomd;         /* enum og_oomd_pref for that scope (--oomd) */
 	size_t npids;
 	int pids[64];
 };

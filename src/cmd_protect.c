@@ -4,7 +4,9 @@
 #include "cmd.h"
 #include "privilege.h"
 #include "proc.h"
+#include "oomd.h"
 #include "render.h"
+#include "systemd.h"
 #include "util.h"
 
 #include <errno.h>
@@ -20,6 +22,9 @@ const char og_protect_help[] =
 	"\n"
 	"  -a, --adj N    set oom_score_adj to N, -1000..1000\n"
 	"  -t, --tree     also every descendant alive now (data-loader workers)\n"
+	"  -s, --scope    move them and every descendant into a transient scope of their\n"
+	"                 own (system bus as root, else the user bus), then read back\n"
+	"      --oomd P   systemd-oomd preference of that scope: omit (default), avoid, none\n"
 	"  -j, --json     machine-readable output\n"
 	"  -q, --quiet    print errors only\n"
 	"  -h, --help     this help\n";
@@ -31,6 +36,8 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 	static const struct option longopts[] = {
 		{ "adj", required_argument, NULL, 'a' },
 		{ "tree", no_argument, NULL, 't' },
+		{ "scope", no_argument, NULL, 's' },
+		{ "oomd", required_argument, NULL, 'O' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -41,10 +48,11 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 	char esc[256];
 
 	memset(o, 0, sizeof(*o));
+	o->oomd = OG_OOMD_PREF_OMIT;
 	quiet = false;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":a:tjqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":a:tsjqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			if (og_parse_long(optarg, -1000, 1000, &v) < 0) {
@@ -56,6 +64,11 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 			o->adj = (int)v;
 			break;
 		case 't': o->tree = true; break;
+		case 's': o->scope = true; break;
+		case 'O':
+			if (og_oomd_opt(optarg, &o->oomd, err, errsz) < 0)
+				return -1;
+			break;
 		case 'j': o->json = true; break;
 		case 'q': quiet = true; break;
 		case 'h': return 1;
@@ -152,6 +165,37 @@ static void show(const struct target *x, bool json, bool first)
 	}
 }
 
+/* --scope: every target (roots and descendants) into one transient scope:
+ * root-owned on the system bus when we are root, else on the user bus. */
+static int move_to_scope(const struct target *t, size_t n, enum og_oomd_pref pref, char *route, size_t routesz)
+{
+	pid_t pids[256];
+	char err[512], esc[4 * OG_COMM_MAX + 1];
+	size_t np = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (og_proc_verify(&t[i].p) < 0)
+			continue; /* exited since the scan: nothing to move */
+		if (np == OG_ARRAY_LEN(pids)) {
+			og_err("protect: more than %zu processes to move into one scope", OG_ARRAY_LEN(pids));
+			return -1;
+		}
+		pids[np++] = t[i].p.pid;
+	}
+	if (np == 0 || pids[0] != t[0].p.pid) {
+		og_err("protect: no process %d: it has exited", (int)t[0].p.pid);
+		return -1;
+	}
+	struct og_scope_req req = { .system = geteuid() == 0, .pref = pref, .pids = pids, .npids = np };
+	if (og_scope_create(&req, route, routesz, err, sizeof(err)) < 0) {
+		og_err("protect: cannot move %d (%s) and %zu descendants into a scope of their own (%s bus): %s",
+		       (int)t[0].p.pid, og_esc(t[0].p.stat.comm, esc, sizeof(esc)), np - 1,
+		       req.system ? "system" : "user", err);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_protect(int argc, char **argv)
 {
 	struct og_protect_opts o;
@@ -189,7 +233,7 @@ int cmd_protect(int argc, char **argv)
 			return OG_EXIT_FAIL;
 		}
 	}
-	if (o.tree) {
+	if (o.tree || o.scope) {
 		struct og_pslot *ps;
 		ssize_t np = og_proc_scan("/proc", &ps);
 		if (np < 0) {
@@ -206,7 +250,7 @@ int cmd_protect(int argc, char **argv)
 		}
 		free(ps);
 	}
-	if (o.set) {
+	if (o.set || o.scope) {
 		for (size_t i = 0; i < n; i++)
 			if (!og_priv_may_touch(&pv, t[i].uid)) {
 				og_err("protect: %d (%s) belongs to uid %ld; without root you may only change your own processes",
@@ -215,6 +259,11 @@ int cmd_protect(int argc, char **argv)
 				return OG_EXIT_FAIL;
 			}
 	}
+	char route[160] = "";
+	if (o.scope && move_to_scope(t, n, (enum og_oomd_pref)o.oomd, route, sizeof(route)) < 0) {
+		close_all(t, n);
+		return OG_EXIT_FAIL;
+	}
 	if (!o.set) {
 		if (o.json)
 			putchar('[');
@@ -222,6 +271,8 @@ int cmd_protect(int argc, char **argv)
 			show(&t[i], o.json, i == 0);
 		if (o.json)
 			puts("]");
+		if (o.scope && !quiet)
+			og_oomd_readback(o.json ? stderr : stdout, "", t[0].p.pid, (enum og_oomd_pref)o.oomd, route);
 		close_all(t, n);
 		return OG_EXIT_OK;
 	}
@@ -262,6 +313,8 @@ int cmd_protect(int argc, char **argv)
 	}
 	if (o.json)
 		puts("]");
+	if (o.scope && !quiet)
+		og_oomd_readback(o.json ? stderr : stdout, "", t[0].p.pid, (enum og_oomd_pref)o.oomd, route);
 	close_all(t, n);
 	return rc;
 }

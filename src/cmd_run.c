@@ -4,7 +4,9 @@
 #include "cmd.h"
 #include "privilege.h"
 #include "proc.h"
+#include "oomd.h"
 #include "render.h"
+#include "systemd.h"
 #include "util.h"
 
 #include <errno.h>
@@ -29,6 +31,9 @@ const char og_run_help[] =
 	"  -d, --detach       start the job in its own session and return at once\n"
 	"  -b, --best-effort  run even if the value cannot be applied (read-back says EXPOSED)\n"
 	"      --no-sudo      never ask sudo for the privileged step\n"
+	"      --oomd PREF    systemd-oomd preference of the job's own scope: omit (default),\n"
+	"                     avoid or none; root gets a root-owned scope in oomguard.slice\n"
+	"                     on the system bus, others a scope on their user bus\n"
 	"  -q, --quiet        no read-back lines\n"
 	"  -h, --help         this help\n";
 
@@ -41,6 +46,7 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 		{ "best-effort", no_argument, NULL, 'b' },
 		{ "no-sudo", no_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "oomd", required_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -50,6 +56,7 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 
 	memset(o, 0, sizeof(*o));
 	o->adj = -1000;
+	o->oomd = OG_OOMD_PREF_OMIT;
 	optind = 0;
 	opterr = 0;
 	/* '+': stop at the first non-option so the job's own flags are left alone. */
@@ -74,6 +81,10 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 		case 'b': o->best_effort = true; break;
 		case 'S': o->no_sudo = true; break;
 		case 'q': o->quiet = true; break;
+		case 'O':
+			if (og_oomd_opt(optarg, &o->oomd, err, errsz) < 0)
+				return -1;
+			break;
 		case 'h': return 1;
 		case ':':
 			snprintf(err, errsz, "option '%s' needs a value", og_bad_option(argv, prev, esc, sizeof(esc)));
@@ -114,9 +125,17 @@ static int open_log(const char *path)
 }
 
 static void child(const struct og_run_opts *o, const struct og_priv *pv, int rep, int barrier,
-		  const sigset_t *oldmask)
+		  const sigset_t *oldmask, bool scope_gate)
 {
 	int logfd = -1, r;
+
+	/* Wait here until the parent has moved us into the job's scope, so
+	 * the job's first instruction already runs in its own cgroup. */
+	if (scope_gate) {
+		char go = 0;
+		if (read(barrier, &go, 1) != 1 || go != 's')
+			_exit(127);
+	}
 
 	if (o->detach && setsid() < 0) {
 		report(rep, ST_EXEC, -errno);
@@ -257,6 +276,38 @@ static int wait_job(pid_t pid, const sigset_t *set)
 	}
 }
 
+/* Move the child, held at its gate, into a transient scope of its own: a
+ * root-owned one on the system bus when we are root (sudo included), else
+ * one on the caller's user bus.  Failing is fatal only when systemd-oomd is
+ * running and a preference was asked for (unless --best-effort): the job
+ * would start unprotected.  Returns 0 (route filled when a scope was made)
+ * or -1 after printing why. */
+static int place_in_scope(const struct og_run_opts *o, pid_t pid, char *route, size_t routesz)
+{
+	struct og_scope_req req = {
+		.system = geteuid() == 0,
+		.pref = (enum og_oomd_pref)o->oomd,
+		.pids = &pid,
+		.npids = 1,
+	};
+	char err[512], why[256], *text = NULL;
+
+	if (og_scope_create(&req, route, routesz, err, sizeof(err)) == 0)
+		return 0;
+	route[0] = '\0';
+	if (og_sd_oomd_dump(&text, why, sizeof(why)) < 0)
+		return 0; /* no systemd-oomd to protect from: the read-back says so */
+	free(text);
+	if (o->oomd == OG_OOMD_PREF_NONE || o->best_effort) {
+		if (!o->quiet)
+			og_err("run: cannot place the job in a scope of its own: %s; running it where it is", err);
+		return 0;
+	}
+	og_err("run: cannot place the job in a scope of its own (%s bus): %s; systemd-oomd is running, so nothing was run "
+	       "(--best-effort runs it anyway, exposed)", req.system ? "system" : "user", err);
+	return -1;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct og_run_opts o;
@@ -298,10 +349,23 @@ int cmd_run(int argc, char **argv)
 	if (pid == 0) {
 		close(rep[0]);
 		close(bar[1]);
-		child(&o, &pv, rep[1], bar[0], &old);
+		child(&o, &pv, rep[1], bar[0], &old, og_sd_built());
 	}
 	close(rep[1]);
 	close(bar[0]);
+
+	char scope_route[160] = "";
+	if (og_sd_built() && place_in_scope(&o, pid, scope_route, sizeof(scope_route)) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return OG_EXIT_FAIL;
+	}
+	if (og_sd_built() && write(bar[1], "s", 1) != 1) {
+		og_err("run: cannot release the job: %s", strerror(errno));
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return OG_EXIT_FAIL;
+	}
 
 	const char *route = og_route_name(pv.route);
 	struct report m;
@@ -361,6 +425,8 @@ int cmd_run(int argc, char **argv)
 			fputs("oomguard: ", stderr);
 			og_readback_kernel(stderr, pid, comm, have, o.adj);
 		}
+		og_oomd_readback(stderr, "oomguard: ", pid, (enum og_oomd_pref)o.oomd,
+				 scope_route[0] ? scope_route : NULL);
 	}
 	if (o.detach) {
 		char cwd[PATH_MAX];

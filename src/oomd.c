@@ -1,0 +1,412 @@
+#include "oomd.h"
+#include "render.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+int og_oomd_pref_parse(const char *s, enum og_oomd_pref *out)
+{
+	if (!strcmp(s, "omit"))
+		*out = OG_OOMD_PREF_OMIT;
+	else if (!strcmp(s, "avoid"))
+		*out = OG_OOMD_PREF_AVOID;
+	else if (!strcmp(s, "none"))
+		*out = OG_OOMD_PREF_NONE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int og_oomd_opt(const char *arg, int *out, char *err, size_t errsz)
+{
+	enum og_oomd_pref p;
+
+	if (og_oomd_pref_parse(arg, &p) < 0) {
+		snprintf(err, errsz, "invalid --oomd '%s': expected omit, avoid or none", arg);
+		return -1;
+	}
+	*out = (int)p;
+	return 0;
+}
+
+const char *og_oomd_pref_name(enum og_oomd_pref p)
+{
+	switch (p) {
+	case OG_OOMD_PREF_OMIT: return "omit";
+	case OG_OOMD_PREF_AVOID: return "avoid";
+	case OG_OOMD_PREF_NONE: return "none";
+	}
+	return "?";
+}
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+int og_systemd_version_parse(const char *s, size_t len)
+{
+	size_t i = 0;
+	long v = 0;
+
+	while (i < len && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	if (len - i >= 8 && !memcmp(s + i, "systemd ", 8))
+		i += 8;
+	if (i < len && (s[i] == 'v' || s[i] == 'V'))
+		i++;
+	if (i >= len || !is_digit(s[i]))
+		return -EINVAL;
+	for (; i < len && is_digit(s[i]); i++) {
+		v = v * 10 + (s[i] - '0');
+		if (v > 1000000)
+			return -EINVAL;
+	}
+	/* "252abc" is not a version; "252.39-1", "252 (…)", "252~rc1" are. */
+	if (i < len && !strchr(".-~+ (_\n", s[i]))
+		return -EINVAL;
+	return v > 0 ? (int)v : -EINVAL;
+}
+
+bool og_oomd_pref_honoured(int version, long cg_uid, long anc_uid, enum og_oomd_kill kind, char *why,
+			   size_t whysz)
+{
+	char tmp[8];
+	bool ok;
+
+	if (!why) {
+		why = tmp;
+		whysz = sizeof(tmp);
+	}
+	if (version <= 0) {
+		snprintf(why, whysz, "systemd version unknown, so no rule can be applied");
+		return false;
+	}
+	if (version < 248) {
+		snprintf(why, whysz, "systemd %d predates ManagedOOMPreference (248)", version);
+		return false;
+	}
+	if (kind == OG_OOMD_KILL_SWAP) {
+		/* The swap rule passes prefix "/" (root's) on every version. */
+		ok = cg_uid == 0;
+		snprintf(why, whysz, "systemd %d, swap kill: honoured only on root-owned cgroups (owner uid %ld): %s",
+			 version, cg_uid, ok ? "honoured" : "ignored");
+		return ok;
+	}
+	if (version <= 251) {
+		ok = cg_uid == 0;
+		snprintf(why, whysz, "systemd %d (248-251): honoured only on root-owned cgroups (owner uid %ld): %s",
+			 version, cg_uid, ok ? "honoured" : "ignored");
+	} else if (version == 252) {
+		ok = cg_uid >= 0 && cg_uid == anc_uid;
+		snprintf(why, whysz,
+			 "systemd 252: honoured only when the cgroup's owner equals the monitored cgroup's (uid %ld vs %ld): %s",
+			 cg_uid, anc_uid, ok ? "honoured" : "ignored");
+	} else {
+		ok = cg_uid == 0 || (cg_uid >= 0 && cg_uid == anc_uid);
+		snprintf(why, whysz,
+			 "systemd %d (253+): honoured on root-owned cgroups or when the owner equals the monitored cgroup's (uid %ld vs %ld): %s",
+			 version, cg_uid, anc_uid, ok ? "honoured" : "ignored");
+	}
+	return ok;
+}
+
+static const struct {
+	const char *name;
+	unsigned long long usec;
+} units[] = {
+	/* Longest names first so "min"/"ms"/"month" are not read as "m". */
+	{ "month", 2629800ULL * 1000000ULL }, { "min", 60ULL * 1000000ULL }, { "ms", 1000ULL },
+	{ "us", 1ULL }, { "y", 31557600ULL * 1000000ULL }, { "w", 604800ULL * 1000000ULL },
+	{ "d", 86400ULL * 1000000ULL }, { "h", 3600ULL * 1000000ULL }, { "s", 1000000ULL },
+};
+
+int og_timespan_parse(const char *s, size_t len, unsigned long long *usec)
+{
+	unsigned long long total = 0;
+	size_t i = 0;
+	bool any = false;
+
+	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	while (i < len && s[i] == ' ')
+		i++;
+	if (len - i == 8 && !memcmp(s + i, "infinity", 8)) {
+		*usec = ~0ULL;
+		return 0;
+	}
+	while (i < len) {
+		unsigned long long whole = 0, frac = 0, fdiv = 1;
+		size_t k;
+
+		if (!is_digit(s[i]))
+			return -EINVAL;
+		for (; i < len && is_digit(s[i]); i++) {
+			if (whole > 1000000000000ULL)
+				return -ERANGE;
+			whole = whole * 10 + (unsigned)(s[i] - '0');
+		}
+		if (i < len && s[i] == '.') {
+			i++;
+			for (; i < len && is_digit(s[i]); i++)
+				if (fdiv < 1000000ULL) {
+					frac = frac * 10 + (unsigned)(s[i] - '0');
+					fdiv *= 10;
+				}
+		}
+		for (k = 0; k < OG_ARRAY_LEN(units); k++) {
+			size_t n = strlen(units[k].name);
+			if (len - i >= n && !memcmp(s + i, units[k].name, n) &&
+			    (len - i == n || s[i + n] == ' ' || is_digit(s[i + n])))
+				break;
+		}
+		if (k == OG_ARRAY_LEN(units))
+			return -EINVAL;
+		i += strlen(units[k].name);
+		if (whole > ~0ULL / units[k].usec)
+			return -ERANGE;
+		unsigned long long add = whole * units[k].usec + frac * units[k].usec / fdiv;
+		if (total > ~0ULL - add)
+			return -ERANGE;
+		total += add;
+		any = true;
+		while (i < len && s[i] == ' ')
+			i++;
+	}
+	if (!any)
+		return -EINVAL;
+	*usec = total;
+	return 0;
+}
+
+int og_percent_parse(const char *s, size_t len, int *permyriad)
+{
+	long whole = 0, frac = 0;
+	size_t i = 0;
+	int nfrac = 0;
+
+	if (len == 0 || s[len - 1] != '%')
+		return -EINVAL;
+	len--;
+	if (i >= len || !is_digit(s[i]))
+		return -EINVAL;
+	for (; i < len && is_digit(s[i]); i++) {
+		whole = whole * 10 + (s[i] - '0');
+		if (whole > 100)
+			return -ERANGE;
+	}
+	if (i < len && s[i] == '.') {
+		i++;
+		if (i >= len)
+			return -EINVAL;
+		for (; i < len && is_digit(s[i]); i++, nfrac++)
+			if (nfrac < 2)
+				frac = frac * 10 + (s[i] - '0');
+		if (nfrac == 1)
+			frac *= 10;
+	}
+	if (i != len)
+		return -EINVAL;
+	if (whole * 100 + frac > 10000)
+		return -ERANGE;
+	*permyriad = (int)(whole * 100 + frac);
+	return 0;
+}
+
+/* "Key: value" after leading whitespace; value points past ": ". */
+static bool key_is(const char *line, size_t len, const char *key, const char **val, size_t *vlen)
+{
+	size_t k = strlen(key);
+
+	if (len < k + 1 || memcmp(line, key, k) || line[k] != ':')
+		return false;
+	*val = line + k + 1;
+	*vlen = len - k - 1;
+	while (*vlen && (**val == ' ' || **val == '\t')) {
+		(*val)++;
+		(*vlen)--;
+	}
+	while (*vlen && ((*val)[*vlen - 1] == ' ' || (*val)[*vlen - 1] == '\r'))
+		(*vlen)--;
+	return true;
+}
+
+int og_oomd_parse_dump(const char *buf, size_t len, struct og_oomd_dump *d)
+{
+	enum { SEC_NONE, SEC_SWAP, SEC_PRESSURE } sec = SEC_NONE;
+	const char *p = buf, *end = buf + len, *v;
+	struct og_oomd_cg *cur = NULL;
+	bool header = false;
+	size_t ll, vl;
+
+	memset(d, 0, sizeof(*d));
+	d->dry_run = -1;
+	d->swap_limit_pm = -1;
+	d->default_pressure_limit_pm = -1;
+	while (p < end) {
+		const char *line = p;
+		size_t indent = 0;
+
+		p = og_next_line(p, end, &ll);
+		while (indent < ll && (line[indent] == '\t' || line[indent] == ' '))
+			indent++;
+		line += indent;
+		ll -= indent;
+		if (ll == 0)
+			continue;
+		if (indent == 0) {
+			/* Top level: a header field or a section title. */
+			cur = NULL;
+			if (key_is(line, ll, "Dry Run", &v, &vl)) {
+				header = true;
+				d->dry_run = vl == 3 && !memcmp(v, "yes", 3) ? 1 : vl == 2 && !memcmp(v, "no", 2) ? 0 : -1;
+			} else if (key_is(line, ll, "Swap Used Limit", &v, &vl)) {
+				header = true;
+				og_percent_parse(v, vl, &d->swap_limit_pm);
+			} else if (key_is(line, ll, "Default Memory Pressure Limit", &v, &vl)) {
+				og_percent_parse(v, vl, &d->default_pressure_limit_pm);
+			} else if (key_is(line, ll, "Default Memory Pressure Duration", &v, &vl)) {
+				og_timespan_parse(v, vl, &d->default_duration_usec);
+			} else if (key_is(line, ll, "Swap Monitored CGroups", &v, &vl)) {
+				sec = SEC_SWAP;
+			} else if (key_is(line, ll, "Memory Pressure Monitored CGroups", &v, &vl)) {
+				sec = SEC_PRESSURE;
+			} else {
+				sec = SEC_NONE;
+			}
+			continue;
+		}
+		if (sec == SEC_NONE)
+			continue;
+		if (key_is(line, ll, "Path", &v, &vl)) {
+			cur = NULL;
+			if (vl == 0 || v[0] != '/' || vl >= OG_CG_PATH_MAX || d->n == OG_OOMD_MAX_CG) {
+				d->truncated = true;
+				continue;
+			}
+			cur = &d->cg[d->n++];
+			memset(cur, 0, sizeof(*cur));
+			cur->kind = sec == SEC_SWAP ? OG_OOMD_KILL_SWAP : OG_OOMD_KILL_PRESSURE;
+			memcpy(cur->path, v, vl);
+			cur->path[vl] = '\0';
+			cur->limit_pm = -1;
+		} else if (cur && key_is(line, ll, "Memory Pressure Limit", &v, &vl)) {
+			og_percent_parse(v, vl, &cur->limit_pm);
+		} else if (cur && key_is(line, ll, "Memory Pressure Duration", &v, &vl)) {
+			og_timespan_parse(v, vl, &cur->duration_usec);
+		}
+	}
+	return header ? 0 : -EINVAL;
+}
+
+bool og_cg_is_under(const char *anc, const char *cg)
+{
+	size_t n = strlen(anc);
+
+	while (n > 1 && anc[n - 1] == '/')
+		n--;
+	if (n == 1 && anc[0] == '/')
+		return cg[0] == '/';
+	return !strncmp(anc, cg, n) && (cg[n] == '\0' || cg[n] == '/');
+}
+
+/* snprintf that appends at *off and never overruns. */
+__attribute__((format(printf, 4, 5))) static void app(char *buf, size_t sz, size_t *off, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*off >= sz)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf + *off, sz - *off, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*off = *off + (size_t)n >= sz ? sz - 1 : *off + (size_t)n;
+}
+
+enum og_oomd_verdict og_oomd_judge(const struct og_oomd_state *s, enum og_oomd_pref want, char *buf,
+				   size_t bufsz)
+{
+	char cg[4 * OG_CG_PATH_MAX + 1], anc[4 * OG_CG_PATH_MAX + 1], why[256], first_bad[256 + 8 * OG_CG_PATH_MAX];
+	size_t off = 0, nbad = 0;
+	bool candidate = s->leaf || s->oom_group;
+	enum og_oomd_verdict v;
+
+	if (bufsz == 0)
+		return OG_OOMD_EXPOSED;
+	buf[0] = '\0';
+	if (!s->running) {
+		app(buf, bufsz, &off, "systemd-oomd: not running");
+		if (s->not_running_why)
+			app(buf, bufsz, &off, " (%s)", s->not_running_why);
+		return OG_OOMD_NOT_RUNNING;
+	}
+	if (!s->cgroup) {
+		app(buf, bufsz, &off, "systemd-oomd: EXPOSED (cannot tell the job's cgroup");
+		if (s->route)
+			app(buf, bufsz, &off, "; route: %s", s->route);
+		app(buf, bufsz, &off, ")");
+		return OG_OOMD_EXPOSED;
+	}
+	og_esc(s->cgroup, cg, sizeof(cg));
+
+	/* Every monitored ancestor must honour the preference; the first one
+	 * that does not is the reason. */
+	first_bad[0] = '\0';
+	for (size_t i = 0; i < s->nanc; i++) {
+		const struct og_oomd_anc *a = &s->anc[i];
+		bool ok = s->have != OG_OOMD_PREF_NONE && candidate &&
+			  og_oomd_pref_honoured(s->version, s->owner, a->owner, a->kind, why, sizeof(why));
+		if (ok || nbad++)
+			continue;
+		og_esc(a->path, anc, sizeof(anc));
+		if (s->have == OG_OOMD_PREF_NONE)
+			snprintf(first_bad, sizeof(first_bad), "%s monitors %s for %s kills and no preference is set on it",
+				 anc, cg, a->kind == OG_OOMD_KILL_SWAP ? "swap" : "pressure");
+		else if (!candidate)
+			snprintf(first_bad, sizeof(first_bad),
+				 "%s has sub-cgroups, so they are the candidates of %s and user.oomd_%s on it does not count",
+				 cg, anc, og_oomd_pref_name(s->have));
+		else
+			snprintf(first_bad, sizeof(first_bad), "%s kills under %s; rule: %s",
+				 a->kind == OG_OOMD_KILL_SWAP ? "swap" : "pressure", anc, why);
+	}
+	if (nbad) {
+		v = OG_OOMD_EXPOSED;
+		app(buf, bufsz, &off, "systemd-oomd: EXPOSED (%s", first_bad);
+	} else {
+		v = OG_OOMD_PROTECTED;
+		app(buf, bufsz, &off, "systemd-oomd: protected (");
+		if (s->have == OG_OOMD_PREF_OMIT)
+			app(buf, bufsz, &off, "user.oomd_omit on %s: never a candidate", cg);
+		else if (s->have == OG_OOMD_PREF_AVOID)
+			app(buf, bufsz, &off, "user.oomd_avoid on %s: killed only after every other candidate", cg);
+		else
+			app(buf, bufsz, &off, "%s has no preference", cg);
+		if (s->nanc == 0)
+			app(buf, bufsz, &off, "; no cgroup systemd-oomd monitors contains it");
+		else {
+			/* Name the rule that was applied, against the first monitor. */
+			og_oomd_pref_honoured(s->version, s->owner, s->anc[0].owner, s->anc[0].kind, why, sizeof(why));
+			app(buf, bufsz, &off, "; rule: %s", why);
+		}
+	}
+	app(buf, bufsz, &off, "; cgroup owner uid %ld, %s", s->owner,
+	    s->leaf ? "leaf" : s->oom_group ? "memory.oom.group=1" : "NOT a leaf");
+	if (want != s->have)
+		app(buf, bufsz, &off, "; asked for %s, read back %s", og_oomd_pref_name(want), og_oomd_pref_name(s->have));
+	for (size_t i = 0; i < s->nanc; i++) {
+		og_esc(s->anc[i].path, anc, sizeof(anc));
+		app(buf, bufsz, &off, "%s%s (%s", i ? ", " : "; monitored: ", anc,
+		    s->anc[i].kind == OG_OOMD_KILL_SWAP ? "swap" : "pressure");
+		if (s->anc[i].limit_pm >= 0)
+			app(buf, bufsz, &off, " > %d.%02d%%", s->anc[i].limit_pm / 100, s->anc[i].limit_pm % 100);
+		app(buf, bufsz, &off, ", owner uid %ld)", s->anc[i].owner);
+	}
+	if (s->version > 0)
+		app(buf, bufsz, &off, "; systemd %d", s->version);
+	if (s->route)
+		app(buf, bufsz, &off, "; route: %s", s->route);
+	app(buf, bufsz, &off, ")");
+	return v;
+}

@@ -1,0 +1,564 @@
+#include "systemd.h"
+#include "oomd.h"
+#include "render.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-bus.h>
+#endif
+
+/* ---- cgroup facts (no libsystemd needed) ---------------------------------- */
+
+/* The cgroup2 mount: unified (/sys/fs/cgroup) or hybrid (…/unified). */
+static const char *cg2_root(void)
+{
+	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
+		return "/sys/fs/cgroup";
+	if (access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) == 0)
+		return "/sys/fs/cgroup/unified";
+	return NULL;
+}
+
+/* The "0::/path" line of /proc/PID/cgroup. */
+static int pid_cgroup(pid_t pid, char *out, size_t outsz)
+{
+	char path[64], buf[4096];
+	const char *p, *end;
+	size_t ll;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	n = og_read_at(AT_FDCWD, path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	p = buf;
+	end = buf + n;
+	while (p < end) {
+		const char *line = p;
+		p = og_next_line(p, end, &ll);
+		if (ll > 3 && !memcmp(line, "0::", 3)) {
+			if (ll - 3 >= outsz)
+				return -ENAMETOOLONG;
+			memcpy(out, line + 3, ll - 3);
+			out[ll - 3] = '\0';
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static long dir_owner(const char *root, const char *cg)
+{
+	char path[2 * OG_CG_PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s%s", root, strcmp(cg, "/") ? cg : "");
+	return stat(path, &st) == 0 ? (long)st.st_uid : -1;
+}
+
+static bool xattr_true(const char *dir, const char *name)
+{
+	char v[16];
+	ssize_t n = getxattr(dir, name, v, sizeof(v) - 1);
+
+	if (n <= 0)
+		return false;
+	v[n] = '\0';
+	/* oomd reads them with parse_boolean. */
+	return !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "y") || !strcmp(v, "true") || !strcmp(v, "t") ||
+	       !strcmp(v, "on");
+}
+
+static bool has_subdirs(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool any = false;
+
+	if (!d)
+		return false;
+	while (!any && (e = readdir(d)))
+		any = e->d_type == DT_DIR && strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return any;
+}
+
+/* ---- sd-bus ----------------------------------------------------------------- */
+
+#ifdef HAVE_SYSTEMD
+struct og_bus {
+	sd_bus *bus;
+};
+
+bool og_sd_built(void) { return true; }
+
+int og_sd_open(bool system, struct og_bus **out)
+{
+	struct og_bus *b = calloc(1, sizeof(*b));
+	int r;
+
+	if (!b)
+		return -ENOMEM;
+	r = system ? sd_bus_open_system(&b->bus) : sd_bus_open_user(&b->bus);
+	if (r < 0) {
+		free(b);
+		return r;
+	}
+	*out = b;
+	return 0;
+}
+
+void og_sd_close(struct og_bus *b)
+{
+	if (!b)
+		return;
+	sd_bus_flush_close_unref(b->bus);
+	free(b);
+}
+
+int og_sd_manager_version(struct og_bus *b)
+{
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	char *v = NULL;
+	int r = sd_bus_get_property_string(b->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+					   "org.freedesktop.systemd1.Manager", "Version", &e, &v);
+	sd_bus_error_free(&e);
+	if (r < 0)
+		return r;
+	r = og_systemd_version_parse(v, strlen(v));
+	free(v);
+	return r;
+}
+
+struct jobwait {
+	char *job;
+	char result[32];
+	bool done;
+};
+
+static int on_job_removed(sd_bus_message *m, void *data, sd_bus_error *e)
+{
+	struct jobwait *w = data;
+	const char *path, *unit, *result;
+	uint32_t id;
+
+	(void)e;
+	if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0)
+		return 0;
+	if (w->job && !strcmp(path, w->job)) {
+		snprintf(w->result, sizeof(w->result), "%s", result);
+		w->done = true;
+	}
+	return 0;
+}
+
+static int append_scope_props(sd_bus_message *m, const char *slice, const char *desc, const pid_t *pids,
+			      size_t npids, enum og_oomd_pref pref)
+{
+	uint32_t u[256];
+	int r;
+
+	if (npids == 0 || npids > OG_ARRAY_LEN(u))
+		return -EINVAL;
+	for (size_t i = 0; i < npids; i++)
+		u[i] = (uint32_t)pids[i];
+	if ((r = sd_bus_message_open_container(m, 'a', "(sv)")) < 0 ||
+	    (r = sd_bus_message_append(m, "(sv)", "Description", "s", desc)) < 0 ||
+	    (r = sd_bus_message_append(m, "(sv)", "Slice", "s", slice)) < 0 ||
+	    (r = sd_bus_message_append(m, "(sv)", "CollectMode", "s", "inactive-or-failed")) < 0)
+		return r;
+	/* Set at creation: a later set-property does not re-apply the xattr
+	 * (reference/systemd-oomd.md §2.1). */
+	if (pref != OG_OOMD_PREF_NONE &&
+	    (r = sd_bus_message_append(m, "(sv)", "ManagedOOMPreference", "s", og_oomd_pref_name(pref))) < 0)
+		return r;
+	if ((r = sd_bus_message_open_container(m, 'r', "sv")) < 0 ||
+	    (r = sd_bus_message_append(m, "s", "PIDs")) < 0 ||
+	    (r = sd_bus_message_open_container(m, 'v', "au")) < 0 ||
+	    (r = sd_bus_message_append_array(m, 'u', u, npids * sizeof(u[0]))) < 0 ||
+	    (r = sd_bus_message_close_container(m)) < 0 || (r = sd_bus_message_close_container(m)) < 0 ||
+	    (r = sd_bus_message_close_container(m)) < 0)
+		return r;
+	return sd_bus_message_append(m, "a(sa(sv))", 0);
+}
+
+int og_sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
+		      const pid_t *pids, size_t npids, enum og_oomd_pref pref, char *err, size_t errsz)
+{
+	sd_bus_message *m = NULL, *reply = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	sd_bus_slot *slot = NULL;
+	struct jobwait w = { 0 };
+	const char *job;
+	int r;
+
+	err[0] = '\0';
+	/* The match goes in before the call so the JobRemoved cannot slip by. */
+	r = sd_bus_match_signal(b->bus, &slot, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+				"org.freedesktop.systemd1.Manager", "JobRemoved", on_job_removed, &w);
+	if (r < 0) {
+		snprintf(err, errsz, "cannot watch for the job: %s", strerror(-r));
+		goto out;
+	}
+	r = sd_bus_message_new_method_call(b->bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+					   "org.freedesktop.systemd1.Manager", "StartTransientUnit");
+	if (r >= 0)
+		r = sd_bus_message_append(m, "ss", name, "fail");
+	if (r >= 0)
+		r = append_scope_props(m, slice, desc, pids, npids, pref);
+	if (r < 0) {
+		snprintf(err, errsz, "cannot build the request: %s", strerror(-r));
+		goto out;
+	}
+	r = sd_bus_call(b->bus, m, 0, &e, &reply);
+	if (r < 0) {
+		snprintf(err, errsz, "%s", e.message ? e.message : strerror(-r));
+		if (sd_bus_error_has_name(&e, "org.freedesktop.systemd1.UnitExists"))
+			r = -EEXIST;
+		goto out;
+	}
+	r = sd_bus_message_read(reply, "o", &job);
+	if (r < 0 || !(w.job = strdup(job))) {
+		snprintf(err, errsz, "unexpected reply to StartTransientUnit");
+		r = r < 0 ? r : -ENOMEM;
+		goto out;
+	}
+	for (int waited = 0; !w.done;) {
+		r = sd_bus_process(b->bus, NULL);
+		if (r < 0) {
+			snprintf(err, errsz, "bus: %s", strerror(-r));
+			goto out;
+		}
+		if (r > 0)
+			continue;
+		if (waited >= 30000) {
+			snprintf(err, errsz, "the scope's start job did not finish within 30 s");
+			r = -ETIMEDOUT;
+			goto out;
+		}
+		sd_bus_wait(b->bus, 100000);
+		waited += 100;
+	}
+	if (strcmp(w.result, "done")) {
+		snprintf(err, errsz, "the scope's start job ended with '%s'", w.result);
+		r = -EIO;
+		goto out;
+	}
+	r = 0;
+out:
+	free(w.job);
+	sd_bus_slot_unref(slot);
+	sd_bus_message_unref(m);
+	sd_bus_message_unref(reply);
+	sd_bus_error_free(&e);
+	return r;
+}
+
+static int read_all_fd(int fd, char **text)
+{
+	size_t cap = 16384, len = 0;
+	char *buf = malloc(cap);
+
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		if (len + 1 == cap) {
+			char *nb = cap < (16u << 20) ? realloc(buf, cap * 2) : NULL;
+			if (!nb) {
+				free(buf);
+				return -EFBIG;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		ssize_t n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int r = -errno;
+			free(buf);
+			return r;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*text = buf;
+	return 0;
+}
+
+/* `oomctl dump` (oomctl reads the same call, so this only helps where the
+ * bus policy refused us but oomctl is privileged or differently allowed). */
+static int oomctl_dump(char **text)
+{
+	int p[2], st, r;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	if (pid == 0) {
+		int nul = open("/dev/null", O_RDWR);
+		dup2(p[1], 1);
+		if (nul >= 0) {
+			dup2(nul, 0);
+			dup2(nul, 2);
+		}
+		execlp("oomctl", "oomctl", "dump", "--no-pager", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	r = read_all_fd(p[0], text);
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			break;
+	if (r == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0)) {
+		free(*text);
+		r = -EIO;
+	}
+	return r;
+}
+
+int og_sd_oomd_dump(char **text, char *why, size_t whysz)
+{
+	sd_bus *bus = NULL;
+	sd_bus_message *m = NULL, *reply = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r, fd, has = 0;
+
+	why[0] = '\0';
+	r = sd_bus_open_system(&bus);
+	if (r < 0) {
+		snprintf(why, whysz, "no system bus: %s", strerror(-r));
+		return -ESRCH;
+	}
+	/* Asking the bus first keeps us from activating oomd by calling it. */
+	r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+			       "NameHasOwner", &e, &reply, "s", "org.freedesktop.oom1");
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "b", &has);
+	reply = sd_bus_message_unref(reply);
+	sd_bus_error_free(&e);
+	if (r < 0) {
+		snprintf(why, whysz, "cannot ask the system bus: %s", strerror(-r));
+		r = -ESRCH;
+		goto out;
+	}
+	if (!has) {
+		snprintf(why, whysz, "nothing owns org.freedesktop.oom1 on the system bus");
+		r = -ESRCH;
+		goto out;
+	}
+	r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.oom1", "/org/freedesktop/oom1",
+					   "org.freedesktop.oom1.Manager", "DumpByFileDescriptor");
+	if (r >= 0)
+		r = sd_bus_message_set_auto_start(m, 0);
+	if (r >= 0)
+		r = sd_bus_call(bus, m, 0, &e, &reply);
+	if (r < 0) {
+		if (sd_bus_error_has_name(&e, SD_BUS_ERROR_ACCESS_DENIED) ||
+		    sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_METHOD) ||
+		    sd_bus_error_has_name(&e, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED)) {
+			r = oomctl_dump(text);
+			if (r < 0)
+				snprintf(why, whysz, "DumpByFileDescriptor refused (%s) and oomctl failed",
+					 e.message ? e.message : "");
+			goto out;
+		}
+		snprintf(why, whysz, "DumpByFileDescriptor: %s", e.message ? e.message : strerror(-r));
+		goto out;
+	}
+	r = sd_bus_message_read(reply, "h", &fd);
+	if (r >= 0)
+		r = read_all_fd(fd, text); /* the fd belongs to the message */
+	if (r < 0)
+		snprintf(why, whysz, "cannot read the dump: %s", strerror(-r));
+out:
+	sd_bus_message_unref(m);
+	sd_bus_message_unref(reply);
+	sd_bus_error_free(&e);
+	sd_bus_flush_close_unref(bus);
+	return r;
+}
+
+#else /* !HAVE_SYSTEMD */
+
+struct og_bus {
+	int unused;
+};
+bool og_sd_built(void) { return false; }
+int og_sd_open(bool system, struct og_bus **out)
+{
+	(void)system;
+	*out = NULL;
+	return -ENOTSUP;
+}
+void og_sd_close(struct og_bus *b) { (void)b; }
+int og_sd_manager_version(struct og_bus *b)
+{
+	(void)b;
+	return -ENOTSUP;
+}
+int og_sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
+		      const pid_t *pids, size_t npids, enum og_oomd_pref pref, char *err, size_t errsz)
+{
+	(void)b, (void)name, (void)slice, (void)desc, (void)pids, (void)npids, (void)pref;
+	snprintf(err, errsz, "built without libsystemd");
+	return -ENOTSUP;
+}
+int og_sd_oomd_dump(char **text, char *why, size_t whysz)
+{
+	*text = NULL;
+	snprintf(why, whysz, "built without libsystemd");
+	return -ENOTSUP;
+}
+#endif
+
+/* ---- the layer -------------------------------------------------------------- */
+
+int og_scope_create(const struct og_scope_req *req, char *route, size_t routesz, char *err, size_t errsz)
+{
+	struct og_bus *b;
+	char desc[128], unit[96];
+	size_t unitsz = sizeof(unit);
+	int r;
+
+	r = og_sd_open(req->system, &b);
+	if (r < 0) {
+		snprintf(err, errsz, "%s", r == -ENOTSUP ? "built without libsystemd" : "");
+		if (r != -ENOTSUP)
+			snprintf(err, errsz, "cannot reach the %s bus: %s", req->system ? "system" : "user", strerror(-r));
+		return r;
+	}
+	snprintf(desc, sizeof(desc), "oomguard job %d", (int)req->pids[0]);
+	snprintf(unit, unitsz, "oomguard-%d.scope", (int)req->pids[0]);
+	r = og_sd_start_scope(b, unit, OG_SCOPE_SLICE, desc, req->pids, req->npids, req->pref, err, errsz);
+	if (r == -EEXIST) {
+		/* A scope of an earlier job with this PID still holds processes. */
+		snprintf(unit, unitsz, "oomguard-%d-%lld.scope", (int)req->pids[0], (long long)time(NULL));
+		r = og_sd_start_scope(b, unit, OG_SCOPE_SLICE, desc, req->pids, req->npids, req->pref, err, errsz);
+	}
+	og_sd_close(b);
+	if (r == 0 && req->system)
+		snprintf(route, routesz, "system bus, root-owned %s in %s", unit, OG_SCOPE_SLICE);
+	else if (r == 0)
+		snprintf(route, routesz, "user bus, uid %u's own %s", (unsigned)getuid(), unit);
+	return r;
+}
+
+static int systemd_version(void)
+{
+	struct og_bus *b;
+	int v = -ENOENT;
+
+	/* systemd-oomd ships with the system manager: its version decides. */
+	if (og_sd_open(true, &b) == 0) {
+		v = og_sd_manager_version(b);
+		og_sd_close(b);
+	}
+	if (v < 0 && og_sd_open(false, &b) == 0) {
+		v = og_sd_manager_version(b);
+		og_sd_close(b);
+	}
+	return v;
+}
+
+enum og_oomd_verdict og_oomd_readback(FILE *f, const char *prefix, pid_t pid, enum og_oomd_pref want,
+				      const char *route)
+{
+	struct og_oomd_state s = { 0 };
+	struct og_oomd_dump *d = NULL;
+	struct og_oomd_anc anc[OG_OOMD_MAX_CG];
+	char why[512], cg[OG_CG_PATH_MAX], dir[2 * OG_CG_PATH_MAX], line[8192];
+	char *text = NULL;
+	const char *root = cg2_root();
+	enum og_oomd_verdict v;
+	int r;
+
+	if (!og_sd_built()) {
+		fprintf(f, "%ssystemd-oomd: not checked (built without libsystemd)\n", prefix);
+		return OG_OOMD_NOT_RUNNING;
+	}
+	s.owner = -1;
+	s.route = route;
+	r = og_sd_oomd_dump(&text, why, sizeof(why));
+	if (r < 0) {
+		s.running = false;
+		s.not_running_why = why[0] ? why : NULL;
+		if (r != -ESRCH) {
+			/* Running, but its state is not readable: judge nothing. */
+			og_oomd_judge(&s, want, line, sizeof(line));
+			fprintf(f, "%ssystemd-oomd: EXPOSED (cannot read its state: %s)\n", prefix, why);
+			return OG_OOMD_EXPOSED;
+		}
+		goto judge;
+	}
+	s.running = true;
+	d = malloc(sizeof(*d));
+	if (!d || og_oomd_parse_dump(text, strlen(text), d) < 0) {
+		free(text);
+		free(d);
+		fprintf(f, "%ssystemd-oomd: EXPOSED (its state dump could not be parsed)\n", prefix);
+		return OG_OOMD_EXPOSED;
+	}
+	free(text);
+	r = systemd_version();
+	s.version = r > 0 ? r : 0;
+	if (root && pid_cgroup(pid, cg, sizeof(cg)) == 0) {
+		s.cgroup = cg;
+		snprintf(dir, sizeof(dir), "%s%s", root, cg);
+		s.owner = dir_owner(root, cg);
+		if (xattr_true(dir, "user.oomd_omit"))
+			s.have = OG_OOMD_PREF_OMIT;
+		else if (xattr_true(dir, "user.oomd_avoid"))
+			s.have = OG_OOMD_PREF_AVOID;
+		s.leaf = !has_subdirs(dir);
+		long og = 0;
+		char ogb[32];
+		snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/memory.oom.group");
+		if (og_read_at(AT_FDCWD, dir, ogb, sizeof(ogb)) > 0) {
+			ogb[strcspn(ogb, "\n")] = '\0';
+			s.oom_group = og_parse_long(ogb, 0, 1, &og) == 0 && og == 1;
+		}
+		for (size_t i = 0; i < d->n; i++) {
+			if (!og_cg_is_under(d->cg[i].path, cg))
+				continue;
+			anc[s.nanc].path = d->cg[i].path;
+			anc[s.nanc].owner = dir_owner(root, d->cg[i].path);
+			anc[s.nanc].kind = d->cg[i].kind;
+			anc[s.nanc].limit_pm = d->cg[i].kind == OG_OOMD_KILL_PRESSURE
+						       ? (d->cg[i].limit_pm >= 0 ? d->cg[i].limit_pm
+										  : d->default_pressure_limit_pm)
+						       : d->swap_limit_pm;
+			s.nanc++;
+		}
+		s.anc = anc;
+	}
+judge:
+	v = og_oomd_judge(&s, want, line, sizeof(line));
+	fprintf(f, "%s%s\n", prefix, line);
+	free(d);
+	return v;
+}

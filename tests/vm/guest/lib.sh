@@ -1,0 +1,42 @@
+# Shared helpers for the guest tests (sourced).  Each test file prints TAP
+# lines without numbers: "ok - NAME", "not ok - NAME", "ok - NAME # skip WHY".
+# Diagnostics go to stderr, which the runner keeps in the log.
+export PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+OG=${OG:-/usr/local/bin/oomguard}
+OGUSER=oguser
+OGUID=1000
+
+ok()    { echo "ok - $*"; }
+notok() { echo "not ok - $*"; }
+skip()  { local n=$1; shift; echo "ok - $n # skip $*"; }
+log()   { echo "# $*" >&2; }
+# check NAME CMD...: ok when CMD succeeds.
+check() { local n=$1; shift; if "$@" >&2; then ok "$n"; else notok "$n"; fi; }
+
+# wait_for SECONDS CMD...: poll every 0.2 s until CMD succeeds.
+wait_for() {
+	local end=$(( $(date +%s) + $1 )); shift
+	until "$@"; do
+		[ "$(date +%s)" -ge "$end" ] && return 1
+		sleep 0.2
+	done
+}
+
+# The cgroup v2 path of a process ("" when gone).
+cg_of() { sed -n 's/^0:://p' "/proc/$1/cgroup" 2>/dev/null; }
+# xattr NAME DIR: the value, or nothing.
+xattr() { python3 -c 'import os,sys
+try: print(os.getxattr(sys.argv[2], sys.argv[1]).decode())
+except OSError: pass' "$1" "$2"; }
+owner() { stat -c %u "$1"; }
+alive() { kill -0 "$1" 2>/dev/null; }
+
+# A memory hog: grows to $1 MiB in 8 MiB steps, then keeps touching its pages
+# so a MemoryHigh= throttle keeps reclaiming (and PSI keeps rising).
+hog_cmd() { echo "python3 /opt/og/files/hog.py $1"; }
+
+# Run as the unprivileged user with its user bus reachable.
+as_user() {
+	runuser -u "$OGUSER" -- env XDG_RUNTIME_DIR=/run/user/$OGUID \
+		DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$OGUID/bus "$@"
+}
