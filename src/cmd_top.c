@@ -1,11 +1,177 @@
-/* oomguard top: not built yet (see the open issue). */
+/* oomguard top: who dies next, per armed killer, with the kernel's
+ * arithmetic shown (badness = rss + swap + pgtables + adj x totalpages/1000). */
+#include "badness.h"
+#include "cgroup.h"
 #include "cmd.h"
+#include "killers.h"
+#include "meminfo.h"
+#include "ranking.h"
+#include "render.h"
+#include "taskscan.h"
+#include "topview.h"
 #include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+const char og_top_help[] =
+	"Usage: oomguard top [OPTIONS]\n"
+	"Who dies next, per armed OOM killer, with the kernel's arithmetic shown.\n"
+	"Each row: pid, user, comm, RSS, swap, page tables, oom_score_adj, the kernel's\n"
+	"oom_score, the badness points (rss + swap + pgtables + adj x totalpages/1000, in\n"
+	"pages), their share of RAM+swap (or of the cgroup limit) in per mille, the rank.\n"
+	"\n"
+	"  -n, --lines N        show the first N rows (default: all; 20 with --watch)\n"
+	"  -s, --sort KEY       rank (default), pid, rss, swap, pte, adj, score, comm, user\n"
+	"  -u, --user USER      only rows of USER (name or uid); ranks stay as computed\n"
+	"  -c, --cgroup PATH    rank inside this memory cgroup against its limit\n"
+	"  -j, --json           machine-readable output (every row unless -n)\n"
+	"  -w, --watch[=SECS]   refresh every SECS seconds (default 2) until q/Ctrl-C\n"
+	"      --kernel-score   also read /proc/PID/oom_score (column KSCORE, JSON oom_score_read)\n"
+	"      --procfs DIR     read processes from DIR instead of /proc (tests)\n"
+	"  -h, --help           this help\n";
+
+int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t errsz)
+{
+	static const struct option longopts[] = {
+		{ "lines", required_argument, NULL, 'n' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "watch", optional_argument, NULL, 'w' },
+		{ "kernel-score", no_argument, NULL, 'K' },
+		{ "procfs", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const keys[] = { "rank", "pid", "rss", "swap", "pte", "adj", "score", "comm", "user" };
+	int c;
+	long v;
+
+	memset(o, 0, sizeof(*o));
+	o->lines = -1;
+	o->procfs = "/proc";
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":n:s:u:c:jw::h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (og_parse_long(optarg, 0, 1000000000, &v) < 0) {
+				snprintf(err, errsz, "invalid -n '%s': expected a count, 0 or more", optarg);
+				return -1;
+			}
+			o->lines = v;
+			break;
+		case 's': {
+			size_t i;
+			for (i = 0; i < OG_ARRAY_LEN(keys); i++)
+				if (!strcmp(optarg, keys[i]))
+					break;
+			if (i == OG_ARRAY_LEN(keys)) {
+				snprintf(err, errsz, "invalid --sort '%s': expected rank, pid, rss, swap, pte, adj, score, comm or user", optarg);
+				return -1;
+			}
+			o->sort = (enum og_top_sort)i;
+			break;
+		}
+		case 'u': o->user = optarg; break;
+		case 'c': o->cgroup = optarg; break;
+		case 'j': o->json = true; break;
+		case 'w':
+			o->watch = true;
+			o->watch_secs = 2;
+			/* --watch SECS as well as --watch=SECS: take a following number. */
+			if (!optarg && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+				optarg = argv[optind++];
+			if (optarg) {
+				if (og_parse_long(optarg, 1, 86400, &v) < 0) {
+					snprintf(err, errsz, "invalid --watch '%s': expected seconds, 1 to 86400", optarg);
+					return -1;
+				}
+				o->watch_secs = v;
+			}
+			break;
+		case 'K': o->kernel_score = true; break;
+		case 'P': o->procfs = optarg; break;
+		case 'h': return 1;
+		case ':':
+			snprintf(err, errsz, "option '%s' needs a value", argv[optind - 1]);
+			return -1;
+		default:
+			snprintf(err, errsz, "unknown option '%s'", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errsz, "unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	if (o->watch && o->json) {
+		snprintf(err, errsz, "--watch and --json do not mix; run --json in a loop instead");
+		return -1;
+	}
+	return 0;
+}
+
+/* Blocked SIGINT/SIGTERM/SIGHUP are taken synchronously by sigtimedwait, so
+ * the terminal is restored on the normal path: no handler, no global flag. */
+static int watch_loop(const struct og_top_opts *o)
+{
+	sigset_t set, old;
+	int rc = OG_EXIT_OK;
+	bool tty = isatty(STDOUT_FILENO) == 1;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	if (tty)
+		fputs("\033[?1049h\033[?25l", stdout); /* alternate screen, hide cursor */
+	for (;;) {
+		if (tty)
+			fputs("\033[H\033[2J", stdout);
+		rc = og_top_once(o, stdout);
+		fflush(stdout);
+		if (rc != OG_EXIT_OK)
+			break;
+		struct timespec ts = { .tv_sec = o->watch_secs, .tv_nsec = 0 };
+		int s = sigtimedwait(&set, NULL, &ts);
+		if (s > 0)
+			break;
+	}
+	if (tty)
+		fputs("\033[?25h\033[?1049l", stdout);
+	fflush(stdout);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
 
 int cmd_top(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	og_err("top: not implemented yet");
-	return OG_EXIT_FAIL;
+	struct og_top_opts o;
+	char err[256];
+	int r = og_top_parse(argc, argv, &o, err, sizeof(err));
+
+	if (r == 1) {
+		fputs(og_top_help, stdout);
+		return OG_EXIT_OK;
+	}
+	if (r < 0) {
+		og_err("top: %s", err);
+		return OG_EXIT_USAGE;
+	}
+	if (o.watch) {
+		if (o.lines < 0)
+			o.lines = 20;
+		return watch_loop(&o);
+	}
+	return og_top_once(&o, stdout);
 }

@@ -141,6 +141,8 @@ int og_parse_status(const char *buf, size_t len, struct og_status *st)
 	for (int i = 0; i < 4; i++)
 		st->uid[i] = st->gid[i] = -1;
 	st->no_new_privs = -1;
+	st->ppid = -1;
+	st->kthread = -1;
 	st->vm_rss = st->rss_anon = st->rss_file = st->rss_shmem = st->vm_swap = st->vm_pte = -1;
 
 	while (p < end) {
@@ -196,6 +198,14 @@ int og_parse_status(const char *buf, size_t len, struct og_status *st)
 			long long x;
 			if (parse_kb(v, le, &x) < 0) return -EINVAL;
 			st->no_new_privs = (int)(x != 0);
+		} else if (KEY("PPid")) {
+			long long x;
+			if (parse_kb(v, le, &x) < 0 || x < 0 || x > 4194304) return -EINVAL;
+			st->ppid = (pid_t)x;
+		} else if (KEY("Kthread")) {
+			long long x;
+			if (parse_kb(v, le, &x) < 0) return -EINVAL;
+			st->kthread = (int)(x != 0);
 		} else if (KEY("VmRSS")) {
 			if (parse_kb(v, le, &st->vm_rss) < 0) return -EINVAL;
 		} else if (KEY("RssAnon")) {

@@ -32,6 +32,8 @@ struct og_status {
 	long groups[OG_MAX_GROUPS];
 	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
 	int no_new_privs;         /* -1 when absent */
+	pid_t ppid;               /* PPid; -1 when absent */
+	int kthread;              /* Kthread: (6.x); -1 when absent */
 	/* kB; -1 when absent (kernel threads have none of the Vm lines). */
 	long long vm_rss, rss_anon, rss_file, rss_shmem, vm_swap, vm_pte;
 };

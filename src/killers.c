@@ -1,0 +1,641 @@
+#include "killers.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int og_read_vmsettings(const char *procroot, struct og_vmsettings *v)
+{
+	static const struct { const char *name; size_t off; } f[] = {
+		{ "overcommit_memory", offsetof(struct og_vmsettings, overcommit_memory) },
+		{ "overcommit_ratio", offsetof(struct og_vmsettings, overcommit_ratio) },
+		{ "panic_on_oom", offsetof(struct og_vmsettings, panic_on_oom) },
+		{ "oom_kill_allocating_task", offsetof(struct og_vmsettings, oom_kill_allocating_task) },
+		{ "oom_dump_tasks", offsetof(struct og_vmsettings, oom_dump_tasks) },
+		{ "swappiness", offsetof(struct og_vmsettings, swappiness) },
+	};
+	int any = 0;
+
+	for (size_t i = 0; i < OG_ARRAY_LEN(f); i++) {
+		char path[300], buf[64];
+		long x = -1;
+		snprintf(path, sizeof(path), "%s/sys/vm/%s", procroot, f[i].name);
+		ssize_t n = og_read_at(AT_FDCWD, path, buf, sizeof(buf)); /* read only: never written */
+		if (n > 0 && og_parse_int_file(buf, (size_t)n, &x) == 0)
+			any = 1;
+		else
+			x = -1;
+		*(long *)(void *)((char *)v + f[i].off) = x;
+	}
+	return any ? 0 : -ENOENT;
+}
+
+/* "10" or "10,5" (earlyoom's parse_term_kill_tuple); kill < 0 when absent. */
+static int parse_tuple(const char *s, double *term, double *kill, double max)
+{
+	char *end;
+	double a = strtod(s, &end), b = -1;
+
+	if (end == s || a < 0 || a > max)
+		return -EINVAL;
+	if (*end == ',') {
+		const char *q = end + 1;
+		b = strtod(q, &end);
+		if (end == q || b < 0 || b > max)
+			return -EINVAL;
+	}
+	if (*end)
+		return -EINVAL;
+	*term = a;
+	*kill = b;
+	return 0;
+}
+
+int og_earlyoom_parse_argv(const char *buf, size_t len, struct og_earlyoom_opts *o)
+{
+	const char *arg[256];
+	size_t na = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->mem_term = o->mem_kill = o->swap_term = o->swap_kill = -1;
+	o->mem_term_kib = o->mem_kill_kib = o->swap_term_kib = o->swap_kill_kib = -1;
+	/* cmdline is NUL-separated and normally NUL-terminated; be strict
+	 * about bounds, lax about the final NUL. */
+	for (size_t i = 0; i < len && na < OG_ARRAY_LEN(arg);) {
+		const char *s = buf + i;
+		const char *z = memchr(s, '\0', len - i);
+		if (!z)
+			return -EINVAL; /* unterminated last argument: truncated */
+		arg[na++] = s;
+		i = (size_t)(z - buf) + 1;
+	}
+	if (na == 0)
+		return -EINVAL;
+	for (size_t i = 1; i < na; i++) {
+		const char *a = arg[i], *val = NULL;
+		double t, k;
+		if (a[0] != '-' || !a[1])
+			continue;
+		if (a[1] == '-') {
+			const char *name = a + 2, *eq = strchr(name, '=');
+			size_t nl = eq ? (size_t)(eq - name) : strlen(name);
+			char *dst = NULL;
+			bool *flag = NULL;
+#define LONG(s) (nl == sizeof(s) - 1 && !memcmp(name, s, nl))
+			if (LONG("prefer")) { dst = o->prefer; flag = &o->has_prefer; }
+			else if (LONG("avoid")) { dst = o->avoid; flag = &o->has_avoid; }
+			else if (LONG("ignore")) { dst = o->ignore; flag = &o->has_ignore; }
+			else if (LONG("ignore-root-user")) o->ignore_root = true;
+			else if (LONG("sort-by-rss")) o->sort_by_rss = true;
+			else if (LONG("kernel-oom")) o->kernel_oom = true;
+			else if (LONG("dryrun")) o->dryrun = true;
+#undef LONG
+			if (dst) {
+				val = eq ? eq + 1 : (i + 1 < na ? arg[++i] : NULL);
+				if (!val || strlen(val) >= OG_RE_MAX)
+					return -EINVAL;
+				snprintf(dst, OG_RE_MAX, "%s", val);
+				*flag = true;
+			}
+			continue;
+		}
+		for (const char *c = a + 1; *c; c++) {
+			if (!strchr("msMSrNP", *c)) {
+				if (*c == 'i')
+					o->ignore_root = true; /* old spelling of --ignore-root-user */
+				else if (*c == 'g')
+					o->kill_group = true;
+				continue;
+			}
+			val = c[1] ? c + 1 : (i + 1 < na ? arg[++i] : NULL);
+			if (!val)
+				return -EINVAL;
+			switch (*c) {
+			case 'm':
+				if (parse_tuple(val, &t, &k, 100) < 0) return -EINVAL;
+				o->mem_term = t; o->mem_kill = k;
+				break;
+			case 's':
+				if (parse_tuple(val, &t, &k, 100) < 0) return -EINVAL;
+				o->swap_term = t; o->swap_kill = k;
+				break;
+			case 'M':
+				if (parse_tuple(val, &t, &k, 1e15) < 0) return -EINVAL;
+				o->mem_term_kib = (long long)t; o->mem_kill_kib = k < 0 ? -1 : (long long)k;
+				break;
+			case 'S':
+				if (parse_tuple(val, &t, &k, 1e15) < 0) return -EINVAL;
+				o->swap_term_kib = (long long)t; o->swap_kill_kib = k < 0 ? -1 : (long long)k;
+				break;
+			default: break; /* -r, -N, -P: values we do not need */
+			}
+			break; /* the rest of this token was the value */
+		}
+	}
+	return 0;
+}
+
+static void one_threshold(double pct, double pct_kill, long long kib, long long kib_kill, long long total_kib,
+			  double *term, double *kill)
+{
+	double t = pct >= 0 ? pct : 10, k = pct >= 0 ? (pct_kill >= 0 ? pct_kill : pct / 2) : 5;
+
+	if (kib >= 0 && total_kib > 0) {
+		double mt = (double)kib * 100.0 / (double)total_kib;
+		double mk = kib_kill >= 0 ? (double)kib_kill * 100.0 / (double)total_kib : mt / 2;
+		/* Both given: earlyoom keeps the lower. */
+		if (pct < 0 || mt < t)
+			t = mt;
+		if (pct < 0 || mk < k)
+			k = mk;
+	}
+	*term = t;
+	*kill = k;
+}
+
+void og_earlyoom_effective(const struct og_earlyoom_opts *o, const struct og_meminfo *mi, double *mem_term,
+			   double *mem_kill, double *swap_term, double *swap_kill)
+{
+	one_threshold(o->mem_term, o->mem_kill, o->mem_term_kib, o->mem_kill_kib, mi->mem_total, mem_term, mem_kill);
+	one_threshold(o->swap_term, o->swap_kill, o->swap_term_kib, o->swap_kill_kib, mi->swap_total, swap_term,
+		      swap_kill);
+}
+
+int og_nohang_parse_argv(const char *buf, size_t len, struct og_nohang_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->soft_mem_pct = c->hard_mem_pct = -1;
+	for (size_t i = 0; i < len;) {
+		const char *s = buf + i, *z = memchr(s, '\0', len - i);
+		size_t l = z ? (size_t)(z - s) : len - i;
+		const char *v = NULL;
+		if ((l == 2 && !memcmp(s, "-c", 2)) || (l == 8 && !memcmp(s, "--config", 8))) {
+			size_t j = i + l + 1;
+			if (j < len) {
+				const char *z2 = memchr(buf + j, '\0', len - j);
+				size_t l2 = z2 ? (size_t)(z2 - (buf + j)) : len - j;
+				if (l2 >= sizeof(c->config))
+					return -EINVAL;
+				memcpy(c->config, buf + j, l2);
+				c->config[l2] = '\0';
+			}
+		} else if (l > 9 && !memcmp(s, "--config=", 9)) {
+			v = s + 9;
+			if (l - 9 >= sizeof(c->config))
+				return -EINVAL;
+			memcpy(c->config, v, l - 9);
+			c->config[l - 9] = '\0';
+		}
+		i += l + 1;
+	}
+	return 0;
+}
+
+static const char *trim(const char *p, const char *e, size_t *len)
+{
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	*len = (size_t)(e - p);
+	return p;
+}
+
+static double pct_value(const char *v, size_t vl)
+{
+	char tmp[32];
+	char *end;
+	if (!vl || vl >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, v, vl);
+	tmp[vl] = '\0';
+	double x = strtod(tmp, &end);
+	while (*end == ' ')
+		end++;
+	if (end == tmp || (*end && strcmp(end, "%")) || x < 0 || x > 100)
+		return -1;
+	return x;
+}
+
+int og_nohang_parse_conf(const char *buf, size_t len, struct og_nohang_conf *c)
+{
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		size_t ll, kl, vl;
+		const char *line = p;
+		p = og_next_line(p, end, &ll);
+		const char *l = trim(line, line + ll, &ll);
+		if (!ll || l[0] == '#')
+			continue;
+		if (ll > 20 && !memcmp(l, "@BADNESS_ADJ_RE_NAME", 20)) {
+			/* @BADNESS_ADJ_RE_NAME  -500  ///  ^Xorg$ */
+			const char *sep = memmem(l, ll, "///", 3);
+			if (!sep)
+				return -EINVAL;
+			const char *n = trim(l + 20, sep, &kl);
+			char num[16];
+			long adj;
+			if (!kl || kl >= sizeof(num))
+				return -EINVAL;
+			memcpy(num, n, kl);
+			num[kl] = '\0';
+			if (og_parse_long(num, -10000, 10000, &adj) < 0)
+				return -EINVAL;
+			const char *re = trim(sep + 3, l + ll, &vl);
+			if (!vl || vl >= OG_RE_MAX || c->nrules >= OG_NOHANG_RULES)
+				continue;
+			c->name_rule[c->nrules].adj = (int)adj;
+			memcpy(c->name_rule[c->nrules].re, re, vl);
+			c->name_rule[c->nrules].re[vl] = '\0';
+			c->nrules++;
+			continue;
+		}
+		const char *eq = memchr(l, '=', ll);
+		if (!eq)
+			continue;
+		const char *k = trim(l, eq, &kl);
+		const char *v = trim(eq + 1, l + ll, &vl);
+#define KEY(s) (kl == sizeof(s) - 1 && !memcmp(k, s, kl))
+		if (KEY("ignore_positive_oom_score_adj"))
+			c->ignore_positive_adj = vl == 4 && !memcmp(v, "True", 4);
+		else if (KEY("soft_threshold_min_mem"))
+			c->soft_mem_pct = pct_value(v, vl);
+		else if (KEY("hard_threshold_min_mem"))
+			c->hard_mem_pct = pct_value(v, vl);
+#undef KEY
+	}
+	return 0;
+}
+
+void og_oomd_conf_defaults(struct og_oomd_conf *c)
+{
+	/* oomd-manager.h: DEFAULT_SWAP_USED_LIMIT_PERCENT 90,
+	 * DEFAULT_MEM_PRESSURE_LIMIT_PERCENT 60, DEFAULT_MEM_PRESSURE_DURATION_USEC 30s. */
+	c->swap_used_limit_pm = 9000;
+	c->pressure_limit_pm = 6000;
+	c->duration_usec = 30000000ULL;
+}
+
+/* "90%", "60.5%", "95.25%" -> permyriad. */
+static int conf_percent(const char *v, size_t vl, int *pm)
+{
+	double x = pct_value(v, vl);
+	if (x < 0 || !vl || v[vl - 1] != '%')
+		return -EINVAL;
+	*pm = (int)(x * 100 + 0.5);
+	return 0;
+}
+
+/* systemd time span subset: "20s", "1min 30s", "500ms", "2h", bare seconds. */
+static int conf_timespan(const char *v, size_t vl, unsigned long long *usec)
+{
+	static const struct { const char *u; unsigned long long mul; } units[] = {
+		{ "usec", 1 }, { "us", 1 }, { "msec", 1000 }, { "ms", 1000 }, { "seconds", 1000000 },
+		{ "second", 1000000 }, { "sec", 1000000 }, { "s", 1000000 }, { "minutes", 60000000ULL },
+		{ "minute", 60000000ULL }, { "min", 60000000ULL }, { "m", 60000000ULL }, { "hours", 3600000000ULL },
+		{ "hour", 3600000000ULL }, { "hr", 3600000000ULL }, { "h", 3600000000ULL },
+	};
+	unsigned long long total = 0;
+	const char *p = v, *e = v + vl;
+	bool any = false;
+
+	while (p < e) {
+		while (p < e && *p == ' ')
+			p++;
+		if (p >= e)
+			break;
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		unsigned long long n = 0;
+		while (p < e && *p >= '0' && *p <= '9') {
+			if (n > 1000000000ULL)
+				return -ERANGE;
+			n = n * 10 + (unsigned long long)(*p++ - '0');
+		}
+		while (p < e && *p == ' ')
+			p++;
+		const char *u = p;
+		while (p < e && ((*p >= 'a' && *p <= 'z')))
+			p++;
+		size_t ul = (size_t)(p - u);
+		unsigned long long mul = 0;
+		if (!ul)
+			mul = 1000000;
+		for (size_t i = 0; i < OG_ARRAY_LEN(units) && !mul; i++)
+			if (strlen(units[i].u) == ul && !memcmp(units[i].u, u, ul))
+				mul = units[i].mul;
+		if (!mul)
+			return -EINVAL;
+		total += n * mul;
+		any = true;
+	}
+	if (!any)
+		return -EINVAL;
+	*usec = total;
+	return 0;
+}
+
+int og_oomd_parse_conf(const char *buf, size_t len, struct og_oomd_conf *c)
+{
+	const char *p = buf, *end = buf + len;
+	bool in_oom = false;
+
+	while (p < end) {
+		size_t ll, kl, vl;
+		const char *line = p;
+		p = og_next_line(p, end, &ll);
+		const char *l = trim(line, line + ll, &ll);
+		if (!ll || l[0] == '#' || l[0] == ';')
+			continue;
+		if (l[0] == '[') {
+			in_oom = ll == 5 && !memcmp(l, "[OOM]", 5);
+			continue;
+		}
+		const char *eq = memchr(l, '=', ll);
+		if (!eq || !in_oom)
+			continue;
+		const char *k = trim(l, eq, &kl);
+		const char *v = trim(eq + 1, l + ll, &vl);
+#define KEY(s) (kl == sizeof(s) - 1 && !memcmp(k, s, kl))
+		if (KEY("SwapUsedLimit")) {
+			if (vl && conf_percent(v, vl, &c->swap_used_limit_pm) < 0)
+				return -EINVAL;
+		} else if (KEY("DefaultMemoryPressureLimit")) {
+			if (vl && conf_percent(v, vl, &c->pressure_limit_pm) < 0)
+				return -EINVAL;
+		} else if (KEY("DefaultMemoryPressureDurationSec")) {
+			if (vl && conf_timespan(v, vl, &c->duration_usec) < 0)
+				return -EINVAL;
+		}
+#undef KEY
+	}
+	return 0;
+}
+
+/* a + b + c into out; -ENAMETOOLONG when it does not fit. */
+static int pjoin(char *out, size_t sz, const char *a, const char *b, const char *c)
+{
+	size_t la = strlen(a), lb = strlen(b), lc = strlen(c);
+	if (la + lb + lc + 1 > sz)
+		return -ENAMETOOLONG;
+	memcpy(out, a, la);
+	memcpy(out + la, b, lb);
+	memcpy(out + la + lb, c, lc + 1);
+	return 0;
+}
+
+static ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	return og_read_at(AT_FDCWD, path, buf, size);
+}
+
+struct dropin {
+	char name[256];
+	const char *dir;
+};
+
+static int cmp_dropin(const void *a, const void *b)
+{
+	return strcmp(((const struct dropin *)a)->name, ((const struct dropin *)b)->name);
+}
+
+static void oomd_conf_read(const char *etcroot, struct og_oomd_conf *c, char *files, size_t fsz)
+{
+	/* Main file, then drop-ins ordered by file name across the dirs; the
+	 * same name in a higher-priority dir masks the lower one. */
+	static const char *const dirs[] = { "/etc/systemd/oomd.conf.d", "/run/systemd/oomd.conf.d",
+					    "/usr/local/lib/systemd/oomd.conf.d", "/usr/lib/systemd/oomd.conf.d" };
+	char path[1024], buf[8192];
+	struct dropin di[64];
+	size_t nd = 0, used = 0;
+	ssize_t n;
+
+	og_oomd_conf_defaults(c);
+	files[0] = '\0';
+	snprintf(path, sizeof(path), "%s/etc/systemd/oomd.conf", etcroot);
+	n = read_file(path, buf, sizeof(buf));
+	if (n < 0) {
+		snprintf(path, sizeof(path), "%s/usr/lib/systemd/oomd.conf", etcroot);
+		n = read_file(path, buf, sizeof(buf));
+	}
+	if (n >= 0 && og_oomd_parse_conf(buf, (size_t)n, c) == 0)
+		used += (size_t)snprintf(files, fsz, "%s", path + strlen(etcroot));
+	for (size_t d = 0; d < OG_ARRAY_LEN(dirs); d++) {
+		snprintf(path, sizeof(path), "%s%s", etcroot, dirs[d]);
+		DIR *dp = opendir(path);
+		struct dirent *de;
+		if (!dp)
+			continue;
+		while ((de = readdir(dp)) && nd < OG_ARRAY_LEN(di)) {
+			size_t l = strlen(de->d_name);
+			bool masked = false;
+			if (l < 6 || l >= sizeof(di[0].name) || strcmp(de->d_name + l - 5, ".conf"))
+				continue;
+			for (size_t i = 0; i < nd; i++)
+				masked |= !strcmp(di[i].name, de->d_name);
+			if (masked)
+				continue;
+			memcpy(di[nd].name, de->d_name, l + 1);
+			di[nd].dir = dirs[d];
+			nd++;
+		}
+		closedir(dp);
+	}
+	qsort(di, nd, sizeof(di[0]), cmp_dropin);
+	for (size_t i = 0; i < nd; i++) {
+		char rel[512];
+		if (pjoin(rel, sizeof(rel), di[i].dir, "/", di[i].name) < 0 ||
+		    pjoin(path, sizeof(path), etcroot, rel, "") < 0)
+			continue;
+		n = read_file(path, buf, sizeof(buf));
+		if (n < 0 || og_oomd_parse_conf(buf, (size_t)n, c) < 0)
+			continue;
+		if (used < fsz)
+			used += (size_t)snprintf(files + used, fsz - used, "%s%s/%s", used ? " " : "", di[i].dir,
+						 di[i].name);
+	}
+}
+
+static ssize_t read_cmdline(const char *procroot, pid_t pid, char *buf, size_t size)
+{
+	char path[300];
+	snprintf(path, sizeof(path), "%s/%d/cmdline", procroot, (int)pid);
+	ssize_t n = og_read_at(AT_FDCWD, path, buf, size);
+	return n == -EFBIG ? -E2BIG : n;
+}
+
+int og_killers_detect(const char *procroot, const char *etcroot, const struct og_taskset *ts, struct og_killers *k)
+{
+	char path[1024], buf[16384];
+	struct og_cg_mounts mnt;
+	ssize_t n;
+
+	memset(k, 0, sizeof(*k));
+	og_read_vmsettings(procroot, &k->vm);
+	snprintf(path, sizeof(path), "%s/pressure/memory", procroot);
+	k->psi = og_read_psi(path, &k->psi_mem) == 0;
+	if (og_cg_read_mounts(procroot, &mnt) == 0) {
+		k->cg_v1_memory = mnt.v1_memory[0] != '\0';
+		k->cg_v2 = mnt.v2[0] != '\0';
+		if (k->cg_v2) {
+			n = pjoin(path, sizeof(path), mnt.v2, "/cgroup.controllers", "") < 0 ? -1 : og_read_at(AT_FDCWD, path, buf, sizeof(buf));
+			k->cg_v2_memory = n > 0 && (strstr(buf, "memory ") || strstr(buf, "memory\n"));
+		}
+	}
+	for (size_t i = 0; i < ts->n; i++) {
+		const struct og_task *t = &ts->v[i];
+		if (t->kthread)
+			continue;
+		if (!k->oomd_pid && !strcmp(t->comm, "systemd-oomd")) {
+			k->oomd_pid = t->pid;
+		} else if (!k->earlyoom_pid && !strcmp(t->comm, "earlyoom")) {
+			n = read_cmdline(procroot, t->pid, buf, sizeof(buf));
+			if (n >= 0 && og_earlyoom_parse_argv(buf, (size_t)n, &k->earlyoom) == 0)
+				k->earlyoom_pid = t->pid;
+		} else if (!k->nohang_pid && !strcmp(t->comm, "nohang")) {
+			n = read_cmdline(procroot, t->pid, buf, sizeof(buf));
+			if (n >= 0 && og_nohang_parse_argv(buf, (size_t)n, &k->nohang) == 0)
+				k->nohang_pid = t->pid;
+		}
+	}
+	og_oomd_conf_defaults(&k->oomd);
+	if (k->oomd_pid)
+		oomd_conf_read(etcroot, &k->oomd, k->oomd_conf_files, sizeof(k->oomd_conf_files));
+	if (k->nohang_pid) {
+		static const char *const defaults[] = { "/etc/nohang/nohang.conf", "/usr/local/etc/nohang/nohang.conf",
+							"/usr/lib/nohang/nohang.conf" };
+		for (size_t i = 0; i < OG_ARRAY_LEN(defaults) + 1 && !k->nohang_conf_read; i++) {
+			const char *p = i == 0 ? k->nohang.config : defaults[i - 1];
+			if (!*p)
+				continue;
+			snprintf(path, sizeof(path), "%s%s", p[0] == '/' ? etcroot : "", p);
+			n = og_read_at(AT_FDCWD, path, buf, sizeof(buf));
+			if (n == -EFBIG) {
+				/* nohang.conf is long and documented: read it whole. */
+				size_t cap = 1 << 20;
+				char *big = malloc(cap);
+				if (big && (n = og_read_at(AT_FDCWD, path, big, cap)) >= 0)
+					k->nohang_conf_read = og_nohang_parse_conf(big, (size_t)n, &k->nohang) == 0;
+				free(big);
+			} else if (n >= 0) {
+				k->nohang_conf_read = og_nohang_parse_conf(buf, (size_t)n, &k->nohang) == 0;
+			}
+			if (k->nohang_conf_read && !k->nohang.config[0])
+				snprintf(k->nohang.config, sizeof(k->nohang.config), "%s", p);
+		}
+	}
+	return 0;
+}
+
+bool og_re_match(const char *re, const char *comm)
+{
+	regex_t rx;
+	if (regcomp(&rx, re, REG_EXTENDED | REG_NOSUB) != 0)
+		return false;
+	bool m = regexec(&rx, comm, 0, NULL, 0) == 0;
+	regfree(&rx);
+	return m;
+}
+
+static long global_score(const struct og_rankset *g, size_t k)
+{
+	return og_oom_score(&g->b[k], g->totalpages);
+}
+
+long og_earlyoom_victim(const struct og_earlyoom_opts *o, const struct og_taskset *ts,
+			const struct og_rankset *global, pid_t self, long *score, bool *bad_re)
+{
+	regex_t rp, ra, ri;
+	bool hp = false, ha = false, hi = false;
+	long best = -1, best_score = 0;
+	long long best_rss = 0;
+
+	*bad_re = false;
+	if (o->has_prefer && !(hp = regcomp(&rp, o->prefer, REG_EXTENDED | REG_NOSUB) == 0))
+		*bad_re = true;
+	if (o->has_avoid && !(ha = regcomp(&ra, o->avoid, REG_EXTENDED | REG_NOSUB) == 0))
+		*bad_re = true;
+	if (o->has_ignore && !(hi = regcomp(&ri, o->ignore, REG_EXTENDED | REG_NOSUB) == 0))
+		*bad_re = true;
+	if (*bad_re)
+		goto out; /* earlyoom refuses to start with a bad regex */
+	/* global ranks the whole snapshot in order: member[k] == k. */
+	for (size_t k = 0; k < global->n; k++) {
+		const struct og_task *t = &ts->v[global->member[k]];
+		if (t->pid <= 2 || t->ppid == 2 || t->kthread || t->pid == self || t->adj <= OG_ADJ_MIN ||
+		    t->rss_kib < 0)
+			continue;
+		if (o->ignore_root && t->uid == 0)
+			continue;
+		if (hi && regexec(&ri, t->comm, 0, NULL, 0) == 0)
+			continue;
+		long s = global_score(global, k);
+		long long rss = t->rss_kib;
+		long bonus = 0;
+		if (hp && regexec(&rp, t->comm, 0, NULL, 0) == 0)
+			bonus += 300;
+		if (ha && regexec(&ra, t->comm, 0, NULL, 0) == 0)
+			bonus -= 300;
+		bool larger;
+		if (o->sort_by_rss) {
+			/* ±3 GiB instead of ±300 points in this mode. */
+			rss += (long long)bonus / 300 * 3 * 1024 * 1024;
+			larger = best < 0 || rss > best_rss || (rss == best_rss && s + bonus > best_score);
+		} else {
+			s += bonus;
+			larger = best < 0 || s > best_score || (s == best_score && rss > best_rss);
+		}
+		if (larger) {
+			best = (long)global->member[k];
+			best_score = o->sort_by_rss ? s + bonus : s;
+			best_rss = rss;
+		}
+	}
+	*score = best_score;
+out:
+	if (hp)
+		regfree(&rp);
+	if (ha)
+		regfree(&ra);
+	if (hi)
+		regfree(&ri);
+	return *bad_re ? -1 : best;
+}
+
+long og_nohang_victim(const struct og_nohang_conf *c, const struct og_taskset *ts, const struct og_rankset *global,
+		      pid_t self, long *score)
+{
+	regex_t rx[OG_NOHANG_RULES];
+	bool ok[OG_NOHANG_RULES];
+	long best = -1, best_score = 0;
+
+	for (size_t r = 0; r < c->nrules; r++)
+		ok[r] = regcomp(&rx[r], c->name_rule[r].re, REG_EXTENDED | REG_NOSUB) == 0;
+	for (size_t k = 0; k < global->n; k++) {
+		const struct og_task *t = &ts->v[global->member[k]];
+		if (t->pid <= 1 || t->kthread || t->pid == self || t->rss_kib < 0 || t->adj <= OG_ADJ_MIN)
+			continue;
+		long s = global_score(global, k);
+		if (c->ignore_positive_adj && t->adj > 0)
+			s -= t->adj * 2 / 3;
+		for (size_t r = 0; r < c->nrules; r++)
+			if (ok[r] && regexec(&rx[r], t->comm, 0, NULL, 0) == 0 && (c->name_rule[r].adj < 0 || t->adj >= 0))
+				s += c->name_rule[r].adj;
+		if (best < 0 || s > best_score) {
+			best = (long)global->member[k];
+			best_score = s;
+		}
+	}
+	for (size_t r = 0; r < c->nrules; r++)
+		if (ok[r])
+			regfree(&rx[r]);
+	*score = best_score;
+	return best;
+}

@@ -1,0 +1,454 @@
+#include "topview.h"
+#include "render.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int og_model_build(struct og_model *m, const char *procfs, unsigned scanflags)
+{
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	m->procfs = procfs;
+	m->eo_victim = m->nh_victim = -1;
+	long ps = sysconf(_SC_PAGESIZE);
+	m->page_kib = ps > 1024 ? ps / 1024 : 4;
+	if ((r = og_read_meminfo(procfs, &m->mi)) < 0)
+		return r;
+	if ((r = og_task_scan(procfs, scanflags, &m->ts)) < 0)
+		return r;
+	unsigned long long tp = og_totalpages_global(m->mi.mem_total, m->mi.swap_total, m->page_kib);
+	if ((r = og_rank_build(&m->ts, NULL, 0, tp, m->page_kib, &m->global)) < 0)
+		return r;
+	og_killers_detect(procfs, "", &m->ts, &m->k);
+	ssize_t nl = og_memcg_limited(procfs, m->lim, OG_MAX_LIMITED);
+	for (ssize_t i = 0; i < nl; i++) {
+		size_t *mem = NULL;
+		unsigned long long ctp;
+		ssize_t n = og_memcg_members(m->lim[i].cg.dir, &m->ts, &mem);
+		if (n < 0 || og_memcg_totalpages(procfs, &m->lim[i].cg, &m->lim[i].m, m->mi.swap_total, m->page_kib,
+						 &ctp) < 0) {
+			free(mem);
+			continue;
+		}
+		if (og_rank_build(&m->ts, mem, (size_t)n, ctp, m->page_kib, &m->limrank[m->nlim]) == 0) {
+			if (m->nlim != (size_t)i)
+				m->lim[m->nlim] = m->lim[i];
+			m->nlim++;
+		}
+		free(mem);
+	}
+	if (m->k.earlyoom_pid)
+		m->eo_victim = og_earlyoom_victim(&m->k.earlyoom, &m->ts, &m->global, m->k.earlyoom_pid, &m->eo_score,
+						  &m->eo_bad_re);
+	if (m->k.nohang_pid)
+		m->nh_victim = og_nohang_victim(&m->k.nohang, &m->ts, &m->global, m->k.nohang_pid, &m->nh_score);
+	return 0;
+}
+
+void og_model_free(struct og_model *m)
+{
+	for (size_t i = 0; i < m->nlim; i++)
+		og_rankset_free(&m->limrank[i]);
+	og_rankset_free(&m->global);
+	og_taskset_free(&m->ts);
+}
+
+static const char *esc(const char *s, char *buf, size_t sz)
+{
+	return og_esc(s, buf, sz);
+}
+
+static void victim_line(FILE *f, const struct og_model *m, const char *label, long ti, const char *extra)
+{
+	char e[4 * OG_COMM_MAX + 1];
+	if (ti < 0) {
+		fprintf(f, "  %-34s nobody eligible%s\n", label, extra);
+		return;
+	}
+	const struct og_task *t = &m->ts.v[ti];
+	fprintf(f, "  %-34s %7d %-16s%s\n", label, (int)t->pid, esc(t->comm, e, sizeof(e)), extra);
+}
+
+void og_model_print_victims(const struct og_model *m, FILE *f, bool colour)
+{
+	char label[256], extra[256], a[32];
+
+	(void)colour;
+	fprintf(f, "Next victim per armed killer:\n");
+	long gv = og_rank_victim(&m->global);
+	if (gv >= 0) {
+		const struct og_badness *bb = &m->global.b[gv];
+		snprintf(extra, sizeof(extra), "  points %lld, oom_score %ld", bb->points,
+			 og_oom_score(bb, m->global.totalpages));
+	} else {
+		extra[0] = '\0';
+	}
+	if (m->k.vm.panic_on_oom == 1 || m->k.vm.panic_on_oom == 2)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), "  (panic_on_oom=%ld: the machine panics instead)",
+			 m->k.vm.panic_on_oom);
+	else if (m->k.vm.oom_kill_allocating_task > 0)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), "  (oom_kill_allocating_task=1: the allocating task dies instead)");
+	victim_line(f, m, "kernel, global OOM", gv, extra);
+	for (size_t i = 0; i < m->nlim; i++) {
+		const struct og_rankset *r = &m->limrank[i];
+		char p[96];
+		long v = og_rank_victim(r);
+		snprintf(label, sizeof(label), "kernel, memcg v%d %s", m->lim[i].cg.version,
+			 esc(m->lim[i].cg.path, p, sizeof(p)));
+		snprintf(extra, sizeof(extra), "  limit %s, %zu tasks, totalpages %llu",
+			 og_fmt_kib((unsigned long long)m->lim[i].m.limit / 1024, a, sizeof(a)), r->n, r->totalpages);
+		if (v >= 0)
+			snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), ", points %lld",
+				 r->b[r->order[0]].points);
+		victim_line(f, m, label, v, extra);
+	}
+	if (m->k.oomd_pid) {
+		snprintf(label, sizeof(label), "systemd-oomd (pid %d)", (int)m->k.oomd_pid);
+		fprintf(f, "  %-34s kills whole cgroups under monitored units; pressure limit %d.%02d%% for %llus, swap limit %d.%02d%%\n",
+			label, m->k.oomd.pressure_limit_pm / 100, m->k.oomd.pressure_limit_pm % 100,
+			m->k.oomd.duration_usec / 1000000ULL, m->k.oomd.swap_used_limit_pm / 100,
+			m->k.oomd.swap_used_limit_pm % 100);
+	} else {
+		fprintf(f, "  %-34s not running\n", "systemd-oomd");
+	}
+	if (m->k.earlyoom_pid) {
+		double mt, mk, st, sk;
+		og_earlyoom_effective(&m->k.earlyoom, &m->mi, &mt, &mk, &st, &sk);
+		snprintf(label, sizeof(label), "earlyoom (pid %d)", (int)m->k.earlyoom_pid);
+		if (m->eo_bad_re)
+			snprintf(extra, sizeof(extra), "  (a --prefer/--avoid/--ignore regex does not compile)");
+		else
+			snprintf(extra, sizeof(extra), "  score %ld; acts at MemAvailable <= %.1f%% and SwapFree <= %.1f%%",
+				 m->eo_score, mt, st);
+		victim_line(f, m, label, m->eo_victim, extra);
+	} else {
+		fprintf(f, "  %-34s not running\n", "earlyoom");
+	}
+	if (m->k.nohang_pid) {
+		snprintf(label, sizeof(label), "nohang (pid %d)", (int)m->k.nohang_pid);
+		snprintf(extra, sizeof(extra), "  badness %ld%s", m->nh_score, m->k.nohang_conf_read ? "" : " (config not readable: defaults)");
+		victim_line(f, m, label, m->nh_victim, extra);
+	} else {
+		fprintf(f, "  %-34s not running\n", "nohang");
+	}
+}
+
+/* ---- the table ---- */
+
+struct row {
+	size_t ti;     /* task index */
+	size_t k;      /* position in the rankset */
+	size_t rank;   /* 0 = not a candidate */
+	long gscore;   /* kernel oom_score (global mapping) */
+	const char *user;
+};
+
+static int cmp_rows(const void *a, const void *b, void *ctx)
+{
+	const struct row *x = a, *y = b;
+	const struct og_model *m = ((const void *const *)ctx)[0];
+	const enum og_top_sort *sort = ((const void *const *)ctx)[1];
+	const struct og_task *tx = &m->ts.v[x->ti], *ty = &m->ts.v[y->ti];
+	long long dx = 0, dy = 0;
+	int c = 0;
+
+	switch (*sort) {
+	case OG_SORT_RANK: dx = (long long)(x->rank ? x->rank : (size_t)-1 / 2 + x->k); dy = (long long)(y->rank ? y->rank : (size_t)-1 / 2 + y->k); return dx < dy ? -1 : dx > dy;
+	case OG_SORT_PID: return tx->pid < ty->pid ? -1 : tx->pid > ty->pid;
+	case OG_SORT_RSS: dx = tx->rss_kib; dy = ty->rss_kib; break;
+	case OG_SORT_SWAP: dx = tx->swap_kib; dy = ty->swap_kib; break;
+	case OG_SORT_PTE: dx = tx->pte_kib; dy = ty->pte_kib; break;
+	case OG_SORT_ADJ: dx = tx->adj; dy = ty->adj; break;
+	case OG_SORT_SCORE: dx = x->gscore; dy = y->gscore; break;
+	case OG_SORT_COMM: c = strcmp(tx->comm, ty->comm); break;
+	case OG_SORT_USER: c = strcmp(x->user, y->user); break;
+	}
+	if (c)
+		return c;
+	if (dx != dy)
+		return dx > dy ? -1 : 1; /* sizes and scores: largest first */
+	return tx->pid < ty->pid ? -1 : tx->pid > ty->pid;
+}
+
+static bool user_match(const char *want, long uid, const char *name)
+{
+	long u;
+	if (og_parse_long(want, 0, 0x7fffffffL, &u) == 0)
+		return u == uid;
+	return !strcmp(want, name);
+}
+
+static void json_task(FILE *f, const struct og_model *m, const struct og_rankset *r, const struct row *rw,
+		      bool kscore)
+{
+	const struct og_task *t = &m->ts.v[rw->ti];
+	const struct og_badness *b = &r->b[rw->k];
+	fprintf(f, "{\"pid\":%d,\"ppid\":%d,\"uid\":%ld,\"user\":", (int)t->pid, (int)t->ppid, t->uid);
+	og_json_str(f, rw->user);
+	fputs(",\"comm\":", f);
+	og_json_str(f, t->comm);
+	fprintf(f, ",\"rss_kib\":%lld,\"swap_kib\":%lld,\"pte_kib\":%lld,\"oom_score_adj\":%d,\"oom_score\":%ld",
+		t->rss_kib, t->swap_kib, t->pte_kib, t->adj, rw->gscore);
+	if (kscore)
+		fprintf(f, ",\"oom_score_read\":%ld", t->oom_score);
+	fprintf(f, ",\"eligible\":%s,\"why\":\"%s\",\"points\":", b->why == OG_WHY_OK ? "true" : "false",
+		b->why == OG_WHY_OK ? "candidate" : b->why == OG_WHY_KTHREAD ? "kthread" : b->why == OG_WHY_INIT ? "init" : b->why == OG_WHY_NO_MM ? "no_mm" : "protected");
+	if (b->why == OG_WHY_OK)
+		fprintf(f, "%lld", b->points);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"parts\":{\"rss\":%lld,\"swap\":%lld,\"pgtables\":%lld,\"adj\":%lld},\"permille\":%ld,\"rank\":",
+		b->rss, b->swap, b->pgtables, b->adj_pages, og_permille(b, r->totalpages));
+	if (rw->rank)
+		fprintf(f, "%zu}", rw->rank);
+	else
+		fputs("null}", f);
+}
+
+static void json_victim(FILE *f, const struct og_model *m, long ti, const char *extra_key, long extra)
+{
+	if (ti < 0) {
+		fputs("null", f);
+		return;
+	}
+	fprintf(f, "{\"pid\":%d,\"comm\":", (int)m->ts.v[ti].pid);
+	og_json_str(f, m->ts.v[ti].comm);
+	if (extra_key)
+		fprintf(f, ",\"%s\":%ld", extra_key, extra);
+	fputc('}', f);
+}
+
+static void json_killers(FILE *f, const struct og_model *m)
+{
+	long gv = og_rank_victim(&m->global);
+	fprintf(f, "\"killers\":[{\"killer\":\"kernel\",\"scope\":\"global\",\"totalpages\":%llu,\"victim\":",
+		m->global.totalpages);
+	json_victim(f, m, gv, "points", gv >= 0 ? (long)m->global.b[gv].points : 0);
+	fputc('}', f);
+	for (size_t i = 0; i < m->nlim; i++) {
+		const struct og_rankset *r = &m->limrank[i];
+		long v = og_rank_victim(r);
+		fprintf(f, ",{\"killer\":\"kernel\",\"scope\":\"memcg\",\"cgroup\":");
+		og_json_str(f, m->lim[i].cg.path);
+		fprintf(f, ",\"version\":%d,\"limit_bytes\":%lld,\"totalpages\":%llu,\"tasks\":%zu,\"victim\":",
+			m->lim[i].cg.version, m->lim[i].m.limit, r->totalpages, r->n);
+		json_victim(f, m, v, "points", v >= 0 ? (long)r->b[r->order[0]].points : 0);
+		fputc('}', f);
+	}
+	fprintf(f, ",{\"killer\":\"systemd-oomd\",\"running\":%s", m->k.oomd_pid ? "true" : "false");
+	if (m->k.oomd_pid)
+		fprintf(f, ",\"pid\":%d,\"pressure_limit_permyriad\":%d,\"duration_usec\":%llu,\"swap_used_limit_permyriad\":%d",
+			(int)m->k.oomd_pid, m->k.oomd.pressure_limit_pm, m->k.oomd.duration_usec, m->k.oomd.swap_used_limit_pm);
+	fprintf(f, "},{\"killer\":\"earlyoom\",\"running\":%s", m->k.earlyoom_pid ? "true" : "false");
+	if (m->k.earlyoom_pid) {
+		fprintf(f, ",\"pid\":%d,\"bad_regex\":%s,\"victim\":", (int)m->k.earlyoom_pid, m->eo_bad_re ? "true" : "false");
+		json_victim(f, m, m->eo_victim, "score", m->eo_score);
+	}
+	fprintf(f, "},{\"killer\":\"nohang\",\"running\":%s", m->k.nohang_pid ? "true" : "false");
+	if (m->k.nohang_pid) {
+		fprintf(f, ",\"pid\":%d,\"victim\":", (int)m->k.nohang_pid);
+		json_victim(f, m, m->nh_victim, "badness", m->nh_score);
+	}
+	fputs("}]", f);
+}
+
+static void text_row(FILE *f, const struct og_model *m, const struct og_rankset *r, const struct row *rw,
+		     bool kscore)
+{
+	const struct og_task *t = &m->ts.v[rw->ti];
+	const struct og_badness *b = &r->b[rw->k];
+	char e[4 * OG_COMM_MAX + 1], u[64], rs[32], sw[32], pt[32], rank[24], ks[24];
+
+	og_esc(t->comm, e, sizeof(e));
+	if (strlen(e) > 15)
+		e[15] = '\0';
+	og_esc(rw->user, u, sizeof(u));
+	if (strlen(u) > 8)
+		u[8] = '\0';
+	if (rw->rank)
+		snprintf(rank, sizeof(rank), "%zu", rw->rank);
+	else
+		snprintf(rank, sizeof(rank), "-");
+	snprintf(ks, sizeof(ks), "%ld", t->oom_score);
+	if (t->rss_kib < 0) {
+		fprintf(f, "%5s %7d %-8s %-15s %6s %6s %6s %5d %5ld%s%s  %s\n", rank, (int)t->pid, u, e, "-", "-", "-",
+			t->adj, rw->gscore, kscore ? " " : "", kscore ? ks : "", og_why_str(b->why));
+		return;
+	}
+	og_fmt_kib((unsigned long long)t->rss_kib, rs, sizeof(rs));
+	og_fmt_kib((unsigned long long)t->swap_kib, sw, sizeof(sw));
+	og_fmt_kib((unsigned long long)t->pte_kib, pt, sizeof(pt));
+	fprintf(f, "%5s %7d %-8s %-15s %6s %6s %6s %5d %5ld", rank, (int)t->pid, u, e, rs, sw, pt, t->adj, rw->gscore);
+	if (kscore)
+		fprintf(f, " %6s", ks);
+	if (b->why == OG_WHY_OK)
+		fprintf(f, " %10lld = %lld+%lld+%lld%+lld %5ld\n", b->points, b->rss, b->swap, b->pgtables, b->adj_pages,
+			og_permille(b, r->totalpages));
+	else
+		fprintf(f, "  %s\n", og_why_str(b->why));
+}
+
+int og_top_once(const struct og_top_opts *o, FILE *f)
+{
+	struct og_model *m = calloc(1, sizeof(*m));
+	struct og_rankset cgr;
+	const struct og_rankset *r;
+	struct og_cgroup cg, lim;
+	struct og_memcg mc;
+	bool have_cg = false, cg_limited = false;
+	struct og_usercache *uc = calloc(1, sizeof(*uc));
+	int rc = OG_EXIT_OK, e;
+
+	memset(&cgr, 0, sizeof(cgr));
+	if (!m || !uc) {
+		og_err("top: out of memory");
+		free(m);
+		free(uc);
+		return OG_EXIT_FAIL;
+	}
+	if ((e = og_model_build(m, o->procfs, o->kernel_score ? OG_SCAN_OOM_SCORE : 0)) < 0) {
+		og_err("top: cannot read %s: %s", o->procfs, strerror(-e));
+		rc = OG_EXIT_FAIL;
+		goto out;
+	}
+	r = &m->global;
+	if (o->cgroup) {
+		size_t *mem = NULL;
+		ssize_t n;
+		unsigned long long tp = m->global.totalpages;
+		if ((e = og_cgroup_from_dir(o->cgroup, &cg)) < 0) {
+			og_err("top: --cgroup %s: %s", o->cgroup,
+			       e == -ENOTSUP ? "not a memory cgroup (no memory.* files)" : strerror(-e));
+			rc = OG_EXIT_FAIL;
+			goto out;
+		}
+		/* The OOM that reaches this cgroup's tasks is the nearest limit at or above it. */
+		if (og_memcg_limiting(&cg, &lim, &mc) == 0 &&
+		    og_memcg_totalpages(o->procfs, &lim, &mc, m->mi.swap_total, m->page_kib, &tp) == 0)
+			cg_limited = true;
+		else
+			lim = cg;
+		n = og_memcg_members(lim.dir, &m->ts, &mem);
+		if (n < 0 || og_rank_build(&m->ts, mem, (size_t)n, tp, m->page_kib, &cgr) < 0) {
+			og_err("top: --cgroup %s: cannot list its tasks: %s", o->cgroup, strerror(n < 0 ? (int)-n : ENOMEM));
+			free(mem);
+			rc = OG_EXIT_FAIL;
+			goto out;
+		}
+		free(mem);
+		have_cg = true;
+		r = &cgr;
+	}
+
+	/* Rows: members of the ranking, filtered, sorted, cut. */
+	struct row *rows = malloc((r->n ? r->n : 1) * sizeof(*rows));
+	size_t nr = 0;
+	if (!rows) {
+		rc = OG_EXIT_FAIL;
+		goto out;
+	}
+	for (size_t pos = 0; pos < r->n; pos++) {
+		size_t k = r->order[pos];
+		size_t ti = r->member[k];
+		const struct og_task *t = &m->ts.v[ti];
+		const char *un = og_user_name(uc, t->uid);
+		if (o->user && !user_match(o->user, t->uid, un))
+			continue;
+		struct og_badness gb;
+		og_badness(t, m->global.totalpages, m->page_kib, &gb);
+		rows[nr].ti = ti;
+		rows[nr].k = k;
+		rows[nr].rank = pos < r->eligible ? pos + 1 : 0;
+		rows[nr].gscore = og_oom_score(&gb, m->global.totalpages);
+		rows[nr].user = un;
+		nr++;
+	}
+	if (o->sort != OG_SORT_RANK) {
+		const void *ctx[2] = { m, &o->sort };
+		qsort_r(rows, nr, sizeof(*rows), cmp_rows, (void *)ctx);
+	}
+	if (o->lines >= 0 && (size_t)o->lines < nr)
+		nr = (size_t)o->lines;
+
+	long victim = og_rank_victim(r);
+	if (o->json) {
+		fprintf(f, "{\"page_kib\":%ld,\"memory\":{\"mem_total_kib\":%lld,\"mem_available_kib\":%lld,"
+			   "\"swap_total_kib\":%lld,\"swap_free_kib\":%lld},\"psi\":",
+			m->page_kib, m->mi.mem_total, m->mi.mem_available, m->mi.swap_total, m->mi.swap_free);
+		if (m->k.psi)
+			fprintf(f, "{\"some_avg10\":%.2f,\"full_avg10\":%.2f}", m->k.psi_mem.some.avg10,
+				m->k.psi_mem.full.present ? m->k.psi_mem.full.avg10 : 0.0);
+		else
+			fputs("null", f);
+		fputs(",\"scope\":", f);
+		if (have_cg) {
+			fputs("{\"kind\":\"memcg\",\"cgroup\":", f);
+			og_json_str(f, cg.dir);
+			fputs(",\"limited_by\":", f);
+			if (cg_limited)
+				og_json_str(f, lim.dir);
+			else
+				fputs("null", f);
+			fprintf(f, ",\"version\":%d,\"limit_bytes\":%lld,\"totalpages\":%llu}", lim.version,
+				cg_limited ? mc.limit : -1LL, r->totalpages);
+		} else {
+			fprintf(f, "{\"kind\":\"global\",\"totalpages\":%llu}", r->totalpages);
+		}
+		fputs(",\"victim\":", f);
+		json_victim(f, m, victim, "points", victim >= 0 ? (long)r->b[r->order[0]].points : 0);
+		fputc(',', f);
+		json_killers(f, m);
+		fputs(",\"processes\":[", f);
+		for (size_t i = 0; i < nr; i++) {
+			if (i)
+				fputc(',', f);
+			json_task(f, m, r, &rows[i], o->kernel_score);
+		}
+		fputs("]}\n", f);
+	} else {
+		char a[32], b[32], c[32];
+		fprintf(f, "RAM %s  MemAvailable %s (%.1f%%)  swap ", og_fmt_kib((unsigned long long)m->mi.mem_total, a, sizeof(a)),
+			og_fmt_kib((unsigned long long)(m->mi.mem_available > 0 ? m->mi.mem_available : 0), b, sizeof(b)),
+			m->mi.mem_total > 0 ? 100.0 * (double)m->mi.mem_available / (double)m->mi.mem_total : 0.0);
+		if (m->mi.swap_total > 0)
+			fprintf(f, "%s free of %s", og_fmt_kib((unsigned long long)m->mi.swap_free, a, sizeof(a)),
+				og_fmt_kib((unsigned long long)m->mi.swap_total, c, sizeof(c)));
+		else
+			fputs("none", f);
+		if (m->k.psi)
+			fprintf(f, "  PSI memory avg10 some %.2f full %.2f\n", m->k.psi_mem.some.avg10, m->k.psi_mem.full.avg10);
+		else
+			fputs("  PSI unavailable\n", f);
+		og_model_print_victims(m, f, false);
+		if (have_cg) {
+			char p[4 * OG_CG_PATH_MAX];
+			og_esc(cg.dir, p, sizeof(p));
+			if (cg_limited)
+				fprintf(f, "Ranking inside %s: limit %s%s, totalpages %llu, 1 adj unit = %llu pages\n", p,
+					og_fmt_kib((unsigned long long)mc.limit / 1024, a, sizeof(a)),
+					strcmp(lim.dir, cg.dir) ? " (set on an ancestor)" : "", r->totalpages, r->totalpages / 1000);
+			else
+				fprintf(f, "Ranking inside %s: no memory limit at or above it, so only a global OOM reaches it (global totalpages %llu)\n",
+					p, r->totalpages);
+		} else {
+			fprintf(f, "Global ranking: totalpages %llu (RAM+swap), 1 adj unit = %llu pages; oom_score = (1000 + points*1000/totalpages)*2/3\n",
+				r->totalpages, r->totalpages / 1000);
+		}
+		fprintf(f, "%5s %7s %-8s %-15s %6s %6s %6s %5s %5s%s %10s   %-24s %5s\n", "RANK", "PID", "USER", "COMM", "RSS",
+			"SWAP", "PTE", "ADJ", "SCORE", o->kernel_score ? " KSCORE" : "", "POINTS", "= rss+swap+pte+adj", "PERMIL");
+		for (size_t i = 0; i < nr; i++)
+			text_row(f, m, r, &rows[i], o->kernel_score);
+	}
+	free(rows);
+out:
+	og_rankset_free(&cgr);
+	og_model_free(m);
+	free(m);
+	free(uc);
+	return rc;
+}
