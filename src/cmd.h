@@ -5,6 +5,9 @@
 #define OG_CMD_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
+
+#include "warnspec.h"
 
 int cmd_run(int argc, char **argv);
 int cmd_protect(int argc, char **argv);
@@ -21,6 +24,10 @@ struct og_run_opts {
 	bool no_sudo;
 	bool quiet;
 	int oomd;         /* enum og_oomd_pref for the job's scope (--oomd) */
+	bool warn;        /* --warn, --warn-signal or --on-warn: run the warning loop */
+	struct og_warnspec warn_spec;
+	int warn_signal;  /* default SIGUSR1; 0 = none */
+	const char *on_warn;
 	char **argv;      /* the job's command line, NULL-terminated */
 };
 /* Returns 0, 1 for --help (printed), or -1 with a message in err. */
@@ -38,7 +45,20 @@ struct og_protect_opts {
 };
 int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err, size_t errsz);
 
+struct og_watch_opts {
+	pid_t pid;
+	struct og_warnspec spec;
+	int warn_signal;
+	const char *on_warn;
+	const char *cgroup;
+	const char *oomd_cgroup;
+	double oomd_limit_pct, oomd_duration_s;
+	bool json, quiet;
+};
+int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, size_t errsz);
+
 extern const char og_run_help[];
+extern const char og_watch_help[];
 extern const char og_protect_help[];
 
 #endif

@@ -8,6 +8,7 @@
 #include "render.h"
 #include "systemd.h"
 #include "util.h"
+#include "watchloop.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,6 +35,10 @@ const char og_run_help[] =
 	"      --oomd PREF    systemd-oomd preference of the job's own scope: omit (default),\n"
 	"                     avoid or none; root gets a root-owned scope in oomguard.slice\n"
 	"                     on the system bus, others a scope on their user bus\n"
+	"      --warn[=SPEC]  warn the job before memory runs out (see 'oomguard watch --help',\n"
+	"                     docs/warn.md); default SPEC available:10%,critical:5%,eta:10s,...\n"
+	"      --warn-signal SIG  signal for the warning, once per incident (default USR1; none)\n"
+	"      --on-warn CMD  run `sh -c CMD` at each notice as the invoking user, no capabilities\n"
 	"  -q, --quiet        no read-back lines\n"
 	"  -h, --help         this help\n";
 
@@ -47,15 +52,20 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 		{ "no-sudo", no_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "oomd", required_argument, NULL, 'O' },
+		{ "warn", optional_argument, NULL, 'W' },
+		{ "warn-signal", required_argument, NULL, 'G' },
+		{ "on-warn", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, prev = 0;
 	long v;
-	char esc[256];
+	char esc[256], e2[200];
 
 	memset(o, 0, sizeof(*o));
 	o->adj = -1000;
+	og_warnspec_default(&o->warn_spec);
+	o->warn_signal = SIGUSR1;
 	o->oomd = OG_OOMD_PREF_OMIT;
 	optind = 0;
 	opterr = 0;
@@ -85,6 +95,29 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 			if (og_oomd_opt(optarg, &o->oomd, err, errsz) < 0)
 				return -1;
 			break;
+		case 'W':
+			o->warn = true;
+			if (optarg && og_warnspec_parse(optarg, &o->warn_spec, e2, sizeof(e2)) < 0) {
+				snprintf(err, errsz, "invalid --warn spec: %s", e2);
+				return -1;
+			}
+			break;
+		case 'G':
+			o->warn = true;
+			if (og_signal_parse(optarg, &o->warn_signal) < 0) {
+				snprintf(err, errsz, "invalid --warn-signal '%s': expected a signal name like USR1, a number, or none",
+					 og_esc(optarg, esc, sizeof(esc)));
+				return -1;
+			}
+			break;
+		case 'X':
+			o->warn = true;
+			if (!*optarg) {
+				snprintf(err, errsz, "--on-warn needs a command");
+				return -1;
+			}
+			o->on_warn = optarg;
+			break;
 		case 'h': return 1;
 		case ':':
 			snprintf(err, errsz, "option '%s' needs a value", og_bad_option(argv, prev, esc, sizeof(esc)));
@@ -100,6 +133,10 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 		return -1;
 	}
 	o->argv = argv + optind;
+	if (o->warn && o->detach) {
+		snprintf(err, errsz, "--warn needs oomguard to stay with the job: drop --detach, or start it detached and run 'oomguard watch PID'");
+		return -1;
+	}
 	/* A detached job has no terminal: like nohup.out, never lose its output. */
 	if (o->detach && !o->log)
 		o->log = "oomguard.log";
@@ -435,6 +472,26 @@ int cmd_run(int argc, char **argv)
 		else
 			printf("%d %s\n", (int)pid, o.log);
 		return OG_EXIT_OK;
+	}
+	if (o.warn) {
+		/* The warning loop is the wait loop: the job's pidfd ends it and a
+		 * signalfd keeps forwarding the signals blocked above. */
+		struct og_watch_cfg wc = {
+			.pid = pid,
+			.is_child = true,
+			.spec = o.warn_spec,
+			.warn_signal = o.warn_signal,
+			.on_warn = o.on_warn,
+			.pv = &pv,
+			.logfd = o.log ? open(o.log, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY) : -1,
+			.quiet = o.quiet,
+			.procroot = "/proc",
+			.forward = &set,
+		};
+		int status;
+		if (og_watch_loop(&wc, &status) == 0)
+			return status;
+		og_err("run: cannot watch pid %d; waiting for it without warnings", (int)pid);
 	}
 	return wait_job(pid, &set);
 }

@@ -1,11 +1,175 @@
-/* oomguard watch: not built yet (see the open issue). */
+/* oomguard watch: warn a job that is already running before memory runs out
+ * (the same loop `oomguard run --warn` runs around its own child). */
 #include "cmd.h"
+#include "privilege.h"
+#include "proc.h"
 #include "util.h"
+#include "warnspec.h"
+#include "watchloop.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+const char og_watch_help[] =
+	"Usage: oomguard watch [OPTIONS] PID\n"
+	"Warn PID before its memory runs out so it can checkpoint: watch its memory cgroup\n"
+	"(usage against the limit), the system (MemAvailable and free swap) and PSI memory\n"
+	"pressure; at warning level send it a signal and run a hook.  Runs until PID ends.\n"
+	"\n"
+	"      --warn[=SPEC]      when to warn (default available:10%,critical:5%,eta:10s,\n"
+	"                         critical-eta:3s,psi-full:20); see docs/warn.md\n"
+	"      --warn-signal SIG  signal sent once per incident (default USR1; none to send none)\n"
+	"      --on-warn CMD      run `sh -c CMD` at each notice, as the invoking user without\n"
+	"                         capabilities, with OOMGUARD_PID, OOMGUARD_LEVEL, OOMGUARD_REASON,\n"
+	"                         OOMGUARD_AVAILABLE_KB, OOMGUARD_LIMIT_KB, OOMGUARD_USAGE_KB,\n"
+	"                         OOMGUARD_ETA_S ... in its environment\n"
+	"      --cgroup DIR       watch this memory cgroup directory instead of PID's\n"
+	"      --oomd-cgroup DIR  also watch DIR/memory.pressure against systemd-oomd's rule:\n"
+	"      --oomd-limit PCT     full pressure limit (default 60)\n"
+	"      --oomd-duration S    seconds above it before oomd kills (default 30)\n"
+	"      --json             one JSON object per event on stdout\n"
+	"  -q, --quiet            no start-up lines\n"
+	"  -h, --help             this help\n";
+
+int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, size_t errsz)
+{
+	static const struct option longopts[] = {
+		{ "warn", optional_argument, NULL, 'w' },
+		{ "warn-signal", required_argument, NULL, 's' },
+		{ "on-warn", required_argument, NULL, 'x' },
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "oomd-cgroup", required_argument, NULL, 'O' },
+		{ "oomd-limit", required_argument, NULL, 'L' },
+		{ "oomd-duration", required_argument, NULL, 'D' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	long v;
+	char e2[200];
+
+	memset(o, 0, sizeof(*o));
+	og_warnspec_default(&o->spec);
+	o->warn_signal = SIGUSR1;
+	o->oomd_limit_pct = 60;
+	o->oomd_duration_s = 30;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			if (optarg && og_warnspec_parse(optarg, &o->spec, e2, sizeof(e2)) < 0) {
+				snprintf(err, errsz, "invalid --warn spec: %s", e2);
+				return -1;
+			}
+			break;
+		case 's':
+			if (og_signal_parse(optarg, &o->warn_signal) < 0) {
+				snprintf(err, errsz, "invalid --warn-signal '%s': expected a signal name like USR1, a number, or none", optarg);
+				return -1;
+			}
+			break;
+		case 'x':
+			if (!*optarg) {
+				snprintf(err, errsz, "--on-warn needs a command");
+				return -1;
+			}
+			o->on_warn = optarg;
+			break;
+		case 'c': o->cgroup = optarg; break;
+		case 'O': o->oomd_cgroup = optarg; break;
+		case 'L':
+			if (og_parse_long(optarg, 0, 100, &v) < 0) {
+				snprintf(err, errsz, "invalid --oomd-limit '%s': expected a percentage from 0 to 100", optarg);
+				return -1;
+			}
+			o->oomd_limit_pct = (double)v;
+			break;
+		case 'D':
+			if (og_parse_long(optarg, 1, 86400, &v) < 0) {
+				snprintf(err, errsz, "invalid --oomd-duration '%s': expected seconds from 1 to 86400", optarg);
+				return -1;
+			}
+			o->oomd_duration_s = (double)v;
+			break;
+		case 'j': o->json = true; break;
+		case 'q': o->quiet = true; break;
+		case 'h': return 1;
+		case ':':
+			snprintf(err, errsz, "option '%s' needs a value", argv[optind - 1]);
+			return -1;
+		default:
+			snprintf(err, errsz, "unknown option '%s'", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind != argc - 1) {
+		snprintf(err, errsz, optind >= argc ? "missing PID: oomguard watch [OPTIONS] PID" : "exactly one PID, got '%s' too", argv[optind < argc - 1 ? optind + 1 : optind]);
+		return -1;
+	}
+	pid_t pid;
+	if (og_parse_pid(argv[optind], &pid) < 0) {
+		snprintf(err, errsz, "invalid PID '%s'", argv[optind]);
+		return -1;
+	}
+	o->pid = pid;
+	return 0;
+}
 
 int cmd_watch(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	og_err("watch: not implemented yet");
-	return OG_EXIT_FAIL;
+	struct og_watch_opts o;
+	struct og_priv pv;
+	struct og_proc p;
+	struct og_status st;
+	char err[512];
+	int r, status;
+
+	r = og_watch_parse(argc, argv, &o, err, sizeof(err));
+	if (r == 1) {
+		fputs(og_watch_help, stdout);
+		return OG_EXIT_OK;
+	}
+	if (r < 0) {
+		og_err("watch: %s", err);
+		return OG_EXIT_USAGE;
+	}
+	if ((r = og_priv_detect(&pv)) < 0) {
+		og_err("watch: cannot tell who is asking (SUDO_UID/SUDO_GID invalid or unknown user): %s", strerror(-r));
+		return OG_EXIT_FAIL;
+	}
+	if ((r = og_proc_open("/proc", o.pid, &p)) < 0) {
+		og_err("watch: no process %d: %s", (int)o.pid, strerror(-r));
+		return OG_EXIT_FAIL;
+	}
+	r = og_proc_status(&p, &st);
+	og_proc_close(&p);
+	if (r < 0) {
+		og_err("watch: cannot read the status of %d: %s", (int)o.pid, strerror(-r));
+		return OG_EXIT_FAIL;
+	}
+	if (o.warn_signal && !og_priv_may_touch(&pv, st.uid[0])) {
+		og_err("watch: cannot signal %d: it belongs to uid %ld; watch your own processes or use sudo", (int)o.pid, st.uid[0]);
+		return OG_EXIT_FAIL;
+	}
+	struct og_watch_cfg c = {
+		.pid = o.pid,
+		.spec = o.spec,
+		.warn_signal = o.warn_signal,
+		.on_warn = o.on_warn,
+		.pv = &pv,
+		.logfd = -1,
+		.json = o.json,
+		.quiet = o.quiet,
+		.procroot = "/proc",
+		.cgroup_dir = o.cgroup,
+		.oomd_dir = o.oomd_cgroup,
+		.oomd_limit_pct = o.oomd_limit_pct,
+		.oomd_duration_s = o.oomd_duration_s,
+	};
+	return og_watch_loop(&c, &status) < 0 ? OG_EXIT_FAIL : OG_EXIT_OK;
 }
