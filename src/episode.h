@@ -1,0 +1,121 @@
+/* OOM episodes: the records of one kill, assembled into one event.
+ *
+ * The kernel prints one OOM kill as many lines (invoked -> stack -> memcg
+ * usage -> task table -> oom-kill summary -> Killed process -> oom.group ->
+ * oom_reaper a few seconds later), systemd-oomd as a candidate dump, a kill
+ * notice and the service manager's count.  The assembler takes lines in log
+ * order from one source and keeps a list of finished events, each with a
+ * one-sentence explanation of what happened and what would have prevented
+ * it. */
+#ifndef OG_EPISODE_H
+#define OG_EPISODE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "oomlog.h"
+
+enum og_killer {
+	OG_K_UNKNOWN = 0,
+	OG_K_KERNEL,            /* kernel, constraint not logged */
+	OG_K_KERNEL_GLOBAL,
+	OG_K_KERNEL_MEMCG,
+	OG_K_KERNEL_CPUSET,
+	OG_K_KERNEL_MEMPOLICY,
+	OG_K_OOMD,              /* systemd-oomd, rule not logged (only the manager's line) */
+	OG_K_OOMD_PRESSURE,
+	OG_K_OOMD_SWAP,
+	OG_K_EARLYOOM,
+	OG_K_NOHANG,
+};
+/* "kernel-memcg", "systemd-oomd-pressure", ... */
+const char *og_killer_name(enum og_killer k);
+bool og_killer_is_kernel(enum og_killer k);
+
+#define OG_TOP_USERS 5
+/* A top memory user: a task-table row, or an oomd candidate cgroup. */
+struct og_user {
+	int pid;                /* 0 for a cgroup */
+	long uid;
+	int adj;
+	long long rss_kib, swap_kib;
+	char name[OG_LOG_PATH]; /* comm, or the candidate's cgroup path */
+};
+
+struct og_event {
+	int64_t wall_us, mono_us;   /* OG_TIME_NONE when unknown */
+	const char *source;         /* label of the source; owned by the caller */
+	enum og_killer killer;
+	bool no_victim;             /* "Out of memory and no killable processes" */
+	struct og_task victim;
+	char cgroup[OG_LOG_PATH];   /* the victim's memcg, or the cgroup systemd-oomd killed */
+	char unit[128];             /* systemd unit, when a manager line or the path names one */
+	long nprocs;                /* processes killed with it (oom.group, oomd); -1 unknown */
+	char constraint[40];        /* CONSTRAINT_MEMCG, ... */
+	char oom_memcg[OG_LOG_PATH];/* the memcg that hit its limit */
+	long long usage_kib, limit_kib, swap_limit_kib; /* -1 unknown */
+	struct og_task alloc;       /* the allocating task (comm, pid, adj) */
+	char gfp[96];
+	int order;
+	bool group;                 /* memory.oom.group kill */
+	bool reaped;
+	bool oom_result;            /* the unit failed with result 'oom-kill' */
+	char sig[12];               /* earlyoom / nohang signal */
+	long score;                 /* the score the killer logged; -1 */
+	char monitored[OG_LOG_PATH];/* systemd-oomd: the cgroup whose limit was crossed */
+	char pressure[16], plimit[16], duration[24];
+	unsigned long long mem_used, mem_total, swap_used, swap_total;
+	long considered;            /* systemd-oomd: cgroups considered; -1 */
+	int ntop;
+	struct og_user top[OG_TOP_USERS];
+	char why[768];              /* one plain sentence (or two) */
+	unsigned long seq;          /* log order within its source, for stable sorting */
+};
+
+struct og_asm {
+	struct og_prefix_ctx ctx;
+	const char *source;
+	struct og_anchors anchors;
+	struct og_event *ev;
+	size_t nev, cap;
+	/* kernel episode being built */
+	struct og_event pend;
+	bool pending, pend_killed;
+	int dense;                  /* lines still to read in full */
+	struct og_tbl_layout layout;
+	struct og_task *rows;
+	size_t nrows, caprows;
+	/* systemd-oomd candidate dump */
+	struct og_user cand[OG_TOP_USERS];
+	int ncand;
+	long considered;
+	int64_t cand_us;
+	long cand_target;           /* event index the dump belongs to, or -1 */
+	/* nohang: the victim line comes before the action line */
+	struct og_task nh_victim;
+	int64_t nh_us;
+	bool nh_have;
+	int64_t last_us;
+	unsigned long seq;
+	int oom;                    /* -ENOMEM once an allocation failed */
+};
+
+/* Returns 0 or -ENOMEM.  source must outlive the events. */
+int og_asm_init(struct og_asm *a, const char *source, const struct og_prefix_ctx *ctx);
+void og_asm_set_source(struct og_asm *a, const char *source, const struct og_prefix_ctx *ctx);
+/* One line with its transport prefix (dmesg, syslog, kmsg record, ...). */
+void og_asm_line(struct og_asm *a, const char *line, size_t len);
+/* One line whose prefix is already known (journal entries). */
+void og_asm_msg(struct og_asm *a, const struct og_line *l);
+/* The hot loop: consume whole lines of buf, skipping quickly to the lines
+ * that can start an event.  Returns the bytes consumed; an incomplete last
+ * line is left unless eof. */
+size_t og_asm_feed(struct og_asm *a, const char *buf, size_t len, bool eof);
+/* Close the episode in progress.  Call at the end of each source. */
+void og_asm_finish(struct og_asm *a);
+void og_asm_free(struct og_asm *a);
+
+/* Sort events by time (unknown times first, stable). */
+void og_events_sort(struct og_event *ev, size_t n);
+
+#endif

@@ -1,0 +1,50 @@
+/* libFuzzer target: OOM log prefixes, record parsers, the anchor prefilter
+ * and the episode assembler on arbitrary bytes. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "episode.h"
+#include "oomlog.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *s = (const char *)data;
+	struct og_prefix_ctx ctx = { .year = 2026, .utc_offset = 3600, .boot_wall_us = 1700000000000000LL, .now_us = OG_TIME_NONE };
+	struct og_line l;
+	struct og_rec r;
+	struct og_tbl_layout lay = { 4, { OG_COL_UID, OG_COL_RSS, OG_COL_PGTABLES_BYTES, OG_COL_ADJ } };
+
+	/* Each record parser sees the input as one message, with and without an
+	 * identifier, and the prefix parser sees it as one line. */
+	og_prefix_parse(s, size, &ctx, &l);
+	if (l.msg < s || l.msg + l.len > s + size)
+		__builtin_trap();
+	og_parse_msg(l.msg, l.len, l.ident, &lay, &r);
+	og_parse_msg(s, size, "", &lay, &r);
+	og_parse_msg(s, size, "nohang", NULL, &r);
+	if (strnlen(r.t.comm, sizeof(r.t.comm)) >= sizeof(r.t.comm) || strnlen(r.path, sizeof(r.path)) >= sizeof(r.path))
+		__builtin_trap();
+
+	/* The whole input as a log, fed in two uneven pieces. */
+	struct og_asm *a = malloc(sizeof(*a));
+	if (!a)
+		return 0;
+	og_asm_init(a, "fuzz", &ctx);
+	size_t cut = size ? data[0] % (size + 1) : 0;
+	size_t used = og_asm_feed(a, s, cut, false);
+	if (used > cut)
+		__builtin_trap();
+	og_asm_feed(a, s + used, size - used, true);
+	og_asm_finish(a);
+	for (size_t i = 0; i < a->nev; i++)
+		if (strnlen(a->ev[i].why, sizeof(a->ev[i].why)) >= sizeof(a->ev[i].why))
+			__builtin_trap();
+	og_events_sort(a->ev, a->nev);
+	og_asm_free(a);
+	free(a);
+	return 0;
+}
