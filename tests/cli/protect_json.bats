@@ -4,6 +4,8 @@
 setup() {
 	sleep 60 &
 	victim=$!
+	# $! is the forked shell until it has exec'd sleep.
+	for _ in $(seq 100); do [ "$(cat /proc/$victim/comm)" = sleep ] && break; sleep 0.01; done
 }
 
 teardown() {
