@@ -7,6 +7,8 @@ PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/oomguard
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
 DESTDIR    ?=
 
 # Sanitizer builds live in their own directory so that a plain build is never
@@ -116,21 +118,35 @@ bench: oomguard
 check-vm: oomguard
 	tests/vm/run.sh
 
+# Installs files only: never a capability (see install-cap), never a kernel tunable.
 install: oomguard
 	install -D -m 0755 oomguard $(DESTDIR)$(BINDIR)/oomguard
 	install -D -m 0644 docs/oomguard.1 $(DESTDIR)$(MANDIR)/man1/oomguard.1
-	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
-	install -D -m 0644 docs/ARCHITECTURE.md $(DESTDIR)$(DOCDIR)/ARCHITECTURE.md
+	install -D -m 0644 completions/oomguard.bash $(DESTDIR)$(BASHCOMPDIR)/oomguard
+	install -D -m 0644 completions/_oomguard $(DESTDIR)$(ZSHCOMPDIR)/_oomguard
+	install -d $(DESTDIR)$(DOCDIR)
+	$(if $(INSTALL_DOCS),install -m 0644 $(INSTALL_DOCS) $(DESTDIR)$(DOCDIR)/)
+	$(if $(INSTALL_EXAMPLES),install -d $(DESTDIR)$(DOCDIR)/examples)
+	$(if $(INSTALL_EXAMPLES),install -m 0644 $(INSTALL_EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/)
 
-# Opt-in: lets unprivileged users lower oom_score_adj of their own processes.
-# oomguard raises the capability only around the write and clears it before exec.
+INSTALL_DOCS     = $(wildcard README.md docs/*.md)
+INSTALL_EXAMPLES = $(filter-out %~,$(wildcard examples/*))
+
+# Opt-in, run by the administrator after install: puts cap_sys_resource in the
+# binary's permitted set (not effective, not inheritable), so that any local
+# user can lower oom_score_adj (down to -1000) of processes of their own uid.
+# oomguard raises the capability only around that write and clears every
+# capability set before it executes a job, so jobs never hold it.
 install-cap:
 	setcap cap_sys_resource+p $(DESTDIR)$(BINDIR)/oomguard
 	@echo "oomguard: $(DESTDIR)$(BINDIR)/oomguard now holds cap_sys_resource in its permitted set."
-	@echo "          Any local user can now set oom_score_adj (down to -1000) on processes of their own uid."
+	@echo "          Any local user can now set oom_score_adj (down to -1000) on processes of their own uid,"
+	@echo "          so the kernel OOM killer spares them; jobs it starts never keep the capability."
+	@echo "          Undo: setcap -r $(DESTDIR)$(BINDIR)/oomguard"
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/oomguard $(DESTDIR)$(MANDIR)/man1/oomguard.1
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/oomguard $(DESTDIR)$(ZSHCOMPDIR)/_oomguard
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:

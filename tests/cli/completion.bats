@@ -1,0 +1,193 @@
+#!/usr/bin/env bats
+# bash and zsh completion (completions/oomguard.bash, completions/_oomguard),
+# driven the way the shells drive them.  Options come from the binary's own
+# --help, so the tests also use a fake binary whose help lists options that
+# oomguard does not (yet) have: the completion must follow the help text.
+
+setup() {
+	T=$(mktemp -d)
+	mkdir -p "$T/bin"
+	ln -s "$OG_BIN" "$T/bin/oomguard"
+	printf '#!/bin/sh\nexit 0\n' > "$T/bin/og-uniq-cmd-xyz"
+	chmod +x "$T/bin/og-uniq-cmd-xyz"
+	# A stand-in binary: its help is the only thing the completion may use.
+	cat > "$T/fake" <<'SH'
+#!/bin/sh
+[ "$2" = --help ] || exit 2
+case $1 in
+run) cat <<'H'
+Usage: oomguard run [OPTIONS] -- CMD [ARG...]
+  -a, --adj N            oom_score_adj
+      --warn[=SPEC]      warn the job before memory runs out
+      --warn-signal SIG  signal sent at warning (default SIGUSR1)
+      --on-warn CMD      run CMD at warning
+      --oomd MODE        omit, avoid or none
+      --zz-only-in-fake  a flag
+  -h, --help             this help
+H
+;;
+watch) printf '  -j, --json     json\n      --file FILE   a file\n' ;;
+*) exit 1 ;;
+esac
+SH
+	chmod +x "$T/fake"
+}
+
+teardown() {
+	rm -rf "$T"
+}
+
+# comp WORD... : runs the bash completion with the cursor on the last word and
+# prints COMPREPLY one per line (sorted).
+comp() {
+	bash -c '
+		source "$1/completions/oomguard.bash" || exit 3
+		shift
+		COMP_WORDS=("$@")
+		COMP_CWORD=$(( $# - 1 ))
+		_oomguard
+		printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$OG_ROOT" "$@"
+}
+
+@test "bash: the script parses and registers a completion for oomguard" {
+	run bash -c "source '$OG_ROOT/completions/oomguard.bash' && complete -p oomguard"
+	[ "$status" -eq 0 ]
+	[[ $output == *"-F _oomguard oomguard"* ]]
+}
+
+@test "bash: commands" {
+	run comp "$OG_BIN" ""
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '%s\n' doctor protect run top watch why)" ]
+	run comp "$OG_BIN" pr
+	[ "$output" = protect ]
+	run comp "$OG_BIN" --v
+	[ "$output" = --version ]
+}
+
+@test "bash: the options of each command are the ones its --help lists" {
+	for cmd in run protect top doctor why watch; do
+		want=$("$OG_BIN" "$cmd" --help 2>/dev/null | grep -oE '^[[:space:]]+(-[[:alnum:]],[[:space:]]+)?--[[:alnum:]][[:alnum:]-]*' | grep -oE -- '--[[:alnum:]-]+$' || true)
+		[ "$cmd" = run ] && want=$(printf '%s\n%s\n' "$want" --)
+		want=$(printf '%s\n' "$want" | sed '/^$/d' | sort)
+		run comp "$OG_BIN" "$cmd" --
+		[ "$status" -eq 0 ]
+		got=$(printf '%s\n' "$output" | sed '/^$/d')
+		[ "$got" = "$want" ] || { echo "$cmd: got [$got] want [$want]"; false; }
+	done
+}
+
+@test "bash: options are not mixed between commands" {
+	run comp "$OG_BIN" protect --
+	[[ $output == *--tree* ]]
+	[[ $output != *--detach* ]]
+	run comp "$OG_BIN" run --
+	[[ $output == *--detach* ]]
+	[[ $output != *--tree* ]]
+	run comp "$OG_BIN" run --de
+	[ "$output" = --detach ]
+}
+
+@test "bash: follows the help text of the binary being completed" {
+	run comp "$T/fake" run --zz
+	[ "$output" = --zz-only-in-fake ]
+	run comp "$T/fake" watch --
+	[ "$output" = "$(printf '%s\n' --file --json)" ]
+	run comp "$OG_BIN" run --zz
+	[ -z "$output" ]
+}
+
+@test "bash: signal names for --warn-signal, both spellings, and = forms" {
+	run comp "$T/fake" run --warn-signal SIGUS
+	[ "$output" = "$(printf '%s\n' SIGUSR1 SIGUSR2)" ]
+	run comp "$T/fake" run --warn-signal US
+	[ "$output" = "$(printf '%s\n' USR1 USR2)" ]
+	run comp "$T/fake" run --warn-signal=SIGTER
+	[ "$output" = SIGTERM ]
+	# bash splits "--warn-signal=SIGTER" at '=' by default (COMP_WORDBREAKS).
+	run comp "$T/fake" run --warn-signal = SIGTER
+	[ "$output" = SIGTERM ]
+	run comp "$T/fake" run --oomd a
+	[ "$output" = avoid ]
+	# --warn takes an optional value only as --warn=SPEC: the next word is the job.
+	PATH=$T/bin:$PATH run comp "$T/fake" run --warn og-uniq-c
+	[ "$output" = og-uniq-cmd-xyz ]
+	PATH=$T/bin:$PATH run comp "$T/fake" run --on-warn og-uniq-c
+	[ "$output" = og-uniq-cmd-xyz ]
+	run comp "$T/fake" watch --file "$OG_ROOT/Makef"
+	[ "$output" = "$OG_ROOT/Makefile" ]
+}
+
+@test "bash: PIDs for protect, doctor and watch; only live ones" {
+	sleep 30 & pid=$!
+	for cmd in protect doctor watch; do
+		run comp "$OG_BIN" "$cmd" "$pid"
+		[[ $'\n'$output$'\n' == *$'\n'$pid$'\n'* ]] || { echo "$cmd: $output"; false; }
+		# Nothing but numbers (PIDs that exist, or existed a moment ago).
+		! grep -qv '^[0-9][0-9]*$' <<<"$output"
+	done
+	run comp "$OG_BIN" protect --adj 5 "$pid"
+	[[ $'\n'$output$'\n' == *$'\n'$pid$'\n'* ]]
+	# The value of --adj is not a PID.
+	run comp "$OG_BIN" protect --adj "$pid"
+	[ -z "$output" ]
+	kill "$pid"
+}
+
+@test "bash: run completes the job's command, then files; --log completes files" {
+	PATH=$T/bin:$PATH run comp oomguard run -- og-uniq-c
+	[ "$output" = og-uniq-cmd-xyz ]
+	PATH=$T/bin:$PATH run comp oomguard run --adj 0 og-uniq-c
+	[ "$output" = og-uniq-cmd-xyz ]
+	touch "$T/train-data.bin"
+	PATH=$T/bin:$PATH run comp oomguard run -- python3 "$T/train-d"
+	[ "$output" = "$T/train-data.bin" ]
+	run comp "$OG_BIN" run --log "$T/train-d"
+	[ "$output" = "$T/train-data.bin" ]
+	run comp "$OG_BIN" run -l "$T/train-d"
+	[ "$output" = "$T/train-data.bin" ]
+	# After the job's command, its own options are not oomguard's.
+	PATH=$T/bin:$PATH run comp oomguard run -- python3 --de
+	[ "$output" != --detach ]
+}
+
+zsh_complete() { # $1 = command line typed before Tab; prints the line after
+	PATH=$T/bin:$PATH zsh -f "$OG_ROOT/tests/cli/zcomplete.zsh" "$OG_ROOT/completions" "$1"
+}
+
+@test "zsh: the script parses (zsh -n)" {
+	command -v zsh >/dev/null || skip "zsh not installed"
+	run zsh -n "$OG_ROOT/completions/_oomguard"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
+@test "zsh: specs come from --help, one per option spelling" {
+	command -v zsh >/dev/null || skip "zsh not installed"
+	run zsh -fc "source '$OG_ROOT/completions/_oomguard'; _oomguard_specs '$T/fake' run"
+	[ "$status" -eq 0 ]
+	[[ $output == *"(-a --adj)--adj=[oom_score_adj]"* ]]
+	[[ $output == *"--warn=-[warn the job before memory runs out]::spec:"* ]]
+	[[ $output == *"--warn-signal=[signal sent at warning (default SIGUSR1)]:sig:_oomguard_signals"* ]]
+	[[ $output == *"--zz-only-in-fake[a flag]"* ]]
+}
+
+@test "zsh: Tab completes commands, options, the job's command and signals" {
+	command -v zsh >/dev/null || skip "zsh not installed"
+	zsh -fc 'zmodload zsh/zpty' 2>/dev/null || skip "zsh/zpty module missing"
+	# typed => the line after Tab (options of another command are not offered)
+	while IFS='|' read -r typed want; do
+		run zsh_complete "$typed"
+		[ "$output" = "$want" ] || { echo "'$typed' => '$output', want '$want'"; false; }
+	done <<'CASES'
+oomguard pro|oomguard protect 
+oomguard protect --tr|oomguard protect --tree 
+oomguard run --de|oomguard run --detach 
+oomguard run -- og-uniq-c|oomguard run -- og-uniq-cmd-xyz 
+oomguard run --adj 0 og-uniq-c|oomguard run --adj 0 og-uniq-cmd-xyz 
+oomguard protect --de|oomguard protect --de
+CASES
+	ln -sf "$T/fake" "$T/bin/oomguard"
+	run zsh_complete 'oomguard run --warn-signal SIGTER'
+	[ "$output" = "oomguard run --warn-signal SIGTERM " ]
+}

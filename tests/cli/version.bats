@@ -1,0 +1,45 @@
+#!/usr/bin/env bats
+# `oomguard --version`: the version and which optional features were built in.
+
+@test "--version and -V print the Makefile's version and the optional features" {
+	want=$(sed -nE 's/^VERSION[[:space:]]*:?=[[:space:]]*([^[:space:]]+).*/\1/p' "$OG_ROOT/Makefile")
+	[ -n "$want" ]
+	for flag in --version -V; do
+		run "$OG_BIN" "$flag"
+		[ "$status" -eq 0 ]
+		[ "${lines[0]}" = "oomguard $want" ]
+		[[ ${lines[1]} =~ ^libsystemd:\ (yes|no)$ ]]
+		[[ ${lines[2]} =~ ^zlib:\ (yes|no)$ ]]
+		[ "${#lines[@]}" -eq 3 ]
+	done
+}
+
+@test "--version says what the binary was really linked with" {
+	command -v ldd >/dev/null || skip "ldd not installed"
+	command -v nm >/dev/null || skip "nm not installed"
+	run "$OG_BIN" --version
+	# Linked (the linker drops an unused library with --as-needed) => "yes";
+	# calls into the library => linked.
+	if ldd "$OG_BIN" | grep -q 'libsystemd\.so'; then
+		[ "${lines[1]}" = "libsystemd: yes" ]
+	fi
+	if nm -D --undefined-only "$OG_BIN" | grep -q ' sd_'; then
+		ldd "$OG_BIN" | grep -q 'libsystemd\.so'
+	fi
+	if [ "${lines[1]}" = "libsystemd: no" ]; then
+		! nm -D --undefined-only "$OG_BIN" | grep -q ' sd_'
+	fi
+	if ldd "$OG_BIN" | grep -q 'libz\.so'; then
+		[ "${lines[2]}" = "zlib: yes" ]
+	fi
+	if [ "${lines[2]}" = "zlib: no" ]; then
+		! nm -D --undefined-only "$OG_BIN" | grep -qE ' (gz|inflate)'
+	fi
+}
+
+@test "--version agrees with debian/changelog" {
+	[ -f "$OG_ROOT/debian/changelog" ] || skip "no debian/ directory"
+	deb=$(sed -nE '1s/^oomguard \(([^)-]+)(-[^)]*)?\).*/\1/p' "$OG_ROOT/debian/changelog")
+	run "$OG_BIN" --version
+	[ "${lines[0]}" = "oomguard $deb" ]
+}
