@@ -25,7 +25,7 @@ _oomguard_values()
     --warn-signal|--signal)
         # Both spellings: SIGUSR1 and USR1.
         local s sigs
-        sigs=$(compgen -A signal)
+        sigs="$(compgen -A signal) none"
         if [[ $cur == [Ss]* ]]; then
             COMPREPLY=($(compgen -W "$sigs" -- "$cur"))
         else
@@ -34,15 +34,14 @@ _oomguard_values()
         return ;;
     --oomd)
         COMPREPLY=($(compgen -W "omit avoid none" -- "$cur")); return ;;
+    --sort)
+        COMPREPLY=($(compgen -W "rank pid rss swap pte adj score comm user" -- "$cur")); return ;;
     --on-warn|--on-critical)
         COMPREPLY=($(compgen -c -- "$cur")); return ;;
     --user)
         COMPREPLY=($(compgen -u -- "$cur")); return ;;
     --directory)
         COMPREPLY=($(compgen -d -- "$cur")); return ;;
-    --cgroup)
-        # cgroup paths are relative to the hierarchy root; offer directories there.
-        return ;;
     esac
     case ${2#[=} in
     FILE*|PATH*|LOG*)

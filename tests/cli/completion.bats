@@ -107,6 +107,8 @@ comp() {
 	# bash splits "--warn-signal=SIGTER" at '=' by default (COMP_WORDBREAKS).
 	run comp "$T/fake" run --warn-signal = SIGTER
 	[ "$output" = SIGTERM ]
+	run comp "$T/fake" run --warn-signal no
+	[ "$output" = none ]
 	run comp "$T/fake" run --oomd a
 	[ "$output" = avoid ]
 	# --warn takes an optional value only as --warn=SPEC: the next word is the job.
