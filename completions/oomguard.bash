@@ -25,11 +25,11 @@ _oomguard_values()
     --warn-signal|--signal)
         # Both spellings: SIGUSR1 and USR1.
         local s sigs
-        sigs="$(compgen -A signal) none"
+        sigs=$(compgen -A signal)
         if [[ $cur == [Ss]* ]]; then
             COMPREPLY=($(compgen -W "$sigs" -- "$cur"))
         else
-            COMPREPLY=($(compgen -W "$sigs ${sigs//SIG/}" -- "$cur"))
+            COMPREPLY=($(compgen -W "$sigs ${sigs//SIG/} none" -- "$cur"))
         fi
         return ;;
     --oomd)
