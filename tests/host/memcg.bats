@@ -84,7 +84,7 @@ one_round() {
 
 	# The hog: raised to +1000 by oomguard, grows 4 MiB every 5 ms until killed.
 	run in_cg "$OG_BIN" run --adj 1000 -- "$HOG" --grow 4 --tick 5 --max 4096
-	echo "# hog: rc=$status, ${output//$'\n'/ | }" >&3
+	echo "hog: rc=$status, $output"
 	[ "$status" -eq 137 ]                                   # SIGKILL, 128+9, passed on by oomguard
 	[[ "$output" == *"oom_score_adj 1000 as requested"* ]]
 	[ "$(oom_kills)" -eq $((before + 1)) ]                  # exactly one kill: the hog
