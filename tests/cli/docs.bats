@@ -143,3 +143,20 @@ check_command() { # $1 = command
 	[[ $output == *"not in the man page section 'run': --no-sudo"* ]]
 	[[ $output == *"not in 'oomguard run --help': --no-sudo-typo"* ]]
 }
+
+@test "docs: every option used in an example (docs/*.md, README.md, man page) is one the command takes" {
+	bad=0 checked=0
+	while IFS= read -r use; do
+		cmd=$(awk '{ print $2 }' <<<"$use")
+		help=$("$OG_BIN" "$cmd" --help 2>/dev/null) || continue   # command not implemented yet
+		# Only oomguard's own options: stop at "--" (the job's command line follows).
+		for o in $(sed -E 's/ -- .*//' <<<"$use" | grep -oE -- '(^| )--[a-z][a-z0-9-]*' | tr -d ' '); do
+			checked=$((checked + 1))
+			grep -qE -- "(^|[ ,])$o([ =[]|$)" <<<"$help" || { echo "'$use': $o is not in 'oomguard $cmd --help'"; bad=1; }
+		done
+	done < <(cat "$OG_ROOT"/docs/*.md "$OG_ROOT"/README.md 2>/dev/null "$MAN" | sed 's/\\-/-/g' |
+		grep -oE 'oomguard (run|protect|top|doctor|why|watch)( [^`|)]*)?' | sort -u)
+	echo "# $checked option uses checked"
+	[ "$checked" -gt 5 ]
+	[ "$bad" -eq 0 ]
+}
