@@ -2,6 +2,7 @@
  * instruction, then stay its parent (or detach). */
 #include "adjust.h"
 #include "cmd.h"
+#include "logsrc.h"
 #include "privilege.h"
 #include "proc.h"
 #include "oomd.h"
@@ -21,6 +22,7 @@
 #include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 const char og_run_help[] =
@@ -290,8 +292,24 @@ static int sudo_protect(pid_t pid, int adj)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EACCES;
 }
 
+/* A SIGKILL is the OOM killers' signature: say which one and why. */
+static void diagnose_sigkill(pid_t pid, time_t since)
+{
+	char line[1024];
+	int r = og_why_diagnose(pid, since, line, sizeof(line));
+	if (r == 0)
+		og_err("%s", line);
+	else if (r == -ENOENT)
+		og_err("job pid %d was killed by SIGKILL, but no OOM killer logged killing it (another process sent the signal?)",
+		       (int)pid);
+	else
+		og_err("job pid %d was killed by SIGKILL; cannot read the kernel log to say why: %s", (int)pid, strerror(-r));
+}
+
 static int wait_job(pid_t pid, const sigset_t *set)
 {
+	time_t since = time(NULL);
+
 	for (;;) {
 		siginfo_t si;
 		int st;
@@ -307,8 +325,11 @@ static int wait_job(pid_t pid, const sigset_t *set)
 		if (w == pid) {
 			if (WIFEXITED(st))
 				return WEXITSTATUS(st);
-			if (WIFSIGNALED(st))
+			if (WIFSIGNALED(st)) {
+				if (WTERMSIG(st) == SIGKILL)
+					diagnose_sigkill(pid, since);
 				return 128 + WTERMSIG(st);
+			}
 		}
 	}
 }

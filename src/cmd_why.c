@@ -1,11 +1,578 @@
-/* oomguard why: not built yet (see the open issue). */
+/* oomguard why: explain past OOM kills from /dev/kmsg, the journal or log
+ * files.  Options -> sources -> episodes -> table or JSON lines. */
 #include "cmd.h"
+#include "episode.h"
+#include "logsrc.h"
+#include "render.h"
 #include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const char why_help[] =
+	"Usage: oomguard why [OPTIONS]\n"
+	"Explain past OOM kills: which killer, which victim, how big, why, and what would have prevented it.\n"
+	"\n"
+	"Sources (default: /dev/kmsg for the kernel, plus the journal for systemd-oomd, earlyoom and nohang;\n"
+	"the journal alone when /dev/kmsg cannot be read):\n"
+	"  -f, --file PATH      read a log file (dmesg, dmesg -T, journalctl short/short-iso/short-precise,\n"
+	"                       syslog kern.log/messages, raw kmsg); repeatable; '-' is stdin; .gz is read too\n"
+	"  -k, --kmsg           read /dev/kmsg only\n"
+	"  -j, --journal        read the journal only\n"
+	"  -b, --boot[=N]       journal: only boot N (0 this boot, -1 the one before, ...; default 0)\n"
+	"  -D, --directory DIR  journal: read the journal files in DIR (from another machine)\n"
+	"  -S, --since TIME     only kills at or after TIME\n"
+	"  -U, --until TIME     only kills at or before TIME\n"
+	"                       TIME: 'YYYY-MM-DD[ HH:MM[:SS]]', 'HH:MM[:SS]', '@EPOCH', 'now', 'today',\n"
+	"                       'yesterday', '-2h', '30min ago' (s, min, h, d)\n"
+	"\n"
+	"Output:\n"
+	"      --json           one JSON object per event and line (docs/why-json.md)\n"
+	"  -v, --verbose        also the top memory users at the time of each kill\n"
+	"  -h, --help           this help\n";
+
+#define MAX_FILES 64
+
+struct why_opts {
+	const char *files[MAX_FILES];
+	size_t nfiles;
+	bool kmsg, journal, json, verbose;
+	struct og_journal_opts jo;
+};
+
+/* A relative "-2h", "30min ago", "2 days ago"; returns seconds or -1. */
+static long long rel_seconds(const char *s)
+{
+	char *end;
+	bool neg = *s == '-';
+	if (neg || *s == '+')
+		s++;
+	long long v = strtoll(s, &end, 10);
+	if (end == s || v < 0)
+		return -1;
+	while (*end == ' ')
+		end++;
+	static const struct {
+		const char *u;
+		long long mul;
+	} units[] = { { "s", 1 },	    { "sec", 1 },      { "min", 60 },	 { "m", 60 },	    { "h", 3600 },
+		      { "hour", 3600 },	    { "hours", 3600 }, { "d", 86400 },	 { "day", 86400 }, { "days", 86400 },
+		      { "minutes", 60 },    { "seconds", 1 } };
+	size_t ul = strcspn(end, " ");
+	for (size_t i = 0; i < OG_ARRAY_LEN(units); i++) {
+		if (strlen(units[i].u) != ul || strncmp(end, units[i].u, ul) != 0)
+			continue;
+		const char *rest = end + ul;
+		while (*rest == ' ')
+			rest++;
+		bool ago = strcmp(rest, "ago") == 0;
+		if (*rest && !ago)
+			return -1;
+		if (!neg && !ago)
+			return -1;
+		return v * units[i].mul;
+	}
+	return -1;
+}
+
+/* Returns 0 and µs since the epoch, or -EINVAL. */
+static int parse_time(const char *s, int64_t *out)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char *end;
+	long long rel;
+
+	if (s[0] == '@') {
+		double v = strtod(s + 1, &end);
+		if (end == s + 1 || *end || !(v >= 0 && v < 1e11))
+			return -EINVAL;
+		*out = (int64_t)(v * 1e6);
+		return 0;
+	}
+	if (!strcmp(s, "now")) {
+		*out = (int64_t)now * 1000000;
+		return 0;
+	}
+	localtime_r(&now, &tm);
+	tm.tm_isdst = -1;
+	if (!strcmp(s, "today") || !strcmp(s, "yesterday")) {
+		tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+		if (s[0] == 'y')
+			tm.tm_mday--;
+		*out = (int64_t)mktime(&tm) * 1000000;
+		return 0;
+	}
+	if ((rel = rel_seconds(s)) >= 0) {
+		*out = ((int64_t)now - rel) * 1000000;
+		return 0;
+	}
+	struct tm t = tm;
+	t.tm_sec = 0;
+	end = strptime(s, "%Y-%m-%d", &t);
+	if (end) {
+		t.tm_hour = t.tm_min = t.tm_sec = 0;
+		if (*end == ' ' || *end == 'T') {
+			char *e2 = strptime(end + 1, "%H:%M:%S", &t);
+			if (!e2)
+				e2 = strptime(end + 1, "%H:%M", &t);
+			end = e2;
+		}
+	} else {
+		t = tm;
+		t.tm_sec = 0;
+		end = strptime(s, "%H:%M:%S", &t);
+		if (!end)
+			end = strptime(s, "%H:%M", &t);
+	}
+	if (!end || *end)
+		return -EINVAL;
+	t.tm_isdst = -1;
+	*out = (int64_t)mktime(&t) * 1000000;
+	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size_t errsz)
+{
+	static const struct option longopts[] = {
+		{ "file", required_argument, NULL, 'f' },   { "kmsg", no_argument, NULL, 'k' },
+		{ "journal", no_argument, NULL, 'j' },	    { "boot", optional_argument, NULL, 'b' },
+		{ "directory", required_argument, NULL, 'D' }, { "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },  { "json", no_argument, NULL, 'J' },
+		{ "verbose", no_argument, NULL, 'v' },	    { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	long v;
+
+	memset(o, 0, sizeof(*o));
+	o->jo.since_us = o->jo.until_us = OG_TIME_NONE;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:kjb::D:S:U:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!*optarg) {
+				snprintf(err, errsz, "--file needs a path ('-' for stdin)");
+				return -1;
+			}
+			if (o->nfiles == MAX_FILES) {
+				snprintf(err, errsz, "too many --file options (at most %d)", MAX_FILES);
+				return -1;
+			}
+			o->files[o->nfiles++] = optarg;
+			break;
+		case 'k': o->kmsg = true; break;
+		case 'j': o->journal = true; break;
+		case 'b':
+			o->jo.boot_set = true;
+			/* "-b -1" as well as "-b=-1" / "--boot=-1" */
+			if (!optarg && optind < argc && og_parse_long(argv[optind], -100000, 100000, &v) == 0) {
+				optarg = argv[optind++];
+			}
+			if (optarg) {
+				if (og_parse_long(optarg[0] == '=' ? optarg + 1 : optarg, -100000, 100000, &v) < 0) {
+					snprintf(err, errsz, "invalid --boot '%s': expected an integer such as 0 or -1", optarg);
+					return -1;
+				}
+				o->jo.boot = (int)v;
+			}
+			o->journal = true;
+			break;
+		case 'D':
+			o->jo.directory = optarg;
+			o->journal = true;
+			break;
+		case 'S':
+		case 'U':
+			if (parse_time(optarg, c == 'S' ? &o->jo.since_us : &o->jo.until_us) < 0) {
+				snprintf(err, errsz, "invalid --%s '%s': expected e.g. '2026-11-26 04:00', '@1764129600' or '-2h'",
+					 c == 'S' ? "since" : "until", optarg);
+				return -1;
+			}
+			break;
+		case 'J': o->json = true; break;
+		case 'v': o->verbose = true; break;
+		case 'h': return 1;
+		case ':':
+			snprintf(err, errsz, "option '%s' needs a value", argv[optind - 1]);
+			return -1;
+		default:
+			snprintf(err, errsz, "unknown option '%s'", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		snprintf(err, errsz, "unexpected argument '%s' (log files go after --file)", argv[optind]);
+		return -1;
+	}
+	if (o->nfiles && (o->kmsg || o->journal)) {
+		snprintf(err, errsz, "--file cannot be combined with --kmsg, --journal, --boot or --directory");
+		return -1;
+	}
+	if (o->kmsg && o->journal) {
+		snprintf(err, errsz, "--kmsg and --journal (or --boot/--directory) exclude each other");
+		return -1;
+	}
+	if (o->jo.since_us != OG_TIME_NONE && o->jo.until_us != OG_TIME_NONE && o->jo.until_us < o->jo.since_us) {
+		snprintf(err, errsz, "--until is before --since");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---------- output ---------- */
+
+static const char *fmt_time(const struct og_event *e, char *buf, size_t n)
+{
+	if (e->wall_us != OG_TIME_NONE) {
+		time_t t = (time_t)(e->wall_us / 1000000);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
+	} else if (e->mono_us != OG_TIME_NONE) {
+		snprintf(buf, n, "boot+%lld.%03llds", (long long)(e->mono_us / 1000000),
+			 (long long)(e->mono_us % 1000000 / 1000));
+	} else {
+		snprintf(buf, n, "-");
+	}
+	return buf;
+}
+
+static void print_table(const struct og_event *ev, size_t n, bool verbose)
+{
+	char t[40], c1[96], c2[520], rss[32], w[1600];
+	printf("%-19s  %-21s  %8s  %-16s  %6s  %7s  %s\n", "TIME", "KILLER", "PID", "COMM", "UID", "RSS", "CGROUP/UNIT");
+	for (size_t i = 0; i < n; i++) {
+		const struct og_event *e = &ev[i];
+		char pid[24] = "-", uid[24] = "-";
+		if (e->victim.pid > 0)
+			snprintf(pid, sizeof(pid), "%d", e->victim.pid);
+		if (e->victim.uid >= 0)
+			snprintf(uid, sizeof(uid), "%ld", e->victim.uid);
+		const char *where = e->cgroup[0] ? e->cgroup : e->unit;
+		printf("%-19s  %-21s  %8s  %-16s  %6s  %7s  %s\n", fmt_time(e, t, sizeof(t)), og_killer_name(e->killer), pid,
+		       e->victim.comm[0] ? og_esc(e->victim.comm, c1, sizeof(c1)) : "-", uid,
+		       e->victim.rss_kib >= 0 ? og_fmt_kib((unsigned long long)e->victim.rss_kib, rss, sizeof(rss)) : "-",
+		       where[0] ? og_esc(where, c2, sizeof(c2)) : "-");
+		printf("    %s\n", og_esc(e->why, w, sizeof(w)));
+		if (verbose && e->ntop) {
+			printf("    top memory users:\n");
+			for (int k = 0; k < e->ntop; k++) {
+				const struct og_user *u = &e->top[k];
+				char r2[32], s2[32];
+				if (u->pid > 0)
+					printf("      %8d  %-16s  rss %7s  swap %7s  adj %5d\n", u->pid, og_esc(u->name, c1, sizeof(c1)),
+					       u->rss_kib >= 0 ? og_fmt_kib((unsigned long long)u->rss_kib, r2, sizeof(r2)) : "-",
+					       u->swap_kib >= 0 ? og_fmt_kib((unsigned long long)u->swap_kib, s2, sizeof(s2)) : "-",
+					       u->adj == OG_ADJ_NONE ? 0 : u->adj);
+				else
+					printf("      %s  memory %s  swap %s\n", og_esc(u->name, c2, sizeof(c2)),
+					       u->rss_kib >= 0 ? og_fmt_kib((unsigned long long)u->rss_kib, r2, sizeof(r2)) : "-",
+					       u->swap_kib >= 0 ? og_fmt_kib((unsigned long long)u->swap_kib, s2, sizeof(s2)) : "-");
+			}
+		}
+	}
+}
+
+static void jnum(const char *key, long long v, bool known)
+{
+	if (known)
+		printf(",\"%s\":%lld", key, v);
+	else
+		printf(",\"%s\":null", key);
+}
+
+static void jstr(const char *key, const char *v)
+{
+	printf(",\"%s\":", key);
+	if (v && *v)
+		og_json_str(stdout, v);
+	else
+		fputs("null", stdout);
+}
+
+static void json_task(const struct og_task *t)
+{
+	printf("{\"pid\":");
+	if (t->pid > 0)
+		printf("%d", t->pid);
+	else
+		fputs("null", stdout);
+	jstr("comm", t->comm);
+	jnum("uid", t->uid, t->uid >= 0);
+	jnum("oom_score_adj", t->adj, t->adj != OG_ADJ_NONE);
+	jnum("rss_kib", t->rss_kib, t->rss_kib >= 0);
+	jnum("anon_rss_kib", t->anon_kib, t->anon_kib >= 0);
+	jnum("file_rss_kib", t->file_kib, t->file_kib >= 0);
+	jnum("shmem_rss_kib", t->shmem_kib, t->shmem_kib >= 0);
+	jnum("total_vm_kib", t->total_vm_kib, t->total_vm_kib >= 0);
+	jnum("pgtables_kib", t->pgtables_kib, t->pgtables_kib >= 0);
+	jnum("swap_kib", t->swap_kib, t->swap_kib >= 0);
+	putchar('}');
+}
+
+static void print_json(const struct og_event *ev, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct og_event *e = &ev[i];
+		printf("{\"time\":");
+		if (e->wall_us != OG_TIME_NONE) {
+			time_t t = (time_t)(e->wall_us / 1000000);
+			struct tm tm;
+			char b[40];
+			gmtime_r(&t, &tm);
+			strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
+			printf("\"%s.%06lldZ\"", b, (long long)(e->wall_us % 1000000));
+		} else {
+			fputs("null", stdout);
+		}
+		jnum("time_us", e->wall_us, e->wall_us != OG_TIME_NONE);
+		if (e->mono_us != OG_TIME_NONE)
+			printf(",\"boot_time_s\":%lld.%06lld", (long long)(e->mono_us / 1000000), (long long)(e->mono_us % 1000000));
+		else
+			fputs(",\"boot_time_s\":null", stdout);
+		jstr("source", e->source);
+		jstr("killer", og_killer_name(e->killer));
+		fputs(",\"victim\":", stdout);
+		if (e->no_victim)
+			fputs("null", stdout);
+		else
+			json_task(&e->victim);
+		jstr("cgroup", e->cgroup);
+		jstr("unit", e->unit);
+		jnum("processes_killed", e->nprocs, e->nprocs >= 0);
+		jstr("constraint", e->constraint);
+		jstr("oom_memcg", e->oom_memcg);
+		jnum("memcg_limit_kib", e->limit_kib, e->limit_kib >= 0);
+		jnum("memcg_usage_kib", e->usage_kib, e->usage_kib >= 0);
+		jnum("memcg_swap_limit_kib", e->swap_limit_kib, e->swap_limit_kib >= 0);
+		fputs(",\"allocating_task\":", stdout);
+		if (og_killer_is_kernel(e->killer) && (e->alloc.comm[0] || e->alloc.pid > 0)) {
+			printf("{\"pid\":");
+			if (e->alloc.pid > 0)
+				printf("%d", e->alloc.pid);
+			else
+				fputs("null", stdout);
+			jstr("comm", e->alloc.comm);
+			jnum("oom_score_adj", e->alloc.adj, e->alloc.adj != OG_ADJ_NONE);
+			jstr("gfp_mask", e->gfp);
+			jnum("order", e->order, true);
+			putchar('}');
+		} else {
+			fputs("null", stdout);
+		}
+		printf(",\"oom_group\":%s,\"reaped\":%s,\"unit_result_oom_kill\":%s", e->group ? "true" : "false",
+		       e->reaped ? "true" : "false", e->oom_result ? "true" : "false");
+		jstr("signal", e->sig);
+		jnum("score", e->score, e->score >= 0);
+		fputs(",\"oomd\":", stdout);
+		if (e->killer == OG_K_OOMD_PRESSURE || e->killer == OG_K_OOMD_SWAP || e->killer == OG_K_OOMD) {
+			printf("{\"rule\":\"%s\"", e->killer == OG_K_OOMD_PRESSURE ? "pressure"
+						  : e->killer == OG_K_OOMD_SWAP    ? "swap"
+										   : "unknown");
+			jstr("monitored_cgroup", e->monitored);
+			jstr("pressure_percent", e->pressure);
+			jstr("limit_percent", e->plimit);
+			jstr("duration", e->duration);
+			bool sw = e->killer == OG_K_OOMD_SWAP;
+			jnum("mem_used_bytes", (long long)e->mem_used, sw);
+			jnum("mem_total_bytes", (long long)e->mem_total, sw);
+			jnum("swap_used_bytes", (long long)e->swap_used, sw);
+			jnum("swap_total_bytes", (long long)e->swap_total, sw);
+			jnum("candidates_considered", e->considered, e->considered >= 0);
+			putchar('}');
+		} else {
+			fputs("null", stdout);
+		}
+		fputs(",\"top_users\":[", stdout);
+		for (int k = 0; k < e->ntop; k++) {
+			const struct og_user *u = &e->top[k];
+			printf("%s{\"pid\":", k ? "," : "");
+			if (u->pid > 0)
+				printf("%d", u->pid);
+			else
+				fputs("null", stdout);
+			jstr(u->pid > 0 ? "comm" : "cgroup", u->name);
+			jnum("uid", u->uid, u->uid >= 0);
+			jnum("oom_score_adj", u->adj, u->adj != OG_ADJ_NONE);
+			jnum("rss_kib", u->rss_kib, u->rss_kib >= 0);
+			jnum("swap_kib", u->swap_kib, u->swap_kib >= 0);
+			putchar('}');
+		}
+		putchar(']');
+		jstr("explanation", e->why);
+		puts("}");
+	}
+}
+
+/* ---------- the command ---------- */
+
+struct collect {
+	struct og_event *ev;
+	size_t n, cap;
+	char read[1024];   /* "what was read", for the empty-result message */
+	int ok, failed;
+};
+
+static int take(struct collect *c, struct og_asm *a)
+{
+	if (a->oom)
+		return a->oom;
+	if (c->n + a->nev > c->cap) {
+		size_t nc = (c->n + a->nev) * 2 + 16;
+		struct og_event *n = realloc(c->ev, nc * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		c->ev = n;
+		c->cap = nc;
+	}
+	memcpy(c->ev + c->n, a->ev, a->nev * sizeof(*a->ev));
+	c->n += a->nev;
+	a->nev = 0;
+	return 0;
+}
+
+static void note_read(struct collect *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note_read(struct collect *c, const char *fmt, ...)
+{
+	size_t l = strlen(c->read);
+	va_list ap;
+	if (l && l + 3 < sizeof(c->read)) {
+		memcpy(c->read + l, ", ", 3);
+		l += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(c->read + l, sizeof(c->read) - l, fmt, ap);
+	va_end(ap);
+}
+
+static void journal_source(struct og_asm *a, struct collect *c, struct og_journal_opts *jo, bool required)
+{
+	size_t ne = 0;
+	int r = og_src_journal(a, jo, &ne);
+	if (r == -ENOTSUP) {
+		if (required) {
+			og_err("why: cannot read the journal: oomguard was built without libsystemd");
+			c->failed++;
+		}
+		return;
+	}
+	if (r < 0) {
+		og_err("why: cannot read the journal%s%s: %s", jo->directory ? " in " : "",
+		       jo->directory ? jo->directory : "", r == -ENOENT && jo->boot_set ? "no such boot" : strerror(-r));
+		c->failed++;
+		return;
+	}
+	c->ok++;
+	note_read(c, "the journal%s%s (%zu entries%s)", jo->directory ? " in " : "", jo->directory ? jo->directory : "", ne,
+		  jo->skip_kernel ? ", userspace killers" : "");
+	take(c, a);
+}
 
 int cmd_why(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	og_err("why: not implemented yet");
-	return OG_EXIT_FAIL;
+	struct why_opts o;
+	char err[512];
+	int r = parse_opts(argc, argv, &o, err, sizeof(err));
+
+	if (r == 1) {
+		fputs(why_help, stdout);
+		return OG_EXIT_OK;
+	}
+	if (r < 0) {
+		og_err("why: %s", err);
+		return OG_EXIT_USAGE;
+	}
+
+	struct og_asm *a = malloc(sizeof(*a));
+	struct collect c = { 0 };
+	if (!a) {
+		og_err("why: out of memory");
+		return OG_EXIT_FAIL;
+	}
+	og_asm_init(a, "", NULL);
+
+	if (o.nfiles) {
+		for (size_t i = 0; i < o.nfiles; i++) {
+			unsigned long long nb = 0;
+			r = og_src_file(a, o.files[i], &nb);
+			if (r < 0) {
+				og_err("why: cannot read '%s': %s", o.files[i],
+				       r == -EPROTONOSUPPORT ? "gzip-compressed, and oomguard was built without zlib"
+				       : r == -ESPIPE	     ? "gzip-compressed input on a pipe; pass the file with --file PATH"
+							     : strerror(-r));
+				c.failed++;
+				a->nev = 0;
+				continue;
+			}
+			c.ok++;
+			note_read(&c, "%s (%llu bytes)", strcmp(o.files[i], "-") ? o.files[i] : "stdin", nb);
+			take(&c, a);
+		}
+	} else {
+		bool kmsg_ok = false;
+		if (!o.journal) {
+			size_t nrec = 0;
+			r = og_src_kmsg(a, &nrec);
+			if (r < 0) {
+				og_kmsg_reason(r, err, sizeof(err));
+				og_err("why: cannot read /dev/kmsg: %s%s", err, o.kmsg ? "" : "; reading the journal instead");
+				c.failed++;
+				a->nev = 0;
+			} else {
+				kmsg_ok = true;
+				c.ok++;
+				note_read(&c, "/dev/kmsg (%zu records)", nrec);
+				take(&c, a);
+			}
+		}
+		if (!o.kmsg) {
+			o.jo.skip_kernel = kmsg_ok;
+			if (!o.jo.boot_set && !o.jo.directory && !o.journal) {
+				o.jo.boot_set = true; /* kmsg is this boot: so is the rest */
+				o.jo.boot = 0;
+			}
+			journal_source(a, &c, &o.jo, o.journal || !kmsg_ok);
+		}
+	}
+	og_asm_free(a);
+	free(a);
+
+	/* --since / --until on what has a wall-clock time */
+	size_t k = 0;
+	for (size_t i = 0; i < c.n; i++) {
+		int64_t t = c.ev[i].wall_us;
+		if (t != OG_TIME_NONE && ((o.jo.since_us != OG_TIME_NONE && t < o.jo.since_us) ||
+					  (o.jo.until_us != OG_TIME_NONE && t > o.jo.until_us)))
+			continue;
+		c.ev[k++] = c.ev[i];
+	}
+	c.n = k;
+	og_events_sort(c.ev, c.n);
+
+	if (!c.ok) {
+		free(c.ev);
+		return OG_EXIT_FAIL;
+	}
+	if (c.n == 0) {
+		char when[96] = "";
+		if (o.jo.since_us != OG_TIME_NONE || o.jo.until_us != OG_TIME_NONE)
+			snprintf(when, sizeof(when), " in the given time range");
+		fprintf(o.json ? stderr : stdout, "no OOM kills found%s in %s\n", when, c.read);
+	} else if (o.json) {
+		print_json(c.ev, c.n);
+	} else {
+		print_table(c.ev, c.n, o.verbose);
+	}
+	free(c.ev);
+	fflush(stdout);
+	/* a file that could not be read fails the command; a default source
+	 * that could not be read was replaced by the other one */
+	return c.failed && o.nfiles ? OG_EXIT_FAIL : OG_EXIT_OK;
 }

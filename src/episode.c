@@ -186,10 +186,11 @@ static void explain(struct og_event *e)
 			break;
 		}
 		fmt(e->why, sizeof(e->why),
-			 "The kernel OOM killer killed %s because memory cgroup %s reached its limit%s%s%s%s; "
+			 "The kernel OOM killer killed %s because %s%s reached its limit%s%s%s%s; "
 			 "raise that cgroup's memory limit or make the job use less, and note that oom_score_adj "
 			 "(oomguard run/protect) only chooses which task inside the cgroup dies.",
-			 who, e->oom_memcg[0] ? e->oom_memcg : (e->cgroup[0] ? e->cgroup : "?"),
+			 who, e->oom_memcg[0] || e->cgroup[0] ? "memory cgroup " : "its memory cgroup (not named: the kernel rate-limits OOM reports)",
+			 e->oom_memcg[0] ? e->oom_memcg : e->cgroup,
 			 e->limit_kib >= 0 ? " of " : "", e->limit_kib >= 0 ? kib_str(e->limit_kib, b2, sizeof(b2)) : "",
 			 alloc ? " while " : "", alloc ? alloc : "");
 		if (alloc) {
@@ -742,6 +743,8 @@ void og_asm_msg(struct og_asm *a, const struct og_line *l)
 	}
 	if (line_time(l) != OG_TIME_NONE)
 		a->last_us = line_time(l);
+	if (a->dense > 0 && --a->dense == 0 && a->pend_killed)
+		finalize(a);
 }
 
 void og_asm_line(struct og_asm *a, const char *line, size_t len)
@@ -750,8 +753,6 @@ void og_asm_line(struct og_asm *a, const char *line, size_t len)
 
 	og_prefix_parse(line, len, &a->ctx, &l);
 	og_asm_msg(a, &l);
-	if (a->dense > 0 && --a->dense == 0 && a->pend_killed)
-		finalize(a);
 }
 
 size_t og_asm_feed(struct og_asm *a, const char *buf, size_t len, bool eof)

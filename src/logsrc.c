@@ -1,0 +1,431 @@
+/* Log sources for `oomguard why` (see logsrc.h). */
+#include "logsrc.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifdef HAVE_ZLIB
+#include <zlib.h>
+#endif
+#ifdef HAVE_SYSTEMD
+#include <systemd/sd-id128.h>
+#include <systemd/sd-journal.h>
+#endif
+
+/* Big reads keep the hot loop in og_asm_feed and out of the kernel. */
+#define READ_BUF (4u << 20)
+
+int64_t og_boot_wall_us(void)
+{
+	struct timespec rt, mono;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	return ((int64_t)rt.tv_sec - (int64_t)mono.tv_sec) * 1000000 + ((int64_t)rt.tv_nsec - (int64_t)mono.tv_nsec) / 1000;
+}
+
+struct og_prefix_ctx og_local_ctx(bool this_boot)
+{
+	struct og_prefix_ctx c;
+	time_t now = time(NULL);
+	struct tm tm;
+	localtime_r(&now, &tm);
+	c.year = tm.tm_year + 1900;
+	c.utc_offset = tm.tm_gmtoff;
+	c.boot_wall_us = this_boot ? og_boot_wall_us() : OG_TIME_NONE;
+	c.now_us = (int64_t)now * 1000000;
+	return c;
+}
+
+int og_src_kmsg(struct og_asm *a, size_t *nrec)
+{
+	char rec[8192];
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct og_prefix_ctx ctx = og_local_ctx(true);
+
+	*nrec = 0;
+	if (fd < 0)
+		return -errno;
+	og_asm_set_source(a, "/dev/kmsg", &ctx);
+	for (;;) {
+		ssize_t n = read(fd, rec, sizeof(rec));
+		if (n < 0) {
+			if (errno == EINTR || errno == EPIPE) /* EPIPE: overwritten records skipped */
+				continue;
+			if (errno == EAGAIN)
+				break;
+			int e = -errno;
+			close(fd);
+			og_asm_finish(a);
+			return e;
+		}
+		if (n == 0)
+			break;
+		/* Only the first line: the rest are " KEY=value" dictionary lines. */
+		const char *nl = memchr(rec, '\n', (size_t)n);
+		og_asm_line(a, rec, nl ? (size_t)(nl - rec) : (size_t)n);
+		(*nrec)++;
+	}
+	close(fd);
+	og_asm_finish(a);
+	return 0;
+}
+
+void og_kmsg_reason(int err, char *buf, size_t size)
+{
+	char v[16];
+	ssize_t n = og_read_at(AT_FDCWD, "/proc/sys/kernel/dmesg_restrict", v, sizeof(v));
+
+	if ((err == -EPERM || err == -EACCES) && n > 0 && v[0] == '1')
+		snprintf(buf, size, "%s: kernel.dmesg_restrict=1, so reading the kernel log needs CAP_SYSLOG (run as root)",
+			 strerror(-err));
+	else if (err == -EPERM || err == -EACCES)
+		snprintf(buf, size, "%s: reading the kernel log needs CAP_SYSLOG or read access to /dev/kmsg", strerror(-err));
+	else
+		snprintf(buf, size, "%s", strerror(-err));
+}
+
+/* Hand buf to the assembler; keep the unconsumed tail at the front. */
+static size_t feed(struct og_asm *a, char *buf, size_t have, bool eof)
+{
+	size_t used = og_asm_feed(a, buf, have, eof);
+	if (!eof && used == 0 && have == READ_BUF) {
+		/* a single line longer than the buffer: not a log line we read */
+		return 0;
+	}
+	memmove(buf, buf + used, have - used);
+	return have - used;
+}
+
+static int read_plain(struct og_asm *a, int fd, char *buf, size_t have, unsigned long long *nbytes)
+{
+	for (;;) {
+		ssize_t n = read(fd, buf + have, READ_BUF - have);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		*nbytes += (unsigned long long)n;
+		have += (size_t)n;
+		if (n == 0) {
+			feed(a, buf, have, true);
+			return 0;
+		}
+		have = feed(a, buf, have, false);
+	}
+}
+
+#ifdef HAVE_ZLIB
+static int read_gzip(struct og_asm *a, int fd, char *buf, unsigned long long *nbytes)
+{
+	gzFile gz = gzdopen(fd, "rb");
+	size_t have = 0;
+	if (!gz)
+		return -ENOMEM;
+	gzbuffer(gz, 256u << 10);
+	for (;;) {
+		int n = gzread(gz, buf + have, (unsigned)(READ_BUF - have));
+		if (n < 0) {
+			gzclose(gz);
+			return -EBADMSG;
+		}
+		*nbytes += (unsigned long long)n;
+		have += (size_t)n;
+		if (n == 0) {
+			feed(a, buf, have, true);
+			gzclose(gz);
+			return 0;
+		}
+		have = feed(a, buf, have, false);
+	}
+}
+#endif
+
+int og_src_file(struct og_asm *a, const char *path, unsigned long long *nbytes)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	int fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	struct og_prefix_ctx ctx = og_local_ctx(false);
+	char *buf;
+	int r;
+
+	*nbytes = 0;
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (!is_stdin)
+			close(fd);
+		return -EISDIR;
+	}
+	if (!(buf = malloc(READ_BUF))) {
+		if (!is_stdin)
+			close(fd);
+		return -ENOMEM;
+	}
+#ifdef POSIX_FADV_SEQUENTIAL
+	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+	og_asm_set_source(a, is_stdin ? "stdin" : path, &ctx);
+	/* Peek for the gzip magic; the bytes read stay in buf either way. */
+	ssize_t n;
+	size_t have = 0;
+	while (have < 2 && (n = read(fd, buf + have, 2 - have)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			goto out;
+		}
+		have += (size_t)n;
+	}
+	if (have == 2 && (unsigned char)buf[0] == 0x1f && (unsigned char)buf[1] == 0x8b) {
+#ifdef HAVE_ZLIB
+		if (is_stdin || lseek(fd, 0, SEEK_SET) != 0) {
+			r = -ESPIPE; /* gzip on a pipe: zlib needs the magic bytes back */
+			goto out;
+		}
+		r = read_gzip(a, fd, buf, nbytes);
+		fd = -1; /* gzclose closed it */
+#else
+		r = -EPROTONOSUPPORT;
+#endif
+		goto out;
+	}
+	*nbytes = have;
+	r = read_plain(a, fd, buf, have, nbytes);
+out:
+	free(buf);
+	if (fd > 0 && !is_stdin)
+		close(fd);
+	og_asm_finish(a);
+	return r;
+}
+
+#ifdef HAVE_SYSTEMD
+static int field(sd_journal *j, const char *name, const char **val, size_t *len)
+{
+	const void *d;
+	size_t l, nl = strlen(name);
+	int r = sd_journal_get_data(j, name, &d, &l);
+	if (r < 0)
+		return r;
+	if (l <= nl || ((const char *)d)[nl] != '=')
+		return -EBADMSG;
+	*val = (const char *)d + nl + 1;
+	*len = l - nl - 1;
+	return 0;
+}
+
+struct boot {
+	char id[33];
+	uint64_t first;
+};
+
+static int cmp_boot(const void *x, const void *y)
+{
+	const struct boot *a = x, *b = y;
+	return a->first < b->first ? -1 : a->first > b->first;
+}
+
+/* journalctl's numbering: 0 and negatives count back from the newest boot,
+ * positives count forward from the oldest. */
+static int resolve_boot(sd_journal *j, int want, char id[33])
+{
+	struct boot *b = NULL;
+	size_t nb = 0, cap = 0;
+	const void *d;
+	size_t l;
+	int r = sd_journal_query_unique(j, "_BOOT_ID");
+	if (r < 0)
+		return r;
+	SD_JOURNAL_FOREACH_UNIQUE(j, d, l)
+	{
+		if (l != 9 + 32)
+			continue;
+		if (nb == cap) {
+			cap = cap ? cap * 2 : 16;
+			struct boot *nbp = realloc(b, cap * sizeof(*b));
+			if (!nbp) {
+				free(b);
+				return -ENOMEM;
+			}
+			b = nbp;
+		}
+		memcpy(b[nb].id, (const char *)d + 9, 32);
+		b[nb].id[32] = '\0';
+		b[nb].first = UINT64_MAX;
+		nb++;
+	}
+	for (size_t i = 0; i < nb; i++) {
+		char m[64];
+		snprintf(m, sizeof(m), "_BOOT_ID=%s", b[i].id);
+		sd_journal_flush_matches(j);
+		if (sd_journal_add_match(j, m, 0) < 0 || sd_journal_seek_head(j) < 0 || sd_journal_next(j) <= 0)
+			continue;
+		sd_journal_get_realtime_usec(j, &b[i].first);
+	}
+	sd_journal_flush_matches(j);
+	qsort(b, nb, sizeof(*b), cmp_boot);
+	long idx = want > 0 ? want - 1 : (long)nb - 1 + want;
+	if (idx < 0 || (size_t)idx >= nb) {
+		free(b);
+		return -ENOENT;
+	}
+	memcpy(id, b[idx].id, 33);
+	free(b);
+	return 0;
+}
+
+int og_src_journal(struct og_asm *a, const struct og_journal_opts *o, size_t *nent)
+{
+	sd_journal *j = NULL;
+	char boot[33], m[64];
+	int r;
+
+	*nent = 0;
+	r = o->directory ? sd_journal_open_directory(&j, o->directory, 0) : sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+	if (r < 0)
+		return r;
+	if (o->boot_set) {
+		if (o->boot == 0 && !o->directory) {
+			sd_id128_t id;
+			if ((r = sd_id128_get_boot(&id)) < 0)
+				goto out;
+			sd_id128_to_string(id, boot);
+		} else if ((r = resolve_boot(j, o->boot, boot)) < 0) {
+			goto out;
+		}
+	}
+	/* (kernel OR the userspace killers and managers) [AND this boot] */
+	static const char *const idents[] = { "SYSLOG_IDENTIFIER=systemd-oomd", "SYSLOG_IDENTIFIER=systemd",
+					      "SYSLOG_IDENTIFIER=earlyoom", "SYSLOG_IDENTIFIER=nohang" };
+	if (!o->skip_kernel) {
+		if ((r = sd_journal_add_match(j, "_TRANSPORT=kernel", 0)) < 0 || (r = sd_journal_add_disjunction(j)) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < sizeof(idents) / sizeof(idents[0]); i++)
+		if ((r = sd_journal_add_match(j, idents[i], 0)) < 0)
+			goto out;
+	if (o->boot_set) {
+		snprintf(m, sizeof(m), "_BOOT_ID=%s", boot);
+		if ((r = sd_journal_add_conjunction(j)) < 0 || (r = sd_journal_add_match(j, m, 0)) < 0)
+			goto out;
+	}
+	r = o->since_us != OG_TIME_NONE ? sd_journal_seek_realtime_usec(j, (uint64_t)o->since_us) : sd_journal_seek_head(j);
+	if (r < 0)
+		goto out;
+	struct og_prefix_ctx ctx = og_local_ctx(false);
+	og_asm_set_source(a, o->directory ? o->directory : "journal", &ctx);
+	while ((r = sd_journal_next(j)) > 0) {
+		uint64_t rt;
+		const char *msg, *id, *tr;
+		size_t ml, il, tl;
+		struct og_line l;
+
+		if (sd_journal_get_realtime_usec(j, &rt) < 0)
+			continue;
+		if (o->until_us != OG_TIME_NONE && (int64_t)rt > o->until_us)
+			break;
+		if (field(j, "MESSAGE", &msg, &ml) < 0)
+			continue;
+		(*nent)++;
+		memset(&l, 0, sizeof(l));
+		l.wall_us = (int64_t)rt;
+		l.mono_us = OG_TIME_NONE;
+		if (field(j, "_TRANSPORT", &tr, &tl) == 0 && tl == 6 && !memcmp(tr, "kernel", 6))
+			snprintf(l.ident, sizeof(l.ident), "kernel");
+		else if (field(j, "SYSLOG_IDENTIFIER", &id, &il) == 0)
+			snprintf(l.ident, sizeof(l.ident), "%.*s", (int)(il < 31 ? il : 31), id);
+		/* oomd's candidate dump may be one entry with embedded newlines */
+		const char *p = msg, *end = msg + ml;
+		while (p <= end) {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			l.msg = p;
+			l.len = (size_t)((nl ? nl : end) - p);
+			og_asm_msg(a, &l);
+			if (!nl)
+				break;
+			p = nl + 1;
+		}
+	}
+out:
+	og_asm_finish(a);
+	sd_journal_close(j);
+	return r < 0 ? r : 0;
+}
+#else
+int og_src_journal(struct og_asm *a, const struct og_journal_opts *o, size_t *nent)
+{
+	(void)a;
+	(void)o;
+	*nent = 0;
+	return -ENOTSUP;
+}
+#endif
+
+static const struct og_event *match_pid(const struct og_asm *a, pid_t pid, int64_t since_us)
+{
+	for (size_t i = a->nev; i-- > 0;) {
+		const struct og_event *e = &a->ev[i];
+		int64_t t = e->wall_us;
+		if (e->victim.pid == pid && (t == OG_TIME_NONE || t >= since_us))
+			return e;
+	}
+	return NULL;
+}
+
+int og_why_diagnose(pid_t pid, time_t since, char *line, size_t size)
+{
+	struct og_asm *a = malloc(sizeof(*a));
+	int64_t since_us = ((int64_t)since - 2) * 1000000;
+	int err = -ENOENT, r;
+
+	if (!a)
+		return -ENOMEM;
+	og_asm_init(a, "/dev/kmsg", NULL);
+	/* The kernel prints "Killed process" right after sending SIGKILL, so
+	 * it is normally there before we reap the job; allow for a slow log. */
+	for (int tries = 0; tries < 10; tries++) {
+		size_t n;
+		a->nev = 0;
+		r = og_src_kmsg(a, &n);
+		const struct og_event *e = r == 0 ? match_pid(a, pid, since_us) : NULL;
+		if (!e && r == 0) {
+			struct og_journal_opts o = { .boot_set = true, .boot = 0, .since_us = since_us,
+						     .until_us = OG_TIME_NONE, .skip_kernel = true };
+			size_t ne;
+			if (og_src_journal(a, &o, &ne) == 0)
+				e = match_pid(a, pid, since_us);
+		} else if (r < 0) {
+			struct og_journal_opts o = { .boot_set = true, .boot = 0, .since_us = since_us,
+						     .until_us = OG_TIME_NONE, .skip_kernel = false };
+			size_t ne;
+			int rj = og_src_journal(a, &o, &ne);
+			e = rj == 0 ? match_pid(a, pid, since_us) : NULL;
+			if (rj < 0 && tries == 0)
+				err = r;
+			else if (rj == 0)
+				err = -ENOENT;
+		}
+		if (e) {
+			snprintf(line, size, "pid %d (%s) was killed by %s: %s", (int)pid, e->victim.comm,
+				 og_killer_name(e->killer), e->why);
+			og_asm_free(a);
+			free(a);
+			return 0;
+		}
+		if (err != -ENOENT)
+			break;
+		usleep(100000);
+	}
+	og_asm_free(a);
+	free(a);
+	return err;
+}
