@@ -160,3 +160,31 @@ check_command() { # $1 = command
 	[ "$checked" -gt 5 ]
 	[ "$bad" -eq 0 ]
 }
+
+@test "docs: the JSON keys the man page names are the ones top --json and protect --json print" {
+	command -v jq >/dev/null || skip "jq not installed"
+	section=$(awk '/^\.SH JSON OUTPUT/ { on = 1; next } /^\.SH/ { on = 0 } on' "$MAN")
+	if "$OG_BIN" top --help >/dev/null 2>&1; then
+		run "$OG_BIN" top -n 1 --json
+		[ "$status" -eq 0 ]
+		for k in memory psi scope victim killers processes; do
+			jq -e "has(\"$k\")" <<<"$output" >/dev/null || { echo "top --json lacks $k"; false; }
+			grep -q "^\.B $k\$\|^\.BR $k\b" <<<"$section" || { echo "man JSON OUTPUT does not name $k"; false; }
+		done
+		for k in pid ppid uid user comm rss_kib swap_kib pte_kib oom_score_adj oom_score eligible why points parts permille rank; do
+			jq -e ".processes[0] | has(\"$k\")" <<<"$output" >/dev/null || { echo "top --json processes[] lacks $k"; false; }
+			grep -q "\b$k\b" <<<"$section" || { echo "man JSON OUTPUT does not name $k"; false; }
+		done
+	fi
+	sleep 30 & pid=$!
+	run "$OG_BIN" protect --json "$pid"
+	for k in pid comm uid oom_score oom_score_adj; do
+		jq -e ".[0] | has(\"$k\")" <<<"$output" >/dev/null || { echo "protect --json lacks $k: $output"; false; }
+	done
+	run "$OG_BIN" protect --json --adj 100 "$pid"
+	kill "$pid"
+	for k in pid comm requested before oom_score_adj kernel; do
+		jq -e ".[0] | has(\"$k\")" <<<"$output" >/dev/null || { echo "protect --json --adj lacks $k: $output"; false; }
+		grep -q "\"$k\"" <<<"$section" || { echo "man JSON OUTPUT example lacks $k"; false; }
+	done
+}
