@@ -424,6 +424,8 @@ static int take(struct collect *c, struct og_asm *a)
 {
 	if (a->oom)
 		return a->oom;
+	if (a->nev == 0)
+		return 0; /* memcpy from/to NULL, even of 0 bytes, is undefined */
 	if (c->n + a->nev > c->cap) {
 		size_t nc = (c->n + a->nev) * 2 + 16;
 		struct og_event *n = realloc(c->ev, nc * sizeof(*n));
