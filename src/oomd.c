@@ -110,6 +110,19 @@ bool og_oomd_pref_honoured(int version, long cg_uid, long anc_uid, enum og_oomd_
 	return ok;
 }
 
+const char *og_oomd_rule_text(int version)
+{
+	if (version <= 0)
+		return "unknown (systemd version unknown)";
+	if (version < 248)
+		return "none (systemd before 248 has no ManagedOOMPreference)";
+	if (version <= 251)
+		return "systemd 248-251 honour it only on root-owned cgroups";
+	if (version == 252)
+		return "systemd 252 honours it when the cgroup's owner equals the monitored cgroup's; swap kills: root-owned only";
+	return "systemd 253+ honour it on root-owned cgroups or when the owner equals the monitored cgroup's; swap kills: root-owned only";
+}
+
 static const struct {
 	const char *name;
 	unsigned long long usec;
@@ -384,7 +397,8 @@ enum og_oomd_verdict og_oomd_judge(const struct og_oomd_state *s, enum og_oomd_p
 		else
 			app(buf, bufsz, &off, "%s has no preference", cg);
 		if (s->nanc == 0)
-			app(buf, bufsz, &off, "; no cgroup systemd-oomd monitors contains it");
+			app(buf, bufsz, &off, "; no cgroup systemd-oomd monitors contains it; rule: %s",
+			    og_oomd_rule_text(s->version));
 		else {
 			/* Name the rule that was applied, against the first monitor. */
 			og_oomd_pref_honoured(s->version, s->owner, s->anc[0].owner, s->anc[0].kind, why, sizeof(why));
@@ -401,8 +415,12 @@ enum og_oomd_verdict og_oomd_judge(const struct og_oomd_state *s, enum og_oomd_p
 		    s->anc[i].kind == OG_OOMD_KILL_SWAP ? "swap" : "pressure");
 		if (s->anc[i].limit_pm >= 0)
 			app(buf, bufsz, &off, " > %d.%02d%%", s->anc[i].limit_pm / 100, s->anc[i].limit_pm % 100);
-		app(buf, bufsz, &off, ", owner uid %ld)", s->anc[i].owner);
+		bool h = s->have != OG_OOMD_PREF_NONE && candidate &&
+			 og_oomd_pref_honoured(s->version, s->owner, s->anc[i].owner, s->anc[i].kind, NULL, 0);
+		app(buf, bufsz, &off, ", owner uid %ld: %s)", s->anc[i].owner, h ? "honoured" : "ignored");
 	}
+	if (v == OG_OOMD_EXPOSED && candidate && s->have != OG_OOMD_PREF_NONE && s->owner != 0 && s->version >= 248)
+		app(buf, bufsz, &off, "; a root-owned scope (sudo oomguard run, or sudo oomguard protect --scope) would count");
 	if (s->version > 0)
 		app(buf, bufsz, &off, "; systemd %d", s->version);
 	if (s->route)

@@ -31,6 +31,9 @@ int og_systemd_version_parse(const char *s, size_t len);
 bool og_oomd_pref_honoured(int version, long cg_uid, long anc_uid, enum og_oomd_kill kind,
 			   char *why, size_t whysz);
 
+/* The rule of a version in words, for a cgroup no monitor contains yet. */
+const char *og_oomd_rule_text(int version);
+
 /* systemd time span as oomd prints it ("20s", "1min 30s", "500ms", "2s 500ms",
  * "infinity").  Returns 0 with *usec, or -EINVAL. */
 int og_timespan_parse(const char *s, size_t len, unsigned long long *usec);
@@ -82,7 +85,7 @@ struct og_oomd_state {
 	bool leaf;                  /* no sub-cgroups: the cgroup is itself a candidate */
 	bool oom_group;             /* memory.oom.group=1: also a candidate boundary */
 	size_t nanc;
-	const struct og_oomd_anc *anc; /* monitored cgroups at or above the job's */
+	const struct og_oomd_anc *anc; /* monitored cgroups at or above the job's, nearest first */
 };
 enum og_oomd_verdict { OG_OOMD_NOT_RUNNING, OG_OOMD_PROTECTED, OG_OOMD_EXPOSED };
 /* Judge and write the line (without "oomguard: " and without a newline)

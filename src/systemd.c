@@ -468,6 +468,12 @@ int og_scope_create(const struct og_scope_req *req, char *route, size_t routesz,
 	return r;
 }
 
+static int deeper_first(const void *a, const void *b)
+{
+	size_t la = strlen(((const struct og_oomd_anc *)a)->path), lb = strlen(((const struct og_oomd_anc *)b)->path);
+	return la > lb ? -1 : la < lb;
+}
+
 static int systemd_version(void)
 {
 	struct og_bus *b;
@@ -554,6 +560,8 @@ enum og_oomd_verdict og_oomd_readback(FILE *f, const char *prefix, pid_t pid, en
 						       : d->swap_limit_pm;
 			s.nanc++;
 		}
+		/* Deepest first: the monitor nearest the job names the rule. */
+		qsort(anc, s.nanc, sizeof(anc[0]), deeper_first);
 		s.anc = anc;
 	}
 judge:

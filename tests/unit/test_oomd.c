@@ -211,7 +211,7 @@ static void judge_root_scope_protected(void **state)
 	(void)state;
 	assert_int_equal(og_oomd_judge(&s, OG_OOMD_PREF_OMIT, line, sizeof(line)), OG_OOMD_PROTECTED);
 	assert_true(!strncmp(line, "systemd-oomd: protected (user.oomd_omit on /oomguard.slice/oomguard-7.scope", 75));
-	assert_non_null(strstr(line, "no cgroup systemd-oomd monitors contains it"));
+	assert_non_null(strstr(line, "no cgroup systemd-oomd monitors contains it; rule: systemd 252 honours it when"));
 	assert_non_null(strstr(line, "route: system bus, root-owned"));
 	assert_non_null(strstr(line, "cgroup owner uid 0, leaf"));
 }
@@ -229,12 +229,14 @@ static void judge_ubuntu_2204_user_scope_exposed(void **state)
 	assert_int_equal(og_oomd_judge(&s, OG_OOMD_PREF_OMIT, line, sizeof(line)), OG_OOMD_EXPOSED);
 	assert_true(!strncmp(line, "systemd-oomd: EXPOSED (pressure kills under /user.slice", 55));
 	assert_non_null(strstr(line, "rule: systemd 249 (248-251): honoured only on root-owned cgroups"));
-	assert_non_null(strstr(line, "monitored: /user.slice/user-1000.slice/user@1000.service (pressure > 50.00%, owner uid 1000)"));
+	assert_non_null(strstr(line, "monitored: /user.slice/user-1000.slice/user@1000.service (pressure > 50.00%, owner uid 1000: ignored)"));
+	assert_non_null(strstr(line, "a root-owned scope (sudo oomguard run"));
 	/* The same on 252: honoured, since owner == monitored owner. */
 	s.version = 252;
 	assert_int_equal(og_oomd_judge(&s, OG_OOMD_PREF_OMIT, line, sizeof(line)), OG_OOMD_PROTECTED);
 	assert_non_null(strstr(line, "rule: systemd 252: honoured only when the cgroup's owner equals"));
 	assert_non_null(strstr(line, "route: user bus"));
+	assert_non_null(strstr(line, "owner uid 1000: honoured)"));
 }
 
 static void judge_exposures(void **state)

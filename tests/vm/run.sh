@@ -14,7 +14,7 @@
 # Ends with "N passed, N failed, N skipped"; exits non-zero on any failure.
 # Needs root (debootstrap, ownership in the image) and the Debian packages
 # debootstrap, qemu-system-x86, e2fsprogs.
-# Env: OG_BIN (default build/oomguard), OG_VM_TIMEOUT (seconds, default 1500),
+# Env: OG_BIN (default build/oomguard), OG_VM_TIMEOUT (seconds, default 1200),
 #      OG_VM_KEEP=1 keeps the image and console log, OG_VM_ONLY="pat" runs
 #      only guest tests whose file name contains pat.
 set -uo pipefail
@@ -142,7 +142,7 @@ echo "vm lane: image ready in $(elapsed)"
 kernel=$(ls "$root"/boot/vmlinuz-* | sort -V | tail -n1)
 initrd=$(ls "$root"/boot/initrd.img-* | sort -V | tail -n1)
 console=$work/console.log
-timeout "${OG_VM_TIMEOUT:-1500}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
+timeout "${OG_VM_TIMEOUT:-1200}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2048 \
 	-nographic -no-reboot -kernel "$kernel" -initrd "$initrd" \
 	-drive "file=$img,format=raw,if=virtio" \
 	-append "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=0" -nic none \

@@ -40,3 +40,16 @@ as_user() {
 	runuser -u "$OGUSER" -- env XDG_RUNTIME_DIR=/run/user/$OGUID \
 		DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/$OGUID/bus "$@"
 }
+
+# systemd-oomd tuned for a test: 2 s above the limit is enough.
+oomd_fast() {
+	mkdir -p /etc/systemd/oomd.conf.d
+	printf '[OOM]\nDefaultMemoryPressureDurationSec=2s\n' >/etc/systemd/oomd.conf.d/50-og-test.conf
+	systemctl restart systemd-oomd
+	wait_for 10 systemctl is-active --quiet systemd-oomd
+}
+# Has systemd-oomd logged a kill of a cgroup matching $1 since time $2 (now_ts)?
+oomd_killed() { journalctl -u systemd-oomd --since="$2" -o cat --no-pager 2>/dev/null | grep -q "^Killed $1"; }
+oomd_log() { journalctl -u systemd-oomd --since="$1" -o cat --no-pager 2>/dev/null | grep -E '^Killed|Failed' >&2; }
+now_ts() { date '+%Y-%m-%d %H:%M:%S'; sleep 1; }
+job_pid() { wait_for 20 grep -q 'started pid' "$1" && sed -n 's/.*started pid \([0-9]*\).*/\1/p' "$1" | head -n1; }
