@@ -1,8 +1,11 @@
 #include "adjust.h"
 #include "privilege.h"
 #include "render.h"
+#include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 
 int og_adjust(const struct og_proc *p, int adj)
@@ -11,6 +14,18 @@ int og_adjust(const struct og_proc *p, int adj)
 
 	og_priv_raise();
 	r = og_proc_set_adj(p, adj);
+	r2 = og_priv_lower();
+	return r < 0 ? r : r2;
+}
+
+int og_adjust_self(int adj)
+{
+	char v[16];
+	int r, r2;
+
+	snprintf(v, sizeof(v), "%d", adj);
+	og_priv_raise();
+	r = og_write_at(AT_FDCWD, "/proc/self/oom_score_adj", v);
 	r2 = og_priv_lower();
 	return r < 0 ? r : r2;
 }

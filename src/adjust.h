@@ -11,6 +11,11 @@
 /* Returns 0 or -errno from the write (see og_proc_set_adj). */
 int og_adjust(const struct og_proc *p, int adj);
 
+/* The calling process itself, through /proc/self: no handle or start-time
+ * checks, since a running process cannot have had its PID reused.  The start
+ * path of `run` (the child before exec) uses it.  Returns 0 or -errno. */
+int og_adjust_self(int adj);
+
 /* True for the errors that mean "below the floor without CAP_SYS_RESOURCE". */
 int og_adjust_is_perm_error(int err);
 

@@ -198,12 +198,7 @@ static void child(const struct og_run_opts *o, const struct og_priv *pv, int rep
 	 * makes the task undumpable again. */
 	char **env = og_priv_caller_environ();
 
-	struct og_proc self;
-	r = og_proc_open("/proc", getpid(), &self);
-	if (r == 0) {
-		r = og_adjust(&self, o->adj);
-		og_proc_close(&self);
-	}
+	r = og_adjust_self(o->adj);
 	if (r < 0 && og_adjust_is_perm_error(r) && pv->route == OG_ROUTE_NONE && !o->no_sudo) {
 		/* Hold here until the parent has had `sudo oomguard protect` do
 		 * the one privileged write for this PID. */

@@ -17,7 +17,7 @@ struct og_priv {
 	enum og_route route;
 	uid_t ruid;          /* who asked: SUDO_UID under sudo, else getuid() */
 	gid_t rgid;
-	char user[64];       /* login name of ruid, for initgroups and USER */
+	char user[64];       /* login name of SUDO_UID (sudo route only, else empty) */
 	bool has_cap;        /* CAP_SYS_RESOURCE permitted (root may lack it too) */
 };
 

@@ -149,6 +149,28 @@ static void adjust_raises_and_children_inherit(void **state)
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
 
+/* The start path's own write: /proc/self, no handle. */
+static void adjust_self_in_child(void **state)
+{
+	struct og_priv pv;
+	(void)state;
+	assert_int_equal(og_priv_detect(&pv), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (og_adjust_self(222) < 0 || read_adj(getpid()) != 222)
+			_exit(2);
+		int r = og_adjust_self(-1000);
+		if (pv.has_cap)
+			_exit(r == 0 && read_adj(getpid()) == -1000 ? 0 : 3);
+		_exit(og_adjust_is_perm_error(r) && read_adj(getpid()) == 222 ? 0 : 4);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 /* Below the floor without CAP_SYS_RESOURCE the kernel refuses; the error is
  * classed as a permission error and nothing changes. */
 static void adjust_below_floor_is_perm_error(void **state)
@@ -378,6 +400,7 @@ int main(void)
 		cmocka_unit_test(set_adj_on_reused_start_time_is_esrch),
 		cmocka_unit_test(handle_reads_live_process),
 		cmocka_unit_test(adjust_raises_and_children_inherit),
+		cmocka_unit_test(adjust_self_in_child),
 		cmocka_unit_test(adjust_below_floor_is_perm_error),
 		cmocka_unit_test(kthread_by_flag),
 		cmocka_unit_test(scan_finds_live_tree),
