@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Start-up cost of a protected job: `oomguard run --adj 0 -- true` against
+# `choom -n 0 -- true` (util-linux, what a user would otherwise type), side by
+# side in one run.  Prints both means and the ratio oomguard/choom (issue 2
+# target: <= 1.5).  oomguard's extra work is the fork it stays the parent of,
+# the read-back from /proc and the report; choom execs in place.
+# Env: OG_BIN (default ./oomguard), RUNS (default 2000), OUT (JSON dir, default bench/out).
+set -u
+cd "$(dirname "$0")/.."
+og=${OG_BIN:-$PWD/oomguard}
+runs=${RUNS:-2000}
+out=${OUT:-$PWD/bench/out}
+[ -x "$og" ] || { echo "bench/run_startup.sh: build oomguard first (make)"; exit 1; }
+command -v choom >/dev/null || { echo "bench/run_startup.sh: needs choom (util-linux)"; exit 1; }
+mkdir -p "$out"
+a="$og run --adj 0 -- true"
+b="choom -n 0 -- true"
+
+if command -v hyperfine >/dev/null; then
+	# -N: no intermediate shell, so only the two programs are measured.
+	# Output (oomguard's read-back on stderr) goes to /dev/null in both.
+	hyperfine -N --style basic --warmup 100 --runs "$runs" --export-json "$out/startup.json" "$a" "$b" >/dev/null 2>&1
+	read -r ma mb meda medb < <(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+print(r[0]["mean"] * 1e3, r[1]["mean"] * 1e3, r[0]["median"] * 1e3, r[1]["median"] * 1e3)' "$out/startup.json")
+	how="hyperfine -N, $runs runs each, results in $out/startup.json"
+else
+	# Fallback: whole loops timed with date +%s%N, alternating in 4 slices so
+	# that drift in machine load hits both sides alike.
+	ta=0 tb=0 slice=$(((runs + 3) / 4))
+	for _ in 1 2 3 4; do
+		t0=$(date +%s%N); for ((i = 0; i < slice; i++)); do $a 2>/dev/null; done; t1=$(date +%s%N)
+		for ((i = 0; i < slice; i++)); do $b; done; t2=$(date +%s%N)
+		ta=$((ta + t1 - t0)) tb=$((tb + t2 - t1))
+	done
+	n=$((slice * 4))
+	ma=$(awk -v t=$ta -v n=$n 'BEGIN { print t / n / 1e6 }')
+	mb=$(awk -v t=$tb -v n=$n 'BEGIN { print t / n / 1e6 }')
+	meda=$ma medb=$mb
+	how="shell loop, $n runs each (no hyperfine)"
+fi
+awk -v a="$a" -v b="$b" -v ma="$ma" -v mb="$mb" -v meda="$meda" -v medb="$medb" -v how="$how" 'BEGIN {
+	printf "startup (%s)\n", how
+	printf "  %-36s mean %7.3f ms  median %7.3f ms\n", a, ma, meda
+	printf "  %-36s mean %7.3f ms  median %7.3f ms\n", b, mb, medb
+	printf "  ratio oomguard/choom: mean %.2fx, median %.2fx (target <= 1.5x)\n", ma / mb, meda / medb
+}'
