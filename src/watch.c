@@ -114,6 +114,8 @@ static bool fill_rate(const struct og_watch *w, enum dom d, double *rate)
 			break;
 		if (!headroom(s, d, &h, &tot, &used))
 			break;
+		if (d == D_SYSTEM && s->sys_stale)
+			continue;
 		/* A changed limit starts a new series. */
 		if (k && d == D_MEMCG && s->cg_limit != last->cg_limit)
 			break;
@@ -187,6 +189,7 @@ void og_watch_feed(struct og_watch *w, const struct og_wsample *s, struct og_ver
 	w->hist[(w->head + w->n - 1) % OG_WATCH_HIST] = *s;
 
 	memset(v, 0, sizeof(*v));
+	v->next_sys_s = POLL_MIN_S;
 	v->avail_kb = v->limit_kb = v->usage_kb = -1;
 	v->eta_s = -1;
 
@@ -231,6 +234,8 @@ void og_watch_feed(struct og_watch *w, const struct og_wsample *s, struct og_ver
 		double nd = dist > 0 ? dist / worst : 0;
 		if (nd < next)
 			next = nd;
+		if (d == D_SYSTEM)
+			v->next_sys_s = nd < POLL_MIN_S ? POLL_MIN_S : nd > POLL_MAX_S ? POLL_MAX_S : nd;
 
 		if (h / tot < best_frac) {
 			best_frac = h / tot;
@@ -281,7 +286,12 @@ void og_watch_feed(struct og_watch *w, const struct og_wsample *s, struct og_ver
 		v->domain = c.domain;
 	if (!v->domain)
 		v->domain = "system";
-	snprintf(v->reason, sizeof(v->reason), "%s", c.level ? c.reason : "clear");
+	/* Not snprintf: this runs every tick, and the formatter's pages need
+	 * not stay resident for it. */
+	const char *why = c.level ? c.reason : "clear";
+	size_t wl = strnlen(why, sizeof(v->reason) - 1);
+	memcpy(v->reason, why, wl);
+	v->reason[wl] = '\0';
 
 	if (c.level > OG_LEVEL_NONE) {
 		w->clear_since = -1;

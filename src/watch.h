@@ -30,6 +30,7 @@ struct og_wsample {
 	long long cg_reclaim;     /* inactive file pages the kernel can drop first; 0 if unknown */
 	/* system: kB; mem_total < 0 = not read */
 	long long mem_total, mem_avail, swap_total, swap_free;
+	bool sys_stale;           /* system figures carried over from an earlier read: judged, not used for the rate */
 	/* PSI cumulative stall totals in µs; < 0 = unavailable */
 	long long psi_some_us, psi_full_us;       /* system */
 	long long cg_psi_some_us, cg_psi_full_us; /* the job's cgroup (v2) */
@@ -63,6 +64,7 @@ struct og_verdict {
 	double eta_s;             /* seconds until headroom is gone at the current fill rate; < 0 = not filling */
 	double fill_kbps;         /* current fill rate of that domain, kB/s (negative: draining) */
 	double next_s;            /* suggested time until the next sample (0.1 .. 1 s) */
+	double next_sys_s;        /* ... until the system figures need a fresh read (0.1 .. 1 s) */
 };
 
 void og_watch_init(struct og_watch *w, const struct og_warnspec *spec);

@@ -30,6 +30,8 @@
 #endif
 
 #define MAX_HOOKS 8
+/* After a PSI trigger fires, read the totals this long to see the stall end. */
+#define PSI_AFTER_FIRE_S 10.0
 
 static int sys_pidfd_open(pid_t pid)
 {
@@ -121,18 +123,17 @@ static int read_ll(int fd, long long *v)
 /* The value of one "key value" line of memory.stat; -1 when absent. */
 static long long stat_key(const char *buf, size_t len, const char *key)
 {
-	const char *p = buf, *end = buf + len, *line;
+	const char *p = buf, *end = buf + len;
 	size_t ll, kl = strlen(key);
-	while ((line = og_next_line(p, end, &ll)) != NULL) {
-		p = line + ll + 1;
+	while (p < end) {
+		const char *line = p;
+		p = og_next_line(p, end, &ll);
 		if (ll > kl + 1 && !memcmp(line, key, kl) && line[kl] == ' ') {
 			long long v = 0;
 			for (size_t i = kl + 1; i < ll && line[i] >= '0' && line[i] <= '9'; i++)
 				v = v * 10 + (line[i] - '0');
 			return v;
 		}
-		if (p >= end)
-			break;
 	}
 	return -1;
 }
@@ -262,7 +263,33 @@ static int src_open(const struct og_watch_cfg *c, struct src *s)
 	return 0;
 }
 
-static void sample(const struct og_watch_cfg *c, struct src *s, struct og_wsample *w, bool fired)
+/* prev: the previous sample, whose system figures are carried over when
+ * read_sys is false; read_psi: read the PSI totals (not needed while a
+ * trigger watches for the stall, except after it fired, to see it end). */
+/* Just the two total= figures of a pressure file: the tick's hot path, so
+ * no sscanf/strtod (og_parse_psi reads the averages, for oomd). */
+static void psi_totals(const char *buf, size_t len, long long *some, long long *full)
+{
+	const char *p = buf, *end = buf + len;
+	size_t ll;
+	while (p < end) {
+		const char *line = p;
+		p = og_next_line(p, end, &ll);
+		const char *t = ll > 5 ? memmem(line, ll, "total=", 6) : NULL;
+		if (!t)
+			continue;
+		long long v = 0;
+		for (t += 6; t < line + ll && *t >= '0' && *t <= '9'; t++)
+			v = v * 10 + (*t - '0');
+		if (!memcmp(line, "some ", 5))
+			*some = v;
+		else if (!memcmp(line, "full ", 5))
+			*full = v;
+	}
+}
+
+static void sample(const struct og_watch_cfg *c, struct src *s, struct og_wsample *w, const struct og_wsample *prev,
+		   bool read_sys, bool read_psi, bool fired)
 {
 	char buf[8192];
 	ssize_t n;
@@ -283,7 +310,13 @@ static void sample(const struct og_watch_cfg *c, struct src *s, struct og_wsampl
 			}
 		}
 	}
-	if ((n = pread_buf(s->meminfo, buf, sizeof(buf))) > 0) {
+	if (!read_sys && prev->mem_total > 0) {
+		w->mem_total = prev->mem_total;
+		w->mem_avail = prev->mem_avail;
+		w->swap_total = prev->swap_total;
+		w->swap_free = prev->swap_free;
+		w->sys_stale = true;
+	} else if ((n = pread_buf(s->meminfo, buf, sizeof(buf))) > 0) {
 		struct og_meminfo mi;
 		if (og_parse_meminfo(buf, (size_t)n, &mi) == 0) {
 			w->mem_total = mi.mem_total;
@@ -292,19 +325,76 @@ static void sample(const struct og_watch_cfg *c, struct src *s, struct og_wsampl
 			w->swap_free = mi.swap_free;
 		}
 	}
-	if (s->psi >= 0 && (n = pread_buf(s->psi, buf, sizeof(buf))) > 0 && og_parse_psi(buf, (size_t)n, &p) == 0) {
-		w->psi_some_us = p.some.present ? (long long)p.some.total_us : -1;
-		w->psi_full_us = p.full.present ? (long long)p.full.total_us : -1;
-	}
-	if (s->cgpsi >= 0 && (n = pread_buf(s->cgpsi, buf, sizeof(buf))) > 0 && og_parse_psi(buf, (size_t)n, &p) == 0) {
-		w->cg_psi_some_us = p.some.present ? (long long)p.some.total_us : -1;
-		w->cg_psi_full_us = p.full.present ? (long long)p.full.total_us : -1;
-	}
+	if (read_psi && s->psi >= 0 && (n = pread_buf(s->psi, buf, sizeof(buf))) > 0)
+		psi_totals(buf, (size_t)n, &w->psi_some_us, &w->psi_full_us);
+	if (read_psi && s->cgpsi >= 0 && (n = pread_buf(s->cgpsi, buf, sizeof(buf))) > 0)
+		psi_totals(buf, (size_t)n, &w->cg_psi_some_us, &w->cg_psi_full_us);
 	if (s->oomd >= 0 && (n = pread_buf(s->oomd, buf, sizeof(buf))) > 0 && og_parse_psi(buf, (size_t)n, &p) == 0 && p.full.present) {
 		w->oomd_avg10 = p.full.avg10;
 		w->oomd_limit_pct = c->oomd_limit_pct;
 		w->oomd_duration_s = c->oomd_duration_s;
 	}
+}
+
+/* Drop from our page tables the file pages start-up touched and the loop
+ * will not: read-only mappings with no private (copied) page are identical
+ * to their file, so MADV_DONTNEED only unmaps them and a later touch maps
+ * them again from the page cache.  Done before mlockall(MCL_ONFAULT), this
+ * leaves locked what the loop itself uses, not every library oomguard links
+ * for its other commands. */
+static void trim_clean_file_pages(void)
+{
+	size_t cap = 1 << 20;
+	char *buf = malloc(cap); /* above the mmap threshold: returned on free */
+	if (!buf)
+		return;
+	ssize_t n = og_read_at(AT_FDCWD, "/proc/self/smaps", buf, cap);
+	if (n <= 0) {
+		free(buf);
+		return;
+	}
+	const char *p = buf, *end = buf + n;
+	size_t ll;
+	unsigned long lo = 0, hi = 0;
+	bool candidate = false;
+	while (p < end) {
+		const char *line = p;
+		p = og_next_line(p, end, &ll);
+		unsigned long a, b, ino;
+		char perms[8];
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %lu", &a, &b, perms, &ino) == 4 && line[0] != ' ') {
+			lo = a;
+			hi = b;
+			/* File-backed, not writable, not executable stack/vdso tricks. */
+			candidate = ino != 0 && perms[1] != 'w' && perms[3] == 'p';
+			continue;
+		}
+		if (candidate && ll > 10 && !strncmp(line, "Anonymous:", 10)) {
+			unsigned long kb = 0;
+			if (sscanf(line + 10, "%lu", &kb) == 1 && kb == 0)
+				madvise((void *)lo, hi - lo, MADV_DONTNEED);
+			candidate = false;
+		}
+	}
+	free(buf);
+}
+
+/* The stack below the caller's frame is dead: start-up's deep buffers need
+ * not stay resident (16 KiB of slack for the loop's own calls). */
+static void trim_stack_below(const char *frame)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char maps[256];
+	unsigned long lo = 0, hi = 0, top = ((unsigned long)frame - 16384) & ~((unsigned long)pg - 1);
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return;
+	while (fgets(maps, sizeof(maps), f))
+		if (strstr(maps, "[stack]") && sscanf(maps, "%lx-%lx", &lo, &hi) == 2)
+			break;
+	fclose(f);
+	if (lo && lo < top && top < hi)
+		madvise((void *)lo, top - lo, MADV_DONTNEED);
 }
 
 static void set_env_ll(const char *k, long long v)
@@ -412,9 +502,11 @@ int og_watch_loop(const struct og_watch_cfg *c, int *status)
 	struct src s;
 	struct og_watch w;
 	struct og_verdict v;
-	struct og_wsample smp;
+	struct og_wsample smp, prev;
+	double sys_due = 0, psi_until = 0;
+	const bool want_psi = c->spec.psi_full > 0 || c->spec.psi_some > 0 || c->spec.crit_psi_full > 0;
 	pid_t hooks[MAX_HOOKS] = { 0 };
-	bool signalled = false, fired = false;
+	bool signalled = false, fired = false, locked = false;
 	int r, sfd = -1;
 	char line[512], signame[32] = "", cgpath[OG_CG_PATH_MAX] = "";
 
@@ -439,13 +531,6 @@ int og_watch_loop(const struct og_watch_cfg *c, int *status)
 	if (s.have_cg)
 		snprintf(cgpath, sizeof(cgpath), "%s", s.cg.dir);
 
-	/* Lock what is mapped and what will be, but only as it is touched: the
-	 * pages the loop uses stay resident without pinning every library. */
-	const char *lockerr = NULL;
-	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0 &&
-	    (errno != EINVAL || mlockall(MCL_CURRENT | MCL_FUTURE) < 0))
-		lockerr = strerror(errno);
-
 	if (!c->quiet) {
 		char spec[256], esc[OG_CG_PATH_MAX * 4], tesc[sizeof(s.trig_desc) * 4];
 		og_esc(s.trig_desc[0] ? s.trig_desc : "PSI off", tesc, sizeof(tesc));
@@ -461,17 +546,26 @@ int og_watch_loop(const struct og_watch_cfg *c, int *status)
 		}
 		fprintf(stderr, "oomguard: %s\n", line);
 		fprintf(stderr, "oomguard: warn spec %s\n", spec);
-		if (lockerr)
-			fprintf(stderr, "oomguard: cannot lock the watcher in memory (mlockall: %s); it may stall when memory is short\n", lockerr);
 	}
 	if (c->json)
 		json_event("start", c, NULL, NULL);
 
 	og_watch_init(&w, &c->spec);
 	for (;;) {
-		sample(c, &s, &smp, fired);
+		double t = now_s();
+		bool read_sys = t >= sys_due;
+		if (fired)
+			psi_until = t + PSI_AFTER_FIRE_S;
+		if (w.n == 0)
+			og_wsample_init(&prev, t);
+		sample(c, &s, &smp, &prev, read_sys, want_psi && (s.trig < 0 || t < psi_until), fired);
 		fired = false;
 		og_watch_feed(&w, &smp, &v);
+		/* The system domain is re-read only as often as its own distance
+		 * to a threshold asks: far away on most machines. */
+		if (!smp.sys_stale)
+			sys_due = smp.t + v.next_sys_s - 0.005;
+		prev = smp;
 
 		if (v.notify != OG_LEVEL_NONE) {
 			char act[160] = "";
@@ -514,6 +608,19 @@ int og_watch_loop(const struct og_watch_cfg *c, int *status)
 		for (size_t k = 0; k < MAX_HOOKS; k++)
 			if (hooks[k] > 0 && waitpid(hooks[k], NULL, WNOHANG) == hooks[k])
 				hooks[k] = 0;
+		if (!locked) {
+			/* After one round, so lazy binding has resolved what the loop
+			 * calls: trim what start-up touched, then lock what is mapped
+			 * and will be, but only as it is touched: the pages the loop
+			 * uses stay resident without pinning every library. */
+			locked = true;
+			trim_clean_file_pages();
+			trim_stack_below((char *)&locked);
+			if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0 &&
+			    (errno != EINVAL || mlockall(MCL_CURRENT | MCL_FUTURE) < 0) && !c->quiet)
+				fprintf(stderr, "oomguard: cannot lock the watcher in memory (mlockall: %s); it may stall when memory is short\n",
+					strerror(errno));
+		}
 
 		struct pollfd pf[3] = {
 			{ .fd = pidfd, .events = POLLIN },
