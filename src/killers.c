@@ -471,6 +471,24 @@ static ssize_t read_cmdline(const char *procroot, pid_t pid, char *buf, size_t s
 	return n == -EFBIG ? -E2BIG : n;
 }
 
+/* Does the running binary know an option?  Looks for the text in its
+ * executable (never runs it): help strings name every option. */
+static bool exe_has(const char *procroot, pid_t pid, const char *needle)
+{
+	char path[300];
+	size_t cap = 4u << 20, nl = strlen(needle);
+	snprintf(path, sizeof(path), "%s/%d/exe", procroot, (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	char *buf = malloc(cap);
+	ssize_t n = buf ? read(fd, buf, cap) : -1;
+	close(fd);
+	bool found = n > 0 && memmem(buf, (size_t)n, needle, nl) != NULL;
+	free(buf);
+	return found;
+}
+
 int og_killers_detect(const char *procroot, const char *etcroot, const struct og_taskset *ts, struct og_killers *k)
 {
 	char path[1024], buf[16384];
@@ -497,8 +515,10 @@ int og_killers_detect(const char *procroot, const char *etcroot, const struct og
 			k->oomd_pid = t->pid;
 		} else if (!k->earlyoom_pid && !strcmp(t->comm, "earlyoom")) {
 			n = read_cmdline(procroot, t->pid, buf, sizeof(buf));
-			if (n >= 0 && og_earlyoom_parse_argv(buf, (size_t)n, &k->earlyoom) == 0)
+			if (n >= 0 && og_earlyoom_parse_argv(buf, (size_t)n, &k->earlyoom) == 0) {
 				k->earlyoom_pid = t->pid;
+				k->earlyoom_has_ignore = exe_has(procroot, t->pid, "--ignore ");
+			}
 		} else if (!k->nohang_pid && !strcmp(t->comm, "nohang")) {
 			n = read_cmdline(procroot, t->pid, buf, sizeof(buf));
 			if (n >= 0 && og_nohang_parse_argv(buf, (size_t)n, &k->nohang) == 0)

@@ -68,6 +68,7 @@ struct og_killers {
 	char oomd_conf_files[512];    /* which files were read */
 	pid_t earlyoom_pid;
 	struct og_earlyoom_opts earlyoom;
+	bool earlyoom_has_ignore;     /* its binary knows --ignore (v1.8+) */
 	pid_t nohang_pid;
 	struct og_nohang_conf nohang;
 	bool nohang_conf_read;
