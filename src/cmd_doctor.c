@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "render.h"
 #include "topview.h"
+#include "oomdreport.h"
 #include "util.h"
 
 #include <errno.h>
@@ -30,6 +31,8 @@ static const char doctor_help[] =
 enum vstate { V_ABSENT, V_PROTECTED, V_EXPOSED };
 struct verdict {
 	const char *killer;
+	char label[48];
+	pid_t kpid;          /* the killer daemon's pid, 0 when none / the kernel */
 	enum vstate state;
 	char why[8192];
 	char fix[8192];
@@ -195,17 +198,23 @@ static void v_oomd(const struct og_model *m, size_t ti, struct verdict *v)
 	}
 }
 
-static void v_earlyoom(const struct og_model *m, size_t ti, struct verdict *v)
+/* e == NULL: no earlyoom running. */
+static void v_earlyoom(const struct og_model *m, size_t ti, const struct og_earlyoom *e, struct verdict *v)
 {
 	const struct og_task *t = &m->ts.v[ti];
-	const struct og_earlyoom_opts *o = &m->k.earlyoom;
 	char re[200], rule[1024];
-	v->killer = "earlyoom";
-	if (!m->k.earlyoom_pid) {
+	if (e && m->k.n_earlyoom > 1)
+		snprintf(v->label, sizeof(v->label), "earlyoom (pid %d)", (int)e->pid);
+	else
+		snprintf(v->label, sizeof(v->label), "earlyoom");
+	v->killer = v->label;
+	v->kpid = e ? e->pid : 0;
+	if (!e) {
 		v->state = V_ABSENT;
 		snprintf(v->why, sizeof(v->why), "not running");
 		return;
 	}
+	const struct og_earlyoom_opts *o = &e->o;
 	if (t->pid <= 2 || t->kthread || t->ppid == 2) {
 		v->state = V_PROTECTED;
 		snprintf(v->why, sizeof(v->why), "earlyoom skips PID <= 2 and kernel threads");
@@ -228,13 +237,13 @@ static void v_earlyoom(const struct og_model *m, size_t ti, struct verdict *v)
 	}
 	v->state = V_EXPOSED;
 	bool avoided = o->has_avoid && og_re_match(o->avoid, t->comm);
-	long chosen = m->eo_victim;
+	long chosen = e->victim;
 	snprintf(v->why, sizeof(v->why), "oom_score %ld%s; earlyoom's pick now: %s",
 		 og_oom_score(&m->global.b[ti], m->global.totalpages), avoided ? " -300 (matches --avoid)" : "",
 		 chosen == (long)ti ? "THIS process" : chosen >= 0 ? "another process" : "none");
 	re_escape(t->comm, re, sizeof(re));
 	/* --ignore (v1.8+) never picks it; older earlyoom only has --avoid (-300). */
-	bool ign = m->k.earlyoom_has_ignore;
+	bool ign = e->has_ignore;
 	bool have = ign ? o->has_ignore : o->has_avoid;
 	if (have)
 		snprintf(rule, sizeof(rule), "(%s)|^(%s)$", ign ? o->ignore : o->avoid, re);
@@ -313,38 +322,24 @@ static void print_armed(const struct og_model *m, FILE *f)
 			(int)m->k.oomd_pid, m->k.oomd.swap_used_limit_pm / 100, m->k.oomd.swap_used_limit_pm % 100,
 			m->k.oomd.pressure_limit_pm / 100, m->k.oomd.pressure_limit_pm % 100, m->k.oomd.duration_usec / 1000000ULL,
 			m->k.oomd_conf_files[0] ? " from " : " (defaults)", m->k.oomd_conf_files);
-		char *text = NULL, why[256];
-		struct og_oomd_dump *d = malloc(sizeof(*d));
-		if (d && og_sd_oomd_dump(&text, why, sizeof(why)) == 0 && og_oomd_parse_dump(text, strlen(text), d) == 0) {
-			for (size_t i = 0; i < d->n; i++) {
-				char p[2048];
-				int lim = d->cg[i].limit_pm >= 0 ? d->cg[i].limit_pm : d->default_pressure_limit_pm;
-				fprintf(f, "  monitors %s: %s", og_esc(d->cg[i].path, p, sizeof(p)),
-					d->cg[i].kind == OG_OOMD_KILL_SWAP ? "swap kill" : "pressure kill");
-				if (d->cg[i].kind == OG_OOMD_KILL_PRESSURE)
-					fprintf(f, " at %d.%02d%% for %llus", lim / 100, lim % 100,
-						(d->cg[i].duration_usec ? d->cg[i].duration_usec : d->default_duration_usec) / 1000000ULL);
-				fputc('\n', f);
-			}
-		} else {
-			fprintf(f, "  monitored units: unknown (%s)\n", og_sd_built() ? why : "built without libsystemd");
-		}
-		free(text);
-		free(d);
+		char why[256];
+		if (og_oomd_report(f, false, "  ", m->mi.swap_total * 1024, why, sizeof(why)) < 0)
+			fprintf(f, "  monitored cgroups: unknown (%s)\n", why);
 	} else {
 		fprintf(f, "systemd-oomd: not running\n");
 	}
-	if (m->k.earlyoom_pid) {
-		const struct og_earlyoom_opts *o = &m->k.earlyoom;
+	for (size_t i = 0; i < m->k.n_earlyoom; i++) {
+		const struct og_earlyoom_opts *o = &m->k.eo[i].o;
 		double mt, mk, st, sk;
 		char e1[OG_RE_MAX * 4], e2[OG_RE_MAX * 4], e3[OG_RE_MAX * 4];
 		og_earlyoom_effective(o, &m->mi, &mt, &mk, &st, &sk);
 		fprintf(f, "earlyoom: running (pid %d); SIGTERM at MemAvailable <= %.1f%% and SwapFree <= %.1f%%, SIGKILL at %.1f%% / %.1f%%%s%s%s%s\n",
-			(int)m->k.earlyoom_pid, mt, st, mk, sk, o->ignore_root ? "; --ignore-root-user" : "",
+			(int)m->k.eo[i].pid, mt, st, mk, sk, o->ignore_root ? "; --ignore-root-user" : "",
 			o->sort_by_rss ? "; --sort-by-rss" : "", o->kernel_oom ? "; --kernel-oom" : "", o->dryrun ? "; --dryrun" : "");
 		fprintf(f, "  --prefer %s  --avoid %s  --ignore %s\n", o->has_prefer ? og_esc(o->prefer, e1, sizeof(e1)) : "-",
 			o->has_avoid ? og_esc(o->avoid, e2, sizeof(e2)) : "-", o->has_ignore ? og_esc(o->ignore, e3, sizeof(e3)) : "-");
-	} else {
+	}
+	if (!m->k.n_earlyoom) {
 		fprintf(f, "earlyoom: not running\n");
 	}
 	if (m->k.nohang_pid)
@@ -394,23 +389,30 @@ static void print_json(const struct og_model *m, FILE *f, const struct og_task *
 		fprintf(f, ",\"pid\":%d,\"swap_used_limit_permyriad\":%d,\"pressure_limit_permyriad\":%d,\"duration_usec\":%llu,\"conf_files\":",
 			(int)m->k.oomd_pid, m->k.oomd.swap_used_limit_pm, m->k.oomd.pressure_limit_pm, m->k.oomd.duration_usec);
 		og_json_str(f, m->k.oomd_conf_files);
+		char why[256];
+		fputs(",\"monitored\":", f);
+		if (og_oomd_report(f, true, "", m->mi.swap_total * 1024, why, sizeof(why)) < 0) {
+			fputs("null,\"monitored_error\":", f);
+			og_json_str(f, why);
+		}
 	}
-	fprintf(f, "},\"earlyoom\":{\"running\":%s", m->k.earlyoom_pid ? "true" : "false");
-	if (m->k.earlyoom_pid) {
-		const struct og_earlyoom_opts *o = &m->k.earlyoom;
+	fputs("},\"earlyoom\":[", f);
+	for (size_t i = 0; i < m->k.n_earlyoom; i++) {
+		const struct og_earlyoom_opts *o = &m->k.eo[i].o;
 		double mt, mk, st, sk;
 		og_earlyoom_effective(o, &m->mi, &mt, &mk, &st, &sk);
-		fprintf(f, ",\"pid\":%d,\"mem_term_percent\":%.2f,\"mem_kill_percent\":%.2f,\"swap_term_percent\":%.2f,\"swap_kill_percent\":%.2f,"
+		fprintf(f, "%s{\"pid\":%d,\"has_ignore_option\":%s,\"mem_term_percent\":%.2f,\"mem_kill_percent\":%.2f,\"swap_term_percent\":%.2f,\"swap_kill_percent\":%.2f,"
 			   "\"ignore_root_user\":%s,\"sort_by_rss\":%s,\"dryrun\":%s,\"prefer\":",
-			(int)m->k.earlyoom_pid, mt, mk, st, sk, o->ignore_root ? "true" : "false", o->sort_by_rss ? "true" : "false",
+			i ? "," : "", (int)m->k.eo[i].pid, m->k.eo[i].has_ignore ? "true" : "false", mt, mk, st, sk, o->ignore_root ? "true" : "false", o->sort_by_rss ? "true" : "false",
 			o->dryrun ? "true" : "false");
 		json_str_or_null(f, o->has_prefer, o->prefer);
 		fputs(",\"avoid\":", f);
 		json_str_or_null(f, o->has_avoid, o->avoid);
 		fputs(",\"ignore\":", f);
 		json_str_or_null(f, o->has_ignore, o->ignore);
+		fputc('}', f);
 	}
-	fprintf(f, "},\"nohang\":{\"running\":%s", m->k.nohang_pid ? "true" : "false");
+	fprintf(f, "],\"nohang\":{\"running\":%s", m->k.nohang_pid ? "true" : "false");
 	if (m->k.nohang_pid) {
 		fprintf(f, ",\"pid\":%d,\"config\":", (int)m->k.nohang_pid);
 		og_json_str(f, m->k.nohang.config);
@@ -436,6 +438,8 @@ static void print_json(const struct og_model *m, FILE *f, const struct og_task *
 		for (size_t i = 0; i < nv; i++) {
 			fprintf(f, "%s{\"killer\":", i ? "," : "");
 			og_json_str(f, v[i].killer);
+			if (v[i].kpid)
+				fprintf(f, ",\"killer_pid\":%d", (int)v[i].kpid);
 			fprintf(f, ",\"verdict\":\"%s\",\"why\":", v[i].state == V_PROTECTED ? "protected" : v[i].state == V_EXPOSED ? "exposed" : "not_present");
 			og_json_str(f, v[i].why);
 			fputs(",\"fix\":", f);
@@ -494,7 +498,7 @@ int cmd_doctor(int argc, char **argv)
 		return OG_EXIT_FAIL;
 	}
 	const struct og_task *t = NULL;
-	struct verdict v[5];
+	struct verdict v[4 + OG_MAX_EARLYOOM];
 	size_t nv = 0;
 	memset(v, 0, sizeof(v));
 	if (have_pid) {
@@ -508,7 +512,10 @@ int cmd_doctor(int argc, char **argv)
 		v_kernel_global(m, ti, &v[nv++]);
 		v_kernel_memcg(m, ti, &v[nv++]);
 		v_oomd(m, ti, &v[nv++]);
-		v_earlyoom(m, ti, &v[nv++]);
+		for (size_t i = 0; i < m->k.n_earlyoom; i++)
+			v_earlyoom(m, ti, &m->k.eo[i], &v[nv++]);
+		if (!m->k.n_earlyoom)
+			v_earlyoom(m, ti, NULL, &v[nv++]);
 		v_nohang(m, ti, &v[nv++]);
 	}
 	if (json) {

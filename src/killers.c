@@ -513,11 +513,14 @@ int og_killers_detect(const char *procroot, const char *etcroot, const struct og
 			continue;
 		if (!k->oomd_pid && !strcmp(t->comm, "systemd-oomd")) {
 			k->oomd_pid = t->pid;
-		} else if (!k->earlyoom_pid && !strcmp(t->comm, "earlyoom")) {
+		} else if (k->n_earlyoom < OG_MAX_EARLYOOM && !strcmp(t->comm, "earlyoom")) {
+			struct og_earlyoom *e = &k->eo[k->n_earlyoom];
 			n = read_cmdline(procroot, t->pid, buf, sizeof(buf));
-			if (n >= 0 && og_earlyoom_parse_argv(buf, (size_t)n, &k->earlyoom) == 0) {
-				k->earlyoom_pid = t->pid;
-				k->earlyoom_has_ignore = exe_has(procroot, t->pid, "--ignore ");
+			if (n >= 0 && og_earlyoom_parse_argv(buf, (size_t)n, &e->o) == 0) {
+				e->pid = t->pid;
+				e->has_ignore = exe_has(procroot, t->pid, "--ignore ");
+				e->victim = -1;
+				k->n_earlyoom++;
 			}
 		} else if (!k->nohang_pid && !strcmp(t->comm, "nohang")) {
 			n = read_cmdline(procroot, t->pid, buf, sizeof(buf));

@@ -19,6 +19,7 @@ struct og_vmsettings {
 int og_read_vmsettings(const char *procroot, struct og_vmsettings *v);
 
 #define OG_RE_MAX 512
+#define OG_MAX_EARLYOOM 4
 /* earlyoom's options (anchor-tools.md §2.1).  Percentages -1 when unset. */
 struct og_earlyoom_opts {
 	double mem_term, mem_kill, swap_term, swap_kill;
@@ -66,9 +67,14 @@ struct og_killers {
 	pid_t oomd_pid;               /* 0 = not running */
 	struct og_oomd_conf oomd;
 	char oomd_conf_files[512];    /* which files were read */
-	pid_t earlyoom_pid;
-	struct og_earlyoom_opts earlyoom;
-	bool earlyoom_has_ignore;     /* its binary knows --ignore (v1.8+) */
+	size_t n_earlyoom;            /* instances running (normally 0 or 1) */
+	struct og_earlyoom {
+		pid_t pid;
+		bool has_ignore;          /* its binary knows --ignore (v1.8+) */
+		struct og_earlyoom_opts o;
+		long victim, score;       /* filled by the model: task index or -1 */
+		bool bad_re;
+	} eo[OG_MAX_EARLYOOM];
 	pid_t nohang_pid;
 	struct og_nohang_conf nohang;
 	bool nohang_conf_read;

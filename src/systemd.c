@@ -24,7 +24,7 @@
 /* ---- cgroup facts (no libsystemd needed) ---------------------------------- */
 
 /* The cgroup2 mount: unified (/sys/fs/cgroup) or hybrid (…/unified). */
-static const char *cg2_root(void)
+const char *og_cg2_root(void)
 {
 	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
 		return "/sys/fs/cgroup";
@@ -70,7 +70,7 @@ static long dir_owner(const char *root, const char *cg)
 	return stat(path, &st) == 0 ? (long)st.st_uid : -1;
 }
 
-static bool xattr_true(const char *dir, const char *name)
+bool og_cg_xattr_true(const char *dir, const char *name)
 {
 	char v[16];
 	ssize_t n = getxattr(dir, name, v, sizeof(v) - 1);
@@ -83,7 +83,7 @@ static bool xattr_true(const char *dir, const char *name)
 	       !strcmp(v, "on");
 }
 
-static bool has_subdirs(const char *dir)
+bool og_dir_has_subdirs(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -499,7 +499,7 @@ enum og_oomd_verdict og_oomd_readback(FILE *f, const char *prefix, pid_t pid, en
 	struct og_oomd_anc anc[OG_OOMD_MAX_CG];
 	char why[512], cg[OG_CG_PATH_MAX], dir[2 * OG_CG_PATH_MAX], line[8192];
 	char *text = NULL;
-	const char *root = cg2_root();
+	const char *root = og_cg2_root();
 	enum og_oomd_verdict v;
 	int r;
 
@@ -536,11 +536,11 @@ enum og_oomd_verdict og_oomd_readback(FILE *f, const char *prefix, pid_t pid, en
 		s.cgroup = cg;
 		snprintf(dir, sizeof(dir), "%s%s", root, cg);
 		s.owner = dir_owner(root, cg);
-		if (xattr_true(dir, "user.oomd_omit"))
+		if (og_cg_xattr_true(dir, "user.oomd_omit"))
 			s.have = OG_OOMD_PREF_OMIT;
-		else if (xattr_true(dir, "user.oomd_avoid"))
+		else if (og_cg_xattr_true(dir, "user.oomd_avoid"))
 			s.have = OG_OOMD_PREF_AVOID;
-		s.leaf = !has_subdirs(dir);
+		s.leaf = !og_dir_has_subdirs(dir);
 		long og = 0;
 		char ogb[32];
 		snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/memory.oom.group");

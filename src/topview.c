@@ -1,4 +1,5 @@
 #include "topview.h"
+#include "oomdreport.h"
 #include "render.h"
 #include "util.h"
 
@@ -14,7 +15,7 @@ int og_model_build(struct og_model *m, const char *procfs, unsigned scanflags)
 
 	memset(m, 0, sizeof(*m));
 	m->procfs = procfs;
-	m->eo_victim = m->nh_victim = -1;
+	m->nh_victim = -1;
 	long ps = sysconf(_SC_PAGESIZE);
 	m->page_kib = ps > 1024 ? ps / 1024 : 4;
 	if ((r = og_read_meminfo(procfs, &m->mi)) < 0)
@@ -42,9 +43,10 @@ int og_model_build(struct og_model *m, const char *procfs, unsigned scanflags)
 		}
 		free(mem);
 	}
-	if (m->k.earlyoom_pid)
-		m->eo_victim = og_earlyoom_victim(&m->k.earlyoom, &m->ts, &m->global, m->k.earlyoom_pid, &m->eo_score,
-						  &m->eo_bad_re);
+	for (size_t i = 0; i < m->k.n_earlyoom; i++) {
+		struct og_earlyoom *e = &m->k.eo[i];
+		e->victim = og_earlyoom_victim(&e->o, &m->ts, &m->global, e->pid, &e->score, &e->bad_re);
+	}
 	if (m->k.nohang_pid)
 		m->nh_victim = og_nohang_victim(&m->k.nohang, &m->ts, &m->global, m->k.nohang_pid, &m->nh_score);
 	return 0;
@@ -113,20 +115,25 @@ void og_model_print_victims(const struct og_model *m, FILE *f, bool colour)
 			label, m->k.oomd.pressure_limit_pm / 100, m->k.oomd.pressure_limit_pm % 100,
 			m->k.oomd.duration_usec / 1000000ULL, m->k.oomd.swap_used_limit_pm / 100,
 			m->k.oomd.swap_used_limit_pm % 100);
+		char why[256];
+		if (og_oomd_report(f, false, "    ", m->mi.swap_total * 1024, why, sizeof(why)) < 0)
+			fprintf(f, "    monitored cgroups unknown: %s\n", why);
 	} else {
 		fprintf(f, "  %-34s not running\n", "systemd-oomd");
 	}
-	if (m->k.earlyoom_pid) {
+	for (size_t i = 0; i < m->k.n_earlyoom; i++) {
+		const struct og_earlyoom *e = &m->k.eo[i];
 		double mt, mk, st, sk;
-		og_earlyoom_effective(&m->k.earlyoom, &m->mi, &mt, &mk, &st, &sk);
-		snprintf(label, sizeof(label), "earlyoom (pid %d)", (int)m->k.earlyoom_pid);
-		if (m->eo_bad_re)
+		og_earlyoom_effective(&e->o, &m->mi, &mt, &mk, &st, &sk);
+		snprintf(label, sizeof(label), "earlyoom (pid %d)", (int)e->pid);
+		if (e->bad_re)
 			snprintf(extra, sizeof(extra), "  (a --prefer/--avoid/--ignore regex does not compile)");
 		else
 			snprintf(extra, sizeof(extra), "  score %ld; acts at MemAvailable <= %.1f%% and SwapFree <= %.1f%%",
-				 m->eo_score, mt, st);
-		victim_line(f, m, label, m->eo_victim, extra);
-	} else {
+				 e->score, mt, st);
+		victim_line(f, m, label, e->victim, extra);
+	}
+	if (!m->k.n_earlyoom) {
 		fprintf(f, "  %-34s not running\n", "earlyoom");
 	}
 	if (m->k.nohang_pid) {
@@ -244,12 +251,26 @@ static void json_killers(FILE *f, const struct og_model *m)
 	if (m->k.oomd_pid)
 		fprintf(f, ",\"pid\":%d,\"pressure_limit_permyriad\":%d,\"duration_usec\":%llu,\"swap_used_limit_permyriad\":%d",
 			(int)m->k.oomd_pid, m->k.oomd.pressure_limit_pm, m->k.oomd.duration_usec, m->k.oomd.swap_used_limit_pm);
-	fprintf(f, "},{\"killer\":\"earlyoom\",\"running\":%s", m->k.earlyoom_pid ? "true" : "false");
-	if (m->k.earlyoom_pid) {
-		fprintf(f, ",\"pid\":%d,\"bad_regex\":%s,\"victim\":", (int)m->k.earlyoom_pid, m->eo_bad_re ? "true" : "false");
-		json_victim(f, m, m->eo_victim, "score", m->eo_score);
+	if (m->k.oomd_pid) {
+		char why[256];
+		fputs(",\"monitored\":", f);
+		/* On failure nothing was written: say why instead. */
+		if (og_oomd_report(f, true, "", m->mi.swap_total * 1024, why, sizeof(why)) < 0) {
+			fputs("null,\"monitored_error\":", f);
+			og_json_str(f, why);
+		}
 	}
-	fprintf(f, "},{\"killer\":\"nohang\",\"running\":%s", m->k.nohang_pid ? "true" : "false");
+	fputc('}', f);
+	for (size_t i = 0; i < m->k.n_earlyoom; i++) {
+		const struct og_earlyoom *e = &m->k.eo[i];
+		fprintf(f, ",{\"killer\":\"earlyoom\",\"running\":true,\"pid\":%d,\"bad_regex\":%s,\"victim\":", (int)e->pid,
+			e->bad_re ? "true" : "false");
+		json_victim(f, m, e->victim, "score", e->score);
+		fputc('}', f);
+	}
+	if (!m->k.n_earlyoom)
+		fputs(",{\"killer\":\"earlyoom\",\"running\":false}", f);
+	fprintf(f, ",{\"killer\":\"nohang\",\"running\":%s", m->k.nohang_pid ? "true" : "false");
 	if (m->k.nohang_pid) {
 		fprintf(f, ",\"pid\":%d,\"victim\":", (int)m->k.nohang_pid);
 		json_victim(f, m, m->nh_victim, "badness", m->nh_score);

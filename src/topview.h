@@ -22,8 +22,7 @@ struct og_model {
 	size_t nlim;
 	struct og_limited_cg lim[OG_MAX_LIMITED];
 	struct og_rankset limrank[OG_MAX_LIMITED];
-	long eo_victim, eo_score, nh_victim, nh_score;
-	bool eo_bad_re;
+	long nh_victim, nh_score;
 };
 /* Returns 0 or -errno (only when procfs or meminfo cannot be read). */
 int og_model_build(struct og_model *m, const char *procfs, unsigned scanflags);

@@ -106,7 +106,7 @@ need_earlyoom() {
 		for attempt in 1 2; do
 			earlyoom_pick "$1" "$2"
 			run "$OG_BIN" top --json
-			predicted=$(jq -r '.killers[] | select(.killer == "earlyoom") | .victim.pid' <<<"$output")
+			predicted=$(jq -r --argjson e "$eo" '.killers[] | select(.killer == "earlyoom" and .pid == $e) | .victim.pid' <<<"$output")
 			echo "# earlyoom $rule: earlyoom picked $actual ($(cat /proc/$actual/comm 2>/dev/null)), oomguard predicted $predicted" >&3
 			[ "$predicted" = "$actual" ] && break
 			kill "$eo"; wait "$eo" 2>/dev/null || true
@@ -120,17 +120,17 @@ need_earlyoom() {
 		esac
 		if [ "$1" = --ignore ]; then
 			run "$OG_BIN" doctor --json "$pref"
-			[ "$(jq -r '.earlyoom.ignore' <<<"$output")" = '^(og_pref)$' ]
-			[ "$(jq -r '.process.killers[3].verdict' <<<"$output")" = protected ]
+			[ "$(jq -r --argjson e "$eo" '.earlyoom[] | select(.pid == $e) | .ignore' <<<"$output")" = '^(og_pref)$' ]
+			[ "$(jq -r --argjson e "$eo" '.process.killers[] | select(.killer_pid == $e) | .verdict' <<<"$output")" = protected ]
 			run "$OG_BIN" doctor "$actual"
 			[[ "$output" == *"add --ignore '(^(og_pref)\$)|^("*")\$' to EARLYOOM_ARGS"* ]]
 		fi
 		if [ "$1" = --avoid ]; then
 			run "$OG_BIN" doctor --json "$actual"
-			[ "$(jq -r '.earlyoom.avoid' <<<"$output")" = '^(og_pref)$' ]
-			[ "$(jq -r '.process.killers[3].verdict' <<<"$output")" = exposed ]
-			[[ "$(jq -r '.process.killers[3].why' <<<"$output")" == *"earlyoom's pick now: THIS process"* ]]
-			fix=$(jq -r '.process.killers[3].fix' <<<"$output")
+			[ "$(jq -r --argjson e "$eo" '.earlyoom[] | select(.pid == $e) | .avoid' <<<"$output")" = '^(og_pref)$' ]
+			[ "$(jq -r --argjson e "$eo" '.process.killers[] | select(.killer_pid == $e) | .verdict' <<<"$output")" = exposed ]
+			[[ "$(jq -r --argjson e "$eo" '.process.killers[] | select(.killer_pid == $e) | .why' <<<"$output")" == *"earlyoom's pick now: THIS process"* ]]
+			fix=$(jq -r --argjson e "$eo" '.process.killers[] | select(.killer_pid == $e) | .fix' <<<"$output")
 			if earlyoom -h 2>&1 | grep -q -- --ignore; then
 				[[ "$fix" == "add --ignore '^("* ]]
 			else

@@ -1,0 +1,15 @@
+/* The systemd-oomd part of top and doctor, behind a header that does not
+ * pull in oomd.h (whose OG_CG_PATH_MAX differs from cgroup.h's). */
+#ifndef OG_OOMDREPORT_H
+#define OG_OOMDREPORT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* From systemd-oomd's own dump: each monitored cgroup with its rule, its
+ * PSI full avg10 against the limit, and its candidates in oomd's order
+ * (text lines after indent, or with json a JSON array).  Returns 0, or
+ * -errno with the reason in why (not running, no libsystemd, no bus). */
+int og_oomd_report(FILE *f, bool json, const char *indent, long long swap_total_bytes, char *why, size_t whysz);
+
+#endif
