@@ -75,7 +75,7 @@ one_fill() { # $1 = rate MiB/s, $2 = run number
 	sleep 0.5
 	( while [ -d "$cg" ]; do printf '%s %s\n' "$(now_ms)" "$(< "$cg/memory.usage_in_bytes")"; sleep 0.02; done ) > "$work/usage" &
 	local up=$!
-	sh -c 'echo $$ > "$1/cgroup.procs"; exec "$2" --rate "$3" --mark "$4"' sh "$cg" "$hog" "$rate" "$work/mark" &
+	sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; exec "$2" --rate "$3" --mark "$4"' sh "$cg" "$hog" "$rate" "$work/mark" &
 	local hp=$!
 	for _ in $(seq 100); do grep -qx "$hp" "$cg/cgroup.procs" && break; sleep 0.01; done
 	"$og" watch -q --json --warn=eta:5s,available:off,critical:off,critical-eta:off,psi-full:off "$hp" > "$O1" 2>/dev/null &
@@ -148,7 +148,7 @@ done
 echo "idle: $idle_s s, all at once: oomguard watching an idle job in the 4 GiB memcg; oomguard watching an"
 echo "      idle job outside any limited memcg (system only, like earlyoom), default spec and with psi-full:off;"
 echo "      earlyoom --dryrun -r 0 (system)"
-sh -c 'echo $$ > "$1/cgroup.procs"; exec "$2" --steps 100:'"$((idle_s + 10))" sh "$cg" "$hog" &
+sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; exec "$2" --steps 100:'"$((idle_s + 10))" sh "$cg" "$hog" &
 idle_job=$!; pids+=("$idle_job")
 sleep $((idle_s + 10)) &
 idle_sys=$!; pids+=("$idle_sys")

@@ -4,7 +4,8 @@
  *   og_ratehog --steps MiB:SEC[,MiB:SEC...] [--mark FILE]
  *
  * --rate touches memory paced by the clock (not by a sleep per chunk), so the
- * fill rate holds whatever the page-fault cost; at --max it holds and sleeps.
+ * fill rate holds whatever the page-fault cost; at --max (default 8192, a
+ * bound should it ever run outside its memory cgroup) it holds and sleeps.
  * --steps sets the touched size to MiB (allocating or unmapping 1 MiB
  * chunks) and holds it SEC seconds, in order, then exits 0.
  * --mark FILE: on every SIGUSR1 append "usr1 <CLOCK_REALTIME ns>" (written
@@ -110,7 +111,7 @@ int main(int argc, char **argv)
 		{ "steps", required_argument, NULL, 's' }, { "mark", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
-	double rate = 0, max = 0;
+	double rate = 0, max = 8192; /* never more than 8 GiB, even outside a memory cgroup */
 	const char *steps = NULL;
 	int c;
 

@@ -7,6 +7,7 @@
 # suites' OOM tests stall the whole system and would fire it first.
 
 hog=${OG_BUILD}/helpers/og_ratehog
+py=${OG_PYTHON:-python3}
 mc=/sys/fs/cgroup/memory
 
 setup() {
@@ -51,7 +52,7 @@ oom_kills() { awk '$1 == "oom_kill" { print $2 }' "$1/memory.oom_control"; }
 margin_once() { # $1 = cgroup, $2 = rate MiB/s, $3 = spec
 	local mark=$tmp/mark.$RANDOM before after t_sig t_end rc
 	before=$(oom_kills "$1")
-	sh -c 'echo $$ > "$1/cgroup.procs"; shift; exec "$@"' sh "$1" \
+	sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; shift; exec "$@"' sh "$1" \
 		"$OG_BIN" run -q --adj 0 --warn="$3" -- "$hog" --rate "$2" --mark "$mark" 2>"$tmp/err"
 	rc=$?
 	t_end=$(date +%s%N)
@@ -89,7 +90,7 @@ margins() { # $1 = rate MiB/s; 10 runs; asserts every margin is positive
 @test "warn: oomguard watch PID warns a job started elsewhere (JSON events)" {
 	local mark=$tmp/mark
 	mkcg 128M
-	sh -c 'echo $$ > "$1/cgroup.procs"; exec "$2" --rate 64 --mark "$3"' sh "$cg" "$hog" "$mark" &
+	sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; exec "$2" --rate 64 --mark "$3"' sh "$cg" "$hog" "$mark" &
 	local pid=$!
 	in_cg "$cg" "$pid"
 	run "$OG_BIN" watch --json --warn=eta:1s,psi-full:off "$pid"
@@ -129,7 +130,7 @@ check_hook_env() { # $1 = file, $2 = expected uid
 	local out=$tmp/hook.out
 	mkcg 128M
 	# 80 MiB of 128: below available:50% at once; the job then exits 0.
-	run sh -c 'echo $$ > "$1/cgroup.procs"; shift; exec "$@"' sh "$cg" \
+	run sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; shift; exec "$@"' sh "$cg" \
 		env OUT="$out" "$OG_BIN" run -q --adj 0 --warn=available:50%,eta:off,psi-full:off --on-warn "$hook_script" -- "$hog" --steps 80:1.5
 	[ "$status" -eq 0 ]
 	check_hook_env "$out" 0
@@ -144,7 +145,7 @@ check_hook_env() { # $1 = file, $2 = expected uid
 	uid=$(id -u "$user"); gid=$(id -g "$user")
 	chmod 1777 "$tmp"
 	mkcg 128M
-	run sh -c 'echo $$ > "$1/cgroup.procs"; shift; exec "$@"' sh "$cg" \
+	run sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; shift; exec "$@"' sh "$cg" \
 		env SUDO_UID="$uid" SUDO_GID="$gid" SUDO_USER="$user" OUT="$out" \
 		"$OG_BIN" run -q --adj 0 --warn=available:50%,eta:off,psi-full:off --on-warn "$hook_script" -- "$hog" --steps 80:1.5
 	[ "$status" -eq 0 ]
@@ -165,7 +166,7 @@ osc_steps() {
 
 notices() { # $1 = cgroup, $2 = extra spec; prints "warnings cleared"
 	local cg=$1; shift
-	sh -c 'echo $$ > "$1/cgroup.procs"; exec "$2" --steps "$3"' sh "$cg" "$hog" "$(osc_steps)" &
+	sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; exec "$2" --steps "$3"' sh "$cg" "$hog" "$(osc_steps)" &
 	local pid=$!
 	in_cg "$cg" "$pid"
 	"$OG_BIN" watch -q --json --warn-signal none \
@@ -185,4 +186,34 @@ notices() { # $1 = cgroup, $2 = extra spec; prints "warnings cleared"
 	run notices "$cg" "clear:0,rearm:0s"
 	echo "without hysteresis: $output"
 	[ "${output%% *}" -ge 6 ]
+}
+
+# examples/train.py: warned, it saves a checkpoint; killed, the next run resumes from it.
+train_cycle() { # $1 = extra train.py flag ("--pure" or "")
+	command -v "$py" >/dev/null || skip "needs python3"
+	local ck=$tmp/ck/last.pt out rc=0
+	mkcg 256M
+	out=$(sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; shift; exec "$@"' sh "$cg" \
+		"$OG_BIN" run -q --adj 0 --warn=eta:2s,psi-full:off -- \
+		"$py" "$OG_ROOT/examples/train.py" $1 --ckpt "$ck" --leak-mib 4 --step-ms 10 2>&1) || rc=$?
+	echo "$out"
+	[ "$rc" -eq 137 ]                                  # the memcg OOM killer ended it...
+	grep -q 'memory warning: saved checkpoint at step [0-9]' <<<"$out"   # ...after it had saved
+	[ -s "$ck" ]
+	local saved
+	saved=$(grep -o 'saved checkpoint at step [0-9]*' <<<"$out" | tail -n1 | grep -o '[0-9]*$')
+	run "$py" "$OG_ROOT/examples/train.py" $1 --ckpt "$ck" --steps $((saved + 5))
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"resumed from step $saved "* ]]
+	[[ "$output" == *"done at step $((saved + 5))"* ]]
+}
+
+@test "warn: examples/train.py (pure-Python model) checkpoints on the warning and resumes after the kill" {
+	train_cycle --pure
+}
+
+@test "warn: examples/train.py (PyTorch) checkpoints on the warning and resumes after the kill" {
+	"$py" -c 'import torch' 2>/dev/null || skip "PyTorch not installed (Debian: python3-torch)"
+	train_cycle ""
 }
