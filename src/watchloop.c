@@ -9,6 +9,7 @@
 #include "render.h"
 #include "util.h"
 #include "watch.h"
+#include "warn_oomd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -93,6 +94,8 @@ struct src {
 	int trig;                  /* PSI trigger fd, POLLPRI */
 	char trig_desc[OG_CG_PATH_MAX + 96];
 	int oomd;
+	double oomd_limit, oomd_dur;
+	char oomd_desc[640];
 };
 
 static double now_s(void)
@@ -140,14 +143,18 @@ static long long stat_key(const char *buf, size_t len, const char *key)
 
 static int open_rel(const char *dir, const char *file)
 {
-	char p[OG_CG_PATH_MAX + 64];
-	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	char p[2 * OG_CG_PATH_MAX + 128];
+	if (snprintf(p, sizeof(p), "%s/%s", dir, file) >= (int)sizeof(p)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	return open(p, O_RDONLY | O_CLOEXEC);
 }
 
 /* The job's cgroup-v2 directory (whether or not v2 has the memory
  * controller: memory.pressure is a core file of every non-root v2 cgroup). */
-static int v2_dir_of(const char *procroot, pid_t pid, char *out, size_t outsz)
+static int v2_dir_of(const char *procroot, pid_t pid, char *out, size_t outsz, char *mnt, size_t mntsz,
+		     char *relout, size_t relsz)
 {
 	static char mi[1 << 17];
 	char buf[4096], path[64];
@@ -166,6 +173,9 @@ static int v2_dir_of(const char *procroot, pid_t pid, char *out, size_t outsz)
 	size_t rl = strlen(m.v2_root);
 	if (rl > 1 && !strncmp(rel, m.v2_root, rl))
 		rel += rl;
+	snprintf(mnt, mntsz, "%s", m.v2);
+	if (snprintf(relout, relsz, "%s", rel) >= (int)relsz)
+		return -ENAMETOOLONG;
 	return snprintf(out, outsz, "%s%s", m.v2, rel) < (int)outsz ? 0 : -ENAMETOOLONG;
 }
 
@@ -236,8 +246,9 @@ static int src_open(const struct og_watch_cfg *c, struct src *s)
 	}
 	s->psi = open("/proc/pressure/memory", O_RDONLY | O_CLOEXEC);
 
-	char v2[OG_CG_PATH_MAX];
-	if (v2_dir_of(c->procroot, c->pid, v2, sizeof(v2)) == 0) {
+	char v2[OG_CG_PATH_MAX], v2mnt[OG_CG_PATH_MAX], v2rel[OG_CG_PATH_MAX] = "";
+	bool have_v2 = v2_dir_of(c->procroot, c->pid, v2, sizeof(v2), v2mnt, sizeof(v2mnt), v2rel, sizeof(v2rel)) == 0;
+	if (have_v2) {
 		snprintf(s->cgpsi_path, sizeof(s->cgpsi_path), "%s/memory.pressure", v2);
 		s->cgpsi = open(s->cgpsi_path, O_RDONLY | O_CLOEXEC);
 	}
@@ -253,11 +264,24 @@ static int src_open(const struct og_watch_cfg *c, struct src *s)
 			snprintf(s->trig_desc, sizeof(s->trig_desc), "no PSI trigger (%s): PSI polled",
 				 strerror(-s->trig));
 	}
+	s->oomd_limit = c->oomd_limit_pct;
+	s->oomd_dur = c->oomd_duration_s;
 	if (c->oomd_dir) {
 		s->oomd = open_rel(c->oomd_dir, "memory.pressure");
 		if (s->oomd < 0) {
 			og_err("watch: cannot read %s/memory.pressure: %s", c->oomd_dir, strerror(errno));
 			return -errno;
+		}
+		snprintf(s->oomd_desc, sizeof(s->oomd_desc), "%.600s", c->oomd_dir);
+	} else if (have_v2) {
+		/* Does systemd-oomd watch an ancestor of the job for pressure? */
+		struct og_warn_oomd o;
+		char dir[OG_CG_PATH_MAX + 512];
+		if (og_warn_oomd_find(v2rel, &o) == 0 && snprintf(dir, sizeof(dir), "%s%s", v2mnt, o.path) < (int)sizeof(dir) &&
+		    (s->oomd = open_rel(dir, "memory.pressure")) >= 0) {
+			s->oomd_limit = o.limit_pct;
+			s->oomd_dur = o.duration_s;
+			snprintf(s->oomd_desc, sizeof(s->oomd_desc), "%.600s", o.path);
 		}
 	}
 	return 0;
@@ -295,6 +319,7 @@ static void sample(const struct og_watch_cfg *c, struct src *s, struct og_wsampl
 	ssize_t n;
 	struct og_psi p;
 
+	(void)c;
 	og_wsample_init(w, now_s());
 	w->psi_fired = fired;
 	if (s->have_cg) {
@@ -331,8 +356,8 @@ static void sample(const struct og_watch_cfg *c, struct src *s, struct og_wsampl
 		psi_totals(buf, (size_t)n, &w->cg_psi_some_us, &w->cg_psi_full_us);
 	if (s->oomd >= 0 && (n = pread_buf(s->oomd, buf, sizeof(buf))) > 0 && og_parse_psi(buf, (size_t)n, &p) == 0 && p.full.present) {
 		w->oomd_avg10 = p.full.avg10;
-		w->oomd_limit_pct = c->oomd_limit_pct;
-		w->oomd_duration_s = c->oomd_duration_s;
+		w->oomd_limit_pct = s->oomd_limit;
+		w->oomd_duration_s = s->oomd_dur;
 	}
 }
 
@@ -545,6 +570,9 @@ int og_watch_loop(const struct og_watch_cfg *c, int *status)
 				 (int)c->pid, tesc);
 		}
 		fprintf(stderr, "oomguard: %s\n", line);
+		if (s.oomd >= 0)
+			fprintf(stderr, "oomguard: systemd-oomd watches %s for pressure: limit %.0f%%, %.0fs\n",
+				og_esc(s.oomd_desc, esc, sizeof(esc)), s.oomd_limit, s.oomd_dur);
 		fprintf(stderr, "oomguard: warn spec %s\n", spec);
 	}
 	if (c->json)

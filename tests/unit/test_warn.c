@@ -6,9 +6,12 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "util.h"
+#include "warn_oomd.h"
 #include "warnspec.h"
 #include "watch.h"
 
@@ -360,6 +363,31 @@ static void poll_interval_adapts(void **state)
 	assert_true(v.next_s < 0.11);
 }
 
+static void oomd_ancestor_from_dump(void **state)
+{
+	char buf[16384];
+	struct og_warn_oomd o;
+	(void)state;
+	ssize_t n = og_read_at(AT_FDCWD, FIXTURES "/oomd/dump-v258-fedora.txt", buf, sizeof(buf));
+	assert_true(n > 0);
+	/* The nearest monitored ancestor wins, with its own limit and duration. */
+	assert_int_equal(og_warn_oomd_pick(buf, (size_t)n, "/user.slice/user-1000.slice/user@1000.service/app.slice/run-x.scope", &o), 0);
+	assert_string_equal(o.path, "/user.slice/user-1000.slice/user@1000.service/app.slice");
+	assert_true(o.limit_pct == 80);
+	assert_true(o.duration_s == 90);
+	assert_int_equal(og_warn_oomd_pick(buf, (size_t)n, "/system.slice/job.service", &o), 0);
+	assert_string_equal(o.path, "/system.slice");
+	assert_true(o.duration_s == 20);
+	assert_int_equal(og_warn_oomd_pick(buf, (size_t)n, "/init.scope", &o), -ENOENT);
+	/* v249: no per-cgroup duration; the default applies. */
+	n = og_read_at(AT_FDCWD, FIXTURES "/oomd/dump-v249-ubuntu.txt", buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(og_warn_oomd_pick(buf, (size_t)n, "/user.slice/user-1000.slice/user@1000.service/app.slice/x.scope", &o), 0);
+	assert_true(o.limit_pct == 50);
+	assert_true(o.duration_s == 20);
+	assert_int_equal(og_warn_oomd_pick("not a dump\n", 11, "/", &o), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -378,6 +406,7 @@ int main(void)
 		cmocka_unit_test(psi_trigger_fires),
 		cmocka_unit_test(oomd_duration),
 		cmocka_unit_test(poll_interval_adapts),
+		cmocka_unit_test(oomd_ancestor_from_dump),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
