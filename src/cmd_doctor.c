@@ -144,6 +144,7 @@ static void v_kernel_memcg(const struct og_model *m, size_t ti, struct verdict *
 		return;
 	}
 	free(mem);
+	og_rank_ties_by_start(&r, &m->ts, m->procfs, 64);
 	char a[32], b[32];
 	size_t rank = og_rank_of(&r, ti);
 	og_esc(lim.dir, p, sizeof(p));

@@ -53,6 +53,34 @@ size_t og_rank_of(const struct og_rankset *r, size_t ti)
 	return 0;
 }
 
+void og_rank_ties_by_start(struct og_rankset *r, const struct og_taskset *ts, const char *procroot, size_t cap)
+{
+	size_t g = 1;
+	while (g < r->eligible && r->b[r->order[g]].points == r->b[r->order[0]].points)
+		g++;
+	unsigned long long st[64];
+	if (g < 2 || g > cap || g > OG_ARRAY_LEN(st))
+		return;
+	for (size_t i = 0; i < g; i++) {
+		char path[300], buf[1024];
+		struct og_stat s;
+		const struct og_task *t = &ts->v[r->member[r->order[i]]];
+		snprintf(path, sizeof(path), "%s/%d/stat", procroot, (int)t->pid);
+		ssize_t n = og_read_at(AT_FDCWD, path, buf, sizeof(buf));
+		st[i] = n > 0 && og_parse_stat(buf, (size_t)n, &s) == 0 ? s.starttime : 0;
+	}
+	/* Insertion sort, latest start first; equal starts keep scan order. */
+	for (size_t i = 1; i < g; i++)
+		for (size_t j = i; j > 0 && st[j] > st[j - 1]; j--) {
+			unsigned long long x = st[j];
+			st[j] = st[j - 1];
+			st[j - 1] = x;
+			size_t o = r->order[j];
+			r->order[j] = r->order[j - 1];
+			r->order[j - 1] = o;
+		}
+}
+
 struct idxvec {
 	size_t *v;
 	size_t n, cap;

@@ -25,6 +25,13 @@ struct og_rankset {
 int og_rank_build(const struct og_taskset *ts, const size_t *member, size_t n, unsigned long long totalpages,
 		  long page_kib, struct og_rankset *r);
 void og_rankset_free(struct og_rankset *r);
+/* The kernel breaks ties by scan order, which is creation order (task
+ * list for a global OOM, cgroup join order for a memcg), not PID order once
+ * PIDs wrap.  Re-order the leading group of equal points by start time
+ * (procroot/PID/stat field 22; the latest started ranks first), reading
+ * stat only for that group and only when it has 2..cap members. */
+void og_rank_ties_by_start(struct og_rankset *r, const struct og_taskset *ts, const char *procroot, size_t cap);
+
 /* Index into the taskset of the rank-1 victim, or -1 when nobody is eligible. */
 long og_rank_victim(const struct og_rankset *r);
 /* 1-based rank of task index ti, 0 when ineligible or not a member. */

@@ -25,6 +25,7 @@ int og_model_build(struct og_model *m, const char *procfs, unsigned scanflags)
 	unsigned long long tp = og_totalpages_global(m->mi.mem_total, m->mi.swap_total, m->page_kib);
 	if ((r = og_rank_build(&m->ts, NULL, 0, tp, m->page_kib, &m->global)) < 0)
 		return r;
+	og_rank_ties_by_start(&m->global, &m->ts, procfs, 64);
 	og_killers_detect(procfs, "", &m->ts, &m->k);
 	ssize_t nl = og_memcg_limited(procfs, m->lim, OG_MAX_LIMITED);
 	for (ssize_t i = 0; i < nl; i++) {
@@ -37,6 +38,7 @@ int og_model_build(struct og_model *m, const char *procfs, unsigned scanflags)
 			continue;
 		}
 		if (og_rank_build(&m->ts, mem, (size_t)n, ctp, m->page_kib, &m->limrank[m->nlim]) == 0) {
+			og_rank_ties_by_start(&m->limrank[m->nlim], &m->ts, procfs, 64);
 			if (m->nlim != (size_t)i)
 				m->lim[m->nlim] = m->lim[i];
 			m->nlim++;
@@ -362,6 +364,7 @@ int og_top_once(const struct og_top_opts *o, FILE *f)
 			goto out;
 		}
 		free(mem);
+		og_rank_ties_by_start(&cgr, &m->ts, o->procfs, 64);
 		have_cg = true;
 		r = &cgr;
 	}

@@ -133,6 +133,30 @@ static void fixture_tree(void **state)
 	og_taskset_free(&ts);
 }
 
+static void ties_by_start_time(void **state)
+{
+	struct og_taskset ts = { 0 };
+	struct og_rankset r;
+	size_t mem[2];
+	(void)state;
+	assert_int_equal(og_task_scan(PROC, 0, &ts), 0);
+	mem[0] = (size_t)(og_taskset_find(&ts, 100) - ts.v);
+	mem[1] = (size_t)(og_taskset_find(&ts, 102) - ts.v);
+	assert_int_equal(og_rank_build(&ts, mem, 2, 16383, 4, &r), 0);
+	/* Equal points (1110): by scan order 102 (later) first ... */
+	assert_int_equal(ts.v[og_rank_victim(&r)].pid, 102);
+	/* ... but 100 started later (tick 5000 vs 4000): created later, scanned later. */
+	og_rank_ties_by_start(&r, &ts, PROC, 64);
+	assert_int_equal(ts.v[og_rank_victim(&r)].pid, 100);
+	og_rankset_free(&r);
+	/* A group larger than the cap is left alone. */
+	assert_int_equal(og_rank_build(&ts, mem, 2, 16383, 4, &r), 0);
+	og_rank_ties_by_start(&r, &ts, PROC, 1);
+	assert_int_equal(ts.v[og_rank_victim(&r)].pid, 102);
+	og_rankset_free(&r);
+	og_taskset_free(&ts);
+}
+
 static void task_text(void **state)
 {
 	struct og_task t;
@@ -152,6 +176,7 @@ int main(void)
 		cmocka_unit_test(arithmetic),
 		cmocka_unit_test(ties_last_scanned_wins),
 		cmocka_unit_test(fixture_tree),
+		cmocka_unit_test(ties_by_start_time),
 		cmocka_unit_test(task_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
