@@ -362,9 +362,9 @@ static void sample(const struct og_watch_cfg *c, struct src *s, struct og_wsampl
 }
 
 /* Drop from our page tables the file pages start-up touched and the loop
- * will not: read-only mappings with no private (copied) page are identical
- * to their file, so MADV_DONTNEED only unmaps them and a later touch maps
- * them again from the page cache.  Done before mlockall(MCL_ONFAULT), this
+ * will not: a read-only mapping with no private (copied) page is identical
+ * to its file, so MADV_DONTNEED only unmaps it and a later touch maps it
+ * again from the page cache.  Done before mlockall(MCL_ONFAULT), this
  * leaves locked what the loop itself uses, not every library oomguard links
  * for its other commands. */
 static void trim_clean_file_pages(void)
@@ -390,7 +390,8 @@ static void trim_clean_file_pages(void)
 		if (sscanf(line, "%lx-%lx %7s %*s %*s %lu", &a, &b, perms, &ino) == 4 && line[0] != ' ') {
 			lo = a;
 			hi = b;
-			/* File-backed, not writable, not executable stack/vdso tricks. */
+			/* A read-only private file mapping; relocated (RELRO) pages
+			 * show up as Anonymous and rule their mapping out below. */
 			candidate = ino != 0 && perms[1] != 'w' && perms[3] == 'p';
 			continue;
 		}
@@ -404,13 +405,15 @@ static void trim_clean_file_pages(void)
 	free(buf);
 }
 
-/* The stack below the caller's frame is dead: start-up's deep buffers need
- * not stay resident (16 KiB of slack for the loop's own calls). */
-static void trim_stack_below(const char *frame)
+/* The stack below this function's own frame is dead: start-up's deep
+ * buffers need not stay resident.  Measured from here (not from a caller's
+ * local, which the compiler may place above large live locals), minus a page
+ * for the madvise call itself. */
+__attribute__((noinline)) static void trim_stack_below(void)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	char maps[256];
-	unsigned long lo = 0, hi = 0, top = ((unsigned long)frame - 16384) & ~((unsigned long)pg - 1);
+	unsigned long lo = 0, hi = 0;
 	FILE *f = fopen("/proc/self/maps", "re");
 	if (!f)
 		return;
@@ -418,6 +421,7 @@ static void trim_stack_below(const char *frame)
 		if (strstr(maps, "[stack]") && sscanf(maps, "%lx-%lx", &lo, &hi) == 2)
 			break;
 	fclose(f);
+	unsigned long top = ((unsigned long)__builtin_frame_address(0) - (unsigned long)pg * 2) & ~((unsigned long)pg - 1);
 	if (lo && lo < top && top < hi)
 		madvise((void *)lo, top - lo, MADV_DONTNEED);
 }
@@ -643,7 +647,7 @@ int og_watch_loop(const struct og_watch_cfg *c, int *status)
 			 * uses stay resident without pinning every library. */
 			locked = true;
 			trim_clean_file_pages();
-			trim_stack_below((char *)&locked);
+			trim_stack_below();
 			if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0 &&
 			    (errno != EINVAL || mlockall(MCL_CURRENT | MCL_FUTURE) < 0) && !c->quiet)
 				fprintf(stderr, "oomguard: cannot lock the watcher in memory (mlockall: %s); it may stall when memory is short\n",
