@@ -153,8 +153,8 @@ comp() {
 	[ "$output" != --detach ]
 }
 
-zsh_complete() { # $1 = command line typed before Tab; prints the line after
-	PATH=$T/bin:$PATH zsh -f "$OG_ROOT/tests/cli/zcomplete.zsh" "$OG_ROOT/completions" "$1"
+zsh_complete() { # $1 = command line typed before Tab, $2 = the line expected; prints the line after
+	PATH=$T/bin:$PATH zsh -f "$OG_ROOT/tests/cli/zcomplete.zsh" "$OG_ROOT/completions" "$1" "$2"
 }
 
 @test "zsh: the script parses (zsh -n)" {
@@ -179,7 +179,7 @@ zsh_complete() { # $1 = command line typed before Tab; prints the line after
 	zsh -fc 'zmodload zsh/zpty' 2>/dev/null || skip "zsh/zpty module missing"
 	# typed => the line after Tab (options of another command are not offered)
 	while IFS='|' read -r typed want; do
-		run zsh_complete "$typed"
+		run zsh_complete "$typed" "$want"
 		[ "$output" = "$want" ] || { echo "'$typed' => '$output', want '$want'"; false; }
 	done <<'CASES'
 oomguard pro|oomguard protect 
@@ -190,6 +190,6 @@ oomguard run --adj 0 og-uniq-c|oomguard run --adj 0 og-uniq-cmd-xyz
 oomguard protect --de|oomguard protect --de
 CASES
 	ln -sf "$T/fake" "$T/bin/oomguard"
-	run zsh_complete 'oomguard run --warn-signal SIGTER'
+	run zsh_complete 'oomguard run --warn-signal SIGTER' 'oomguard run --warn-signal SIGTERM '
 	[ "$output" = "oomguard run --warn-signal SIGTERM " ]
 }
