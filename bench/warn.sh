@@ -7,13 +7,15 @@
 # Three watchers run side by side on every fill, all from outside the memcg:
 #   oomguard eta     oomguard watch --warn=eta:5s          (rate-aware; sends SIGUSR1)
 #   oomguard 10%     oomguard watch --warn=available:10%   (static, like earlyoom)
-#   earlyoom         earlyoom --dryrun -M <KiB>
+#   earlyoom         earlyoom --dryrun -m 10
 # earlyoom only knows system memory (MemAvailable against MemTotal), not a
-# memcg.  For a like-for-like comparison its -M threshold is set, just before
-# each fill, to the system MemAvailable at which the memcg has 10% (409.6 MiB)
-# of its limit left:  M = MemAvailable_now - (4096 - 409.6) MiB - current memcg
-# usage.  It then acts at the same headroom as "oomguard 10%" (other load on
-# the host shifts it; the run prints the threshold used).
+# memory cgroup, and on a shared host the system figure moves with everyone
+# else's load.  So earlyoom is shown the memcg as its machine: it runs in a
+# private mount namespace where /proc/meminfo is a file that a feeder rewrites
+# every ~2 ms with MemTotal = the 4 GiB limit and MemAvailable = limit - usage
+# (no swap).  With -m 10 it then acts at 10% (409.6 MiB) of the memcg's
+# headroom, the same threshold as "oomguard 10%", on the same fill.  (The
+# feeder adds up to ~2 ms to earlyoom's latency.)
 #
 # Figures, per rate:
 #   margin      time from the warning to the kill (kill = the hog's wait returning)
@@ -52,6 +54,21 @@ echo 4G > "$cg/memory.limit_in_bytes"
 echo 0 > "$cg/memory.swappiness"
 limit_mib=4096
 thr_mib=409.6
+thr_kib=419430
+mkfifo "$work/fifo"
+
+# /proc/meminfo for earlyoom: the memcg as a machine (see the header).
+feeder() {
+	local u lim=$((limit_mib * 1024)) a
+	exec 9<> "$work/fifo"
+	while [ -d "$cg" ] && [ ! -e "$work/stop" ]; do
+		read -r u < "$cg/memory.usage_in_bytes"
+		a=$(( lim - u / 1024 )); [ "$a" -lt 0 ] && a=0
+		printf 'MemTotal:       %12d kB\nMemFree:        %12d kB\nMemAvailable:   %12d kB\nBuffers:        %12d kB\nCached:         %12d kB\nSwapTotal:      %12d kB\nSwapFree:       %12d kB\nAnonPages:      %12d kB\n' \
+			"$lim" "$a" "$a" 0 0 0 0 $((u / 1024)) 1<> "$work/meminfo"
+		read -r -t 0.002 -u 9 _
+	done
+}
 
 now_ms() { local t=$EPOCHREALTIME; echo $(( ${t%.*} * 1000 + 10#${t#*.} / 1000 )); }
 iso_ms() { local d; d=$(date -d "$1" +%s%N); echo $((d / 1000000)); }
@@ -66,11 +83,12 @@ avg() { [ "${cnt[$1]:-0}" -gt 0 ] && awk -v a="${sum[$1]}" -v n="${cnt[$1]}" 'BE
 
 one_fill() { # $1 = rate MiB/s, $2 = run number
 	local rate=$1 r=$2 usage_mib avail M t_kill
-	usage_mib=$(( $(cat "$cg/memory.usage_in_bytes") / 1048576 ))
-	avail=$(avail_kib)
-	M=$(awk -v a="$avail" -v u="$usage_mib" -v l="$limit_mib" -v t="$thr_mib" 'BEGIN { printf "%d", a - (l - t - u) * 1024 }')
 	local E=$work/earlyoom.$rate.$r O1=$work/og-eta.$rate.$r O2=$work/og-10.$rate.$r
-	stdbuf -oL earlyoom --dryrun -r 0 -M "$M" > >(stamp > "$E") 2>&1 &
+	rm -f "$work/stop"
+	feeder &
+	local fp=$!
+	sleep 0.1
+	stdbuf -oL unshare -m sh -c 'mount --bind "$1" /proc/meminfo && exec earlyoom --dryrun -r 0 -m 10' sh "$work/meminfo" > >(stamp > "$E") 2>&1 &
 	local ep=$!
 	sleep 0.5
 	( while [ -d "$cg" ]; do printf '%s %s\n' "$(now_ms)" "$(< "$cg/memory.usage_in_bytes")"; sleep 0.02; done ) > "$work/usage" &
@@ -86,7 +104,8 @@ one_fill() { # $1 = rate MiB/s, $2 = run number
 	t_kill=$(now_ms)
 	wait "$w1" "$w2"
 	sleep 0.3
-	kill "$ep" "$up" 2>/dev/null; wait "$ep" "$up" 2>/dev/null
+	touch "$work/stop"
+	kill "$ep" "$up" 2>/dev/null; wait "$ep" "$up" "$fp" 2>/dev/null
 
 	local j t h lat margin fr=""
 	j=$(grep '"event":"warning"' "$O1" | head -n1)
@@ -124,14 +143,14 @@ one_fill() { # $1 = rate MiB/s, $2 = run number
 		margin=$(( t_kill - t ))
 		local avail_det cgh
 		avail_det=$(grep -oE 'mem avail: +[0-9]+' <<<"$line" | grep -oE '[0-9]+$')
-		lat=$(awk -v M="$M" -v a="$avail_det" -v r="${fr:-0}" -v n="$rate" 'BEGIN { r = r > 0 ? r / 1024 : n; l = (M / 1024 - a) / r * 1000; printf "%.0f", l < 0 ? 0 : l }')
+		lat=$(awk -v M="$((thr_kib))" -v a="$avail_det" -v r="${fr:-0}" -v n="$rate" 'BEGIN { r = r > 0 ? r / 1024 : n; l = (M / 1024 - a) / r * 1000; printf "%.0f", l < 0 ? 0 : l }')
 		add "eo_lat_$rate" "$lat"
 		add "eo_margin_$rate" "$(awk -v m="$margin" 'BEGIN { print m / 1000 }')"
 		# What the memcg itself had left at that moment (from the usage log):
 		# far above 410 MiB means other load on the host moved MemAvailable.
 		cgh=$(awk -v t="$t" -v l="$limit_mib" '$1 <= t { u = $2 } END { printf "%d", l - u / 1048576 }' "$work/usage")
 		add "eo_cgh_$rate" "$cgh"
-		printf '  run %d  earlyoom -M %d acted %6.2f s before the kill, %4s ms after its threshold (memcg headroom then %s MiB)\n' "$r" "$M" "$(awk -v m="$margin" 'BEGIN { print m / 1000 }')" "$lat" "$cgh"
+		printf '  run %d  earlyoom -m 10     acted  %6.2f s before the kill, %4d ms after the crossing (headroom %s MiB)\n' "$r" "$(awk -v m="$margin" 'BEGIN { print m / 1000 }')" "$lat" "$cgh"
 	else
 		echo "  run $r  earlyoom          NO ACTION (log: $(head -c 300 "$E" | tr '\n' '|'))"
 	fi

@@ -3,7 +3,8 @@
  * (at least three, within 3 s), the PSI share is the growth of the stall
  * total over the last second, and the next poll is the distance to the
  * nearest threshold at earlyoom's assumed worst fill rate (6000 MiB/s),
- * clamped to 100 ms .. 1 s. */
+ * clamped to 100 ms .. 1 s, except that a crossing predicted sooner at the
+ * measured rate is woken for just after it (down to 10 ms). */
 #include "watch.h"
 
 #include <stdarg.h>
@@ -16,6 +17,8 @@
 #define ASSUMED_FILL_BPS (6000.0 * 1024 * 1024)
 #define POLL_MIN_S 0.1
 #define POLL_MAX_S 1.0
+#define PREDICT_SLACK_S 0.005 /* wake this long after a predicted crossing */
+#define PREDICT_MIN_S 0.01
 /* An eta condition clears only once the eta is this much longer than its threshold. */
 #define ETA_CLEAR_FACTOR 1.5
 
@@ -181,6 +184,7 @@ void og_watch_feed(struct og_watch *w, const struct og_wsample *s, struct og_ver
 	struct cond c = { OG_LEVEL_NONE, true, NULL, "" };
 	double next = POLL_MAX_S;
 	double best_frac = 2; /* the domain with the least headroom share reports its figures */
+	double soon = POLL_MAX_S; /* earliest predicted threshold crossing */
 
 	if (w->n == OG_WATCH_HIST)
 		w->head = (w->head + 1) % OG_WATCH_HIST;
@@ -234,8 +238,17 @@ void og_watch_feed(struct og_watch *w, const struct og_wsample *s, struct og_ver
 		double nd = dist > 0 ? dist / worst : 0;
 		if (nd < next)
 			next = nd;
-		if (d == D_SYSTEM)
+		/* At the measured rate the crossing is due in dist/rate: when that
+		 * is sooner than the shortest poll, wake just after it instead of
+		 * up to 100 ms late. */
+		double due = have_rate && rate > 0 && dist > 0 ? dist / rate + PREDICT_SLACK_S : -1;
+		if (due > 0 && due < soon)
+			soon = due;
+		if (d == D_SYSTEM) {
 			v->next_sys_s = nd < POLL_MIN_S ? POLL_MIN_S : nd > POLL_MAX_S ? POLL_MAX_S : nd;
+			if (due > 0 && due < v->next_sys_s)
+				v->next_sys_s = due < PREDICT_MIN_S ? PREDICT_MIN_S : due;
+		}
 
 		if (h / tot < best_frac) {
 			best_frac = h / tot;
@@ -314,4 +327,6 @@ void og_watch_feed(struct og_watch *w, const struct og_wsample *s, struct og_ver
 	if (w->incident != OG_LEVEL_NONE && next > POLL_MAX_S / 2)
 		next = POLL_MAX_S / 2; /* watch the way out of an incident more closely */
 	v->next_s = next < POLL_MIN_S ? POLL_MIN_S : next > POLL_MAX_S ? POLL_MAX_S : next;
+	if (soon < v->next_s)
+		v->next_s = soon < PREDICT_MIN_S ? PREDICT_MIN_S : soon;
 }

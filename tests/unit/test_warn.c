@@ -361,6 +361,15 @@ static void poll_interval_adapts(void **state)
 	memcg_sample(&s, 0, 800, 1000);
 	og_watch_feed(&w, &s, &v);
 	assert_true(v.next_s < 0.11);
+	/* Filling at 1000 MiB/s, 30 MiB before the 10% threshold: the next
+	 * sample is due just after the predicted crossing, not 100 ms later. */
+	sp = spec_of("eta:off,critical-eta:off");
+	og_watch_init(&w, &sp);
+	for (int i = 0; i <= 5; i++) {
+		memcg_sample(&s, i * 0.02, 770 + i * 20, 1000);
+		og_watch_feed(&w, &s, &v);
+	}
+	assert_true(v.next_s > 0.025 && v.next_s < 0.05);
 }
 
 static void oomd_ancestor_from_dump(void **state)
