@@ -43,7 +43,9 @@ PKGS     += zlib
 CFLAGS   += -DHAVE_ZLIB=1
 endif
 CFLAGS   += $(shell $(PKG_CONFIG) --cflags $(PKGS))
-LIBS     := $(shell $(PKG_CONFIG) --libs $(PKGS))
+# libsystemd is dlopen()ed on first use (src/sdsym.h): linking it would load
+# five more libraries at every start.  Its headers are still needed.
+LIBS     := $(filter-out -lsystemd,$(shell $(PKG_CONFIG) --libs $(PKGS))) $(if $(HAVE_SYSTEMD),-ldl)
 
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)

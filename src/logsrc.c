@@ -14,8 +14,7 @@
 #include <zlib.h>
 #endif
 #ifdef HAVE_SYSTEMD
-#include <systemd/sd-id128.h>
-#include <systemd/sd-journal.h>
+#include "sdsym.h"
 #endif
 
 /* Big reads keep the hot loop in og_asm_feed and out of the kernel. */
@@ -290,6 +289,8 @@ int og_src_journal(struct og_asm *a, const struct og_journal_opts *o, size_t *ne
 	int r;
 
 	*nent = 0;
+	if (!og_sd())
+		return -ELIBACC; /* libsystemd.so.0 not loadable: no journal */
 	r = o->directory ? sd_journal_open_directory(&j, o->directory, 0) : sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
 	if (r < 0)
 		return r;

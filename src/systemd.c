@@ -17,9 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifdef HAVE_SYSTEMD
-#include <systemd/sd-bus.h>
-#endif
+#include "sdsym.h"
 
 /* ---- cgroup facts (no libsystemd needed) ---------------------------------- */
 
@@ -106,11 +104,25 @@ struct og_bus {
 
 bool og_sd_built(void) { return true; }
 
+/* Before any sd_* call (they go through og_sd(), see sdsym.h).  Every bus we
+ * use (scopes, systemd-oomd) needs systemd as the service manager; without it
+ * (the sd_booted() test) there is no such bus, and no reason to load
+ * libsystemd at all: the start path of `run` stays light. */
+static int bus_gate(void)
+{
+	if (access("/run/systemd/system", F_OK) < 0)
+		return -ENOENT;
+	return og_sd() ? 0 : -ELIBACC;
+}
+
 int og_sd_open(bool system, struct og_bus **out)
 {
-	struct og_bus *b = calloc(1, sizeof(*b));
+	struct og_bus *b;
 	int r;
 
+	if ((r = bus_gate()) < 0)
+		return r;
+	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	r = system ? sd_bus_open_system(&b->bus) : sd_bus_open_user(&b->bus);
@@ -349,7 +361,9 @@ int og_sd_oomd_dump(char **text, char *why, size_t whysz)
 	int r, fd, has = 0;
 
 	why[0] = '\0';
-	r = sd_bus_open_system(&bus);
+	r = bus_gate();
+	if (r == 0)
+		r = sd_bus_open_system(&bus);
 	if (r < 0) {
 		snprintf(why, whysz, "no system bus: %s", strerror(-r));
 		return -ESRCH;
