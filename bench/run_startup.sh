@@ -19,12 +19,29 @@ b="choom -n 0 -- true"
 if command -v hyperfine >/dev/null; then
 	# -N: no intermediate shell, so only the two programs are measured.
 	# Output (oomguard's read-back on stderr) goes to /dev/null in both.
-	hyperfine -N --style basic --warmup 100 --runs "$runs" --export-json "$out/startup.json" "$a" "$b" >/dev/null 2>&1
-	read -r ma mb meda medb < <(python3 -c '
-import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-print(r[0]["mean"] * 1e3, r[1]["mean"] * 1e3, r[0]["median"] * 1e3, r[1]["median"] * 1e3)' "$out/startup.json")
-	how="hyperfine -N, $runs runs each, results in $out/startup.json"
+	# hyperfine runs one command's batch, then the other's; on a shared
+	# machine load drifts, so the runs are split into 8 slices with the
+	# order alternating, and every time of every slice is pooled.
+	slice=$(((runs + 7) / 8))
+	for k in 1 2 3 4 5 6 7 8; do
+		if [ $((k % 2)) -eq 1 ]; then set -- "$a" "$b"; else set -- "$b" "$a"; fi
+		hyperfine -N --style none --warmup 20 --runs "$slice" --export-json "$out/startup-$k.json" "$@" \
+			>/dev/null 2>&1 || { echo "bench/run_startup.sh: hyperfine failed"; exit 1; }
+	done
+	read -r ma mb meda medb < <(python3 - "$out" "$a" <<'PY'
+import json, statistics, sys
+out, a = sys.argv[1], sys.argv[2]
+t = {True: [], False: []}
+for k in range(1, 9):
+    for r in json.load(open(f"{out}/startup-{k}.json"))["results"]:
+        t[r["command"] == a] += r["times"]
+json.dump({"oomguard_s": t[True], "choom_s": t[False]}, open(f"{out}/startup.json", "w"))
+print(statistics.mean(t[True]) * 1e3, statistics.mean(t[False]) * 1e3,
+      statistics.median(t[True]) * 1e3, statistics.median(t[False]) * 1e3)
+PY
+)
+	rm -f "$out"/startup-[1-8].json
+	how="hyperfine -N, $((slice * 8)) runs each in 8 alternating slices, times in $out/startup.json"
 else
 	# Fallback: whole loops timed with date +%s%N, alternating in 4 slices so
 	# that drift in machine load hits both sides alike.
