@@ -176,6 +176,21 @@ check_command() { # $1 = command
 			grep -q "\b$k\b" <<<"$section" || { echo "man JSON OUTPUT does not name $k"; false; }
 		done
 	fi
+	if "$OG_BIN" doctor --help >/dev/null 2>&1; then
+		run "$OG_BIN" doctor --json $$
+		[ "$status" -eq 0 ]
+		for k in kernel systemd_oomd earlyoom nohang headroom process; do
+			jq -e "has(\"$k\")" <<<"$output" >/dev/null || { echo "doctor --json lacks $k"; false; }
+			grep -q "^\.BR\? $k\b" <<<"$section" || { echo "man JSON OUTPUT does not name $k"; false; }
+		done
+		for k in pid comm oom_score_adj exposed killers; do
+			jq -e ".process | has(\"$k\")" <<<"$output" >/dev/null || { echo "doctor --json .process lacks $k"; false; }
+		done
+		for k in killer verdict why fix; do
+			jq -e ".process.killers[0] | has(\"$k\")" <<<"$output" >/dev/null || { echo "doctor --json killers[] lacks $k"; false; }
+			grep -q "\b$k\b" <<<"$section" || { echo "man JSON OUTPUT does not name $k"; false; }
+		done
+	fi
 	sleep 30 & pid=$!
 	run "$OG_BIN" protect --json "$pid"
 	for k in pid comm uid oom_score oom_score_adj; do
