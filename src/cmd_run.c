@@ -288,10 +288,10 @@ static int sudo_protect(pid_t pid, int adj)
 }
 
 /* A SIGKILL is the OOM killers' signature: say which one and why. */
-static void diagnose_sigkill(pid_t pid, time_t since)
+static void diagnose_sigkill(pid_t pid, const char *cgroups, time_t since)
 {
 	char line[1024];
-	int r = og_why_diagnose(pid, since, line, sizeof(line));
+	int r = og_why_diagnose(pid, cgroups, since, line, sizeof(line));
 	if (r == 0)
 		og_err("%s", line);
 	else if (r == -ENOENT)
@@ -304,6 +304,11 @@ static void diagnose_sigkill(pid_t pid, time_t since)
 static int wait_job(pid_t pid, const sigset_t *set)
 {
 	time_t since = time(NULL);
+	char cgpath[64], cgroups[2048];
+	/* where the job lives, for kills of its whole cgroup (systemd-oomd) */
+	snprintf(cgpath, sizeof(cgpath), "/proc/%d/cgroup", (int)pid);
+	if (og_read_at(AT_FDCWD, cgpath, cgroups, sizeof(cgroups)) < 0)
+		cgroups[0] = '\0';
 
 	for (;;) {
 		siginfo_t si;
@@ -322,7 +327,7 @@ static int wait_job(pid_t pid, const sigset_t *set)
 				return WEXITSTATUS(st);
 			if (WIFSIGNALED(st)) {
 				if (WTERMSIG(st) == SIGKILL)
-					diagnose_sigkill(pid, since);
+					diagnose_sigkill(pid, cgroups[0] ? cgroups : NULL, since);
 				return 128 + WTERMSIG(st);
 			}
 		}

@@ -815,3 +815,48 @@ void og_events_sort(struct og_event *ev, size_t n)
 		return;
 	qsort(ev, n, sizeof(*ev), cmp_time);
 }
+
+/* path is cg or below it */
+static bool under(const char *path, size_t len, const char *cg)
+{
+	size_t n = strlen(cg);
+	if (!n || n > len || memcmp(path, cg, n) != 0)
+		return false;
+	return n == len || path[n] == '/' || (n == 1 && cg[0] == '/');
+}
+
+bool og_event_matches(const struct og_event *e, int pid, const char *cgroups)
+{
+	if (pid > 0 && e->victim.pid == pid)
+		return true;
+	bool whole = e->group || e->killer == OG_K_OOMD_PRESSURE || e->killer == OG_K_OOMD_SWAP || e->killer == OG_K_OOMD;
+	if (!whole || !cgroups || !e->cgroup[0] || !strcmp(e->cgroup, "/"))
+		return false;
+	/* "hierarchy:controllers:path" per line; v2 has no controllers */
+	for (const char *l = cgroups; *l;) {
+		const char *nl = strchr(l, '\n');
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
+		const char *c1 = memchr(l, ':', len);
+		const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - l)) : NULL;
+		if (c2) {
+			size_t clen = (size_t)(c2 - c1 - 1);
+			bool v2 = clen == 0;
+			bool mem = false;
+			for (const char *t = c1 + 1; t < c2;) {
+				const char *comma = memchr(t, ',', (size_t)(c2 - t));
+				size_t tl = (size_t)((comma ? comma : c2) - t);
+				if (tl == 6 && !memcmp(t, "memory", 6))
+					mem = true;
+				t += tl + 1;
+			}
+			const char *path = c2 + 1;
+			size_t plen = len - (size_t)(path - l);
+			if ((v2 || mem) && under(path, plen, e->cgroup))
+				return true;
+		}
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+	return false;
+}

@@ -115,6 +115,12 @@ size_t og_asm_feed(struct og_asm *a, const char *buf, size_t len, bool eof);
 void og_asm_finish(struct og_asm *a);
 void og_asm_free(struct og_asm *a);
 
+/* Did this event kill the job pid?  Either it names pid as its victim, or
+ * it killed a whole cgroup (systemd-oomd, memory.oom.group) that held the
+ * job: cgroups is the text of /proc/PID/cgroup read while the job lived
+ * (NULL when unknown); both the v2 path and the v1 memory path count. */
+bool og_event_matches(const struct og_event *e, int pid, const char *cgroups);
+
 /* Sort events by time (unknown times first, stable). */
 void og_events_sort(struct og_event *ev, size_t n);
 

@@ -371,18 +371,18 @@ int og_src_journal(struct og_asm *a, const struct og_journal_opts *o, size_t *ne
 }
 #endif
 
-static const struct og_event *match_pid(const struct og_asm *a, pid_t pid, int64_t since_us)
+static const struct og_event *match_pid(const struct og_asm *a, pid_t pid, const char *cgroups, int64_t since_us)
 {
 	for (size_t i = a->nev; i-- > 0;) {
 		const struct og_event *e = &a->ev[i];
 		int64_t t = e->wall_us;
-		if (e->victim.pid == pid && (t == OG_TIME_NONE || t >= since_us))
+		if ((t == OG_TIME_NONE || t >= since_us) && og_event_matches(e, pid, cgroups))
 			return e;
 	}
 	return NULL;
 }
 
-int og_why_diagnose(pid_t pid, time_t since, char *line, size_t size)
+int og_why_diagnose(pid_t pid, const char *cgroups, time_t since, char *line, size_t size)
 {
 	struct og_asm *a = malloc(sizeof(*a));
 	int64_t since_us = ((int64_t)since - 2) * 1000000;
@@ -397,27 +397,31 @@ int og_why_diagnose(pid_t pid, time_t since, char *line, size_t size)
 		size_t n;
 		a->nev = 0;
 		r = og_src_kmsg(a, &n);
-		const struct og_event *e = r == 0 ? match_pid(a, pid, since_us) : NULL;
+		const struct og_event *e = r == 0 ? match_pid(a, pid, cgroups, since_us) : NULL;
 		if (!e && r == 0) {
 			struct og_journal_opts o = { .boot_set = true, .boot = 0, .since_us = since_us,
 						     .until_us = OG_TIME_NONE, .skip_kernel = true };
 			size_t ne;
 			if (og_src_journal(a, &o, &ne) == 0)
-				e = match_pid(a, pid, since_us);
+				e = match_pid(a, pid, cgroups, since_us);
 		} else if (r < 0) {
 			struct og_journal_opts o = { .boot_set = true, .boot = 0, .since_us = since_us,
 						     .until_us = OG_TIME_NONE, .skip_kernel = false };
 			size_t ne;
 			int rj = og_src_journal(a, &o, &ne);
-			e = rj == 0 ? match_pid(a, pid, since_us) : NULL;
+			e = rj == 0 ? match_pid(a, pid, cgroups, since_us) : NULL;
 			if (rj < 0 && tries == 0)
 				err = r;
 			else if (rj == 0)
 				err = -ENOENT;
 		}
 		if (e) {
-			snprintf(line, size, "pid %d (%s) was killed by %s: %s", (int)pid, e->victim.comm,
-				 og_killer_name(e->killer), e->why);
+			if (e->victim.pid == pid)
+				snprintf(line, size, "pid %d (%s) was killed by %s: %s", (int)pid, e->victim.comm,
+					 og_killer_name(e->killer), e->why);
+			else
+				snprintf(line, size, "pid %d was killed with its cgroup %s by %s: %s", (int)pid, e->cgroup,
+					 og_killer_name(e->killer), e->why);
 			og_asm_free(a);
 			free(a);
 			return 0;

@@ -38,10 +38,12 @@ struct og_journal_opts {
 /* -ENOTSUP when built without libsystemd.  nent counts entries read. */
 int og_src_journal(struct og_asm *a, const struct og_journal_opts *o, size_t *nent);
 
-/* `oomguard run`'s diagnosis: the event that killed pid, logged at or after
- * since, from /dev/kmsg and then the journal.  Waits up to about a second
- * for the line to appear.  Returns 0 with line filled, -ENOENT when no OOM
- * killer logged a kill of pid, or -errno when no log could be read. */
-int og_why_diagnose(pid_t pid, time_t since, char *line, size_t size);
+/* `oomguard run`'s diagnosis: the event that killed pid (see
+ * og_event_matches; cgroups is /proc/PID/cgroup read while it lived, or
+ * NULL), logged at or after since, from /dev/kmsg and then the journal.
+ * Waits up to about a second for the line to appear.  Returns 0 with line
+ * filled, -ENOENT when no OOM killer logged it, or -errno when no log could
+ * be read. */
+int og_why_diagnose(pid_t pid, const char *cgroups, time_t since, char *line, size_t size);
 
 #endif

@@ -134,3 +134,50 @@ export TZ=UTC
 	[ "$status" -eq 0 ]
 	[[ "$output" == "no OOM kills found in the journal in "*" (0 entries)" ]]
 }
+
+# Real journal files, written by systemd-journal-remote from export format:
+# boot 1111... holds a kernel global OOM kill, boot 2222... (an hour later) a
+# systemd-oomd pressure kill and the manager's count.
+journal_dir() {
+	jr=/lib/systemd/systemd-journal-remote
+	[ -x "$jr" ] || jr=/usr/lib/systemd/systemd-journal-remote
+	[ -x "$jr" ] || skip "needs systemd-journal-remote to write journal files"
+	"$OG_BIN" --version | grep -q 'libsystemd: yes' || skip "built without libsystemd"
+	jdir=$(mktemp -d)
+	"$jr" -o "$jdir/remote.journal" "$L/journal-two-boots.export" 2>/dev/null
+}
+
+@test "why --directory: kernel and systemd-oomd kills from journal files, both boots" {
+	journal_dir
+	run "$OG_BIN" why --directory "$jdir" --json
+	rm -rf "$jdir"
+	[ "$status" -eq 0 ]
+	jq -e -s 'length == 2 and .[0].killer == "kernel-global" and .[0].victim.pid == 4242 and
+		.[0].victim.uid == 1000 and .[0].cgroup == "/user.slice" and .[0].time_us == 1764100000000020 and
+		.[1].killer == "systemd-oomd-pressure" and .[1].unit == "vte-spawn-f65c.scope" and
+		.[1].processes_killed == 3' <<<"$output"
+}
+
+@test "why --directory --boot: 0 is the newest boot in the files, -1 and 1 the one before" {
+	journal_dir
+	newest=$("$OG_BIN" why -D "$jdir" --boot --json | jq -r .killer)
+	prev=$("$OG_BIN" why -D "$jdir" --boot=-1 --json | jq -r .killer)
+	first=$("$OG_BIN" why -D "$jdir" -b 1 --json | jq -r .killer)
+	run "$OG_BIN" why -D "$jdir" --boot=-2
+	rm -rf "$jdir"
+	[ "$newest" = systemd-oomd-pressure ]
+	[ "$prev" = kernel-global ]
+	[ "$first" = kernel-global ]
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot read the journal in "*": no such boot"* ]]
+}
+
+@test "why --directory --since/--until: the journal is cut by time" {
+	journal_dir
+	run "$OG_BIN" why -D "$jdir" --since @1764101000 --json
+	late=$output
+	run "$OG_BIN" why -D "$jdir" --until @1764101000 --json
+	rm -rf "$jdir"
+	jq -e -s 'length == 1 and .[0].killer == "systemd-oomd-pressure"' <<<"$late"
+	jq -e -s 'length == 1 and .[0].killer == "kernel-global"' <<<"$output"
+}

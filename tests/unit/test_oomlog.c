@@ -805,6 +805,37 @@ static void anchors_find_every_opener(void **state)
 	free(an);
 }
 
+static void event_matching(void **state)
+{
+	(void)state;
+	struct og_prefix_ctx c = ctx_utc(2026);
+	struct og_asm *a = load("oomd-v249-pressure.short", &c, 4096);
+	const struct og_event *oomd = &a->ev[0];
+	const char *v2 = "0::/user.slice/user-1000.slice/user@1000.service/app.slice/app-org.gnome.Terminal.slice/"
+			 "vte-spawn-f65c.scope\n";
+	const char *other = "0::/user.slice/user-1000.slice/user@1000.service/app.slice/app-org.gnome.Terminal.slice/"
+			    "vte-spawn-f65c.scope2\n";
+	assert_true(og_event_matches(oomd, 77, v2));
+	assert_false(og_event_matches(oomd, 77, other)); /* a sibling whose name merely starts the same */
+	assert_false(og_event_matches(oomd, 77, NULL));
+	unload(a);
+
+	a = load("kernel-6.x-oomgroup.dmesg", &c, 4096);
+	const struct og_event *grp = &a->ev[0];
+	/* v1 hierarchy line naming the memory controller among others */
+	assert_true(og_event_matches(grp, 1, "12:pids:/x\n4:memory,hugetlb:/kubepods.slice/kubepods-pod94eb.slice/"
+					  "cri-containerd-46b3.scope/sub\n"));
+	assert_false(og_event_matches(grp, 1, "4:cpu:/kubepods.slice/kubepods-pod94eb.slice/cri-containerd-46b3.scope\n"));
+	assert_true(og_event_matches(grp, 22609, NULL));
+	unload(a);
+
+	/* a plain kernel kill of another task in the same memcg is not the job's */
+	a = load("kernel-6.8-memcg-v2.short", &c, 4096);
+	assert_false(og_event_matches(&a->ev[0], 1, "0::/user.slice/user-1000.slice/user@1000.service/app.slice/run-u820.service\n"));
+	assert_true(og_event_matches(&a->ev[0], 483880, NULL));
+	unload(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -831,6 +862,7 @@ int main(void)
 		cmocka_unit_test(ep_oomd),
 		cmocka_unit_test(ep_earlyoom_nohang),
 		cmocka_unit_test(anchors_find_every_opener),
+		cmocka_unit_test(event_matching),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
