@@ -236,6 +236,10 @@ void og_watch_feed(struct og_watch *w, const struct og_wsample *s, struct og_ver
 			dist = h - rate * eta_thr;
 		double worst = rate * 2 > ASSUMED_FILL_BPS ? rate * 2 : ASSUMED_FILL_BPS;
 		double nd = dist > 0 ? dist / worst : 0;
+		/* A memcg whose growth the kernel reports needs no worst-case
+		 * polling: only the prediction below, and the thresholds. */
+		if (d == D_MEMCG && s->cg_evented && dist > 0)
+			nd = POLL_MAX_S;
 		if (nd < next)
 			next = nd;
 		/* At the measured rate the crossing is due in dist/rate: when that

@@ -28,6 +28,7 @@ struct og_wsample {
 	/* memcg: bytes; limit < 0 = no limited memcg */
 	long long cg_limit, cg_usage;
 	long long cg_reclaim;     /* inactive file pages the kernel can drop first; 0 if unknown */
+	bool cg_evented;          /* the kernel wakes the loop when usage grows (v1 thresholds): no need to poll for it */
 	/* system: kB; mem_total < 0 = not read */
 	long long mem_total, mem_avail, swap_total, swap_free;
 	bool sys_stale;           /* system figures carried over from an earlier read: judged, not used for the rate */

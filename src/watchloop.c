@@ -13,10 +13,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -87,6 +89,9 @@ struct src {
 	struct og_cgroup cg;       /* the limiting memory cgroup */
 	bool have_cg;
 	int cg_usage, cg_limit, cg_stat;
+	int cg_efd;                /* v1 usage thresholds (cgroup.event_control) */
+	long long cg_armed_at;     /* usage when they were set */
+	double cg_event_t;         /* when one last fired */
 	int meminfo;
 	int psi;                   /* /proc/pressure/memory */
 	int cgpsi;                 /* the job's v2 cgroup memory.pressure */
@@ -208,7 +213,7 @@ static int open_trigger(const char *path, const char *kind, double pct, char *de
 
 static void src_close(struct src *s)
 {
-	int *fds[] = { &s->cg_usage, &s->cg_limit, &s->cg_stat, &s->meminfo, &s->psi, &s->cgpsi, &s->trig, &s->oomd };
+	int *fds[] = { &s->cg_usage, &s->cg_limit, &s->cg_stat, &s->meminfo, &s->psi, &s->cgpsi, &s->trig, &s->oomd, &s->cg_efd };
 	for (size_t i = 0; i < OG_ARRAY_LEN(fds); i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
@@ -224,6 +229,8 @@ static int src_open(const struct og_watch_cfg *c, struct src *s)
 
 	memset(s, 0, sizeof(*s));
 	s->cg_usage = s->cg_limit = s->cg_stat = s->meminfo = s->psi = s->cgpsi = s->trig = s->oomd = -1;
+	s->cg_efd = -1;
+	s->cg_event_t = -1e9;
 
 	r = c->cgroup_dir ? og_cgroup_from_dir(c->cgroup_dir, &job) : og_cgroup_of_pid(c->procroot, c->pid, &job);
 	if (r < 0 && c->cgroup_dir) {
@@ -290,6 +297,51 @@ static int src_open(const struct og_watch_cfg *c, struct src *s)
 /* prev: the previous sample, whose system figures are carried over when
  * read_sys is false; read_psi: read the PSI totals (not needed while a
  * trigger watches for the stall, except after it fired, to see it end). */
+/* cgroup v1 usage thresholds: an eventfd the kernel signals when usage
+ * crosses usage + step, or the warning or critical level, so the loop need
+ * not poll fast for a sudden fill (memory.txt "Memory thresholds").  Set
+ * again whenever usage has moved half a step; closing the old eventfd drops
+ * its thresholds.  Returns 0 or -errno (then the loop polls as before). */
+static int arm_thresholds(struct src *s, const struct og_warnspec *sp, long long usage, long long limit)
+{
+	char p[OG_CG_PATH_MAX + 32], t[64];
+	long long step = limit / 32 > (16LL << 20) ? limit / 32 : (16LL << 20);
+	long long lv[3] = { usage + step, limit - og_thr_bytes(&sp->avail, limit), limit - og_thr_bytes(&sp->crit, limit) };
+	if (s->cg.version != 1)
+		return -EOPNOTSUPP;
+	if (s->cg_efd >= 0)
+		close(s->cg_efd);
+	s->cg_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->cg_efd < 0)
+		return -errno;
+	snprintf(p, sizeof(p), "%s/cgroup.event_control", s->cg.dir);
+	int ec = open(p, O_WRONLY | O_CLOEXEC);
+	if (ec < 0) {
+		int e = -errno;
+		close(s->cg_efd);
+		s->cg_efd = -1;
+		return e;
+	}
+	int r = 0;
+	for (size_t i = 0; i < OG_ARRAY_LEN(lv); i++) {
+		if (lv[i] <= usage || lv[i] > limit || (i == 0 && lv[i] >= limit))
+			continue;
+		int n = snprintf(t, sizeof(t), "%d %d %lld", s->cg_efd, s->cg_usage, lv[i]);
+		if (write(ec, t, (size_t)n) != n) {
+			r = -errno;
+			break;
+		}
+	}
+	close(ec);
+	if (r < 0) {
+		close(s->cg_efd);
+		s->cg_efd = -1;
+		return r;
+	}
+	s->cg_armed_at = usage;
+	return 0;
+}
+
 /* Just the two total= figures of a pressure file: the tick's hot path, so
  * no sscanf/strtod (og_parse_psi reads the averages, for oomd). */
 static void psi_totals(const char *buf, size_t len, long long *some, long long *full)
@@ -319,7 +371,6 @@ static void sample(const struct og_watch_cfg *c, struct src *s, struct og_wsampl
 	ssize_t n;
 	struct og_psi p;
 
-	(void)c;
 	og_wsample_init(w, now_s());
 	w->psi_fired = fired;
 	if (s->have_cg) {
@@ -327,6 +378,12 @@ static void sample(const struct og_watch_cfg *c, struct src *s, struct og_wsampl
 		if (read_ll(s->cg_limit, &lim) == 0 && read_ll(s->cg_usage, &use) == 0 && lim > 0) {
 			w->cg_limit = lim;
 			w->cg_usage = use;
+			long long step = lim / 32 > (16LL << 20) ? lim / 32 : (16LL << 20);
+			if (s->cg.version == 1 && (s->cg_efd < 0 || llabs(use - s->cg_armed_at) >= step / 2))
+				arm_thresholds(s, &c->spec, use, lim);
+			/* Right after a threshold fired, poll as if unarmed until
+			 * the rate is known. */
+			w->cg_evented = s->cg_efd >= 0 && w->t - s->cg_event_t > 1.0;
 			/* memory.stat is the dearest read: only when the raw
 			 * headroom is within half the limit can it matter. */
 			if (s->cg_stat >= 0 && lim - use < lim / 2 && (n = pread_buf(s->cg_stat, buf, sizeof(buf))) > 0) {
@@ -654,15 +711,16 @@ int og_watch_loop(const struct og_watch_cfg *c, int *status)
 					strerror(errno));
 		}
 
-		struct pollfd pf[3] = {
+		struct pollfd pf[4] = {
 			{ .fd = pidfd, .events = POLLIN },
 			{ .fd = s.trig, .events = POLLPRI },
 			{ .fd = sfd, .events = POLLIN },
+			{ .fd = s.cg_efd, .events = POLLIN },
 		};
 		int ms = (int)(v.next_s * 1000 + 0.5);
 		double deadline = smp.t + v.next_s;
 		for (;;) {
-			int pr = poll(pf, 3, ms);
+			int pr = poll(pf, 4, ms);
 			if (pr < 0 && errno == EINTR)
 				continue;
 			if (pr > 0 && (pf[0].revents & POLLIN)) {
@@ -682,6 +740,14 @@ int og_watch_loop(const struct og_watch_cfg *c, int *status)
 					close(sfd);
 				return 0;
 			}
+			if (pr > 0 && (pf[3].revents & POLLIN)) {
+				/* Usage crossed a threshold: sample now, re-arm there. */
+				uint64_t cnt;
+				ssize_t rd = read(s.cg_efd, &cnt, sizeof(cnt));
+				(void)rd;
+				s.cg_event_t = now_s();
+				s.cg_armed_at = -(1LL << 40);
+			}
 			if (pr > 0 && (pf[1].revents & (POLLERR | POLLNVAL))) {
 				/* The cgroup behind the trigger is gone: poll instead. */
 				close(s.trig);
@@ -696,7 +762,7 @@ int og_watch_loop(const struct og_watch_cfg *c, int *status)
 					if (si.ssi_signo != SIGCHLD)
 						sys_pidfd_send_signal(pidfd, (int)si.ssi_signo);
 				double left = deadline - now_s();
-				if (left > 0) {
+				if (left > 0 && !fired && !(pf[3].revents & POLLIN)) {
 					ms = (int)(left * 1000 + 0.5);
 					continue;
 				}
