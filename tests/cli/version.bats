@@ -26,8 +26,13 @@
 	if nm -D --undefined-only "$OG_BIN" | grep -q ' sd_'; then
 		ldd "$OG_BIN" | grep -q 'libsystemd\.so'
 	fi
+	# "yes" means linked, or loaded with dlopen() by its soname on first use.
+	if [ "${lines[1]}" = "libsystemd: yes" ] && ! ldd "$OG_BIN" | grep -q 'libsystemd\.so'; then
+		grep -aq 'libsystemd\.so\.0' "$OG_BIN"
+	fi
 	if [ "${lines[1]}" = "libsystemd: no" ]; then
 		! nm -D --undefined-only "$OG_BIN" | grep -q ' sd_'
+		! grep -aq 'libsystemd\.so\.0' "$OG_BIN"
 	fi
 	if ldd "$OG_BIN" | grep -q 'libz\.so'; then
 		[ "${lines[2]}" = "zlib: yes" ]

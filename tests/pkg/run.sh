@@ -79,14 +79,16 @@ depends=$(dpkg-deb -f "$deb" Depends)
 echo "# Depends: $depends"
 tmpx=$(mktemp -d)
 dpkg-deb -x "$deb" "$tmpx"
-if ldd "$tmpx/usr/bin/oomguard" | grep -q 'libsystemd\.so\.0'; then
-	[[ $depends == *libsystemd0* ]] && ok "links libsystemd and depends on libsystemd0" \
-		|| no "links libsystemd but Depends lacks libsystemd0: $depends"
+# libsystemd is linked or dlopen()ed ("libsystemd: yes"); either way the
+# package must pull it in (shlibdeps sees only the linked case).
+if "$tmpx/usr/bin/oomguard" --version | grep -q 'libsystemd: yes'; then
+	if [[ $depends =~ (^|[ ,])libsystemd0([ ,]|$) ]]; then
+		ok "built with libsystemd and depends on libsystemd0"
+	else
+		no "built with libsystemd but Depends lacks libsystemd0: $depends"
+	fi
 else
-	# libsystemd is found at build time (libsystemd-dev) but nothing calls it yet.
-	"$tmpx/usr/bin/oomguard" --version | grep -q 'libsystemd: yes' && nm -D --undefined-only "$tmpx/usr/bin/oomguard" | grep -q ' sd_' \
-		&& no "calls sd_* but is not linked with libsystemd" \
-		|| sk "binary does not use libsystemd yet, so no libsystemd0 dependency (Depends: $depends)"
+	sk "built without libsystemd (Depends: $depends)"
 fi
 if command -v getcap >/dev/null && [ -n "$(getcap "$tmpx/usr/bin/oomguard")" ]; then
 	no "the packaged binary carries a file capability"
@@ -103,6 +105,23 @@ else
 	ok "no maintainer scripts (no capability, no tunable set at install)"
 fi
 rm -rf "$tmpx"
+
+# --- the optional features, off -------------------------------------------
+# A build without libsystemd and zlib (as on a machine without their -dev
+# packages) must say so in --version and must not load either library.
+if make -s -C "$work/src" HAVE_SYSTEMD= HAVE_ZLIB= BUILD=build-nosd build-nosd/oomguard > "$work/nosd.log" 2>&1; then
+	v=$("$work/src/build-nosd/oomguard" --version)
+	if [ "$(sed -n 2,3p <<<"$v")" = "$(printf 'libsystemd: no\nzlib: no')" ] &&
+		! grep -aq 'libsystemd\.so' "$work/src/build-nosd/oomguard" &&
+		! ldd "$work/src/build-nosd/oomguard" | grep -qE 'libsystemd|libz\.'; then
+		ok "a build without libsystemd and zlib says 'libsystemd: no', 'zlib: no' and loads neither"
+	else
+		no "a build without libsystemd and zlib: --version says: $v"
+	fi
+else
+	tail -n 20 "$work/nosd.log"
+	no "oomguard does not build without libsystemd and zlib"
+fi
 
 # --- clean chroot --------------------------------------------------------
 mirror() {
