@@ -182,7 +182,18 @@ static void v_oomd(const struct og_model *m, size_t ti, struct verdict *v)
 		const char *s = text ? text : "";
 		if (!strncmp(s, "systemd-oomd: ", 14))
 			s += 14;
-		snprintf(v->why, sizeof(v->why), "%.*s", (int)strcspn(s, "\n"), s);
+		/* "EXPOSED (why)" / "protected (why)": the verdict has its own column. */
+		size_t l = strcspn(s, "\n");
+		for (size_t w = 0; w < 2; w++) {
+			const char *word = w ? "protected (" : "EXPOSED (";
+			size_t wl = strlen(word);
+			if (l > wl && !strncmp(s, word, wl) && s[l - 1] == ')') {
+				s += wl;
+				l -= wl + 1;
+				break;
+			}
+		}
+		snprintf(v->why, sizeof(v->why), "%.*s", (int)l, s);
 		v->state = ov == OG_OOMD_PROTECTED ? V_PROTECTED : ov == OG_OOMD_EXPOSED ? V_EXPOSED : V_ABSENT;
 		if (v->state == V_ABSENT && m->k.oomd_pid) {
 			/* The process list says it runs even if its bus did not answer. */
