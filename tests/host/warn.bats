@@ -136,6 +136,21 @@ check_hook_env() { # $1 = file, $2 = expected uid
 	check_hook_env "$out" 0
 }
 
+@test "warn: a job that forks is watched by its cgroup, not its own RSS; the notice lands in --log" {
+	local out=$tmp/hook.out log=$tmp/job.log
+	mkcg 128M
+	# The warned process is a shell of a few hundred KiB; its child holds the
+	# 80 MiB.  SIGUSR1 is ignored by both, so the signal itself is harmless.
+	run sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; shift; exec "$@"' sh "$cg" \
+		env OUT="$out" "$OG_BIN" run -q --adj 0 --log "$log" --warn=available:50%,eta:off,critical-eta:off,psi-full:off \
+		--on-warn 'echo "$OOMGUARD_USAGE_KB" > "$OUT"' -- sh -c 'trap "" USR1; "$1" --steps 80:1.5 & wait' sh "$hog"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.1; done
+	[ "$(cat "$out")" -ge $((60 * 1024)) ]   # the threshold (64 MiB used), not the shell's ~1 MiB
+	grep -Eq '^[0-9T:.-]+Z oomguard: warning: pid [0-9]+: memcg headroom .*sent SIGUSR1' "$log"
+}
+
 @test "warn: under sudo the hook runs as the invoking user, without capabilities" {
 	command -v useradd >/dev/null || skip "needs useradd"
 	local out=$tmp/hook.out uid gid
