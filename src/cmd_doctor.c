@@ -2,9 +2,6 @@
  * and for PID one line per killer: protected or EXPOSED, why, and the exact
  * command that would protect it. */
 #include "systemd.h"
-/* oomd.h and cgroup.h both define OG_CG_PATH_MAX (512 and 1024); each
- * header's structs keep the size they were declared with. */
-#undef OG_CG_PATH_MAX
 #include "cmd.h"
 #include "render.h"
 #include "topview.h"

@@ -6,6 +6,7 @@
  * facts, these functions judge them. */
 #ifndef OG_OOMD_H
 #define OG_OOMD_H
+#include "cgroup.h" /* OG_CG_PATH_MAX: one size for every cgroup path */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -43,7 +44,6 @@ int og_timespan_parse(const char *s, size_t len, unsigned long long *usec);
 int og_percent_parse(const char *s, size_t len, int *permyriad);
 
 #define OG_OOMD_MAX_CG 64
-#define OG_CG_PATH_MAX 512
 struct og_oomd_cg {
 	enum og_oomd_kill kind;
 	char path[OG_CG_PATH_MAX];

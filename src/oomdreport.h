@@ -1,5 +1,5 @@
-/* The systemd-oomd part of top and doctor, behind a header that does not
- * pull in oomd.h (whose OG_CG_PATH_MAX differs from cgroup.h's). */
+/* The systemd-oomd part of top and doctor: what they print, without the
+ * dump parser's types. */
 #ifndef OG_OOMDREPORT_H
 #define OG_OOMDREPORT_H
 #include <stdbool.h>

@@ -2,14 +2,14 @@
  * nearest ancestor of the job's cgroup that systemd-oomd watches for memory
  * pressure, with the limit and duration of its rule
  * (reference/systemd-oomd.md §1.2: a kill once full avg10 stays above the
- * limit for the duration).  Kept apart from watchloop.c, which works on
- * cgroup.h's paths, because oomd.h sizes its own. */
+ * limit for the duration). */
 #ifndef OG_WARN_OOMD_H
 #define OG_WARN_OOMD_H
 #include <stddef.h>
+#include "cgroup.h"
 
 struct og_warn_oomd {
-	char path[512];        /* cgroup-v2 path of the monitored ancestor, e.g. "/user.slice/..." */
+	char path[OG_CG_PATH_MAX]; /* cgroup-v2 path of the monitored ancestor, e.g. "/user.slice/..." */
 	double limit_pct;      /* its pressure limit, percent */
 	double duration_s;     /* how long above it before oomd kills */
 };

@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "oomdrank.h"
-#undef OG_CG_PATH_MAX /* oomd.h's; cgroup.h (via killers.h) has its own */
 #include "killers.h"
 #include "ranking.h"
 #include "taskscan.h"
