@@ -318,7 +318,8 @@ static int wait_job(pid_t pid, const sigset_t *set)
 		if (sig < 0)
 			continue;
 		if (sig != SIGCHLD) {
-			kill(pid, sig);
+			if (og_should_forward(si.si_code, pid))
+				kill(pid, sig);
 			continue;
 		}
 		pid_t w = waitpid(pid, &st, WNOHANG);

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -124,4 +125,9 @@ const char *og_bad_option(char *const argv[], int prev, char *buf, size_t size)
 	if (optopt == 0 || (optind - 1 >= (prev > 0 ? prev : 1) && !strncmp(el, "--", 2)))
 		return og_esc(el, buf, size);
 	return og_esc(c, buf, size);
+}
+
+bool og_should_forward(int si_code, pid_t job)
+{
+	return !(si_code == SI_KERNEL && getpgid(job) == getpgrp());
 }

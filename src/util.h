@@ -2,6 +2,7 @@
  * and the one way oomguard prints errors. */
 #ifndef OG_UTIL_H
 #define OG_UTIL_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -29,6 +30,13 @@ void og_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * "-c" even inside a cluster like "-dx", escaped for a one-line message.
  * prev = optind before that getopt_long call. */
 const char *og_bad_option(char *const argv[], int prev, char *buf, size_t size);
+
+/* Should a signal oomguard received (si_code from its siginfo) be passed on
+ * to the job?  Not one the terminal sent (^C, ^\, hangup: SI_KERNEL) when the
+ * job shares oomguard's process group: it has had it already, and a second
+ * copy can break its handler (a second KeyboardInterrupt mid-checkpoint).
+ * sudo relays signals by the same rule. */
+bool og_should_forward(int si_code, pid_t job);
 
 /* Prefix of a line up to '\n' or end, for the line-oriented parsers. */
 const char *og_next_line(const char *p, const char *end, size_t *len);

@@ -759,7 +759,7 @@ int og_watch_loop(const struct og_watch_cfg *c, int *status)
 			if (pr > 0 && (pf[2].revents & POLLIN)) {
 				struct signalfd_siginfo si;
 				while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-					if (si.ssi_signo != SIGCHLD)
+					if (si.ssi_signo != SIGCHLD && og_should_forward(si.ssi_code, c->pid))
 						sys_pidfd_send_signal(pidfd, (int)si.ssi_signo);
 				double left = deadline - now_s();
 				if (left > 0 && !fired && !(pf[3].revents & POLLIN)) {
