@@ -350,3 +350,44 @@ forward_one() { # SIGNAME
 	[ "$status" -eq 0 ]
 	[[ "$output" == "Usage: oomguard protect"* ]]
 }
+
+# ---- signals from the terminal -----------------------------------------------------------
+
+@test "^C at the terminal reaches the job once: oomguard does not relay what the job already got" {
+	command -v python3 >/dev/null || skip "python3 not installed (for the pty)"
+	command -v strace >/dev/null || skip "strace not installed (to see what oomguard sends)"
+	# In a new pty oomguard (under strace) and the job form the foreground
+	# group; ^C makes the kernel signal them all.  Then SIGTERM goes to
+	# oomguard alone and must be relayed (proves kill() is visible).
+	run python3 - "$T" "$OG_BIN" <<'PY'
+import os, pty, signal, sys, time
+t, og = sys.argv[1], sys.argv[2]
+job = 'echo $PPID > "$0/ready"; trap "echo INT >> \\"$0/got\\"" INT; trap "exit 7" TERM; while :; do sleep 0.05; done'
+pid, fd = pty.fork()
+if pid == 0:
+    # bats starts tests with SIGINT ignored (a background job): undo that,
+    # as an interactive shell would for a foreground command.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+    os.execvp("strace", ["strace", "-f", "-qq", "-e", "trace=kill", "-o", t + "/trace",
+                         og, "run", "-q", "--adj", "0", "--", "sh", "-c", job, t])
+for _ in range(250):
+    if os.path.exists(t + "/ready") and open(t + "/ready").read().strip(): break
+    time.sleep(0.02)
+os.write(fd, b"\x03")
+time.sleep(0.5)
+os.kill(int(open(t + "/ready").read()), signal.SIGTERM)
+try:
+    while os.read(fd, 4096): pass
+except OSError:
+    pass
+print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+PY
+	echo "status=$status output=$output"; cat "$T/trace"
+	[ "$output" = 7 ]
+	[ "$(cat "$T/got")" = INT ]                      # the job had its ^C
+	grep -q 'kill([0-9]*, SIGTERM' "$T/trace"        # a signal sent to oomguard is relayed
+	grep -q 'SIGINT {si_signo=SIGINT, si_code=SI_KERNEL' "$T/trace"
+	! grep -q 'kill([0-9]*, SIGINT' "$T/trace" || false       # the terminal's ^C is not sent again
+	! grep -q 'SIGINT {si_signo=SIGINT, si_code=SI_USER' "$T/trace" || false
+}

@@ -63,7 +63,7 @@ bnd_has_sys_resource() { (( (0x$(field CapBnd /proc/self/status) >> 24) & 1 )); 
 	[ "$(field Groups "$D/F" | tr ' ' '\n' | sed '/^$/d' | sort -n | tr '\n' ' ')" = \
 	  "$(id -G "$OGU" | tr ' ' '\n' | sort -n | tr '\n' ' ')" ]
 	grep -q "($OGG)" "$D/G"                           # the supplementary group is there
-	! grep -qw 'groups=.*0(root)' "$D/G"
+	! grep -qw 'groups=.*0(root)' "$D/G" || false
 	local c
 	for c in CapInh CapPrm CapEff CapAmb; do [ "$(field $c "$D/F")" = 0000000000000000 ]; done
 	local home shell
@@ -210,7 +210,7 @@ STUB
 	grep -qx "VIRTUAL_ENV=$D/venv" "$D/E"
 	grep -qx "CUDA_VISIBLE_DEVICES=1,3" "$D/E"
 	grep -qx "CUDA_HOME=/opt/cuda" "$D/E"
-	! grep -q '^SUDO_' "$D/E"
+	! grep -q '^SUDO_' "$D/E" || false
 	[[ "$stderr" == *"asking sudo for that one step (job held at a barrier, pid $job)"* ]]
 	[[ "$stderr" == *"started pid $job as uid $UID_ (route: sudo (barrier))"* ]]
 }
