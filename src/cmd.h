@@ -5,6 +5,8 @@
 #define OG_CMD_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
 #include <sys/types.h>
 
 #include "warnspec.h"
@@ -15,6 +17,11 @@ int cmd_top(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_why(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+
+/* earlyoom and nohang read-back lines for pid, judged as `doctor PID` judges
+ * them ("earlyoom: protected (...)", "nohang: EXPOSED (...): fix").  Costs a
+ * scan of every process.  Returns 0 or -errno. */
+int og_doctor_daemon_readback(FILE *f, const char *prefix, pid_t pid);
 
 struct og_run_opts {
 	int adj;

@@ -460,6 +460,45 @@ static void print_json(const struct og_model *m, FILE *f, const struct og_task *
 	fputs("}\n", f);
 }
 
+int og_doctor_daemon_readback(FILE *f, const char *prefix, pid_t pid)
+{
+	struct og_model *m = calloc(1, sizeof(*m));
+	struct verdict v[1 + OG_MAX_EARLYOOM];
+	size_t nv = 0;
+	int e;
+
+	if (!m)
+		return -ENOMEM;
+	if ((e = og_model_build(m, "/proc", 0)) < 0) {
+		free(m);
+		return e;
+	}
+	const struct og_task *t = og_taskset_find(&m->ts, pid);
+	if (!t) {
+		og_model_free(m);
+		free(m);
+		return -ESRCH;
+	}
+	size_t ti = (size_t)(t - m->ts.v);
+	memset(v, 0, sizeof(v));
+	for (size_t i = 0; i < m->k.n_earlyoom; i++)
+		v_earlyoom(m, ti, &m->k.eo[i], &v[nv++]);
+	if (!m->k.n_earlyoom)
+		v_earlyoom(m, ti, NULL, &v[nv++]);
+	v_nohang(m, ti, &v[nv++]);
+	for (size_t i = 0; i < nv; i++) {
+		if (v[i].state == V_ABSENT)
+			fprintf(f, "%s%s: not running\n", prefix, v[i].killer);
+		else if (v[i].state == V_EXPOSED)
+			fprintf(f, "%s%s: EXPOSED (%s): %s\n", prefix, v[i].killer, v[i].why, v[i].fix);
+		else
+			fprintf(f, "%s%s: protected (%s)\n", prefix, v[i].killer, v[i].why);
+	}
+	og_model_free(m);
+	free(m);
+	return 0;
+}
+
 int cmd_doctor(int argc, char **argv)
 {
 	static const struct option longopts[] = {

@@ -486,6 +486,14 @@ int cmd_run(int argc, char **argv)
 		}
 		og_oomd_readback(stderr, "oomguard: ", pid, (enum og_oomd_pref)o.oomd,
 				 scope_route[0] ? scope_route : NULL);
+		/* The user-space daemons need a scan of every process: worth it
+		 * for a job that is running, not for one that has already ended. */
+		if (og_proc_open("/proc", pid, &p) == 0) {
+			bool alive = p.stat.state != 'Z' && p.stat.state != 'X';
+			og_proc_close(&p);
+			if (alive)
+				og_doctor_daemon_readback(stderr, "oomguard: ", pid);
+		}
 	}
 	if (o.detach) {
 		char cwd[PATH_MAX];

@@ -1,0 +1,44 @@
+#!/usr/bin/env bats
+# run's read-back names the user-space OOM daemons too, judged against the
+# job as `doctor PID` judges them, with a real earlyoom (in --dryrun mode, so
+# it never kills anything on this machine).
+
+setup() {
+	command -v earlyoom >/dev/null || skip "earlyoom is not installed"
+	eo_pid=""
+}
+
+teardown() {
+	if [ -n "$eo_pid" ]; then kill "$eo_pid" 2>/dev/null || true; wait "$eo_pid" 2>/dev/null || true; fi
+}
+
+start_earlyoom() {
+	earlyoom "$@" --dryrun -m 1 -s 1 >/dev/null 2>&1 &
+	eo_pid=$!
+	for _ in $(seq 50); do [ "$(cat /proc/$eo_pid/comm 2>/dev/null)" = earlyoom ] && return 0; sleep 0.05; done
+	return 1
+}
+
+@test "run: earlyoom not running is said so" {
+	pgrep -x earlyoom >/dev/null && skip "an earlyoom is already running here"
+	run "$OG_BIN" run --adj 100 -- sleep 0.3
+	[ "$status" -eq 0 ]
+	grep -qx 'oomguard: earlyoom: not running' <<<"$output"
+	grep -qx 'oomguard: nohang: not running' <<<"$output"
+}
+
+@test "run: a running earlyoom that would rank the job is EXPOSED, with the rule that exempts it" {
+	start_earlyoom
+	run "$OG_BIN" run --adj 100 -- sleep 0.3
+	[ "$status" -eq 0 ]
+	grep -Eq "^oomguard: earlyoom: EXPOSED \(oom_score [0-9]+;.*\): add --(avoid|ignore) '\^\(sleep\)\\$' to EARLYOOM_ARGS" <<<"$output"
+}
+
+@test "run: earlyoom --ignore-root-user protects a root job, and the read-back says why" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	earlyoom --help 2>&1 | grep -q -- --ignore-root-user || skip "this earlyoom ($(earlyoom -v 2>&1 | head -n1)) has no --ignore-root-user"
+	start_earlyoom --ignore-root-user
+	run "$OG_BIN" run --adj 100 -- sleep 0.3
+	[ "$status" -eq 0 ]
+	grep -qx 'oomguard: earlyoom: protected (runs as root and earlyoom has --ignore-root-user)' <<<"$output"
+}
