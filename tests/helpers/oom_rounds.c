@@ -13,7 +13,7 @@
  * (cross-checked with memory.oom_control oom_kill; when a round sees two
  * kills, /dev/kmsg says which came first).  Prints one line per
  * round and a summary:
- *   agreement A/B (P%) outside exact ties; ties T; failed rounds F */
+ *   agreement A/B (P%) outside exact ties and near ties; ties T; near ties ...; failed rounds F */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -136,7 +136,12 @@ int main(int argc, char **argv)
 	const char *og = argv[1], *root = argv[2];
 	int rounds = atoi(argv[3]);
 	srand((unsigned)atoi(argv[4]));
-	int agree = 0, counted = 0, ties = 0, failed = 0;
+	int agree = 0, counted = 0, ties = 0, near = 0, near_agree = 0, failed = 0;
+	/* /proc/PID/status reads the per-CPU RSS counters without summing
+	 * them (off by up to a batch per CPU and counter), while a 2026+
+	 * kernel selects the victim on the exact sums.  Two candidates closer
+	 * than that are a measurement tie, not a test of the model. */
+	long eps = 64L * sysconf(_SC_NPROCESSORS_ONLN);
 
 	for (int r = 0; r < rounds; r++) {
 		char cg[512], cmd[1200], v[64];
@@ -249,10 +254,16 @@ int main(int argc, char **argv)
 			ties++;
 			continue;
 		}
+		if (p1 - p2 < eps) {
+			near++;
+			near_agree += predicted == killed;
+			continue;
+		}
 		counted++;
 		agree += predicted == killed;
 	}
-	printf("agreement %d/%d (%.1f%%) outside exact ties; ties %d; failed rounds %d\n", agree, counted,
-	       counted ? 100.0 * agree / counted : 0.0, ties, failed);
+	printf("agreement %d/%d (%.1f%%) outside exact ties and near ties; ties %d; near ties (points within %ld "
+	       "pages, the RSS counters' per-CPU error) %d, of which agreed %d; failed rounds %d\n",
+	       agree, counted, counted ? 100.0 * agree / counted : 0.0, ties, eps, near, near_agree, failed);
 	return 0;
 }
