@@ -244,8 +244,9 @@ static void child(const struct og_run_opts *o, const struct og_priv *pv, int rep
 		dup2(logfd, 2);
 		close(logfd);
 	}
-	for (size_t i = 0; i < OG_ARRAY_LEN(fwd_signals); i++)
-		signal(fwd_signals[i], SIG_DFL);
+	/* Only the mask was changed; dispositions are the caller's, so a job
+	 * started from a script with '&' or under nohup keeps ignoring what
+	 * its caller ignored, as if the shell had started it. */
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
 	if (env)
 		execvpe(o->argv[0], o->argv, env);

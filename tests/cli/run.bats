@@ -391,3 +391,14 @@ PY
 	! grep -q 'kill([0-9]*, SIGINT' "$T/trace" || false       # the terminal's ^C is not sent again
 	! grep -q 'SIGINT {si_signo=SIGINT, si_code=SI_USER' "$T/trace" || false
 }
+
+@test "run: signals the caller ignores stay ignored in the job (script '&', nohup)" {
+	run bash -c "trap '' INT QUIT HUP; exec '$OG_BIN' run -q --adj 0 -- grep SigIgn /proc/self/status"
+	[ "$status" -eq 0 ]
+	mask=$(awk '{print $2}' <<<"$output")
+	# SIGHUP=1, SIGINT=2, SIGQUIT=3: bits 0, 1, 2.
+	[ $(( 0x$mask & 0x7 )) -eq 7 ]
+	run bash -c "exec '$OG_BIN' run -q --adj 0 -- grep SigIgn /proc/self/status"
+	mask=$(awk '{print $2}' <<<"$output")
+	[ $(( 0x$mask & 0x7 )) -eq 0 ]
+}

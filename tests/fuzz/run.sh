@@ -10,7 +10,7 @@ for t in "$@"; do
 	work=$(mktemp -d)
 	[ -d "$corpus" ] && cp -r "$corpus"/. "$work"/ 2>/dev/null
 	if "$t" -max_total_time="$secs" -rss_limit_mb=2048 -print_final_stats=0 "$work" >"$work.log" 2>&1; then
-		echo "ok - $name ($(grep -Eo '#[0-9]+' "$work.log" | tail -n1 | tr -d '#') runs in ${secs}s)"
+		echo "ok - $name ($(sed -nE 's/^Done ([0-9]+) runs.*/\1/p' "$work.log" | tail -n1) runs in ${secs}s)"
 		pass=$((pass + 1))
 	else
 		echo "not ok - $name"; tail -n 40 "$work.log"
