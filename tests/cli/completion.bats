@@ -126,7 +126,7 @@ comp() {
 		run comp "$OG_BIN" "$cmd" "$pid"
 		[[ $'\n'$output$'\n' == *$'\n'$pid$'\n'* ]] || { echo "$cmd: $output"; false; }
 		# Nothing but numbers (PIDs that exist, or existed a moment ago).
-		! grep -qv '^[0-9][0-9]*$' <<<"$output"
+		! grep -qv '^[0-9][0-9]*$' <<<"$output" || false
 	done
 	run comp "$OG_BIN" protect --adj 5 "$pid"
 	[[ $'\n'$output$'\n' == *$'\n'$pid$'\n'* ]]

@@ -31,14 +31,14 @@
 		grep -aq 'libsystemd\.so\.0' "$OG_BIN"
 	fi
 	if [ "${lines[1]}" = "libsystemd: no" ]; then
-		! nm -D --undefined-only "$OG_BIN" | grep -q ' sd_'
-		! grep -aq 'libsystemd\.so\.0' "$OG_BIN"
+		! nm -D --undefined-only "$OG_BIN" | grep -q ' sd_' || false
+		! grep -aq 'libsystemd\.so\.0' "$OG_BIN" || false
 	fi
 	if ldd "$OG_BIN" | grep -q 'libz\.so'; then
 		[ "${lines[2]}" = "zlib: yes" ]
 	fi
 	if [ "${lines[2]}" = "zlib: no" ]; then
-		! nm -D --undefined-only "$OG_BIN" | grep -qE ' (gz|inflate)'
+		! nm -D --undefined-only "$OG_BIN" | grep -qE ' (gz|inflate)' || false
 	fi
 }
 
