@@ -54,9 +54,13 @@ stat_field() { sed 's/.*) //' "/proc/$1/stat" | awk -v n=$(($2 - 2)) '{ print $n
 
 forward_one() { # SIGNAME
 	local sig=$1 rec="$T/got-$1" ready="$T/ready-$1" og rc=0
-	# The job traps the signal, records it and exits 42.
-	"$OG_BIN" run -q --adj 0 -- sh -c \
-		'trap "echo $1 > \"$2\"; exit 42" "$1"; touch "$3"; while :; do sleep 0.05; done' \
+	# The job traps the signal, records it and exits 42 (99 after 10 s
+	# without it, so a lost signal fails the test instead of hanging it).
+	# A script's '&' starts commands with SIGINT and SIGQUIT ignored, and
+	# oomguard, like any launcher, hands the job the caller's dispositions:
+	# start it as an interactive shell would a foreground command.
+	env --default-signal=INT,QUIT "$OG_BIN" run -q --adj 0 -- sh -c \
+		'trap "echo $1 > \"$2\"; exit 42" "$1"; touch "$3"; i=0; while [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; exit 99' \
 		sh "$sig" "$rec" "$ready" 3>&- &
 	og=$!
 	BG="$BG $og"
