@@ -1068,35 +1068,43 @@ enum og_rec_kind og_parse_msg(const char *msg, size_t len, const char *ident, co
 
 /* ---------- the hot-loop prefilter ---------- */
 
-/* Wu-Manber with 2-byte blocks over one 8-byte window of each anchor: on
- * ordinary text the scan moves up to 7 bytes per table lookup.  Each window
- * is chosen to end in a pair of bytes that is rare in ordinary log text, so
- * that zero shifts (which cost a verification) stay rare too. */
+/* Wu-Manber with 2-byte blocks over one 11-byte window of each anchor: on
+ * ordinary text the scan moves up to 10 bytes per table lookup.  Each window
+ * is chosen to end in a byte pair that is rare in ordinary log text, so that
+ * zero shifts (which cost a verification) stay rare too.  Lines an anchor
+ * does not cover ("Kill process", tables, memcg usage) only occur inside an
+ * episode that an anchored line opened. */
+#define WM_M 11
 static const struct {
 	const char *s;
-	unsigned win; /* offset of the 8-byte window inside s */
+	unsigned len, win; /* win: offset of the window inside s */
 } anchors[] = {
-	{ "invoked oom-killer", 5 },     /* "ed oom-k" */
-	{ "'oom-kill'", 2 },             /* "om-kill'": the manager's result line */
-	{ "Killed process", 3 },         /* "led proc": every kernel kill line, even when the header was rate-limited */
-	{ "Kill process", 1 },           /* "ill proc": <= 5.0 selection line */
-	{ "systemd-oomd", 1 },           /* "ystemd-o": oomd's identifier and the manager's count */
-	{ "the OOM killer", 2 },         /* "e OOM ki" */
-	{ "oom_reaper", 0 },             /* "oom_reap" */
-	{ "ending SIG", 2 },             /* "ding SIG": earlyoom "sending", nohang "Sending" */
-	{ "Victim status", 5 },          /* "im statu": nohang, the victim's PID line follows */
-	{ "highest badness", 4 },        /* "est badn" */
-	{ "no killable", 3 },            /* "killable" */
+	{ "invoked oom-killer", 18, 2 },  /* "voked oom-k" */
+	{ "result 'oom-kill'", 17, 6 },   /* " 'oom-kill'": the manager's unit result */
+	{ "Killed process", 14, 0 },      /* "Killed proc": every kernel kill line, even rate-limited ones */
+	{ "systemd-oomd[", 13, 2 },       /* "stemd-oomd[": oomd's own lines by their identifier */
+	{ "process(es)", 11, 0 },         /* the manager's "systemd-oomd killed N process(es)" */
+	{ "killed by the OOM", 17, 5 },   /* "d by the OO": the manager's kernel-OOM line */
+	{ "oom_reaper:", 11, 0 },
+	{ "ending SIGKILL", 14, 2 },      /* "nding SIGKI": earlyoom "sending", nohang "Sending" */
+	{ "ending SIGTERM", 14, 2 },      /* "nding SIGTE" */
+	{ "Victim status", 13, 1 },       /* "ictim statu": nohang, the victim's PID line follows */
+	{ "highest badness", 15, 1 },     /* "ighest badn" */
+	{ "and no killable", 15, 2 },     /* "d no killab" */
 };
-#define WM_M 8
+
+static unsigned pair(const char *p)
+{
+	return (unsigned)(unsigned char)p[0] << 8 | (unsigned char)p[1];
+}
 
 void og_anchors_init(struct og_anchors *a)
 {
 	memset(a->shift, WM_M - 1, sizeof(a->shift));
 	for (size_t i = 0; i < sizeof(anchors) / sizeof(anchors[0]); i++) {
-		const unsigned char *w = (const unsigned char *)anchors[i].s + anchors[i].win;
+		const char *w = anchors[i].s + anchors[i].win;
 		for (unsigned j = 1; j < WM_M; j++) {
-			unsigned blk = (unsigned)w[j - 1] << 8 | w[j];
+			unsigned blk = pair(w + j - 1);
 			if (a->shift[blk] > WM_M - 1 - j)
 				a->shift[blk] = (uint8_t)(WM_M - 1 - j);
 		}
@@ -1105,25 +1113,21 @@ void og_anchors_init(struct og_anchors *a)
 
 size_t og_anchor_find(const struct og_anchors *a, const char *buf, size_t len)
 {
-	const unsigned char *b = (const unsigned char *)buf;
 	size_t pos = WM_M - 1;
 
 	while (pos < len) {
-		unsigned blk = (unsigned)b[pos - 1] << 8 | b[pos];
+		unsigned blk = pair(buf + pos - 1);
 		uint8_t s = a->shift[blk];
 		if (s) {
 			pos += s;
 			continue;
 		}
 		for (size_t i = 0; i < sizeof(anchors) / sizeof(anchors[0]); i++) {
-			const unsigned char *w = (const unsigned char *)anchors[i].s + anchors[i].win;
-			if (((unsigned)w[WM_M - 2] << 8 | w[WM_M - 1]) != blk)
-				continue;
-			size_t back = WM_M - 1 + anchors[i].win, al = strlen(anchors[i].s);
-			if (pos < back)
+			size_t back = WM_M - 1 + anchors[i].win;
+			if (pair(anchors[i].s + anchors[i].win + WM_M - 2) != blk || pos < back)
 				continue;
 			size_t start = pos - back;
-			if (start + al <= len && memcmp(buf + start, anchors[i].s, al) == 0)
+			if (start + anchors[i].len <= len && memcmp(buf + start, anchors[i].s, anchors[i].len) == 0)
 				return start;
 		}
 		pos++;

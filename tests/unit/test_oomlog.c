@@ -787,10 +787,11 @@ static void anchors_find_every_opener(void **state)
 	assert_non_null(an);
 	og_anchors_init(an);
 	static const char *const lines[] = {
-		"x invoked oom-killer: gfp", "Killed process 1 (x)", "Kill process 1 (x) score",
-		"systemd-oomd[1]: Killed /a", "u: A process of this unit has been killed by the OOM killer.",
-		"oom_reaper: reaped", "sending SIGKILL to process", "Victim status (found", "Out of memory and no killable",
-		"u.service: Failed with result 'oom-kill'.",
+		"x invoked oom-killer: gfp", "Killed process 1 (x)", "Out of memory: Killed process 1 (x)",
+		"h systemd-oomd[1]: Killed /a", "u: A process of this unit has been killed by the OOM killer.",
+		"oom_reaper: reaped", "sending SIGKILL to process", "sending SIGTERM to process", "  Sending SIGKILL to the victim",
+		"Victim status (found", "Process with highest badness (found", "Out of memory and no killable processes...",
+		"u.service: Failed with result 'oom-kill'.", "x.scope: systemd-oomd killed 3 process(es) in this unit.",
 	};
 	char buf[256];
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
