@@ -53,3 +53,9 @@ oomd_killed() { journalctl -u systemd-oomd --since="$2" -o cat --no-pager 2>/dev
 oomd_log() { journalctl -u systemd-oomd --since="$1" -o cat --no-pager 2>/dev/null | grep -E '^Killed|Failed' >&2; }
 now_ts() { date '+%Y-%m-%d %H:%M:%S'; sleep 1; }
 job_pid() { wait_for 20 grep -q 'started pid' "$1" && sed -n 's/.*started pid \([0-9]*\).*/\1/p' "$1" | head -n1; }
+# Undo oomd_fast: later tests (doctor) read the shipped configuration.
+oomd_restore() {
+	rm -f /etc/systemd/oomd.conf.d/50-og-test.conf
+	systemctl restart systemd-oomd
+	wait_for 10 systemctl is-active --quiet systemd-oomd
+}

@@ -56,3 +56,4 @@ for round in 1 2 3; do
 done
 rm -f "$out" /etc/systemd/system/$slice.d/50-og-test.conf
 systemctl daemon-reload
+oomd_restore

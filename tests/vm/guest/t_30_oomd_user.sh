@@ -114,3 +114,4 @@ oomd_log "$ts"
 rm -f "$a" "$b" "$go" /etc/systemd/system/user@$OGUID.service.d/50-og-test.conf
 systemctl daemon-reload
 swapoff /og-swap 2>/dev/null; rm -f /og-swap
+oomd_restore
