@@ -185,7 +185,7 @@ def main():
             opts[cmd] = o
     changes = sync_file(os.path.join(ROOT, 'docs', 'oomguard.1'),
                         r'^\.\\" BEGIN OPTIONS (\S+)', r'^\.\\" END OPTIONS %s\b', opts, 'roff')
-    for md in ('docs/README-reference.md', 'README.md'):
+    for md in ('README.md',):
         changes += sync_file(os.path.join(ROOT, md),
                              r'^<!-- BEGIN OPTIONS (\S+) -->', r'^<!-- END OPTIONS %s -->', opts, 'md')
     for c in changes:

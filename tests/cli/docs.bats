@@ -9,11 +9,7 @@
 MAN=$OG_ROOT/docs/oomguard.1
 
 setup() {
-	README=$OG_ROOT/docs/README-reference.md
-	# Once the lead has assembled README.md with the reference, it is the one held to --help.
-	if [ -f "$OG_ROOT/README.md" ] && grep -q '^## Command reference' "$OG_ROOT/README.md"; then
-		README=$OG_ROOT/README.md
-	fi
+	README=$OG_ROOT/README.md
 }
 
 help_longs() { # $1 = command: its long options, in help order
