@@ -514,14 +514,17 @@ int cmd_doctor(int argc, char **argv)
 
 	optind = 0;
 	opterr = 0;
+	int prev = 1;
+	char bad[256];
 	while ((c = getopt_long(argc, argv, ":jh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'P': procfs = optarg; break;
 		case 'h': fputs(doctor_help, stdout); return OG_EXIT_OK;
-		case ':': og_err("doctor: option '%s' needs a value", argv[optind - 1]); return OG_EXIT_USAGE;
-		default: og_err("doctor: unknown option '%s'", argv[optind - 1]); return OG_EXIT_USAGE;
+		case ':': og_err("doctor: option '%s' needs a value", og_bad_option(argv, prev, bad, sizeof(bad))); return OG_EXIT_USAGE;
+		default: og_err("doctor: unknown option '%s'", og_bad_option(argv, prev, bad, sizeof(bad))); return OG_EXIT_USAGE;
 		}
+		prev = optind;
 	}
 	if (optind < argc) {
 		if (og_parse_pid(argv[optind], &pid) < 0) {

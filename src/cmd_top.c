@@ -60,6 +60,9 @@ int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t
 	o->procfs = "/proc";
 	optind = 0;
 	opterr = 0;
+	int prev = 1;
+	char bad[256];
+
 	while ((c = getopt_long(argc, argv, ":n:s:u:c:jw::h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
@@ -102,12 +105,13 @@ int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t
 		case 'P': o->procfs = optarg; break;
 		case 'h': return 1;
 		case ':':
-			snprintf(err, errsz, "option '%s' needs a value", argv[optind - 1]);
+			snprintf(err, errsz, "option '%s' needs a value", og_bad_option(argv, prev, bad, sizeof(bad)));
 			return -1;
 		default:
-			snprintf(err, errsz, "unknown option '%s'", argv[optind - 1]);
+			snprintf(err, errsz, "unknown option '%s'", og_bad_option(argv, prev, bad, sizeof(bad)));
 			return -1;
 		}
+		prev = optind;
 	}
 	if (optind < argc) {
 		snprintf(err, errsz, "unexpected argument '%s'", argv[optind]);

@@ -59,6 +59,9 @@ int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, si
 	o->oomd_duration_s = 30;
 	optind = 0;
 	opterr = 0;
+	int prev = 1;
+	char bad[256];
+
 	while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
@@ -100,12 +103,13 @@ int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, si
 		case 'q': o->quiet = true; break;
 		case 'h': return 1;
 		case ':':
-			snprintf(err, errsz, "option '%s' needs a value", argv[optind - 1]);
+			snprintf(err, errsz, "option '%s' needs a value", og_bad_option(argv, prev, bad, sizeof(bad)));
 			return -1;
 		default:
-			snprintf(err, errsz, "unknown option '%s'", argv[optind - 1]);
+			snprintf(err, errsz, "unknown option '%s'", og_bad_option(argv, prev, bad, sizeof(bad)));
 			return -1;
 		}
+		prev = optind;
 	}
 	if (optind != argc - 1) {
 		snprintf(err, errsz, optind >= argc ? "missing PID: oomguard watch [OPTIONS] PID" : "exactly one PID, got '%s' too", argv[optind < argc - 1 ? optind + 1 : optind]);

@@ -154,6 +154,9 @@ static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size
 	o->jo.since_us = o->jo.until_us = OG_TIME_NONE;
 	optind = 0;
 	opterr = 0;
+	int prev = 1;
+	char bad[256];
+
 	while ((c = getopt_long(argc, argv, ":f:kjb::D:S:U:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
@@ -200,12 +203,13 @@ static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size
 		case 'v': o->verbose = true; break;
 		case 'h': return 1;
 		case ':':
-			snprintf(err, errsz, "option '%s' needs a value", argv[optind - 1]);
+			snprintf(err, errsz, "option '%s' needs a value", og_bad_option(argv, prev, bad, sizeof(bad)));
 			return -1;
 		default:
-			snprintf(err, errsz, "unknown option '%s'", argv[optind - 1]);
+			snprintf(err, errsz, "unknown option '%s'", og_bad_option(argv, prev, bad, sizeof(bad)));
 			return -1;
 		}
+		prev = optind;
 	}
 	if (optind < argc) {
 		snprintf(err, errsz, "unexpected argument '%s' (log files go after --file)", argv[optind]);
