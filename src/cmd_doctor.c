@@ -521,8 +521,10 @@ int cmd_doctor(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'P': procfs = optarg; break;
 		case 'h': fputs(doctor_help, stdout); return OG_EXIT_OK;
-		case ':': og_err("doctor: option '%s' needs a value", og_bad_option(argv, prev, bad, sizeof(bad))); return OG_EXIT_USAGE;
-		default: og_err("doctor: unknown option '%s'", og_bad_option(argv, prev, bad, sizeof(bad))); return OG_EXIT_USAGE;
+		default:
+			og_opt_error(c, argv, prev, bad, sizeof(bad));
+			og_err("doctor: %s", bad);
+			return OG_EXIT_USAGE;
 		}
 		prev = optind;
 	}

@@ -72,12 +72,8 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 		case 'j': o->json = true; break;
 		case 'q': quiet = true; break;
 		case 'h': return 1;
-		case ':':
-			snprintf(err, errsz, "option '%s' needs a value", og_bad_option(argv, prev, esc, sizeof(esc)));
-			return -1;
 		default:
-			snprintf(err, errsz, "unknown option '%s'", og_bad_option(argv, prev, esc, sizeof(esc)));
-			return -1;
+			return og_opt_error(c, argv, prev, err, errsz);
 		}
 		prev = optind;
 	}

@@ -121,12 +121,8 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 			o->on_warn = optarg;
 			break;
 		case 'h': return 1;
-		case ':':
-			snprintf(err, errsz, "option '%s' needs a value", og_bad_option(argv, prev, esc, sizeof(esc)));
-			return -1;
 		default:
-			snprintf(err, errsz, "unknown option '%s'", og_bad_option(argv, prev, esc, sizeof(esc)));
-			return -1;
+			return og_opt_error(c, argv, prev, err, errsz);
 		}
 		prev = optind;
 	}

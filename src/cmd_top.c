@@ -61,7 +61,6 @@ int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t
 	optind = 0;
 	opterr = 0;
 	int prev = 1;
-	char bad[256];
 
 	while ((c = getopt_long(argc, argv, ":n:s:u:c:jw::h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -104,12 +103,8 @@ int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t
 		case 'K': o->kernel_score = true; break;
 		case 'P': o->procfs = optarg; break;
 		case 'h': return 1;
-		case ':':
-			snprintf(err, errsz, "option '%s' needs a value", og_bad_option(argv, prev, bad, sizeof(bad)));
-			return -1;
 		default:
-			snprintf(err, errsz, "unknown option '%s'", og_bad_option(argv, prev, bad, sizeof(bad)));
-			return -1;
+			return og_opt_error(c, argv, prev, err, errsz);
 		}
 		prev = optind;
 	}

@@ -60,7 +60,6 @@ int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, si
 	optind = 0;
 	opterr = 0;
 	int prev = 1;
-	char bad[256];
 
 	while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -102,12 +101,8 @@ int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, si
 		case 'j': o->json = true; break;
 		case 'q': o->quiet = true; break;
 		case 'h': return 1;
-		case ':':
-			snprintf(err, errsz, "option '%s' needs a value", og_bad_option(argv, prev, bad, sizeof(bad)));
-			return -1;
 		default:
-			snprintf(err, errsz, "unknown option '%s'", og_bad_option(argv, prev, bad, sizeof(bad)));
-			return -1;
+			return og_opt_error(c, argv, prev, err, errsz);
 		}
 		prev = optind;
 	}

@@ -155,7 +155,6 @@ static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size
 	optind = 0;
 	opterr = 0;
 	int prev = 1;
-	char bad[256];
 
 	while ((c = getopt_long(argc, argv, ":f:kjb::D:S:U:vh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -202,12 +201,8 @@ static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size
 		case 'J': o->json = true; break;
 		case 'v': o->verbose = true; break;
 		case 'h': return 1;
-		case ':':
-			snprintf(err, errsz, "option '%s' needs a value", og_bad_option(argv, prev, bad, sizeof(bad)));
-			return -1;
 		default:
-			snprintf(err, errsz, "unknown option '%s'", og_bad_option(argv, prev, bad, sizeof(bad)));
-			return -1;
+			return og_opt_error(c, argv, prev, err, errsz);
 		}
 		prev = optind;
 	}

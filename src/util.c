@@ -127,6 +127,15 @@ const char *og_bad_option(char *const argv[], int prev, char *buf, size_t size)
 	return og_esc(c, buf, size);
 }
 
+int og_opt_error(int c, char *const argv[], int prev, char *err, size_t errsz)
+{
+	char bad[256];
+
+	snprintf(err, errsz, c == ':' ? "option '%s' needs a value" : "unknown option '%s'",
+		 og_bad_option(argv, prev, bad, sizeof(bad)));
+	return -1;
+}
+
 bool og_should_forward(int si_code, pid_t job)
 {
 	return !(si_code == SI_KERNEL && getpgid(job) == getpgrp());

@@ -30,6 +30,9 @@ void og_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * "-c" even inside a cluster like "-dx", escaped for a one-line message.
  * prev = optind before that getopt_long call. */
 const char *og_bad_option(char *const argv[], int prev, char *buf, size_t size);
+/* The one-line message for getopt_long's ':' (missing value) or any other
+ * unexpected result (unknown option) into err.  Returns -1 for the parser. */
+int og_opt_error(int c, char *const argv[], int prev, char *err, size_t errsz);
 
 /* Should a signal oomguard received (si_code from its siginfo) be passed on
  * to the job?  Not one the terminal sent (^C, ^\, hangup: SI_KERNEL) when the
