@@ -112,13 +112,6 @@ static int read_task(int procfd, pid_t pid, unsigned flags, struct og_task *t, c
 	return 0;
 }
 
-int og_task_read(int procfd, pid_t pid, unsigned flags, struct og_task *t)
-{
-	char sbuf[8192];
-
-	return read_task(procfd, pid, flags, t, sbuf, sizeof(sbuf));
-}
-
 static int cmp_pid(const void *a, const void *b)
 {
 	pid_t x = ((const struct og_task *)a)->pid, y = ((const struct og_task *)b)->pid;

@@ -21,8 +21,6 @@ struct og_taskset {
 /* procroot: "/proc" normally.  Returns 0 or -errno (only when procroot
  * itself cannot be read). */
 int og_task_scan(const char *procroot, unsigned flags, struct og_taskset *ts);
-/* One process through an open procroot dirfd.  -ESRCH when gone. */
-int og_task_read(int procfd, pid_t pid, unsigned flags, struct og_task *t);
 /* Fill t from a status text and an oom_score_adj text.  Pure. */
 int og_task_from_text(pid_t pid, const char *status, size_t slen, const char *adj, size_t alen, struct og_task *t);
 const struct og_task *og_taskset_find(const struct og_taskset *ts, pid_t pid);
