@@ -151,6 +151,25 @@ static bool v2_has_memory(const char *dir)
 	return false;
 }
 
+/* dfd: the procfs root. */
+static int read_mounts(int dfd, struct og_cg_mounts *mnt)
+{
+	char buf[8192];
+	ssize_t n = og_read_at(dfd, "self/mountinfo", buf, sizeof(buf));
+	int r;
+
+	if (n != -EFBIG)
+		return n < 0 ? (int)n : og_parse_mountinfo(buf, (size_t)n, mnt);
+	/* Busy machines have long mountinfo files. */
+	char *big = malloc(1 << 20);
+	if (!big)
+		return -ENOMEM;
+	n = og_read_at(dfd, "self/mountinfo", big, 1 << 20);
+	r = n < 0 ? (int)n : og_parse_mountinfo(big, (size_t)n, mnt);
+	free(big);
+	return r;
+}
+
 int og_cgroup_of_pid(const char *procroot, pid_t pid, struct og_cgroup *cg)
 {
 	char buf[8192], path[64];
@@ -161,21 +180,7 @@ int og_cgroup_of_pid(const char *procroot, pid_t pid, struct og_cgroup *cg)
 
 	if (dfd < 0)
 		return -errno;
-	n = og_read_at(dfd, "self/mountinfo", buf, sizeof(buf));
-	if (n == -EFBIG) {
-		/* Busy machines have long mountinfo files. */
-		char *big = malloc(1 << 20);
-		if (!big) {
-			close(dfd);
-			return -ENOMEM;
-		}
-		n = og_read_at(dfd, "self/mountinfo", big, 1 << 20);
-		r = n < 0 ? (int)n : og_parse_mountinfo(big, (size_t)n, &mnt);
-		free(big);
-	} else {
-		r = n < 0 ? (int)n : og_parse_mountinfo(buf, (size_t)n, &mnt);
-	}
-	if (r < 0) {
+	if ((r = read_mounts(dfd, &mnt)) < 0) {
 		close(dfd);
 		return r;
 	}
@@ -222,6 +227,66 @@ int og_cgroup_from_dir(const char *dir, struct og_cgroup *cg)
 	const char *slash = strrchr(cg->dir, '/');
 	snprintf(cg->path, sizeof(cg->path), "%s", slash ? slash : "/");
 	return 0;
+}
+
+/* The path inside the hierarchy of dir, when dir lies under mount point mnt
+ * whose root is root: "/sys/fs/cgroup/memory/a/b" -> "/a/b". */
+static bool path_in_mount(const char *dir, const char *mnt, const char *root, char *out, size_t sz)
+{
+	size_t ml = strlen(mnt);
+	if (!ml || strncmp(dir, mnt, ml) || (dir[ml] != '/' && dir[ml]))
+		return false;
+	const char *rest = dir + ml;
+	bool rootless = !strcmp(root, "/") || !root[0];
+	snprintf(out, sz, "%s%s", rootless ? "" : root, *rest ? rest : (rootless ? "/" : ""));
+	return true;
+}
+
+int og_cgroup_resolve(const char *procroot, const char *arg, struct og_cgroup *cg)
+{
+	struct og_cg_mounts mnt;
+	char dir[OG_CG_PATH_MAX];
+	int dfd, r;
+
+	if (!arg[0])
+		return -ENOENT;
+	dfd = open(procroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	r = read_mounts(dfd, &mnt);
+	close(dfd);
+	if (r < 0)
+		return og_cgroup_from_dir(arg, cg);
+	/* A directory under a mount point as given: the full /sys/fs/cgroup path. */
+	if (path_in_mount(arg, mnt.v1_memory, mnt.v1_root, dir, sizeof(dir)) ||
+	    path_in_mount(arg, mnt.v2, mnt.v2_root, dir, sizeof(dir)) || arg[0] != '/') {
+		if ((r = og_cgroup_from_dir(arg, cg)) < 0)
+			return r;
+		if (path_in_mount(cg->dir, cg->version == 1 ? mnt.v1_memory : mnt.v2,
+				  cg->version == 1 ? mnt.v1_root : mnt.v2_root, dir, sizeof(dir)))
+			snprintf(cg->path, sizeof(cg->path), "%s", dir);
+		return 0;
+	}
+	/* A path inside the hierarchy, as every output prints it ("/nc-test"):
+	 * the v1 memory hierarchy first, as og_cgroup_of_pid does. */
+	r = -ENOENT;
+	for (int v = 1; v <= 2; v++) {
+		const char *m = v == 1 ? mnt.v1_memory : mnt.v2, *root = v == 1 ? mnt.v1_root : mnt.v2_root;
+		if (!m[0] || join(dir, sizeof(dir), m, root, arg) < 0)
+			continue;
+		r = og_cgroup_from_dir(dir, cg);
+		if (r == 0 && cg->version == v) {
+			snprintf(cg->path, sizeof(cg->path), "%s", arg);
+			size_t l = strlen(cg->path);
+			while (l > 1 && cg->path[l - 1] == '/')
+				cg->path[--l] = '\0';
+			return 0;
+		}
+		if (r == 0)
+			r = -ENOTSUP;
+	}
+	/* Neither: maybe a directory outside every mount (a bind mount, tests). */
+	return og_cgroup_from_dir(arg, cg) == 0 ? 0 : r;
 }
 
 int og_cgroup_parent(struct og_cgroup *cg)

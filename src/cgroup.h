@@ -37,6 +37,11 @@ int og_cgroup_of_pid(const char *procroot, pid_t pid, struct og_cgroup *cg);
 /* dir under an explicit cgroup directory (--cgroup PATH).  Version detected
  * from the files present. */
 int og_cgroup_from_dir(const char *dir, struct og_cgroup *cg);
+/* --cgroup ARG of top and watch: the full directory ("/sys/fs/cgroup/memory/x")
+ * or the path inside the memory hierarchy that every output prints ("/x").
+ * Reads procroot/self/mountinfo.  Returns 0, -ENOENT, -ENOTSUP (no memory
+ * controller there) or -errno. */
+int og_cgroup_resolve(const char *procroot, const char *arg, struct og_cgroup *cg);
 /* Move cg to its parent; -ENOENT at the root of the hierarchy. */
 int og_cgroup_parent(struct og_cgroup *cg);
 

@@ -1,5 +1,6 @@
 /* oomguard watch: warn a job that is already running before memory runs out
  * (the same loop `oomguard run --warn` runs around its own child). */
+#include "cgroup.h"
 #include "cmd.h"
 #include "privilege.h"
 #include "proc.h"
@@ -155,6 +156,13 @@ int cmd_watch(int argc, char **argv)
 		og_err("watch: cannot signal %d: it belongs to uid %ld; watch your own processes or use sudo", (int)o.pid, st.uid[0]);
 		return OG_EXIT_FAIL;
 	}
+	/* --cgroup as every output prints it ("/x") or as a directory. */
+	struct og_cgroup wcg;
+	if (o.cgroup && (r = og_cgroup_resolve("/proc", o.cgroup, &wcg)) < 0) {
+		og_err("watch: --cgroup %s: %s", o.cgroup,
+		       r == -ENOTSUP ? "not a memory cgroup (no memory.* files)" : strerror(-r));
+		return OG_EXIT_FAIL;
+	}
 	struct og_watch_cfg c = {
 		.pid = o.pid,
 		.spec = o.spec,
@@ -165,7 +173,7 @@ int cmd_watch(int argc, char **argv)
 		.json = o.json,
 		.quiet = o.quiet,
 		.procroot = "/proc",
-		.cgroup_dir = o.cgroup,
+		.cgroup_dir = o.cgroup ? wcg.dir : NULL,
 		.oomd_dir = o.oomd_cgroup,
 		.oomd_limit_pct = o.oomd_limit_pct,
 		.oomd_duration_s = o.oomd_duration_s,

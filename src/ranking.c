@@ -232,6 +232,10 @@ ssize_t og_memcg_members(const char *dir, const struct og_taskset *ts, size_t **
 		free(iv.v);
 		return r;
 	}
+	/* Never NULL: og_rank_build reads a NULL member list as "every task",
+	 * which ranked the whole machine inside an empty cgroup. */
+	if (!iv.v && !(iv.v = malloc(sizeof(*iv.v))))
+		return -ENOMEM;
 	*out = iv.v;
 	return (ssize_t)iv.n;
 }

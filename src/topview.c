@@ -316,6 +316,45 @@ static void text_row(FILE *f, const struct og_model *m, const struct og_rankset 
 		fprintf(f, "  %s\n", og_why_str(b->why));
 }
 
+/* --cgroup: the ranking of the nearest limit at or above the cgroup (the
+ * OOM that reaches its tasks), and which tasks are inside the cgroup itself:
+ * only those are shown.  Returns 0 or -1 (reported). */
+static int cg_scope(const struct og_top_opts *o, struct og_model *m, struct og_cgroup *cg, struct og_cgroup *lim,
+		    struct og_memcg *mc, bool *limited, struct og_rankset *cgr, bool **inside)
+{
+	size_t *mem = NULL;
+	ssize_t n;
+	unsigned long long tp = m->global.totalpages;
+	int e;
+
+	if ((e = og_cgroup_resolve(o->procfs, o->cgroup, cg)) < 0) {
+		og_err("top: --cgroup %s: %s", o->cgroup,
+		       e == -ENOTSUP ? "not a memory cgroup (no memory.* files)" : strerror(-e));
+		return -1;
+	}
+	*limited = og_memcg_limiting(cg, lim, mc) == 0 &&
+		   og_memcg_totalpages(o->procfs, lim, mc, m->mi.swap_total, m->page_kib, &tp) == 0;
+	if (!*limited)
+		*lim = *cg;
+	*inside = calloc(m->ts.n ? m->ts.n : 1, sizeof(**inside));
+	n = *inside ? og_memcg_members(cg->dir, &m->ts, &mem) : -ENOMEM;
+	for (ssize_t i = 0; i < n; i++)
+		(*inside)[mem[i]] = true;
+	if (n >= 0 && strcmp(lim->dir, cg->dir)) {
+		free(mem);
+		mem = NULL;
+		n = og_memcg_members(lim->dir, &m->ts, &mem);
+	}
+	if (n < 0 || og_rank_build(&m->ts, mem, (size_t)n, tp, m->page_kib, cgr) < 0) {
+		og_err("top: --cgroup %s: cannot list its tasks: %s", o->cgroup, strerror(n < 0 ? (int)-n : ENOMEM));
+		free(mem);
+		return -1;
+	}
+	free(mem);
+	og_rank_ties_by_start(cgr, &m->ts, o->procfs, 64);
+	return 0;
+}
+
 int og_top_once(const struct og_top_opts *o, FILE *f)
 {
 	struct og_model *m = calloc(1, sizeof(*m));
@@ -323,7 +362,7 @@ int og_top_once(const struct og_top_opts *o, FILE *f)
 	const struct og_rankset *r;
 	struct og_cgroup cg, lim;
 	struct og_memcg mc;
-	bool have_cg = false, cg_limited = false;
+	bool have_cg = false, cg_limited = false, *inside = NULL;
 	struct og_usercache *uc = calloc(1, sizeof(*uc));
 	int rc = OG_EXIT_OK, e;
 
@@ -341,30 +380,10 @@ int og_top_once(const struct og_top_opts *o, FILE *f)
 	}
 	r = &m->global;
 	if (o->cgroup) {
-		size_t *mem = NULL;
-		ssize_t n;
-		unsigned long long tp = m->global.totalpages;
-		if ((e = og_cgroup_from_dir(o->cgroup, &cg)) < 0) {
-			og_err("top: --cgroup %s: %s", o->cgroup,
-			       e == -ENOTSUP ? "not a memory cgroup (no memory.* files)" : strerror(-e));
+		if (cg_scope(o, m, &cg, &lim, &mc, &cg_limited, &cgr, &inside) < 0) {
 			rc = OG_EXIT_FAIL;
 			goto out;
 		}
-		/* The OOM that reaches this cgroup's tasks is the nearest limit at or above it. */
-		if (og_memcg_limiting(&cg, &lim, &mc) == 0 &&
-		    og_memcg_totalpages(o->procfs, &lim, &mc, m->mi.swap_total, m->page_kib, &tp) == 0)
-			cg_limited = true;
-		else
-			lim = cg;
-		n = og_memcg_members(lim.dir, &m->ts, &mem);
-		if (n < 0 || og_rank_build(&m->ts, mem, (size_t)n, tp, m->page_kib, &cgr) < 0) {
-			og_err("top: --cgroup %s: cannot list its tasks: %s", o->cgroup, strerror(n < 0 ? (int)-n : ENOMEM));
-			free(mem);
-			rc = OG_EXIT_FAIL;
-			goto out;
-		}
-		free(mem);
-		og_rank_ties_by_start(&cgr, &m->ts, o->procfs, 64);
 		have_cg = true;
 		r = &cgr;
 	}
@@ -380,6 +399,8 @@ int og_top_once(const struct og_top_opts *o, FILE *f)
 		size_t k = r->order[pos];
 		size_t ti = r->member[k];
 		const struct og_task *t = &m->ts.v[ti];
+		if (inside && !inside[ti])
+			continue; /* ranked in the limiting ancestor, but not inside --cgroup */
 		const char *un = og_user_name(uc, t->uid);
 		if (o->user && !user_match(o->user, t->uid, un))
 			continue;
@@ -470,6 +491,7 @@ int og_top_once(const struct og_top_opts *o, FILE *f)
 	}
 	free(rows);
 out:
+	free(inside);
 	og_rankset_free(&cgr);
 	og_model_free(m);
 	free(m);

@@ -90,3 +90,59 @@ check_global() {
 	out=$("$OG_BIN" top --json -n 1)
 	[ "$(jq -r '.processes[0].pid' <<<"$out")" = "${pids[4]}" ]
 }
+
+@test "top --cgroup of an empty memcg ranks nothing from outside it; '/name' as printed works like the full path" {
+	need_v1_memcg
+	name=og-test-$$-top-empty
+	mkdir "$cgroot/$name"
+	echo $((64 << 20)) >"$cgroot/$name/memory.limit_in_bytes"
+	for form in "$cgroot/$name" "/$name" "/$name/"; do
+		run "$OG_BIN" top --cgroup "$form" --json
+		[ "$status" -eq 0 ]
+		[ "$(jq '.processes | length' <<<"$output")" = 0 ]
+		[ "$(jq -r '.victim' <<<"$output")" = null ]
+		[ "$(jq -r '.scope.totalpages' <<<"$output")" = 16384 ]
+	done
+	# doctor/top's memcg line counts 0 tasks, not the machine's.
+	run "$OG_BIN" top -n 0
+	[ "$status" -eq 0 ]
+	grep -F "/$name" <<<"$output" | grep -q ' 0 tasks'
+	rmdir "$cgroot/$name"
+}
+
+@test "top --cgroup of a cgroup limited by its parent shows only its own tasks, ranked in the parent" {
+	need_v1_memcg
+	par=$cgroot/og-test-$$-top-par
+	mkdir "$par" "$par/kid"
+	echo 0 >"$par/memory.swappiness"
+	echo $((256 << 20)) >"$par/memory.limit_in_bytes"
+	sh -c "echo \$\$ > $par/cgroup.procs; exec $OG_BUILD/helpers/hold_mem 32 500" >/dev/null &
+	pids+=($!)
+	sh -c "echo \$\$ > $par/kid/cgroup.procs; exec $OG_BUILD/helpers/hold_mem 4 0" >/dev/null &
+	pids+=($!)
+	sleep 0.3
+	run "$OG_BIN" top --cgroup "/og-test-$$-top-par/kid" --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '[.processes[].pid] | join(" ")' <<<"$output")" = "${pids[1]}" ]
+	[ "$(jq -r '.processes[0].rank' <<<"$output")" = 2 ]
+	[ "$(jq -r '.scope.limited_by' <<<"$output")" = "$par" ]
+	kill "${pids[@]}"; wait 2>/dev/null || true
+	rmdir "$par/kid" "$par"
+}
+
+@test "watch --cgroup accepts the cgroup path as printed ('/name')" {
+	need_v1_memcg
+	name=og-test-$$-top-watch
+	mkdir "$cgroot/$name"
+	echo $((64 << 20)) >"$cgroot/$name/memory.limit_in_bytes"
+	sleep 30 &
+	pids+=($!)
+	run timeout 3 "$OG_BIN" watch --cgroup "/$name" "${pids[0]}"
+	[[ "$output" != *"No such file"* ]]
+	[[ "$output" != *"not a memory cgroup"* ]]
+	[[ "$output" == *"$name"* ]]
+	run "$OG_BIN" watch --cgroup "/og-test-$$-nonesuch" "${pids[0]}"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--cgroup /og-test-$$-nonesuch: No such file"* ]]
+	rmdir "$cgroot/$name"
+}
