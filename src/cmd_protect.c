@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,20 +98,49 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 	return 0;
 }
 
+/* Bad targets of one call, for --json: each one's error in the array. */
+struct failures {
+	size_t n;
+	pid_t pid[64];
+	char msg[64][160];
+};
+
+__attribute__((format(printf, 3, 4))) static void fail_add(struct failures *f, pid_t pid, const char *fmt, ...)
+{
+	va_list ap;
+	if (f->n == OG_ARRAY_LEN(f->pid))
+		return;
+	f->pid[f->n] = pid;
+	va_start(ap, fmt);
+	vsnprintf(f->msg[f->n], sizeof(f->msg[0]), fmt, ap);
+	va_end(ap);
+	f->n++;
+}
+
+static const char *fail_of(const struct failures *f, pid_t pid)
+{
+	for (size_t i = 0; f && i < f->n; i++)
+		if (f->pid[i] == pid)
+			return f->msg[i];
+	return NULL;
+}
+
 struct target {
 	struct og_proc p;
 	long uid;
 	long before;
 };
 
-static int add_target(struct target **t, size_t *n, size_t *cap, pid_t pid, bool must)
+static int add_target(struct target **t, size_t *n, size_t *cap, pid_t pid, struct failures *must)
 {
 	struct og_proc p;
 	int r = og_proc_open("/proc", pid, &p);
 
 	if (r < 0) {
-		if (must)
+		if (must) {
 			og_err("protect: no process %d: %s", (int)pid, r == -ESRCH ? "not found" : strerror(-r));
+			fail_add(must, pid, "no process %d: %s", (int)pid, r == -ESRCH ? "not found" : strerror(-r));
+		}
 		return must ? r : 0;
 	}
 	for (size_t i = 0; i < *n; i++)
@@ -144,7 +174,9 @@ static void close_all(struct target *t, size_t n)
 	free(t);
 }
 
-static void show(const struct target *x, bool json, bool first)
+/* fails: NULL on success; else the call failed as a whole (all or nothing),
+ * and each object says changed:false and its own error, if any. */
+static void show_obj(const struct target *x, bool json, bool first, const struct failures *fails)
 {
 	char esc[4 * OG_COMM_MAX + 1];
 	long score = -1, adj = x->before;
@@ -154,7 +186,16 @@ static void show(const struct target *x, bool json, bool first)
 	if (json) {
 		printf("%s{\"pid\":%d,\"comm\":", first ? "" : ",", (int)x->p.pid);
 		og_json_str(stdout, x->p.stat.comm);
-		printf(",\"uid\":%ld,\"oom_score\":%ld,\"oom_score_adj\":%ld}", x->uid, score, adj);
+		printf(",\"uid\":%ld,\"oom_score\":%ld,\"oom_score_adj\":%ld", x->uid, score, adj);
+		if (fails) {
+			const char *e = fail_of(fails, x->p.pid);
+			fputs(",\"changed\":false,\"error\":", stdout);
+			if (e)
+				og_json_str(stdout, e);
+			else
+				fputs("null", stdout);
+		}
+		putchar('}');
 	} else {
 		printf("pid %d (%s): oom_score %ld, oom_score_adj %ld\n", (int)x->p.pid,
 		       og_esc(x->p.stat.comm, esc, sizeof(esc)), score, adj);
@@ -192,6 +233,31 @@ static int move_to_scope(const struct target *t, size_t n, enum og_oomd_pref pre
 	return 0;
 }
 
+/* --json when the call fails: nothing was changed (or it was undone), so
+ * report every target as it is now and every error, as one valid array. */
+static int fail_json(bool json, struct target *t, size_t n, const struct failures *f)
+{
+	if (json) {
+		size_t k = 0;
+		putchar('[');
+		for (; k < n; k++)
+			show_obj(&t[k], true, k == 0, f);
+		for (size_t i = 0; i < f->n; i++) {
+			bool in_t = false;
+			for (size_t j = 0; j < n; j++)
+				in_t |= t[j].p.pid == f->pid[i];
+			if (in_t)
+				continue;
+			printf("%s{\"pid\":%d,\"changed\":false,\"error\":", k++ ? "," : "", (int)f->pid[i]);
+			og_json_str(stdout, f->msg[i]);
+			putchar('}');
+		}
+		puts("]");
+	}
+	close_all(t, n);
+	return OG_EXIT_FAIL;
+}
+
 int cmd_protect(int argc, char **argv)
 {
 	struct og_protect_opts o;
@@ -216,19 +282,19 @@ int cmd_protect(int argc, char **argv)
 	}
 	/* Resolve and check every target before changing any, so a bad PID in
 	 * the list leaves everything as it was. */
+	struct failures fails = { 0 };
 	for (size_t i = 0; i < o.npids; i++)
-		if (add_target(&t, &n, &cap, o.pids[i], true) < 0) {
-			close_all(t, n);
-			return OG_EXIT_FAIL;
-		}
+		if (add_target(&t, &n, &cap, o.pids[i], &fails) == -ENOMEM)
+			return fail_json(o.json, t, n, &fails);
 	for (size_t i = 0; i < n; i++) {
 		if (og_proc_is_kthread(&t[i].p)) {
 			og_err("protect: %d (%s) is a kernel thread; the OOM killer never picks it", (int)t[i].p.pid,
 			       og_esc(t[i].p.stat.comm, esc, sizeof(esc)));
-			close_all(t, n);
-			return OG_EXIT_FAIL;
+			fail_add(&fails, t[i].p.pid, "a kernel thread: the OOM killer never picks it");
 		}
 	}
+	if (fails.n)
+		return fail_json(o.json, t, n, &fails);
 	if (o.tree || o.scope) {
 		struct og_pslot *ps;
 		ssize_t np = og_proc_scan("/proc", &ps);
@@ -242,7 +308,7 @@ int cmd_protect(int argc, char **argv)
 			pid_t desc[4096];
 			size_t nd = og_tree_descendants(ps, (size_t)np, t[i].p.pid, desc, OG_ARRAY_LEN(desc));
 			for (size_t k = 0; k < nd && k < OG_ARRAY_LEN(desc); k++)
-				add_target(&t, &n, &cap, desc[k], false); /* exited meanwhile: nothing to protect */
+				add_target(&t, &n, &cap, desc[k], NULL); /* exited meanwhile: nothing to protect */
 		}
 		free(ps);
 	}
@@ -251,8 +317,9 @@ int cmd_protect(int argc, char **argv)
 			if (!og_priv_may_touch(&pv, t[i].uid)) {
 				og_err("protect: %d (%s) belongs to uid %ld; without root you may only change your own processes",
 				       (int)t[i].p.pid, og_esc(t[i].p.stat.comm, esc, sizeof(esc)), t[i].uid);
-				close_all(t, n);
-				return OG_EXIT_FAIL;
+				fail_add(&fails, t[i].p.pid, "belongs to uid %ld; without root you may only change your own processes",
+					 t[i].uid);
+				return fail_json(o.json, t, n, &fails);
 			}
 	}
 	char route[160] = "";
@@ -264,7 +331,7 @@ int cmd_protect(int argc, char **argv)
 		if (o.json)
 			putchar('[');
 		for (size_t i = 0; i < n; i++)
-			show(&t[i], o.json, i == 0);
+			show_obj(&t[i], o.json, i == 0, NULL);
 		if (o.json)
 			puts("]");
 		if (o.scope && !quiet)
@@ -284,8 +351,9 @@ int cmd_protect(int argc, char **argv)
 			/* Undo what this call already changed: nothing half-done. */
 			for (size_t k = 0; k < i; k++)
 				og_adjust(&t[k].p, (int)t[k].before);
-			close_all(t, n);
-			return OG_EXIT_FAIL;
+			fail_add(&fails, t[i].p.pid, "cannot %s oom_score_adj to %d: %s", o.adj < t[i].before ? "lower" : "set",
+				 o.adj, og_adjust_reason(r));
+			return fail_json(o.json, t, n, &fails);
 		}
 	}
 	bool first = true;

@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +111,11 @@ int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t
 	}
 	if (optind < argc) {
 		snprintf(err, errsz, "unexpected argument '%s'", argv[optind]);
+		return -1;
+	}
+	/* A name no one has would only ever show an empty table. */
+	if (o->user && og_parse_long(o->user, 0, 0x7fffffffL, &v) < 0 && !getpwnam(o->user)) {
+		snprintf(err, errsz, "unknown user '%s' (-u takes a user name or a uid)", o->user);
 		return -1;
 	}
 	if (o->watch && o->json) {

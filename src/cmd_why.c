@@ -503,6 +503,16 @@ int cmd_why(int argc, char **argv)
 		for (size_t i = 0; i < o.nfiles; i++) {
 			unsigned long long nb = 0;
 			r = og_src_file(a, o.files[i], &nb);
+			if (r == -EPIPE || r == -EBADMSG) {
+				/* Show what was read before the damage, and fail. */
+				og_err("why: '%s': %s after %llu bytes of log text; the kills shown are those read before it",
+				       o.files[i], r == -EPIPE ? "unexpected end of file (truncated gzip)" : "corrupt gzip data", nb);
+				c.failed++;
+				c.ok++;
+				note_read(&c, "%s (%llu bytes, truncated)", o.files[i], nb);
+				take(&c, a);
+				continue;
+			}
 			if (r < 0) {
 				og_err("why: cannot read '%s': %s", o.files[i],
 				       r == -EPROTONOSUPPORT ? "gzip-compressed, and oomguard was built without zlib"
@@ -546,15 +556,21 @@ int cmd_why(int argc, char **argv)
 	free(a);
 
 	/* --since / --until on what has a wall-clock time */
-	size_t k = 0;
+	size_t k = 0, noclock = 0;
+	bool ranged = o.jo.since_us != OG_TIME_NONE || o.jo.until_us != OG_TIME_NONE;
 	for (size_t i = 0; i < c.n; i++) {
 		int64_t t = c.ev[i].wall_us;
 		if (t != OG_TIME_NONE && ((o.jo.since_us != OG_TIME_NONE && t < o.jo.since_us) ||
 					  (o.jo.until_us != OG_TIME_NONE && t > o.jo.until_us)))
 			continue;
+		noclock += ranged && t == OG_TIME_NONE;
 		c.ev[k++] = c.ev[i];
 	}
 	c.n = k;
+	if (noclock)
+		og_err("why: --since/--until cannot apply to %zu kill%s: %s only seconds since boot (dmesg without -T, "
+		       "from another boot), no wall-clock time; shown unfiltered",
+		       noclock, noclock == 1 ? "" : "s", noclock == 1 ? "its log gives" : "their log gives");
 	og_events_sort(c.ev, c.n);
 
 	if (!c.ok) {

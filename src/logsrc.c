@@ -129,19 +129,21 @@ static int read_gzip(struct og_asm *a, int fd, char *buf, unsigned long long *nb
 		return -ENOMEM;
 	gzbuffer(gz, 256u << 10);
 	for (;;) {
-		int n = gzread(gz, buf + have, (unsigned)(READ_BUF - have));
-		if (n < 0) {
-			gzclose(gz);
-			return -EBADMSG;
+		int n = gzread(gz, buf + have, (unsigned)(READ_BUF - have)), zerr = Z_OK;
+		if (n > 0) {
+			*nbytes += (unsigned long long)n;
+			have = feed(a, buf, have + (size_t)n, false);
+			continue;
 		}
-		*nbytes += (unsigned long long)n;
-		have += (size_t)n;
-		if (n == 0) {
-			feed(a, buf, have, true);
-			gzclose(gz);
-			return 0;
-		}
-		have = feed(a, buf, have, false);
+		/* End of input, clean or not: what was read is kept either way.
+		 * zlib says Z_BUF_ERROR for a stream that stops early (what zcat
+		 * reports as "unexpected end of file"). */
+		gzerror(gz, &zerr);
+		feed(a, buf, have, true);
+		gzclose(gz);
+		if (n < 0 || zerr != Z_OK)
+			return zerr == Z_BUF_ERROR ? -EPIPE : -EBADMSG;
+		return 0;
 	}
 }
 #endif

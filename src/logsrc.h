@@ -25,7 +25,8 @@ int og_src_kmsg(struct og_asm *a, size_t *nrec);
 void og_kmsg_reason(int err, char *buf, size_t size);
 
 /* A log file: plain or gzip-compressed (zlib), "-" for stdin.  nbytes
- * counts the bytes of log text read. */
+ * counts the bytes of log text read.  A gzip stream that ends early gives
+ * -EPIPE, a corrupt one -EBADMSG; in both cases the lines before were fed. */
 int og_src_file(struct og_asm *a, const char *path, unsigned long long *nbytes);
 
 struct og_journal_opts {

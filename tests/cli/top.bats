@@ -56,6 +56,11 @@ setup() {
 	[ "$status" -eq 2 ]
 	run "$OG_BIN" top extra
 	[ "$status" -eq 2 ]
+	run "$OG_BIN" top -u og-nosuchuser
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"unknown user 'og-nosuchuser'"* ]]
+	run "$OG_BIN" top --procfs "$fx" --json -u 4242
+	[ "$status" -eq 0 ]
 	run "$OG_BIN" top --cgroup /nonexistent/og
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"--cgroup /nonexistent/og"* ]]
