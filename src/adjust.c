@@ -37,10 +37,24 @@ int og_adjust_is_perm_error(int err)
 	return err == -EACCES || err == -EPERM || err == -EIO;
 }
 
+/* Said where the bounding set lacks the capability: sudo and 'make
+ * install-cap' cannot add what the bounding set withholds (capabilities(7),
+ * "Capability bounding set"). */
+#define OG_NO_BOUNDING "needs CAP_SYS_RESOURCE, which this machine's capability bounding set does not have " \
+	"(CapBnd in /proc/self/status: a container started without it), so no process here can lower it, " \
+	"not root, not sudo, not 'make install-cap', and nothing oomguard can do changes that; " \
+	"the container needs that capability (e.g. docker/podman run --cap-add SYS_RESOURCE)"
+
+const char *og_adjust_lower_hint(void)
+{
+	return og_priv_bounding_lacks_resource() ? OG_NO_BOUNDING
+						 : "needs CAP_SYS_RESOURCE; run with sudo or install with 'make install-cap'";
+}
+
 const char *og_adjust_reason(int err)
 {
 	if (og_adjust_is_perm_error(err))
-		return "needs CAP_SYS_RESOURCE; run with sudo or install with 'make install-cap'";
+		return og_adjust_lower_hint();
 	if (err == -ESRCH)
 		return "the process has exited";
 	return strerror(-err);
@@ -57,8 +71,8 @@ void og_readback_kernel(FILE *f, pid_t pid, const char *comm, long have, long wa
 		fprintf(f, "kernel OOM killer: candidate (oom_score_adj %ld as requested, pid %d %s); only -1000 excludes a process\n",
 			have, (int)pid, esc);
 	else if (have > want)
-		fprintf(f, "kernel OOM killer: EXPOSED (oom_score_adj %ld, wanted %ld, pid %d %s): lowering needs CAP_SYS_RESOURCE; run with sudo or see 'make install-cap'\n",
-			have, want, (int)pid, esc);
+		fprintf(f, "kernel OOM killer: EXPOSED (oom_score_adj %ld, wanted %ld, pid %d %s): lowering %s\n", have, want,
+			(int)pid, esc, og_adjust_lower_hint());
 	else
 		fprintf(f, "kernel OOM killer: oom_score_adj %ld, wanted %ld (pid %d %s): changed by someone else\n",
 			have, want, (int)pid, esc);

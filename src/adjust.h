@@ -26,7 +26,11 @@ int og_adjust_is_perm_error(int err);
  * comm is escaped here. */
 void og_readback_kernel(FILE *f, pid_t pid, const char *comm, long have, long want);
 
-/* "needs CAP_SYS_RESOURCE; run with sudo or install with 'make install-cap'" or strerror. */
+/* What lowering needs here: "needs CAP_SYS_RESOURCE; run with sudo or install
+ * with 'make install-cap'", or, where the bounding set lacks the capability,
+ * that nothing on this machine can provide it. */
+const char *og_adjust_lower_hint(void);
+/* og_adjust_lower_hint() for a permission error, else strerror. */
 const char *og_adjust_reason(int err);
 
 #endif

@@ -433,7 +433,11 @@ int cmd_run(int argc, char **argv)
 		if (r < 0 && !o.best_effort) {
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
-			og_err("run: cannot lower oom_score_adj of the job to %d: needs CAP_SYS_RESOURCE and 'sudo oomguard protect' failed; nothing was run", o.adj);
+			if (og_priv_bounding_lacks_resource())
+				og_err("run: cannot lower oom_score_adj of the job to %d: 'sudo oomguard protect' failed: it %s; nothing was run",
+				       o.adj, og_adjust_lower_hint());
+			else
+				og_err("run: cannot lower oom_score_adj of the job to %d: needs CAP_SYS_RESOURCE and 'sudo oomguard protect' failed; nothing was run", o.adj);
 			return OG_EXIT_FAIL;
 		}
 		route = r < 0 ? "unprivileged" : "sudo (barrier)";

@@ -94,6 +94,13 @@ static int set_effective(cap_flag_value_t val)
 	return r;
 }
 
+bool og_priv_bounding_lacks_resource(void)
+{
+	/* 0: dropped from the bounding set (a container started without it);
+	 * -1 (EINVAL): a kernel that does not know the capability. */
+	return prctl(PR_CAPBSET_READ, CAP_SYS_RESOURCE, 0, 0, 0) == 0;
+}
+
 int og_priv_raise(void) { return set_effective(CAP_SET); }
 int og_priv_lower(void) { return set_effective(CAP_CLEAR); }
 

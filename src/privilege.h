@@ -26,6 +26,11 @@ struct og_priv {
 int og_priv_detect(struct og_priv *pv);
 const char *og_route_name(enum og_route r);
 
+/* CAP_SYS_RESOURCE is missing from the capability bounding set (CapBnd in
+ * /proc/self/status), as in a container started without it: then no process
+ * here, root or sudo or a file capability included, can ever hold it. */
+bool og_priv_bounding_lacks_resource(void);
+
 /* Raise / lower CAP_SYS_RESOURCE in the effective set.  No-ops where the
  * capability is not permitted.  Return 0 or -errno. */
 int og_priv_raise(void);
