@@ -110,6 +110,23 @@ static void v_kernel_global(const struct og_model *m, size_t ti, struct verdict 
 	snprintf(v->fix, sizeof(v->fix), "sudo oomguard protect --adj -1000 --tree %d", (int)t->pid);
 }
 
+/* Is every eligible candidate of r the job pid or one of its descendants?
+ * Then -1000 on the job (--tree) leaves the kernel nothing to kill there. */
+static bool job_alone(const struct og_model *m, const struct og_rankset *r, pid_t pid)
+{
+	for (size_t k = 0; k < r->eligible; k++) {
+		const struct og_task *c = &m->ts.v[r->member[r->order[k]]];
+		pid_t p = c->pid;
+		for (int hops = 0; p > 1 && p != pid && hops < 64; hops++) {
+			const struct og_task *up = og_taskset_find(&m->ts, p);
+			p = up ? up->ppid : 0;
+		}
+		if (p != pid)
+			return false;
+	}
+	return r->eligible > 0;
+}
+
 static void v_kernel_memcg(const struct og_model *m, size_t ti, struct verdict *v)
 {
 	const struct og_task *t = &m->ts.v[ti];
@@ -149,12 +166,23 @@ static void v_kernel_memcg(const struct og_model *m, size_t ti, struct verdict *
 		v->state = V_PROTECTED;
 		snprintf(v->why, sizeof(v->why), "%s inside %s", t->adj <= OG_ADJ_MIN ? "oom_score_adj -1000" : "never chosen", p);
 	} else {
+		bool alone = job_alone(m, &r, t->pid);
 		v->state = V_EXPOSED;
-		snprintf(v->why, sizeof(v->why), "%s limit %s, usage %s; rank %zu of %zu there (totalpages %llu, adj unit %llu pages)",
+		snprintf(v->why, sizeof(v->why), "%s limit %s, usage %s; rank %zu of %zu there (totalpages %llu, adj unit %llu pages)%s",
 			 p, og_fmt_kib((unsigned long long)mc.limit / 1024, a, sizeof(a)),
 			 og_fmt_kib((unsigned long long)(mc.usage > 0 ? mc.usage : 0) / 1024, b, sizeof(b)), rank, r.eligible,
-			 tp, tp / 1000);
-		snprintf(v->fix, sizeof(v->fix), "sudo oomguard protect --adj -1000 --tree %d", (int)t->pid);
+			 tp, tp / 1000, alone ? "; the job is all the kernel can kill there" : "");
+		if (alone)
+			/* At -1000 the kernel finds no victim in the cgroup and its
+			 * allocations stall at the limit ("Memory cgroup out of memory
+			 * and no killable processes"): what helps is room or a warning. */
+			snprintf(v->fix, sizeof(v->fix),
+				 "raise the limit of %s (memory.max / memory.limit_in_bytes, or MemoryMax= of its unit) or make the job "
+				 "use less, and have it checkpoint in time: oomguard watch --warn %d (or start it with oomguard run --warn); "
+				 "not -1000: with no other task to kill, the cgroup would stall at its limit instead",
+				 p, (int)t->pid);
+		else
+			snprintf(v->fix, sizeof(v->fix), "sudo oomguard protect --adj -1000 --tree %d", (int)t->pid);
 	}
 	og_rankset_free(&r);
 }

@@ -140,3 +140,29 @@ need_earlyoom() {
 		kill "$eo"; wait "$eo" 2>/dev/null || true
 	done
 }
+
+@test "doctor: a job alone in its memcg gets advice about the limit and --warn, not -1000 (the cgroup would stall)" {
+	[ "$(id -u)" -eq 0 ] && [ -w /sys/fs/cgroup/memory/cgroup.procs ] || skip "needs a writable cgroup-v1 memory controller"
+	cg=/sys/fs/cgroup/memory/og-test-$$-doctor-alone
+	mkdir "$cg"
+	echo $((256 << 20)) >"$cg/memory.limit_in_bytes"
+	cp "$OG_BUILD/helpers/hold_mem" "$tmp/og_doc_alone"
+	sh -c "echo \$\$ > $cg/cgroup.procs; exec $tmp/og_doc_alone 8 0" >/dev/null 3>&- &
+	pids+=($!)
+	sleep 0.5
+	run "$OG_BIN" doctor --json "${pids[0]}"
+	[ "$status" -eq 0 ]
+	fix=$(jq -r '.process.killers[1].fix' <<<"$output")
+	echo "$fix"
+	[[ "$fix" != *"-1000 --tree"* ]]
+	[[ "$fix" == *"raise the limit of /sys/fs/cgroup/memory/og-test-$$-doctor-alone"* ]]
+	[[ "$fix" == *"oomguard watch --warn ${pids[0]}"* ]]
+	[[ "$(jq -r '.process.killers[1].why' <<<"$output")" == *"the job is all the kernel can kill there"* ]]
+	# Another task in the same cgroup: then -1000 on the job is the fix again.
+	sh -c "echo \$\$ > $cg/cgroup.procs; exec $tmp/og_doc_alone 4 0" >/dev/null 3>&- &
+	pids+=($!)
+	sleep 0.5
+	run "$OG_BIN" doctor --json "${pids[0]}"
+	[ "$(jq -r '.process.killers[1].fix' <<<"$output")" = "sudo oomguard protect --adj -1000 --tree ${pids[0]}" ]
+	kill "${pids[@]}"; wait 2>/dev/null || true
+}
