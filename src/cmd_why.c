@@ -3,6 +3,8 @@
 #include "cmd.h"
 #include "episode.h"
 #include "logsrc.h"
+#include "oomd.h"
+#include "systemd.h"
 #include "render.h"
 #include "util.h"
 
@@ -13,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char why_help[] =
 	"Usage: oomguard why [OPTIONS]\n"
@@ -31,6 +34,10 @@ static const char why_help[] =
 	"                       TIME: 'YYYY-MM-DD[ HH:MM[:SS]]', 'HH:MM[:SS]', '@EPOCH', 'now', 'today',\n"
 	"                       'yesterday', '-2h', '30min ago' (s, min, h, d)\n"
 	"\n"
+	"      --systemd-version N  the systemd version of the machine the log is from (it decides\n"
+	"                       the advice for systemd-oomd kills; default: this machine's for its own\n"
+	"                       kmsg and journal, unknown for files and --directory)\n"
+	"\n"
 	"Output:\n"
 	"      --json           one JSON object per event and line (docs/why-json.md)\n"
 	"  -v, --verbose        also the top memory users at the time of each kill\n"
@@ -42,6 +49,7 @@ struct why_opts {
 	const char *files[MAX_FILES];
 	size_t nfiles;
 	bool kmsg, journal, json, verbose;
+	int sd_version;   /* --systemd-version; 0 unknown */
 	struct og_journal_opts jo;
 };
 
@@ -145,6 +153,7 @@ static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size
 		{ "directory", required_argument, NULL, 'D' }, { "since", required_argument, NULL, 'S' },
 		{ "until", required_argument, NULL, 'U' },  { "json", no_argument, NULL, 'J' },
 		{ "verbose", no_argument, NULL, 'v' },	    { "help", no_argument, NULL, 'h' },
+		{ "systemd-version", required_argument, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -198,6 +207,15 @@ static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size
 				return -1;
 			}
 			break;
+		case 'Y': {
+			int sv = og_systemd_version_parse(optarg, strlen(optarg));
+			if (sv <= 0 || sv > 100000) {
+				snprintf(err, errsz, "invalid --systemd-version '%s': expected a release such as 249 or 252", optarg);
+				return -1;
+			}
+			o->sd_version = sv;
+			break;
+		}
 		case 'J': o->json = true; break;
 		case 'v': o->verbose = true; break;
 		case 'h': return 1;
@@ -476,6 +494,39 @@ static void journal_source(struct og_asm *a, struct collect *c, struct og_journa
 	take(c, a);
 }
 
+/* The systemd version behind this machine's own logs: only when systemd
+ * runs (sd-bus is not even loaded otherwise); 0 unknown. */
+static int local_sd_version(void)
+{
+	struct og_bus *b;
+	int v = 0;
+
+	if (access("/run/systemd/system", F_OK) < 0 || og_sd_open(true, &b) < 0)
+		return 0;
+	v = og_sd_manager_version(b);
+	og_sd_close(b);
+	return v > 0 ? v : 0;
+}
+
+/* systemd-oomd advice follows the version's rule: explain those again. */
+static void explain_oomd(struct og_event *ev, size_t n, const struct why_opts *o)
+{
+	int v = o->sd_version;
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++)
+		any |= ev[i].killer == OG_K_OOMD || ev[i].killer == OG_K_OOMD_PRESSURE || ev[i].killer == OG_K_OOMD_SWAP;
+	if (!any)
+		return;
+	if (!v && !o->nfiles && !o->jo.directory)
+		v = local_sd_version();
+	if (!v)
+		return; /* the assembler's text already says what depends on it */
+	for (size_t i = 0; i < n; i++)
+		if (ev[i].killer == OG_K_OOMD || ev[i].killer == OG_K_OOMD_PRESSURE || ev[i].killer == OG_K_OOMD_SWAP)
+			og_event_explain(&ev[i], v);
+}
+
 int cmd_why(int argc, char **argv)
 {
 	struct why_opts o;
@@ -572,6 +623,7 @@ int cmd_why(int argc, char **argv)
 		       "from another boot), no wall-clock time; shown unfiltered",
 		       noclock, noclock == 1 ? "" : "s", noclock == 1 ? "its log gives" : "their log gives");
 	og_events_sort(c.ev, c.n);
+	explain_oomd(c.ev, c.n, &o);
 
 	if (!c.ok) {
 		free(c.ev);

@@ -1,5 +1,6 @@
 /* OOM episode assembly (see episode.h). */
 #include "episode.h"
+#include "oomd.h"
 #include "render.h"
 
 #include <errno.h>
@@ -158,7 +159,46 @@ static const char *kib_str(long long kib, char *buf, size_t n)
 	return og_fmt_kib((unsigned long long)kib, buf, n);
 }
 
-static void explain(struct og_event *e)
+void og_event_advice(const struct og_event *e, int sd_version, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	switch (e->killer) {
+	case OG_K_KERNEL_MEMCG:
+		fmt(buf, n, "%s", e->no_victim ? "raise the limit or leave at least one task killable"
+					       : "raise that cgroup's memory limit or make the job use less, and note that "
+						 "oom_score_adj (oomguard run/protect) only chooses which task inside the cgroup dies");
+		break;
+	case OG_K_KERNEL_GLOBAL:
+	case OG_K_KERNEL_CPUSET:
+	case OG_K_KERNEL_MEMPOLICY:
+	case OG_K_KERNEL:
+		fmt(buf, n, "%s", e->no_victim ? "leave the non-essential processes killable"
+					       : "start the job with `oomguard run` (or `oomguard protect` it) so oom_score_adj "
+						 "keeps it from being chosen, and add memory or limit the other big users");
+		break;
+	case OG_K_OOMD_PRESSURE:
+	case OG_K_OOMD_SWAP:
+	case OG_K_OOMD: {
+		/* The rule of src/oomd.c, the one the read-back of run applies. */
+		char adv[600];
+		og_oomd_advice(sd_version, e->killer != OG_K_OOMD,
+			       e->killer == OG_K_OOMD_SWAP ? OG_OOMD_KILL_SWAP : OG_OOMD_KILL_PRESSURE, e->cgroup,
+			       e->monitored, adv, sizeof(adv));
+		fmt(buf, n, "systemd-oomd never reads oom_score_adj, so -1000 would not have helped: %s", adv);
+		break;
+	}
+	case OG_K_EARLYOOM:
+	case OG_K_NOHANG:
+		fmt(buf, n, "a lower oom_score_adj (`oomguard run`/`protect`) or %s for the job prevents this",
+		    e->killer == OG_K_EARLYOOM ? "an earlyoom --avoid/--ignore rule" : "a @BADNESS_ADJ_RE_NAME rule");
+		break;
+	default:
+		break;
+	}
+}
+
+/* What happened, without the advice. */
+static void cause(const struct og_event *e, char *c, size_t csz)
 {
 	char b1[32], b2[32], b3[32];
 	char who[160];
@@ -177,31 +217,18 @@ static void explain(struct og_event *e)
 	switch (e->killer) {
 	case OG_K_KERNEL_MEMCG:
 		if (e->no_victim) {
-			fmt(e->why, sizeof(e->why),
-				 "Memory cgroup %s hit its limit%s%s and the kernel found no killable task in it "
-				 "(all at oom_score_adj -1000 or exiting), so allocations there stall; raise the limit "
-				 "or leave at least one task killable.",
-				 e->oom_memcg[0] ? e->oom_memcg : "?", e->limit_kib >= 0 ? " of " : "",
-				 e->limit_kib >= 0 ? kib_str(e->limit_kib, b2, sizeof(b2)) : "");
+			fmt(c, csz,
+			    "Memory cgroup %s hit its limit%s%s and the kernel found no killable task in it "
+			    "(all at oom_score_adj -1000 or exiting), so allocations there stall",
+			    e->oom_memcg[0] ? e->oom_memcg : "?", e->limit_kib >= 0 ? " of " : "",
+			    e->limit_kib >= 0 ? kib_str(e->limit_kib, b2, sizeof(b2)) : "");
 			break;
 		}
-		fmt(e->why, sizeof(e->why),
-			 "The kernel OOM killer killed %s because %s%s reached its limit%s%s%s%s; "
-			 "raise that cgroup's memory limit or make the job use less, and note that oom_score_adj "
-			 "(oomguard run/protect) only chooses which task inside the cgroup dies.",
-			 who, e->oom_memcg[0] || e->cgroup[0] ? "memory cgroup " : "its memory cgroup (not named: the kernel rate-limits OOM reports)",
-			 e->oom_memcg[0] ? e->oom_memcg : e->cgroup,
-			 e->limit_kib >= 0 ? " of " : "", e->limit_kib >= 0 ? kib_str(e->limit_kib, b2, sizeof(b2)) : "",
-			 alloc ? " while " : "", alloc ? alloc : "");
-		if (alloc) {
-			size_t n = strlen(e->why);
-			/* "... while X" reads better with the verb */
-			char *semi = strstr(e->why, "; raise");
-			if (semi && n + 16 < sizeof(e->why)) {
-				memmove(semi + 15, semi, strlen(semi) + 1);
-				memcpy(semi, " was allocating", 15);
-			}
-		}
+		fmt(c, csz, "The kernel OOM killer killed %s because %s%s reached its limit%s%s%s%s%s", who,
+		    e->oom_memcg[0] || e->cgroup[0] ? "memory cgroup " : "its memory cgroup (not named: the kernel rate-limits OOM reports)",
+		    e->oom_memcg[0] ? e->oom_memcg : e->cgroup, e->limit_kib >= 0 ? " of " : "",
+		    e->limit_kib >= 0 ? kib_str(e->limit_kib, b2, sizeof(b2)) : "", alloc ? " while " : "", alloc ? alloc : "",
+		    alloc ? " was allocating" : "");
 		break;
 	case OG_K_KERNEL_GLOBAL:
 	case OG_K_KERNEL_CPUSET:
@@ -210,58 +237,64 @@ static void explain(struct og_event *e)
 		const char *scope = e->killer == OG_K_KERNEL_CPUSET	   ? "the memory nodes of its cpuset"
 				    : e->killer == OG_K_KERNEL_MEMPOLICY ? "the memory nodes of its NUMA policy"
 									 : "the machine's RAM and swap";
-		if (e->no_victim) {
-			fmt(e->why, sizeof(e->why),
-				 "The kernel ran out of %s and found no killable process (all at oom_score_adj -1000 "
-				 "or unkillable); leave the non-essential processes killable.",
-				 scope);
-			break;
-		}
-		fmt(e->why, sizeof(e->why),
-			 "The kernel OOM killer killed %s because %s ran out%s%s%s and it had the highest badness "
-			 "(memory use plus oom_score_adj); start the job with `oomguard run` (or `oomguard protect` "
-			 "it) so oom_score_adj keeps it from being chosen, and add memory or limit the other big users.",
-			 who, scope, alloc ? " while " : "", alloc ? alloc : "", alloc ? " was allocating" : "");
+		if (e->no_victim)
+			fmt(c, csz, "The kernel ran out of %s and found no killable process (all at oom_score_adj -1000 "
+				    "or unkillable)", scope);
+		else
+			fmt(c, csz, "The kernel OOM killer killed %s because %s ran out%s%s%s and it had the highest badness "
+				    "(memory use plus oom_score_adj)",
+			    who, scope, alloc ? " while " : "", alloc ? alloc : "", alloc ? " was allocating" : "");
 		break;
 	}
 	case OG_K_OOMD_PRESSURE:
 	case OG_K_OOMD_SWAP:
 	case OG_K_OOMD: {
-		char cause[320], procs[48] = "";
+		char why[320], procs[48] = "";
 		if (e->killer == OG_K_OOMD_PRESSURE)
-			fmt(cause, sizeof(cause), "memory pressure in %s stayed at %s%% > %s%% for > %s",
-				 e->monitored[0] ? e->monitored : "?", e->pressure, e->plimit,
-				 e->duration[0] ? e->duration : "?");
+			fmt(why, sizeof(why), "memory pressure in %s stayed at %s%% > %s%% for > %s",
+			    e->monitored[0] ? e->monitored : "?", e->pressure, e->plimit, e->duration[0] ? e->duration : "?");
 		else if (e->killer == OG_K_OOMD_SWAP)
-			fmt(cause, sizeof(cause), "memory and swap use both passed %s%% (swap %s of %s used)",
-				 e->plimit[0] ? e->plimit : "90.00", kib_str((long long)(e->swap_used / 1024), b1, sizeof(b1)),
-				 kib_str((long long)(e->swap_total / 1024), b3, sizeof(b3)));
+			fmt(why, sizeof(why), "memory and swap use both passed %s%% (swap %s of %s used)",
+			    e->plimit[0] ? e->plimit : "90.00", kib_str((long long)(e->swap_used / 1024), b1, sizeof(b1)),
+			    kib_str((long long)(e->swap_total / 1024), b3, sizeof(b3)));
 		else
-			fmt(cause, sizeof(cause), "its pressure or swap rule fired");
+			fmt(why, sizeof(why), "its pressure or swap rule fired");
 		if (e->nprocs >= 0)
 			fmt(procs, sizeof(procs), " (%ld process%s)", e->nprocs, e->nprocs == 1 ? "" : "es");
-		fmt(e->why, sizeof(e->why),
-			 "systemd-oomd killed every process in %s%s because %s; systemd-oomd never reads "
-			 "oom_score_adj, so -1000 would not have helped: start the job with `oomguard run`, which "
-			 "puts it in its own scope with ManagedOOMPreference=omit.",
-			 e->cgroup[0] ? e->cgroup : (e->unit[0] ? e->unit : "a cgroup"), procs, cause);
+		fmt(c, csz, "systemd-oomd killed every process in %s%s because %s",
+		    e->cgroup[0] ? e->cgroup : (e->unit[0] ? e->unit : "a cgroup"), procs, why);
 		break;
 	}
 	case OG_K_EARLYOOM:
 	case OG_K_NOHANG: {
 		bool eo = e->killer == OG_K_EARLYOOM;
-		fmt(e->why, sizeof(e->why),
-		    "%s sent %s to %s because %s and it had the highest %s; a lower oom_score_adj (`oomguard run`/"
-		    "`protect`) or %s for the job prevents this.",
-		    eo ? "earlyoom" : "nohang", e->sig[0] ? e->sig : "a signal", who,
+		fmt(c, csz, "%s sent %s to %s because %s and it had the highest %s", eo ? "earlyoom" : "nohang",
+		    e->sig[0] ? e->sig : "a signal", who,
 		    eo ? "available memory and free swap fell below its thresholds" : "memory ran low",
-		    eo ? "oom_score" : "badness", eo ? "an earlyoom --avoid/--ignore rule" : "a @BADNESS_ADJ_RE_NAME rule");
+		    eo ? "oom_score" : "badness");
 		break;
 	}
 	default:
-		fmt(e->why, sizeof(e->why), "%s was killed by an OOM killer the log does not name.", who);
+		fmt(c, csz, "%s was killed by an OOM killer the log does not name", who);
 		break;
 	}
+}
+
+void og_event_explain(struct og_event *e, int sd_version)
+{
+	char c[600], adv[700];
+
+	cause(e, c, sizeof(c));
+	og_event_advice(e, sd_version, adv, sizeof(adv));
+	if (adv[0])
+		fmt(e->why, sizeof(e->why), "%s; %s.", c, adv);
+	else
+		fmt(e->why, sizeof(e->why), "%s.", c);
+}
+
+static void explain(struct og_event *e)
+{
+	og_event_explain(e, 0);
 }
 
 /* ---------- kernel episodes ---------- */

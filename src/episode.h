@@ -121,6 +121,15 @@ void og_asm_free(struct og_asm *a);
  * (NULL when unknown); both the v2 path and the v1 memory path count. */
 bool og_event_matches(const struct og_event *e, int pid, const char *cgroups);
 
+/* The advice part of an explanation: what would have prevented this kill
+ * (one clause, no period; "" when nothing can be said).  sd_version: the
+ * systemd version of the machine the log is from, 0 unknown (it decides
+ * the advice for systemd-oomd kills, by the rule of src/oomd.c). */
+void og_event_advice(const struct og_event *e, int sd_version, char *buf, size_t n);
+/* Rewrite e->why ("<what happened>; <advice>.") for that version.  The
+ * assembler explains with version 0. */
+void og_event_explain(struct og_event *e, int sd_version);
+
 /* Sort events by time (unknown times first, stable). */
 void og_events_sort(struct og_event *ev, size_t n);
 

@@ -32,6 +32,17 @@ int og_systemd_version_parse(const char *s, size_t len);
 bool og_oomd_pref_honoured(int version, long cg_uid, long anc_uid, enum og_oomd_kill kind,
 			   char *why, size_t whysz);
 
+/* What would have kept a job out of a systemd-oomd kill, by the rule of
+ * og_oomd_pref_honoured: `oomguard run` (a scope owned by the user, under
+ * user@UID.service) where that rule honours a user-owned cgroup, else
+ * `sudo oomguard run` (a root-owned scope outside the user's manager).
+ * version: 0 when the log does not tell (then the text says what depends
+ * on it); kind_known false when the log does not name the rule; cgroup and
+ * monitored: the killed and the monitored cgroup as logged ("" unknown).
+ * Writes one clause without a trailing period. */
+void og_oomd_advice(int version, bool kind_known, enum og_oomd_kill kind, const char *cgroup, const char *monitored,
+		    char *buf, size_t bufsz);
+
 /* The rule of a version in words, for a cgroup no monitor contains yet. */
 const char *og_oomd_rule_text(int version);
 

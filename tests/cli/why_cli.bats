@@ -43,3 +43,51 @@ teardown() {
 	run "$OG_BIN" why --file "$L/kernel-6.x-global.dmesg"
 	[[ "$output" != *"cannot apply"* ]]
 }
+
+# The advice after "would not have helped: " for a log and a version.
+advice() { # $1 = file, $2 = --systemd-version or ""
+	"$OG_BIN" why --json ${2:+--systemd-version "$2"} --file "$1" | jq -r '.explanation' | sed 's/.*would not have helped: //'
+}
+
+user_swap_log() {
+	echo '2024-05-01T08:00:00+00:00 ws systemd-oomd[700]: Killed /user.slice/user-1000.slice/user@1000.service/app.slice/train.scope due to memory used (8120000000) / total (8300000000) and swap used (3900000000) / total (4000000000) being more than 90.00%' >"$tmp/swap.log"
+}
+
+@test "why: systemd-oomd pressure-kill advice follows the version's ownership rule (248-251: sudo; 252+: the user's scope)" {
+	f=$L/oomd-v249-pressure.short
+	for v in 248 249 251; do
+		a=$(advice "$f" $v)
+		[[ "$a" == "start the job with \`sudo oomguard run\`"*"user-owned scopes are ignored (systemd $v (248-251)"* ]] || { echo "$v: $a"; false; }
+	done
+	for v in 252 253 256; do
+		a=$(advice "$f" $v)
+		[[ "$a" == "start the job with \`oomguard run\`, which puts it in its own scope"*"systemd $v honours it on a scope the user owns for pressure kills"* ]] || { echo "$v: $a"; false; }
+	done
+	a=$(advice "$f" 247)
+	[[ "$a" == "systemd 247 has no ManagedOOMPreference"* ]]
+}
+
+@test "why: systemd-oomd swap-kill advice is sudo oomguard run on every version (user-owned scopes ignored)" {
+	user_swap_log
+	for v in 249 252 253 257 ""; do
+		a=$(advice "$tmp/swap.log" "$v")
+		[[ "$a" == "start the job with \`sudo oomguard run\`"* ]] || { echo "${v:-unknown}: $a"; false; }
+		[[ "$a" == *"user-owned scopes are ignored"* ]] || { echo "${v:-unknown}: $a"; false; }
+	done
+	# A system unit: sudo, or the unit's own preference.
+	a=$(advice "$L/oomd-v252-swap.short-iso" 252)
+	[[ "$a" == *"sudo oomguard run"*"(or set ManagedOOMPreference=omit on its unit)"* ]]
+}
+
+@test "why: with the version unknown, a pressure kill's advice says what depends on it" {
+	a=$(advice "$L/oomd-v249-pressure.short" "")
+	[[ "$a" == "start the job with \`sudo oomguard run\`"* ]]
+	[[ "$a" == *"on systemd 252 and later \`oomguard run\`"*"on 248-251 (Ubuntu 22.04) user-owned scopes are ignored, and this log does not show the version"* ]]
+	run "$OG_BIN" why --systemd-version nope --file "$L/oomd-v249-pressure.short"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"invalid --systemd-version 'nope'"* ]]
+	# "systemd 249 (249.11-0ubuntu3.12)" as systemctl --version prints it is accepted.
+	run "$OG_BIN" why --systemd-version "249.11-0ubuntu3.12" --file "$L/oomd-v249-pressure.short"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"systemd 249 (248-251)"* ]]
+}

@@ -315,6 +315,42 @@ static void pref_names(void **state)
 	assert_string_equal(og_oomd_pref_name(OG_OOMD_PREF_AVOID), "avoid");
 }
 
+/* why's advice and run's read-back apply one rule: the advice names the
+ * unprivileged `oomguard run` exactly where og_oomd_pref_honoured honours a
+ * user-owned scope under that user's manager, for each version and kind. */
+static void advice_follows_rule_table(void **state)
+{
+	(void)state;
+	const char *cg = "/user.slice/user-1000.slice/user@1000.service/app.slice/job.scope";
+	const char *mon = "/user.slice/user-1000.slice/user@1000.service";
+	char buf[1024];
+	for (int v = 248; v <= 262; v++)
+		for (int k = 0; k < 2; k++) {
+			enum og_oomd_kill kind = k ? OG_OOMD_KILL_SWAP : OG_OOMD_KILL_PRESSURE;
+			char why[256];
+			bool user_ok = og_oomd_pref_honoured(v, 1000, 1000, kind, why, sizeof(why));
+			og_oomd_advice(v, true, kind, cg, k ? "/" : mon, buf, sizeof(buf));
+			bool says_user = strncmp(buf, "start the job with `oomguard run`", 33) == 0;
+			bool says_sudo = strncmp(buf, "start the job with `sudo oomguard run`", 38) == 0;
+			if (says_user != user_ok || says_sudo == user_ok)
+				fail_msg("systemd %d %s: rule says %s, advice: %s", v, k ? "swap" : "pressure",
+					 user_ok ? "honoured" : "ignored", buf);
+		}
+	/* Unknown kind (only the manager's line): never the user scope. */
+	og_oomd_advice(253, false, OG_OOMD_KILL_PRESSURE, cg, "", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "`sudo oomguard run`"));
+	assert_non_null(strstr(buf, "swap kill"));
+	/* Unknown version: says what depends on it. */
+	og_oomd_advice(0, true, OG_OOMD_KILL_PRESSURE, cg, mon, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "248-251"));
+	assert_non_null(strstr(buf, "does not show the version"));
+	og_oomd_advice(0, true, OG_OOMD_KILL_SWAP, cg, "/", buf, sizeof(buf));
+	assert_null(strstr(buf, "does not show the version"));
+	/* Monitored at the root-owned /user.slice: 252+ ignores the user's scope too. */
+	og_oomd_advice(253, true, OG_OOMD_KILL_PRESSURE, cg, "/user.slice", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "`sudo oomguard run`"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +366,7 @@ int main(void)
 		cmocka_unit_test(judge_exposures),
 		cmocka_unit_test(judge_not_running_and_escaping),
 		cmocka_unit_test(pref_names),
+		cmocka_unit_test(advice_follows_rule_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
