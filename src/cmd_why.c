@@ -261,9 +261,21 @@ static const char *fmt_time(const struct og_event *e, char *buf, size_t n)
 	return buf;
 }
 
-static void print_table(const struct og_event *ev, size_t n, bool verbose)
+/* Same killer, cgroup (or unit) and advice: one explanation for the run. */
+static bool alike(const struct og_event *a, const struct og_event *b, int sd_version)
+{
+	char x[1024], y[1024];
+	if (a->killer != b->killer || strcmp(a->cgroup, b->cgroup) || strcmp(a->unit, b->unit))
+		return false;
+	og_event_advice(a, sd_version, x, sizeof(x));
+	og_event_advice(b, sd_version, y, sizeof(y));
+	return !strcmp(x, y);
+}
+
+static void print_table(const struct og_event *ev, size_t n, bool verbose, int sd_version)
 {
 	char t[40], c1[96], c2[520], rss[32], w[1600];
+	size_t run = 0; /* rows of the current run of alike kills */
 	printf("%-19s  %-21s  %8s  %-16s  %6s  %7s  %s\n", "TIME", "KILLER", "PID", "COMM", "UID", "RSS", "CGROUP/UNIT");
 	for (size_t i = 0; i < n; i++) {
 		const struct og_event *e = &ev[i];
@@ -277,7 +289,10 @@ static void print_table(const struct og_event *ev, size_t n, bool verbose)
 		       e->victim.comm[0] ? og_esc(e->victim.comm, c1, sizeof(c1)) : "-", uid,
 		       e->victim.rss_kib >= 0 ? og_fmt_kib((unsigned long long)e->victim.rss_kib, rss, sizeof(rss)) : "-",
 		       where[0] ? og_esc(where, c2, sizeof(c2)) : "-");
-		printf("    %s\n", og_esc(e->why, w, sizeof(w)));
+		bool last = i + 1 >= n || !alike(e, &ev[i + 1], sd_version);
+		run++;
+		if (last && run == 1)
+			printf("    %s\n", og_esc(e->why, w, sizeof(w)));
 		if (verbose && e->ntop) {
 			printf("    top memory users:\n");
 			for (int k = 0; k < e->ntop; k++) {
@@ -294,6 +309,11 @@ static void print_table(const struct og_event *ev, size_t n, bool verbose)
 					       u->swap_kib >= 0 ? og_fmt_kib((unsigned long long)u->swap_kib, s2, sizeof(s2)) : "-");
 			}
 		}
+		if (last && run > 1)
+			printf("    %zu kills alike (same killer, cgroup and advice); the last: %s\n", run,
+			       og_esc(e->why, w, sizeof(w)));
+		if (last)
+			run = 0;
 	}
 }
 
@@ -509,7 +529,7 @@ static int local_sd_version(void)
 }
 
 /* systemd-oomd advice follows the version's rule: explain those again. */
-static void explain_oomd(struct og_event *ev, size_t n, const struct why_opts *o)
+static void explain_oomd(struct og_event *ev, size_t n, struct why_opts *o)
 {
 	int v = o->sd_version;
 	bool any = false;
@@ -522,6 +542,7 @@ static void explain_oomd(struct og_event *ev, size_t n, const struct why_opts *o
 		v = local_sd_version();
 	if (!v)
 		return; /* the assembler's text already says what depends on it */
+	o->sd_version = v;
 	for (size_t i = 0; i < n; i++)
 		if (ev[i].killer == OG_K_OOMD || ev[i].killer == OG_K_OOMD_PRESSURE || ev[i].killer == OG_K_OOMD_SWAP)
 			og_event_explain(&ev[i], v);
@@ -637,7 +658,7 @@ int cmd_why(int argc, char **argv)
 	} else if (o.json) {
 		print_json(c.ev, c.n);
 	} else {
-		print_table(c.ev, c.n, o.verbose);
+		print_table(c.ev, c.n, o.verbose, o.sd_version);
 	}
 	free(c.ev);
 	fflush(stdout);

@@ -67,15 +67,27 @@ static const char *esc(const char *s, char *buf, size_t sz)
 	return og_esc(s, buf, sz);
 }
 
+/* A label wider than its column (a long cgroup path) goes on a line of its
+ * own, so the values of every killer stay in one column. */
+#define OG_LABEL_W 34
+static void label_col(FILE *f, const char *label)
+{
+	if (strlen(label) > OG_LABEL_W)
+		fprintf(f, "  %s\n  %-*s ", label, OG_LABEL_W, "");
+	else
+		fprintf(f, "  %-*s ", OG_LABEL_W, label);
+}
+
 static void victim_line(FILE *f, const struct og_model *m, const char *label, long ti, const char *extra)
 {
 	char e[4 * OG_COMM_MAX + 1];
+	label_col(f, label);
 	if (ti < 0) {
-		fprintf(f, "  %-34s nobody eligible%s\n", label, extra);
+		fprintf(f, "nobody eligible%s\n", extra);
 		return;
 	}
 	const struct og_task *t = &m->ts.v[ti];
-	fprintf(f, "  %-34s %7d %-16s%s\n", label, (int)t->pid, esc(t->comm, e, sizeof(e)), extra);
+	fprintf(f, "%7d %-16s%s\n", (int)t->pid, esc(t->comm, e, sizeof(e)), extra);
 }
 
 void og_model_print_victims(const struct og_model *m, FILE *f, bool colour)

@@ -91,3 +91,28 @@ user_swap_log() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"systemd 249 (248-251)"* ]]
 }
+
+@test "why: 45 identical kills print 45 rows and the advice once; JSON stays one object per kill" {
+	for i in $(seq 45); do cat "$L/oomd-v249-pressure.short"; done >"$tmp/r.log"
+	run "$OG_BIN" why --file "$tmp/r.log"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c 'systemd-oomd-pressure' <<<"$output")" -eq 45 ]
+	[ "$(grep -c 'never reads oom_score_adj' <<<"$output")" -eq 1 ]
+	[[ "$output" == *"45 kills alike (same killer, cgroup and advice); the last: systemd-oomd killed"* ]]
+	run "$OG_BIN" why --json --file "$tmp/r.log"
+	[ "$(jq -s 'length' <<<"$output")" -eq 45 ]
+	[ "$(jq -s 'map(select(.explanation | test("never reads oom_score_adj"))) | length' <<<"$output")" -eq 45 ]
+}
+
+@test "why: different kills keep their own explanation; only alike kills share one" {
+	cat "$L/oomd-v249-pressure.short" "$L/oomd-v249-pressure.short" "$L/kernel-6.8-memcg-v2.short" "$L/oomd-v249-pressure.short" >"$tmp/m.log"
+	run "$OG_BIN" why --file "$tmp/m.log"
+	[ "$status" -eq 0 ]
+	echo "$output"
+	# Sorted by time: the three oomd kills form one run, the kernel kill its own.
+	[ "$(grep -c '^    ' <<<"$output")" -eq 2 ]
+	[[ "$output" == *"    3 kills alike (same killer, cgroup and advice)"* ]]
+	[ "$(grep -A1 'kernel-memcg' <<<"$output" | grep -c '^    The kernel OOM killer killed python3')" -eq 1 ]
+	# Each explanation line follows the rows it explains: never two explanations in a row.
+	! awk '/^    / { if (prev) exit 0; prev = 1; next } { prev = 0 } END { exit 1 }' <<<"$output"
+}

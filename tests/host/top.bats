@@ -11,7 +11,11 @@ setup() {
 teardown() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
 	wait 2>/dev/null || true
-	for d in "$cgroot"/og-test-*-top-*; do [ -d "$d" ] && rmdir "$d" 2>/dev/null || true; done
+	for d in "$cgroot"/og-test-$$-top-*; do
+		[ -d "$d" ] || continue
+		[ -d "$d/kid" ] && rmdir "$d/kid" 2>/dev/null
+		rmdir "$d" 2>/dev/null || true
+	done
 }
 
 need_v1_memcg() {
@@ -106,7 +110,7 @@ check_global() {
 	# doctor/top's memcg line counts 0 tasks, not the machine's.
 	run "$OG_BIN" top -n 0
 	[ "$status" -eq 0 ]
-	grep -F "/$name" <<<"$output" | grep -q ' 0 tasks'
+	grep -A1 -F "/$name" <<<"$output" | grep -q ' 0 tasks'
 	rmdir "$cgroot/$name"
 }
 
@@ -144,5 +148,29 @@ check_global() {
 	run "$OG_BIN" watch --cgroup "/og-test-$$-nonesuch" "${pids[0]}"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"--cgroup /og-test-$$-nonesuch: No such file"* ]]
+	rmdir "$cgroot/$name"
+}
+
+# The "Next victim per armed killer" section keeps one value column: a label
+# wider than it stands alone and its values follow on the next line.
+victims_aligned() {
+	sed -n '/^Next victim per armed killer:/,/^[^ ]/p' | sed '1d' | awk '
+		alone { if (substr($0, 1, 37) != sprintf("%37s", "") || substr($0, 38, 1) == " " && $0 !~ /^ +[0-9]/) bad = 1; alone = 0; next }
+		/^  [^ ]/ { if (length($0) > 37 && substr($0, 37, 1) != " ") alone = 1 }
+		END { exit bad || alone }'
+}
+
+@test "top and doctor: a long memcg name keeps the next-victim values in one column" {
+	need_v1_memcg
+	name=og-test-$$-top-a-rather-long-cgroup-name-for-the-column
+	mkdir "$cgroot/$name"
+	echo $((64 << 20)) >"$cgroot/$name/memory.limit_in_bytes"
+	run "$OG_BIN" top -n 0
+	[ "$status" -eq 0 ]
+	grep -qx "  kernel, memcg v1 /$name" <<<"$output"
+	victims_aligned <<<"$output"
+	run "$OG_BIN" doctor
+	[ "$status" -eq 0 ]
+	if grep -q '^Next victim per armed killer:' <<<"$output"; then victims_aligned <<<"$output"; fi
 	rmdir "$cgroot/$name"
 }
