@@ -99,6 +99,13 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 			break;
 		case 'W':
 			o->warn = true;
+			/* "--warn SPEC" as well as "--warn=SPEC" when the next word is a
+			 * valid spec (no command is named "available:10%"). */
+			if (!optarg && optind < argc && strchr(argv[optind], ':')) {
+				struct og_warnspec probe = o->warn_spec;
+				if (og_warnspec_parse(argv[optind], &probe, e2, sizeof(e2)) == 0)
+					optarg = argv[optind++];
+			}
 			if (optarg && og_warnspec_parse(optarg, &o->warn_spec, e2, sizeof(e2)) < 0) {
 				snprintf(err, errsz, "invalid --warn spec: %s", e2);
 				return -1;

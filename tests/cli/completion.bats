@@ -193,3 +193,103 @@ CASES
 	run zsh_complete 'oomguard run --warn-signal SIGTER' 'oomguard run --warn-signal SIGTERM '
 	[ "$output" = "oomguard run --warn-signal SIGTERM " ]
 }
+
+# The SPEC keys the binary's own grammar names (src/warnspec.c), with ':'.
+warn_keys() {
+	"$OG_BIN" run --warn=_: -- true 2>&1 | sed -n 's/.*(known: \([^)]*\)).*/\1/p' | tr ' ' '\n' | sed 's/$/:/' | sort
+}
+
+# A memory cgroup to complete, when this machine lets the test make one.
+make_cg() {
+	cgm=/sys/fs/cgroup/memory
+	[ "$(id -u)" -eq 0 ] && [ -w "$cgm/cgroup.procs" ] || skip "needs a writable cgroup-v1 memory controller"
+	cgname=og-test-$$-comp
+	mkdir -p "$cgm/$cgname/inner"
+}
+
+rm_cg() {
+	[ -n "${cgname:-}" ] && rmdir "$cgm/$cgname/inner" "$cgm/$cgname" 2>/dev/null
+	return 0
+}
+
+@test "bash: run --warn <TAB>, --warn=<TAB> and --warn = <TAB> offer the SPEC keys of the binary's grammar" {
+	want=$(warn_keys)
+	[ -n "$want" ]
+	run comp "$OG_BIN" run --warn ""
+	[ "$output" = "$want" ]
+	run comp "$OG_BIN" run --warn=
+	[ "$output" = "$want" ]
+	run comp "$OG_BIN" run --warn = ""
+	[ "$output" = "$want" ]
+	run comp "$OG_BIN" run --adj 0 --warn=psi-
+	[ "$output" = "$(printf '%s\n' psi-full: psi-some:)" ]
+	# The next item of a list, without the keys already given.
+	run comp "$OG_BIN" run --warn=eta:10s,
+	[[ $output != *eta:10s,eta:* ]]
+	[[ $output == *eta:10s,available:* ]]
+	# Values of a key.
+	run comp "$OG_BIN" run --warn=eta:
+	[[ $'\n'$output$'\n' == *$'\n'eta:10s$'\n'* ]]
+	# No key matches: the word is the job's command, and shell keywords are not commands.
+	PATH=$T/bin:$PATH run comp "$OG_BIN" run --warn og-uniq-c
+	[ "$output" = og-uniq-cmd-xyz ]
+	run comp "$OG_BIN" run --warn th
+	[[ $'\n'$output$'\n' != *$'\n'then$'\n'* ]]
+	run comp "$OG_BIN" run -- the
+	[[ $'\n'$output$'\n' != *$'\n'then$'\n'* ]]
+}
+
+@test "bash: --warn SPEC as bash splits it at '=' and ':' (COMP_WORDBREAKS): replies fit the split word" {
+	run bash -c '
+		source "$1/completions/oomguard.bash" || exit 3
+		COMP_LINE="oomguard run --warn=eta:1"; COMP_POINT=${#COMP_LINE}
+		COMP_WORDS=("$2" run --warn = eta : 1); COMP_CWORD=6
+		_oomguard; printf "%s\n" "${COMPREPLY[@]}"
+		COMP_LINE="oomguard run --warn eta:10s,psi-f"; COMP_POINT=${#COMP_LINE}
+		COMP_WORDS=("$2" run --warn eta : 10s,psi-f); COMP_CWORD=5
+		_oomguard; printf "%s\n" "${COMPREPLY[@]}"' _ "$OG_ROOT" "$OG_BIN"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf '%s\n' 10s 10s,psi-full:)" ]
+}
+
+@test "bash: --cgroup offers memory cgroups as outputs print them (top, watch), /sys paths as directories" {
+	make_cg
+	run comp "$OG_BIN" top --cgroup "/og-test-$$-co"
+	rm_cg_out=$output
+	run comp "$OG_BIN" watch --cgroup "/og-test-$$-comp/"
+	inner=$output
+	run comp "$OG_BIN" top --cgroup=/sys/fs/cgroup/memory/og-test-$$-co
+	sysform=$output
+	rm_cg
+	[ "$rm_cg_out" = "/og-test-$$-comp/" ]
+	[ "$inner" = "/og-test-$$-comp/inner/" ]
+	[ "$sysform" = "/sys/fs/cgroup/memory/og-test-$$-comp" ]
+}
+
+@test "zsh: --warn=<TAB>, --warn <TAB> and --cgroup <TAB>" {
+	command -v zsh >/dev/null || skip "zsh not installed"
+	zsh -fc 'zmodload zsh/zpty' 2>/dev/null || skip "zsh/zpty module missing"
+	while IFS='|' read -r typed want; do
+		run zsh_complete "$typed" "$want"
+		[ "$output" = "$want" ] || { echo "'$typed' => '$output', want '$want'"; false; }
+	done <<'CASES'
+oomguard run --warn=av|oomguard run --warn=available:
+oomguard run --warn av|oomguard run --warn available:
+oomguard run --warn=eta:10s,psi-f|oomguard run --warn=eta:10s,psi-full:
+CASES
+	make_cg
+	run zsh_complete "oomguard top --cgroup /og-test-$$-co" "oomguard top --cgroup /og-test-$$-comp/"
+	got=$output
+	rm_cg
+	[ "$got" = "oomguard top --cgroup /og-test-$$-comp/" ]
+}
+
+@test "run takes '--warn SPEC' as two words when SPEC is a valid spec (what the completion offers)" {
+	run "$OG_BIN" run -q --adj 0 --warn psi-full:off,eta:5s -- true
+	[ "$status" -eq 0 ]
+	# Not a valid spec: the word stays the job's command.
+	PATH=$T/bin:$PATH run "$OG_BIN" run -q --adj 0 --warn og-uniq-cmd-xyz
+	[ "$status" -eq 0 ]
+	run "$OG_BIN" run -q --adj 0 --warn nokey:1 -- true
+	[ "$status" -eq 127 ]
+}
