@@ -605,7 +605,7 @@ int cmd_doctor(int argc, char **argv)
 	}
 	print_armed(m, stdout);
 	print_headroom(m, stdout);
-	og_model_print_victims(m, stdout, false);
+	og_model_print_victims(m, stdout, false, false);
 	if (t) {
 		char e1[4 * OG_COMM_MAX + 1];
 		size_t nexp = 0;

@@ -7,17 +7,20 @@
 #include "meminfo.h"
 #include "ranking.h"
 #include "render.h"
+#include "screen.h"
 #include "taskscan.h"
 #include "topview.h"
 #include "util.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,7 +36,10 @@ const char og_top_help[] =
 	"  -u, --user USER      only rows of USER (name or uid); ranks stay as computed\n"
 	"  -c, --cgroup PATH    rank inside this memory cgroup against its limit\n"
 	"  -j, --json           machine-readable output (every row unless -n)\n"
-	"  -w, --watch[=SECS]   refresh every SECS seconds (default 2) until q/Ctrl-C\n"
+	"  -w, --watch[=SECS]   refresh every SECS seconds (default 2) until q/Ctrl-C, cut to\n"
+	"                       the terminal's size\n"
+	"  -k, --kernel-threads also list kernel threads in the table (never chosen, so\n"
+	"                       hidden by default; --json always lists them)\n"
 	"      --kernel-score   also read /proc/PID/oom_score (column KSCORE, JSON oom_score_read)\n"
 	"      --procfs DIR     read processes from DIR instead of /proc (tests)\n"
 	"  -h, --help           this help\n";
@@ -48,6 +54,7 @@ int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t
 		{ "json", no_argument, NULL, 'j' },
 		{ "watch", optional_argument, NULL, 'w' },
 		{ "kernel-score", no_argument, NULL, 'K' },
+		{ "kernel-threads", no_argument, NULL, 'k' },
 		{ "procfs", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -63,7 +70,7 @@ int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t
 	opterr = 0;
 	int prev = 1;
 
-	while ((c = getopt_long(argc, argv, ":n:s:u:c:jw::h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":n:s:u:c:jw::kh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (og_parse_long(optarg, 0, 1000000000, &v) < 0) {
@@ -102,6 +109,7 @@ int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t
 			}
 			break;
 		case 'K': o->kernel_score = true; break;
+		case 'k': o->kthreads = true; break;
 		case 'P': o->procfs = optarg; break;
 		case 'h': return 1;
 		default:
@@ -125,36 +133,99 @@ int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t
 	return 0;
 }
 
-/* Blocked SIGINT/SIGTERM/SIGHUP are taken synchronously by sigtimedwait, so
- * the terminal is restored on the normal path: no handler, no global flag. */
+/* Wait up to secs for a reason to act: 1 = quit (q, Ctrl-C, SIGTERM,
+ * SIGHUP), 0 = draw again (the time is up, the terminal was resized, or
+ * another key was pressed). */
+static int watch_wait(int sfd, bool keys, long secs)
+{
+	struct pollfd pf[2] = { { .fd = sfd, .events = POLLIN }, { .fd = STDIN_FILENO, .events = POLLIN } };
+	int n = poll(pf, keys ? 2 : 1, (int)(secs * 1000));
+
+	if (n < 0)
+		return errno == EINTR ? 0 : 1;
+	if (n > 0 && (pf[0].revents & POLLIN)) {
+		struct signalfd_siginfo si;
+		if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) && si.ssi_signo == SIGWINCH)
+			return 0;
+		return 1;
+	}
+	if (n > 0 && keys && (pf[1].revents & (POLLIN | POLLHUP))) {
+		char k[32];
+		ssize_t r = read(STDIN_FILENO, k, sizeof(k));
+		if (r <= 0)
+			return 1; /* the terminal went away */
+		return memchr(k, 'q', (size_t)r) || memchr(k, 'Q', (size_t)r) ? 1 : 0;
+	}
+	return 0;
+}
+
+/* One frame: a status line (clock, refresh, keys), then the snapshot cut to
+ * the terminal so that nothing wraps and the header stays on screen. */
+static void watch_draw(const struct og_top_opts *o, const char *buf, size_t len, bool tty)
+{
+	int cols = 0, rows = 0;
+	char status[128], clock[16];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	localtime_r(&now, &tm);
+	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+	snprintf(status, sizeof(status), "oomguard top  %s  every %lds  q quits\n", clock, o->watch_secs);
+	if (tty) {
+		og_screen_size(STDOUT_FILENO, &cols, &rows);
+		fputs("\033[H", stdout);
+	}
+	og_screen_fit(status, strlen(status), cols, 1, tty, stdout);
+	/* One row less than the screen: a newline on the last row would scroll. */
+	og_screen_fit(buf, len, cols, rows > 2 ? rows - 2 : rows ? 1 : 0, tty, stdout);
+	if (tty)
+		fputs("\033[J", stdout);
+	fflush(stdout);
+}
+
+/* Signals are taken through a signalfd, keys through poll: no handler, no
+ * global flag, and the terminal is restored on every path. */
 static int watch_loop(const struct og_top_opts *o)
 {
 	sigset_t set, old;
-	int rc = OG_EXIT_OK;
-	bool tty = isatty(STDOUT_FILENO) == 1;
+	struct termios saved;
+	int rc = OG_EXIT_OK, sfd;
+	bool tty = isatty(STDOUT_FILENO) == 1, keys = false;
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGWINCH);
 	sigprocmask(SIG_BLOCK, &set, &old);
-	if (tty)
-		fputs("\033[?1049h\033[?25l", stdout); /* alternate screen, hide cursor */
+	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC)) < 0) {
+		og_err("top: --watch: signalfd: %s", strerror(errno));
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		return OG_EXIT_FAIL;
+	}
+	if (tty) {
+		fputs("\033[?1049h\033[?25l\033[2J", stdout); /* alternate screen, hide cursor */
+		keys = isatty(STDIN_FILENO) == 1 && og_screen_keys_raw(STDIN_FILENO, &saved) == 0;
+	}
 	for (;;) {
-		if (tty)
-			fputs("\033[H\033[2J", stdout);
-		rc = og_top_once(o, stdout);
-		fflush(stdout);
-		if (rc != OG_EXIT_OK)
-			break;
-		struct timespec ts = { .tv_sec = o->watch_secs, .tv_nsec = 0 };
-		int s = sigtimedwait(&set, NULL, &ts);
-		if (s > 0)
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *mf = open_memstream(&buf, &len);
+		rc = mf ? og_top_once(o, mf) : OG_EXIT_FAIL;
+		if (mf)
+			fclose(mf);
+		if (rc == OG_EXIT_OK)
+			watch_draw(o, buf, len, tty);
+		free(buf);
+		if (rc != OG_EXIT_OK || watch_wait(sfd, keys, o->watch_secs))
 			break;
 	}
+	if (keys)
+		og_screen_keys_restore(STDIN_FILENO, &saved);
 	if (tty)
 		fputs("\033[?25h\033[?1049l", stdout);
 	fflush(stdout);
+	close(sfd);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	return rc;
 }

@@ -90,9 +90,10 @@ static void victim_line(FILE *f, const struct og_model *m, const char *label, lo
 	fprintf(f, "%7d %-16s%s\n", (int)t->pid, esc(t->comm, e, sizeof(e)), extra);
 }
 
-void og_model_print_victims(const struct og_model *m, FILE *f, bool colour)
+void og_model_print_victims(const struct og_model *m, FILE *f, bool colour, bool skip_empty)
 {
 	char label[256], extra[256], a[32];
+	size_t empty = 0;
 
 	(void)colour;
 	fprintf(f, "Next victim per armed killer:\n");
@@ -114,6 +115,10 @@ void og_model_print_victims(const struct og_model *m, FILE *f, bool colour)
 		const struct og_rankset *r = &m->limrank[i];
 		char p[96];
 		long v = og_rank_victim(r);
+		if (skip_empty && r->n == 0) {
+			empty++;
+			continue;
+		}
 		snprintf(label, sizeof(label), "kernel, memcg v%d %s", m->lim[i].cg.version,
 			 esc(m->lim[i].cg.path, p, sizeof(p)));
 		snprintf(extra, sizeof(extra), "  limit %s, %zu tasks, totalpages %llu",
@@ -123,6 +128,8 @@ void og_model_print_victims(const struct og_model *m, FILE *f, bool colour)
 				 r->b[r->order[0]].points);
 		victim_line(f, m, label, v, extra);
 	}
+	if (empty)
+		fprintf(f, "  %-*s %zu more, with no tasks\n", OG_LABEL_W, "kernel, memcg (limited)", empty);
 	if (m->k.oomd_pid) {
 		snprintf(label, sizeof(label), "systemd-oomd (pid %d)", (int)m->k.oomd_pid);
 		fprintf(f, "  %-34s kills whole cgroups under monitored units; pressure limit %d.%02d%% for %llus, swap limit %d.%02d%%\n",
@@ -402,7 +409,7 @@ int og_top_once(const struct og_top_opts *o, FILE *f)
 
 	/* Rows: members of the ranking, filtered, sorted, cut. */
 	struct row *rows = malloc((r->n ? r->n : 1) * sizeof(*rows));
-	size_t nr = 0;
+	size_t nr = 0, hidden = 0;
 	if (!rows) {
 		rc = OG_EXIT_FAIL;
 		goto out;
@@ -413,6 +420,10 @@ int og_top_once(const struct og_top_opts *o, FILE *f)
 		const struct og_task *t = &m->ts.v[ti];
 		if (inside && !inside[ti])
 			continue; /* ranked in the limiting ancestor, but not inside --cgroup */
+		if (t->kthread && !o->json && !o->kthreads) {
+			hidden++; /* never chosen: dozens of rows that say so */
+			continue;
+		}
 		const char *un = og_user_name(uc, t->uid);
 		if (o->user && !user_match(o->user, t->uid, un))
 			continue;
@@ -481,7 +492,7 @@ int og_top_once(const struct og_top_opts *o, FILE *f)
 			fprintf(f, "  PSI memory avg10 some %.2f full %.2f\n", m->k.psi_mem.some.avg10, m->k.psi_mem.full.avg10);
 		else
 			fputs("  PSI unavailable\n", f);
-		og_model_print_victims(m, f, false);
+		og_model_print_victims(m, f, false, o->watch);
 		if (have_cg) {
 			char p[4 * OG_CG_PATH_MAX];
 			og_esc(cg.dir, p, sizeof(p));
@@ -496,6 +507,9 @@ int og_top_once(const struct og_top_opts *o, FILE *f)
 			fprintf(f, "Global ranking: totalpages %llu (RAM+swap), 1 adj unit = %llu pages; oom_score = (1000 + points*1000/totalpages)*2/3\n",
 				r->totalpages, r->totalpages / 1000);
 		}
+		if (hidden)
+			fprintf(f, "%zu kernel thread%s not listed (never chosen; --kernel-threads lists them)\n", hidden,
+				hidden == 1 ? "" : "s");
 		fprintf(f, "%5s %7s %-8s %-15s %6s %6s %6s %5s %5s%s %10s   %-24s %5s\n", "RANK", "PID", "USER", "COMM", "RSS",
 			"SWAP", "PTE", "ADJ", "SCORE", o->kernel_score ? " KSCORE" : "", "POINTS", "= rss+swap+pte+adj", "PERMIL");
 		for (size_t i = 0; i < nr; i++)

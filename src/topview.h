@@ -37,6 +37,7 @@ struct og_top_opts {
 	const char *user;
 	const char *cgroup;
 	bool json, watch, kernel_score;
+	bool kthreads;       /* text table: list kernel threads too */
 	long watch_secs;
 	const char *procfs;
 };
@@ -46,7 +47,8 @@ extern const char og_top_help[];
 /* One snapshot, rendered to f.  Returns an exit code. */
 int og_top_once(const struct og_top_opts *o, FILE *f);
 
-/* The "next victim per armed killer" lines (text) shared with doctor. */
-void og_model_print_victims(const struct og_model *m, FILE *f, bool colour);
+/* The "next victim per armed killer" lines (text) shared with doctor.
+ * skip_empty (top --watch): limited memcgs without tasks in one line. */
+void og_model_print_victims(const struct og_model *m, FILE *f, bool colour, bool skip_empty);
 
 #endif

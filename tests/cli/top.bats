@@ -25,7 +25,12 @@ setup() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *'we\\ird\nname'* ]]
 	[[ "$output" == *"protected (oom_score_adj -1000)"* ]]
+	# Kernel threads are never chosen: hidden from the table unless asked for.
+	[[ "$output" != *"kernel thread (never chosen)"* ]]
+	[[ "$output" == *"1 kernel thread not listed (never chosen; --kernel-threads lists them)"* ]]
+	run "$OG_BIN" top --procfs "$fx" --kernel-threads
 	[[ "$output" == *"kernel thread (never chosen)"* ]]
+	[[ "$output" != *"not listed"* ]]
 	[[ "$output" == *"init (never chosen)"* ]]
 	[[ "$output" == *"1 adj unit = 16 pages"* ]]
 	[[ "$output" == *"1110 = 1000+100+10+0"* ]]
