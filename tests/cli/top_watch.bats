@@ -6,10 +6,13 @@
 setup() {
 	command -v tmux >/dev/null || skip "tmux not installed"
 	S=og-test-$$-topw-$BATS_TEST_NUMBER
+	# The server's socket lives here, removed with it.
+	export TMUX_TMPDIR; TMUX_TMPDIR=$(mktemp -d)
 }
 
 teardown() {
 	tmux -L "$S" kill-server 2>/dev/null || true
+	rm -rf "${TMUX_TMPDIR:?}"
 }
 
 tm() { tmux -L "$S" -f /dev/null "$@"; }
