@@ -324,8 +324,8 @@ int cmd_protect(int argc, char **argv)
 	}
 	char route[160] = "";
 	if (o.scope && move_to_scope(t, n, (enum og_oomd_pref)o.oomd, route, sizeof(route)) < 0) {
-		close_all(t, n);
-		return OG_EXIT_FAIL;
+		fail_add(&fails, t[0].p.pid, "cannot move it into a scope of its own (the reason is on stderr)");
+		return fail_json(o.json, t, n, &fails);
 	}
 	if (!o.set) {
 		if (o.json)

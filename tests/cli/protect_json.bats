@@ -62,3 +62,12 @@ teardown() {
 	[ "$(cat /proc/$victim/oom_score_adj)" = 200 ]
 	[ "$(jq -r --argjson p "$other" '.[] | select(.pid == $p) | .oom_score_adj' <<<"$json")" = 100 ]
 }
+
+@test "protect --json --scope that cannot be made (no system bus here) still prints valid JSON and exits 1" {
+	[ -S /run/dbus/system_bus_socket ] && skip "a system bus answers here: the scope may well be made"
+	run "$OG_BIN" protect --json --scope "$victim"
+	[ "$status" -eq 1 ]
+	json=$(grep '^\[' <<<"$output")
+	[ "$(jq -r '.[0].error' <<<"$json")" = "cannot move it into a scope of its own (the reason is on stderr)" ]
+	[ "$(jq -r '.[0].changed' <<<"$json")" = false ]
+}
