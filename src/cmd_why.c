@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 static const char why_help[] =
 	"Usage: oomguard why [OPTIONS]\n"
@@ -514,20 +513,6 @@ static void journal_source(struct og_asm *a, struct collect *c, struct og_journa
 	take(c, a);
 }
 
-/* The systemd version behind this machine's own logs: only when systemd
- * runs (sd-bus is not even loaded otherwise); 0 unknown. */
-static int local_sd_version(void)
-{
-	struct og_bus *b;
-	int v = 0;
-
-	if (access("/run/systemd/system", F_OK) < 0 || og_sd_open(true, &b) < 0)
-		return 0;
-	v = og_sd_manager_version(b);
-	og_sd_close(b);
-	return v > 0 ? v : 0;
-}
-
 /* systemd-oomd advice follows the version's rule: explain those again. */
 static void explain_oomd(struct og_event *ev, size_t n, struct why_opts *o)
 {
@@ -539,7 +524,7 @@ static void explain_oomd(struct og_event *ev, size_t n, struct why_opts *o)
 	if (!any)
 		return;
 	if (!v && !o->nfiles && !o->jo.directory)
-		v = local_sd_version();
+		v = og_sd_local_version();
 	if (!v)
 		return; /* the assembler's text already says what depends on it */
 	o->sd_version = v;

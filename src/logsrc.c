@@ -1,5 +1,6 @@
 /* Log sources for `oomguard why` (see logsrc.h). */
 #include "logsrc.h"
+#include "systemd.h"
 #include "util.h"
 
 #include <errno.h>
@@ -418,12 +419,16 @@ int og_why_diagnose(pid_t pid, const char *cgroups, time_t since, char *line, si
 				err = -ENOENT;
 		}
 		if (e) {
-			if (e->victim.pid == pid)
-				snprintf(line, size, "pid %d (%s) was killed by %s: %s", (int)pid, e->victim.comm,
-					 og_killer_name(e->killer), e->why);
+			struct og_event ev = *e;
+			/* systemd-oomd advice follows the rule of this machine's version. */
+			if (ev.killer == OG_K_OOMD || ev.killer == OG_K_OOMD_PRESSURE || ev.killer == OG_K_OOMD_SWAP)
+				og_event_explain(&ev, og_sd_local_version());
+			if (ev.victim.pid == pid)
+				snprintf(line, size, "pid %d (%s) was killed by %s: %s", (int)pid, ev.victim.comm,
+					 og_killer_name(ev.killer), ev.why);
 			else
-				snprintf(line, size, "pid %d was killed with its cgroup %s by %s: %s", (int)pid, e->cgroup,
-					 og_killer_name(e->killer), e->why);
+				snprintf(line, size, "pid %d was killed with its cgroup %s by %s: %s", (int)pid, ev.cgroup,
+					 og_killer_name(ev.killer), ev.why);
 			og_asm_free(a);
 			free(a);
 			return 0;

@@ -584,3 +584,17 @@ judge:
 	free(d);
 	return v;
 }
+
+int og_sd_local_version(void)
+{
+	struct og_bus *b;
+	int v;
+
+	/* sd_booted()'s test: without it, no bus is even tried (and no
+	 * libsystemd loaded). */
+	if (access("/run/systemd/system", F_OK) < 0 || og_sd_open(true, &b) < 0)
+		return 0;
+	v = og_sd_manager_version(b);
+	og_sd_close(b);
+	return v > 0 ? v : 0;
+}

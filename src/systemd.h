@@ -32,6 +32,10 @@ void og_sd_close(struct og_bus *b);
  * ("252.39-1~deb12u1" -> 252).  Returns the version or -errno. */
 int og_sd_manager_version(struct og_bus *b);
 
+/* The version of this machine's systemd (the system manager's), when
+ * systemd runs here; 0 otherwise or when it does not answer. */
+int og_sd_local_version(void);
+
 /* Create a transient scope NAME (".scope") in SLICE holding PIDS, with
  * ManagedOOMPreference=pref set at creation, and wait for its start job.
  * Returns 0 or -errno with the bus error's text in err. */
