@@ -258,6 +258,29 @@ static int fail_json(bool json, struct target *t, size_t n, const struct failure
 	return OG_EXIT_FAIL;
 }
 
+/* Write the value to every target; on the first refusal undo what was
+ * written (nothing half-done) and record why.  Returns 0 or -1. */
+static int set_all(const struct og_protect_opts *o, struct target *t, size_t n, struct failures *fails)
+{
+	char esc[4 * OG_COMM_MAX + 1];
+
+	for (size_t i = 0; i < n; i++) {
+		int r = og_adjust(&t[i].p, o->adj);
+		if (r == -ESRCH && i >= o->npids)
+			continue; /* a worker that exited is not a failure */
+		if (r < 0) {
+			const char *how = o->adj < t[i].before ? "lower" : "set";
+			og_err("protect: cannot %s oom_score_adj of %d (%s) to %d: %s", how, (int)t[i].p.pid,
+			       og_esc(t[i].p.stat.comm, esc, sizeof(esc)), o->adj, og_adjust_reason(r));
+			for (size_t k = 0; k < i; k++)
+				og_adjust(&t[k].p, (int)t[k].before);
+			fail_add(fails, t[i].p.pid, "cannot %s oom_score_adj to %d: %s", how, o->adj, og_adjust_reason(r));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int cmd_protect(int argc, char **argv)
 {
 	struct og_protect_opts o;
@@ -340,22 +363,9 @@ int cmd_protect(int argc, char **argv)
 		return OG_EXIT_OK;
 	}
 
+	if ((r = set_all(&o, t, n, &fails)) < 0)
+		return fail_json(o.json, t, n, &fails);
 	int rc = OG_EXIT_OK;
-	for (size_t i = 0; i < n; i++) {
-		r = og_adjust(&t[i].p, o.adj);
-		if (r == -ESRCH && i >= o.npids)
-			continue; /* a worker that exited is not a failure */
-		if (r < 0) {
-			og_err("protect: cannot %s oom_score_adj of %d (%s) to %d: %s", o.adj < t[i].before ? "lower" : "set",
-			       (int)t[i].p.pid, og_esc(t[i].p.stat.comm, esc, sizeof(esc)), o.adj, og_adjust_reason(r));
-			/* Undo what this call already changed: nothing half-done. */
-			for (size_t k = 0; k < i; k++)
-				og_adjust(&t[k].p, (int)t[k].before);
-			fail_add(&fails, t[i].p.pid, "cannot %s oom_score_adj to %d: %s", o.adj < t[i].before ? "lower" : "set",
-				 o.adj, og_adjust_reason(r));
-			return fail_json(o.json, t, n, &fails);
-		}
-	}
 	bool first = true;
 	if (o.json)
 		putchar('[');

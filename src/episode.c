@@ -197,10 +197,29 @@ void og_event_advice(const struct og_event *e, int sd_version, char *buf, size_t
 	}
 }
 
+static void oomd_cause(const struct og_event *e, char *c, size_t csz)
+{
+	char why[320], procs[48] = "", b1[32], b3[32];
+
+	if (e->killer == OG_K_OOMD_PRESSURE)
+		fmt(why, sizeof(why), "memory pressure in %s stayed at %s%% > %s%% for > %s",
+		    e->monitored[0] ? e->monitored : "?", e->pressure, e->plimit, e->duration[0] ? e->duration : "?");
+	else if (e->killer == OG_K_OOMD_SWAP)
+		fmt(why, sizeof(why), "memory and swap use both passed %s%% (swap %s of %s used)",
+		    e->plimit[0] ? e->plimit : "90.00", kib_str((long long)(e->swap_used / 1024), b1, sizeof(b1)),
+		    kib_str((long long)(e->swap_total / 1024), b3, sizeof(b3)));
+	else
+		fmt(why, sizeof(why), "its pressure or swap rule fired");
+	if (e->nprocs >= 0)
+		fmt(procs, sizeof(procs), " (%ld process%s)", e->nprocs, e->nprocs == 1 ? "" : "es");
+	fmt(c, csz, "systemd-oomd killed every process in %s%s because %s",
+	    e->cgroup[0] ? e->cgroup : (e->unit[0] ? e->unit : "a cgroup"), procs, why);
+}
+
 /* What happened, without the advice. */
 static void cause(const struct og_event *e, char *c, size_t csz)
 {
-	char b1[32], b2[32], b3[32];
+	char b1[32], b2[32];
 	char who[160];
 	const struct og_task *v = &e->victim;
 
@@ -248,23 +267,9 @@ static void cause(const struct og_event *e, char *c, size_t csz)
 	}
 	case OG_K_OOMD_PRESSURE:
 	case OG_K_OOMD_SWAP:
-	case OG_K_OOMD: {
-		char why[320], procs[48] = "";
-		if (e->killer == OG_K_OOMD_PRESSURE)
-			fmt(why, sizeof(why), "memory pressure in %s stayed at %s%% > %s%% for > %s",
-			    e->monitored[0] ? e->monitored : "?", e->pressure, e->plimit, e->duration[0] ? e->duration : "?");
-		else if (e->killer == OG_K_OOMD_SWAP)
-			fmt(why, sizeof(why), "memory and swap use both passed %s%% (swap %s of %s used)",
-			    e->plimit[0] ? e->plimit : "90.00", kib_str((long long)(e->swap_used / 1024), b1, sizeof(b1)),
-			    kib_str((long long)(e->swap_total / 1024), b3, sizeof(b3)));
-		else
-			fmt(why, sizeof(why), "its pressure or swap rule fired");
-		if (e->nprocs >= 0)
-			fmt(procs, sizeof(procs), " (%ld process%s)", e->nprocs, e->nprocs == 1 ? "" : "es");
-		fmt(c, csz, "systemd-oomd killed every process in %s%s because %s",
-		    e->cgroup[0] ? e->cgroup : (e->unit[0] ? e->unit : "a cgroup"), procs, why);
+	case OG_K_OOMD:
+		oomd_cause(e, c, csz);
 		break;
-	}
 	case OG_K_EARLYOOM:
 	case OG_K_NOHANG: {
 		bool eo = e->killer == OG_K_EARLYOOM;
