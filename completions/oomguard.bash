@@ -31,7 +31,7 @@ _oomguard_warn_keys()
 # $1 = binary, $2 = the word so far.
 _oomguard_warnspec()
 {
-    local cur=$2 done= item k keys w=()
+    local cur=$2 done='' item k keys w=()
     [[ $cur == *,* ]] && done=${cur%,*}, item=${cur##*,} || item=$cur
     if [[ $item == *:* ]]; then
         k=${item%%:*}
@@ -84,7 +84,7 @@ _oomguard_trim_breaks()
 {
     local v=$1 keep i
     [[ -n ${COMP_LINE-} ]] || return
-    keep=${v##*[${COMP_WORDBREAKS// /}]}
+    keep=${v##*["${COMP_WORDBREAKS// /}"]}
     local pre=${v%"$keep"}
     [[ -n $pre ]] || return
     for i in "${!COMPREPLY[@]}"; do COMPREPLY[i]=${COMPREPLY[i]#"$pre"}; done
@@ -120,7 +120,7 @@ _oomguard_cgroups()
 # Commands for the job, without the shell's own keywords ("if", "then").
 _oomguard_cmds()
 {
-    local kw
+    local kw c
     kw=" $(compgen -k | tr '\n' ' ') "
     COMPREPLY=()
     while IFS= read -r c; do
