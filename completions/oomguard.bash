@@ -110,7 +110,7 @@ _oomguard_cgroups()
     for m in "${mnts[@]}"; do
         [[ $cur == /* || -z $cur ]] || cur=/$cur
         for d in $(compgen -d -- "$m${cur:-/}"); do
-            COMPREPLY+=("${d#$m}/")
+            COMPREPLY+=("${d#"$m"}/")
         done
     done
     COMPREPLY=($(printf '%s\n' "${COMPREPLY[@]}" | sort -u))
