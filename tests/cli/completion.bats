@@ -294,3 +294,41 @@ CASES
 	[ "$status" -eq 0 ]
 	run -127 "$OG_BIN" run -q --adj 0 --warn nokey:1 -- true
 }
+
+# bash_tab LINE: types LINE and Tab into a real interactive bash (in tmux,
+# with the default COMP_WORDBREAKS) and prints the command line afterwards.
+bash_tab() {
+	local s=og-test-$$-bcomp-$RANDOM line
+	TMUX_TMPDIR=$T tmux -L "$s" -f /dev/null new-session -d -s c -x 200 -y 10 \
+		"env -i PATH=$T/bin:/usr/bin:/bin TERM=screen HOME=$T bash --norc --noprofile -i"
+	TMUX_TMPDIR=$T tmux -L "$s" send-keys -t c "PS1='\$ '; source '$OG_ROOT/completions/oomguard.bash'; clear" Enter
+	sleep 0.3
+	TMUX_TMPDIR=$T tmux -L "$s" send-keys -t c "$1" Tab
+	for _ in $(seq 50); do
+		line=$(TMUX_TMPDIR=$T tmux -L "$s" capture-pane -p -t c | grep '^\$ oomguard' | tail -n 1)
+		[ -n "$2" ] && [ "$line" = "\$ $2" ] && break
+		sleep 0.1
+	done
+	TMUX_TMPDIR=$T tmux -L "$s" kill-server 2>/dev/null
+	echo "${line#\$ }"
+}
+
+@test "bash, real terminal: --warn=KEY:VALUE and --cgroup complete as typed (tmux)" {
+	command -v tmux >/dev/null || skip "tmux not installed"
+	while IFS='|' read -r typed want; do
+		run bash_tab "$typed" "$want"
+		[ "$output" = "$want" ] || { echo "'$typed' => '$output', want '$want'"; false; }
+	done <<'CASES'
+oomguard run --warn=av|oomguard run --warn=available:
+oomguard run --warn=available:10|oomguard run --warn=available:10%
+oomguard run --warn=eta:10s,psi-f|oomguard run --warn=eta:10s,psi-full:
+oomguard run --warn av|oomguard run --warn available:
+CASES
+	if [ "$(id -u)" -eq 0 ] && [ -w /sys/fs/cgroup/memory/cgroup.procs ]; then
+		cgm=/sys/fs/cgroup/memory cgname=og-test-$$-comp
+		mkdir -p "$cgm/$cgname/inner"
+		run bash_tab "oomguard top --cgroup /og-test-$$-co" "oomguard top --cgroup /og-test-$$-comp/"
+		rm_cg
+		[ "$output" = "oomguard top --cgroup /og-test-$$-comp/" ]
+	fi
+}
