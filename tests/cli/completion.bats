@@ -36,6 +36,7 @@ SH
 }
 
 teardown() {
+	rm_cg
 	rm -rf "$T"
 }
 
