@@ -61,9 +61,16 @@ fits() { screen | awk -v w="$1" 'length($0) > w { print "too wide (" length($0) 
 
 @test "top --watch: a resize (SIGWINCH) redraws at the new width at once" {
 	start 100 30 --watch 60
+	before=$(screen | sed -n 1p)
+	sleep 1.1 # the next frame's clock differs from this one's
 	tm resize-window -t w -x 50 -y 15
-	# Within far less than the 60 s refresh.
-	for _ in $(seq 50); do fits 50 >/dev/null && break; sleep 0.1; done
+	# A new frame (its clock moved) long before the 60 s refresh.
+	for _ in $(seq 50); do
+		now=$(screen | sed -n 1p)
+		[[ $now == "oomguard top  "* && ${now:0:30} != "${before:0:30}" ]] && break
+		sleep 0.1
+	done
+	[[ $now == "oomguard top  "* && ${now:0:30} != "${before:0:30}" ]]
 	fits 50
 	[[ "$(screen | sed -n 2p)" == RAM* ]]
 	[ "$(screen | sed '/^$/d' | wc -l)" -le 14 ]
