@@ -34,6 +34,8 @@ struct og_line {
 	char ident[32];         /* "kernel", "systemd-oomd", "systemd", ""; */
 	int ident_pid;          /* 0 when absent */
 	bool kmsg_cont;         /* /dev/kmsg 'c' flag: a pr_cont fragment */
+	bool prefixed;          /* a stamp or an identifier was understood */
+	bool year_guess;        /* wall_us from a stamp without a year (syslog, journalctl short) */
 	const char *msg;        /* points into the input */
 	size_t len;
 };
