@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
 /* ---------- small scanning helpers (the rest are in textscan.h) ---------- */
@@ -281,43 +282,51 @@ static void summary_fields(const char *s, const char *end, struct og_rec *r)
 	}
 }
 
-static enum og_rec_kind parse_killed(struct cur c, const char *hit, struct og_rec *r)
+/* The kernel's words in front of "Killed process" / "Kill process", found
+ * inside whatever else precedes them on a pasted line. */
+static void kill_prefix(const char *s, const char *hit, struct og_rec *r)
 {
-	/* Prefix "Out of memory: ", "Memory cgroup out of memory: ", ... */
-	if (hit > c.p) {
-		const char *pe = hit;
-		while (pe > c.p && pe[-1] == ' ')
-			pe--;
-		if (pe > c.p && pe[-1] == ':')
-			pe--;
-		cpy(r->prefix, sizeof(r->prefix), c.p, (size_t)(pe - c.p));
+	static const char *const words[] = { "Out of memory (oom_kill_allocating_task)", "Memory cgroup out of memory",
+					     "Out of memory" };
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		const char *w = find(s, hit, words[i]);
+		if (w) {
+			cpy(r->prefix, sizeof(r->prefix), words[i], strlen(words[i]));
+			return;
+		}
 	}
-	c.p = hit + strlen("Killed process ");
-	if (!num_int(&c, &r->t.pid) || !eat(&c, " ("))
-		return OG_REC_NONE;
-	r->t.tgid = r->t.pid;
-	const char *ce = rfind(c.p, c.end, ") total-vm:");
-	if (!ce) {
-		ce = rfind(c.p, c.end, ")");
-		if (!ce)
-			return OG_REC_NONE;
-	}
-	cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(ce - c.p));
-	const char *f = ce + 1;
+}
+
+/* "(comm)" that ends at the last ") " before a field, or at the line's last
+ * ')'; a comm cut off by the end of the line is unknown, not guessed. */
+static const char *comm_end(const char *p, const char *end)
+{
+	const char *ce = rfind(p, end, ") total-vm:");
+	if (!ce)
+		ce = rfind(p, end, ")total-vm:");
+	if (!ce)
+		ce = rfind(p, end, "), ");
+	if (!ce)
+		ce = rfind(p, end, ")");
+	return ce;
+}
+
+static void killed_fields(const char *f, const char *end, struct og_rec *r)
+{
 	long long v;
-	if (keyed(f, c.end, "total-vm:", &v))
+	if (keyed(f, end, "total-vm:", &v))
 		r->t.total_vm_kib = v;
-	if (keyed(f, c.end, "anon-rss:", &v))
+	if (keyed(f, end, "anon-rss:", &v))
 		r->t.anon_kib = v;
-	if (keyed(f, c.end, "file-rss:", &v))
+	if (keyed(f, end, "file-rss:", &v))
 		r->t.file_kib = v;
-	if (keyed(f, c.end, "shmem-rss:", &v))
+	if (keyed(f, end, "shmem-rss:", &v))
 		r->t.shmem_kib = v;
-	if (keyed(f, c.end, "UID:", &v))
+	if (keyed(f, end, "UID:", &v))
 		r->t.uid = (long)v;
-	if (keyed(f, c.end, "pgtables:", &v))
+	if (keyed(f, end, "pgtables:", &v))
 		r->t.pgtables_kib = v;
-	if (keyed(f, c.end, "oom_score_adj:", &v))
+	if (keyed(f, end, "oom_score_adj:", &v))
 		r->t.adj = (int)v;
 	if (r->t.anon_kib >= 0) {
 		r->t.rss_kib = addsat(addsat(r->t.anon_kib, r->t.file_kib > 0 ? r->t.file_kib : 0),
@@ -327,19 +336,50 @@ static enum og_rec_kind parse_killed(struct cur c, const char *hit, struct og_re
 	 * Appendix A): no process has page tables a hundredth of its VM size. */
 	if (r->t.pgtables_kib > 0 && r->t.total_vm_kib > 0 && r->t.pgtables_kib > r->t.total_vm_kib / 100 + 1024)
 		r->t.pgtables_kib /= 1024;
+}
+
+/* "[prefix: ]Killed process N (comm) total-vm:..." in every generation:
+ * 2.6.32 (RHEL 6) "Killed process N, UID U, (comm) total-vm:", 3.10 (RHEL
+ * 7) "Killed process N (comm), UID U, total-vm:", 2.6.18 "Killed process N
+ * (comm)." and lines cut off at the end. */
+static enum og_rec_kind parse_killed(struct cur c, const char *hit, struct og_rec *r)
+{
+	long long v;
+	kill_prefix(c.p, hit, r);
+	c.p = hit + strlen("Killed process ");
+	skip_sp(&c);
+	if (!num_int(&c, &r->t.pid) || r->t.pid <= 0)
+		return OG_REC_NONE;
+	r->t.tgid = r->t.pid;
+	if (eat(&c, ", UID ")) {
+		if (num(&c, &v))
+			r->t.uid = (long)v;
+		eat(&c, ",");
+	}
+	skip_sp(&c);
+	if (eat(&c, "(")) {
+		const char *ce = comm_end(c.p, c.end);
+		if (ce) {
+			cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(ce - c.p));
+			c.p = ce + 1;
+		} else {
+			c.p = c.end;
+		}
+	} else if (c.p < c.end) {
+		return OG_REC_NONE; /* "Killed process 12 abc": not the kernel's line */
+	}
+	struct cur u = c;
+	if (eat(&u, ", UID ") && num(&u, &v))
+		r->t.uid = (long)v;
+	killed_fields(c.p, c.end, r);
 	return r->kind = OG_REC_KILLED;
 }
 
 static enum og_rec_kind parse_oldkill(struct cur c, const char *hit, struct og_rec *r)
 {
-	if (hit > c.p) {
-		const char *pe = hit;
-		while (pe > c.p && (pe[-1] == ' ' || pe[-1] == ':'))
-			pe--;
-		cpy(r->prefix, sizeof(r->prefix), c.p, (size_t)(pe - c.p));
-	}
+	kill_prefix(c.p, hit, r);
 	c.p = hit + strlen("Kill process ");
-	if (!num_int(&c, &r->t.pid) || !eat(&c, " ("))
+	if (!num_int(&c, &r->t.pid) || r->t.pid <= 0 || !eat(&c, " ("))
 		return OG_REC_NONE;
 	const char *ce = rfind(c.p, c.end, ") score ");
 	long long v;
@@ -398,62 +438,146 @@ static bool pct(struct cur *c, char *out, size_t outsz)
 	return true;
 }
 
+static void trim_sp(const char *s, const char **e)
+{
+	while (*e > s && ((*e)[-1] == ' ' || (*e)[-1] == '\t'))
+		(*e)--;
+}
+
+/* "(N)" with any spaces a wrapped line left around it */
 static bool paren_u64(struct cur *c, unsigned long long *out)
 {
 	long long v;
-	if (!eat(c, "(") || !num(c, &v) || v < 0 || !eat(c, ")"))
+	skip_ws(c);
+	if (!eat(c, "("))
+		return false;
+	skip_ws(c);
+	if (!num(c, &v) || v < 0)
+		return false;
+	skip_ws(c);
+	if (!eat(c, ")"))
 		return false;
 	*out = (unsigned long long)v;
 	return true;
 }
 
+/* Eat a word, with the spaces around it optional (a wrapped line may have
+ * lost or doubled them). */
+static bool eatw(struct cur *c, const char *w)
+{
+	skip_ws(c);
+	if (!eat(c, w))
+		return false;
+	skip_ws(c);
+	return true;
+}
+
+/* "pressure for MON being 57.97% > 50.00% for > 20s with reclaim activity" */
+static void oomd_pressure(struct cur c, struct og_rec *r)
+{
+	const char *be = rfind(c.p, c.end, " being ");
+	if (!be)
+		be = rfind(c.p, c.end, "being ");
+	if (!be) {
+		/* cut off: the monitored path only if the line goes on past it */
+		const char *sp = memchr(c.p, ' ', (size_t)(c.end - c.p));
+		if (sp)
+			cpy(r->path2, sizeof(r->path2), c.p, (size_t)(sp - c.p));
+		return;
+	}
+	const char *pe = be;
+	trim_sp(c.p, &pe);
+	cpy(r->path2, sizeof(r->path2), c.p, (size_t)(pe - c.p));
+	c.p = be;
+	if (!eatw(&c, "being") || !pct(&c, r->pressure, sizeof(r->pressure)) || !eatw(&c, ">") ||
+	    !pct(&c, r->plimit, sizeof(r->plimit)) || !eatw(&c, "for") || !eatw(&c, ">"))
+		return;
+	const char *de = find(c.p, c.end, "with reclaim");
+	if (!de)
+		de = c.end;
+	trim_sp(c.p, &de);
+	cpy(r->duration, sizeof(r->duration), c.p, (size_t)(de - c.p));
+}
+
+/* "used (N) / total (N) and swap used (N) / total (N) being more than P%" */
+static void oomd_swap(struct cur c, struct og_rec *r)
+{
+	unsigned long long mu = 0, mt = 0, su = 0, st = 0;
+	if (!paren_u64(&c, &mu) || !eatw(&c, "/") || !eatw(&c, "total") || !paren_u64(&c, &mt) || !eatw(&c, "and") ||
+	    !eatw(&c, "swap") || !eatw(&c, "used") || !paren_u64(&c, &su) || !eatw(&c, "/") || !eatw(&c, "total") ||
+	    !paren_u64(&c, &st))
+		return;
+	r->mem_used = mu, r->mem_total = mt, r->swap_used = su, r->swap_total = st;
+	r->swap_known = true;
+	if (eatw(&c, "being") && eatw(&c, "more") && eatw(&c, "than"))
+		pct(&c, r->plimit, sizeof(r->plimit));
+}
+
+/* systemd-oomd's notice (systemd-oomd.md 4.1): "Killed CG due to memory
+ * pressure for ..." / "... due to memory used (...)", v260+ "Marked CG for
+ * killing due to ...".  Also wrapped (spaces lost or doubled where the
+ * lines were joined) or cut off: the rule is known from its first words, a
+ * field the line does not reach stays empty; a "Marked" line without its
+ * reason has no rule (rule_unknown). */
 static enum og_rec_kind parse_oomd(struct cur c, struct og_rec *r)
 {
 	r->marked = at(&c, "Marked ");
 	c.p += 7;
 	const char *cg = c.p;
-	const char *due = find(c.p, c.end, " due to memory ");
-	if (!due || *cg != '/')
+	if (cg >= c.end || *cg != '/')
 		return OG_REC_NONE;
+	const char *due = find(c.p, c.end, "due to memory");
 	const char *cge = due;
 	if (r->marked) {
-		const char *fk = rfind(cg, due, " for killing");
-		if (!fk || fk + 12 != due)
+		cge = find(cg, due ? due : c.end, "for killing");
+		if (!cge)
 			return OG_REC_NONE;
-		cge = fk;
+	} else if (!due) {
+		return OG_REC_NONE;
 	}
+	trim_sp(cg, &cge);
 	cpy(r->path, sizeof(r->path), cg, (size_t)(cge - cg));
-	c.p = due + strlen(" due to memory ");
-	if (eat(&c, "pressure for ")) {
-		const char *be = rfind(c.p, c.end, " being ");
-		if (!be)
-			return OG_REC_NONE;
-		cpy(r->path2, sizeof(r->path2), c.p, (size_t)(be - c.p));
-		c.p = be + 7;
-		if (!pct(&c, r->pressure, sizeof(r->pressure)) || !eat(&c, " > ") ||
-		    !pct(&c, r->plimit, sizeof(r->plimit)) || !eat(&c, " for > "))
-			return OG_REC_NONE;
-		const char *d = c.p;
-		const char *de = find(c.p, c.end, " with reclaim");
-		if (!de)
-			de = c.end;
-		cpy(r->duration, sizeof(r->duration), d, (size_t)(de - d));
-		return r->kind = OG_REC_OOMD_KILL;
+	r->kind = OG_REC_OOMD_KILL;
+	if (!due) {
+		r->rule_unknown = true;
+		return r->kind;
 	}
-	if (eat(&c, "used ")) {
+	c.p = due + strlen("due to memory");
+	if (eatw(&c, "pressure")) {
+		eatw(&c, "for");
+		oomd_pressure(c, r);
+		return r->kind;
+	}
+	if (eatw(&c, "used")) {
 		r->swap = true;
-		if (!paren_u64(&c, &r->mem_used) || !eat(&c, " / total ") || !paren_u64(&c, &r->mem_total) ||
-		    !eat(&c, " and swap used ") || !paren_u64(&c, &r->swap_used) || !eat(&c, " / total ") ||
-		    !paren_u64(&c, &r->swap_total))
-			return OG_REC_NONE;
-		if (eat(&c, " being more than "))
-			pct(&c, r->plimit, sizeof(r->plimit));
-		return r->kind = OG_REC_OOMD_KILL;
+		oomd_swap(c, r);
+		return r->kind;
 	}
+	r->kind = OG_REC_NONE;
 	return OG_REC_NONE;
 }
 
-static enum og_rec_kind parse_earlyoom(struct cur c, const char *hit, struct og_rec *r)
+static void earlyoom_fields(const char *f, const char *end, struct og_rec *r)
+{
+	long long v;
+	if (keyed(f, end, "oom_score ", &v) || keyed(f, end, "badness ", &v) || keyed(f, end, "badness: ", &v))
+		r->score = (long)v;
+	if (keyed(f, end, "oom_score_adj ", &v))
+		r->t.adj = (int)v;
+	if (keyed(f, end, "VmRSS ", &v) || keyed(f, end, "VmRSS: ", &v)) {
+		r->rss_mib = (long)v;
+		r->t.rss_kib = mulsat(v, 1024);
+	}
+}
+
+static void signame(long long n, char *sig, size_t sz)
+{
+	cpy(sig, sz, n == 9 ? "SIGKILL" : n == 15 ? "SIGTERM" : "", n == 9 || n == 15 ? 7 : 0);
+}
+
+/* earlyoom 1.3+: "sending SIGTERM to process N [uid U] \"comm\": badness N,
+ * VmRSS N MiB" (1.8+: "oom_score N, ..., cmdline \"...\"") */
+static enum og_rec_kind earlyoom_sending(struct cur c, const char *hit, struct og_rec *r)
 {
 	long long v;
 	c.p = hit + 8; /* "sending " */
@@ -461,7 +585,7 @@ static enum og_rec_kind parse_earlyoom(struct cur c, const char *hit, struct og_
 	while (c.p < c.end && *c.p != ' ')
 		c.p++;
 	cpy(r->sig, sizeof(r->sig), sg, (size_t)(c.p - sg));
-	if (!eat(&c, " to process ") || !num_int(&c, &r->t.pid))
+	if (!eat(&c, " to process ") || !num_int(&c, &r->t.pid) || r->t.pid <= 0)
 		return OG_REC_NONE;
 	if (eat(&c, " uid ")) {
 		if (!num(&c, &v))
@@ -472,17 +596,64 @@ static enum og_rec_kind parse_earlyoom(struct cur c, const char *hit, struct og_
 		return OG_REC_NONE;
 	const char *ne = first_of(c.p, c.end, "\": badness ", "\": oom_score ");
 	if (!ne)
+		ne = rfind(c.p, c.end, "\"");
+	if (!ne)
 		return OG_REC_NONE;
 	cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(ne - c.p));
-	const char *f = ne + 3;
-	if (keyed(f, c.end, "oom_score ", &v) || keyed(f, c.end, "badness ", &v))
-		r->score = (long)v;
-	if (keyed(f, c.end, "oom_score_adj ", &v))
-		r->t.adj = (int)v;
-	if (keyed(f, c.end, "VmRSS ", &v)) {
-		r->rss_mib = (long)v;
-		r->t.rss_kib = mulsat(v, 1024);
+	earlyoom_fields(ne + 1, c.end, r);
+	return r->kind = OG_REC_EARLYOOM;
+}
+
+/* earlyoom before 1.3 (earlyoom's kill.c at v0.6-v1.2), and a 1.3
+ * pre-release seen in users' logs:
+ *   "Killing process %d %s"                                  0.6-1.0
+ *   "Killing process: %s, pid: %d, badness: %d, VmRSS: ..."   1.1
+ *   "Killing process '%s' with signal %d, pid: %d, ..."       1.2
+ *   "killing process %d \"%s\" with signal %d: badness ..."   1.3-rc
+ * The service manager's "Killing process N (comm) with signal SIGTERM." is
+ * not one of them. */
+static enum og_rec_kind earlyoom_killing(struct cur c, const char *hit, struct og_rec *r)
+{
+	long long v;
+	c.p = hit + strlen("illing process");
+	if (find(c.p, c.end, "with signal SIG"))
+		return OG_REC_NONE;
+	if (eat(&c, ": ")) {
+		const char *e = find(c.p, c.end, ", pid: ");
+		if (!e)
+			return OG_REC_NONE;
+		cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(e - c.p));
+		c.p = e + 7;
+	} else if (eat(&c, " '")) {
+		const char *e = rfind(c.p, c.end, "' with signal ");
+		if (!e)
+			return OG_REC_NONE;
+		cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(e - c.p));
+		c.p = e + 14;
+		if (num(&c, &v))
+			signame(v, r->sig, sizeof(r->sig));
+		if (!eat(&c, ", pid: "))
+			return OG_REC_NONE;
+	} else {
+		if (!eat(&c, " "))
+			return OG_REC_NONE;
 	}
+	if (!num_int(&c, &r->t.pid) || r->t.pid <= 0)
+		return OG_REC_NONE;
+	if (!r->t.comm[0] && eat(&c, " \"")) {
+		const char *e = rfind(c.p, c.end, "\" with signal ");
+		if (!e)
+			return OG_REC_NONE;
+		cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(e - c.p));
+		c.p = e + 14;
+		if (num(&c, &v))
+			signame(v, r->sig, sizeof(r->sig));
+	} else if (!r->t.comm[0]) {
+		if (!eat(&c, " ") || c.p >= c.end || memchr(c.p, '(', (size_t)(c.end - c.p)))
+			return OG_REC_NONE;
+		cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(c.end - c.p));
+	}
+	earlyoom_fields(c.p, c.end, r);
 	return r->kind = OG_REC_EARLYOOM;
 }
 
@@ -491,42 +662,86 @@ static bool is_ident(const char *ident, const char *name)
 	return ident && strcmp(ident, name) == 0;
 }
 
-static enum og_rec_kind parse_nohang(struct cur c, const char *ident, struct og_rec *r)
+static bool nohang_ident(const char *ident)
 {
-	if (ident && ident[0] && !is_ident(ident, "nohang"))
-		return OG_REC_NONE;
-	skip_sp(&c);
-	while (c.p < c.end && *c.p == '\t')
-		c.p++;
-	if (eat(&c, "PID:")) {
-		skip_sp(&c);
-		if (!num_int(&c, &r->t.pid) || !(eat(&c, ", name: ") || eat(&c, ", Name: ")))
+	return !ident || !ident[0] || is_ident(ident, "nohang") || is_ident(ident, "nohang-desktop");
+}
+
+/* nohang's victim lines: "PID: N, name: X, ..." (one line), or the
+ * "Victim status" block's "Name:  X" and "PID:  N" lines (nohang 0.1+). */
+static enum og_rec_kind nohang_victim(struct cur c, struct og_rec *r)
+{
+	if (eat(&c, "Name:")) {
+		skip_ws(&c);
+		if (c.p >= c.end)
 			return OG_REC_NONE;
-		const char *e = first_of(c.p, c.end, ", state: ", ", badness: ");
-		if (!e)
-			return OG_REC_NONE;
-		cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(e - c.p));
-		long long v;
-		if (keyed(e, c.end, "EUID: ", &v))
-			r->t.uid = (long)v;
+		cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(c.end - c.p));
 		return r->kind = OG_REC_NOHANG_VICTIM;
 	}
-	if (at(&c, "Victim status") || at(&c, "Process with highest badness") || at(&c, "TOP printed in"))
+	if (!eat(&c, "PID:"))
+		return OG_REC_NONE;
+	skip_ws(&c);
+	if (!num_int(&c, &r->t.pid) || r->t.pid <= 0)
+		return OG_REC_NONE;
+	if (c.p >= c.end)
+		return r->kind = OG_REC_NOHANG_VICTIM;
+	if (!(eat(&c, ", name: ") || eat(&c, ", Name: ")))
+		return OG_REC_NONE;
+	const char *e = first_of(c.p, c.end, ", state: ", ", badness: ");
+	if (!e)
+		return OG_REC_NONE;
+	cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(e - c.p));
+	long long v;
+	if (keyed(e, c.end, "EUID: ", &v))
+		r->t.uid = (long)v;
+	return r->kind = OG_REC_NOHANG_VICTIM;
+}
+
+/* nohang's corrective action: "Send SIGTERM to the victim" (0.1),
+ * "Sending SIGTERM to the victim", "[ OK ] Sending SIGTERM to NAME", or a
+ * configured command "Run the command: kill -TERM N". */
+static enum og_rec_kind nohang_action(struct cur c, struct og_rec *r)
+{
+	if (eat(&c, "Run the command: kill -")) {
+		const char *s = c.p;
+		while (c.p < c.end && isupper((unsigned char)*c.p))
+			c.p++;
+		if (c.p == s || c.p - s > 8)
+			return OG_REC_NONE;
+		snprintf(r->sig, sizeof(r->sig), "SIG%.*s", (int)(c.p - s), s);
+		skip_sp(&c);
+		num_int(&c, &r->t.pid);
+		return r->kind = OG_REC_NOHANG_ACTION;
+	}
+	if (!eat(&c, "Sending SIG") && !eat(&c, "Send SIG"))
+		return OG_REC_NONE;
+	const char *s = c.p - 3;
+	while (c.p < c.end && isupper((unsigned char)*c.p))
+		c.p++;
+	cpy(r->sig, sizeof(r->sig), s, (size_t)(c.p - s));
+	if (!eat(&c, " to "))
+		return OG_REC_NONE;
+	if (!eat(&c, "the victim")) {
+		const char *e = memchr(c.p, ';', (size_t)(c.end - c.p));
+		cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)((e ? e : c.end) - c.p));
+	}
+	return r->kind = OG_REC_NOHANG_ACTION;
+}
+
+static enum og_rec_kind parse_nohang(struct cur c, const char *ident, struct og_rec *r)
+{
+	if (!nohang_ident(ident))
+		return OG_REC_NONE;
+	skip_ws(&c);
+	if (c.p < c.end && (*c.p == 'P' || *c.p == 'N'))
+		if (nohang_victim(c, r) != OG_REC_NONE)
+			return r->kind;
+	if (at(&c, "Victim status") || at(&c, "Process with highest badness") || at(&c, "TOP printed in") ||
+	    at(&c, "Implement a corrective action"))
 		return r->kind = OG_REC_NOHANG_HDR;
 	if (eat(&c, "[ OK ] "))
 		skip_sp(&c);
-	if (eat(&c, "Sending SIG")) {
-		const char *s = c.p - 3;
-		while (c.p < c.end && isupper((unsigned char)*c.p))
-			c.p++;
-		cpy(r->sig, sizeof(r->sig), s, (size_t)(c.p - s));
-		if (!eat(&c, " to "))
-			return OG_REC_NONE;
-		if (!eat(&c, "the victim"))
-			cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(c.end - c.p));
-		return r->kind = OG_REC_NOHANG_ACTION;
-	}
-	return OG_REC_NONE;
+	return nohang_action(c, r);
 }
 
 static enum og_rec_kind parse_oomd_field(struct cur c, struct og_rec *r)
@@ -549,21 +764,84 @@ static enum og_rec_kind parse_oomd_field(struct cur c, struct og_rec *r)
 	return OG_REC_NONE;
 }
 
-enum og_rec_kind og_parse_msg(const char *msg, size_t len, const char *ident, const struct og_tbl_layout *layout,
-			      struct og_rec *r)
+static void rec_reset(struct og_rec *r)
 {
-	struct cur c = { msg, msg + len };
-	const char *hit;
-	long long v;
-
 	memset(r, 0, sizeof(*r));
 	task_init(&r->t);
 	r->count = -1;
-	while (c.end > c.p && (c.end[-1] == '\n' || c.end[-1] == '\r'))
-		c.end--;
-	if (c.p >= c.end)
-		return OG_REC_NONE;
+}
 
+/* A literal that starts a word: at the start, or after a byte that is not
+ * part of a word (so "Killed process" inside "unKilled process" is not). */
+static const char *find_word(const char *s, const char *end, const char *lit)
+{
+	for (const char *p = s; (p = find(p, end, lit)) != NULL; p++) {
+		unsigned char b = p > s ? (unsigned char)p[-1] : ' ';
+		if (p == s || !(isalnum(b) || b == '_' || b == '-'))
+			return p;
+	}
+	return NULL;
+}
+
+/* The unit in front of a manager line's ": <text>": its last word (unit
+ * names hold no spaces; systemd escapes them). */
+static enum og_rec_kind unit_line(struct cur c, const char *hit, enum og_rec_kind k, struct og_rec *r)
+{
+	const char *s = hit;
+	while (s > c.p && s[-1] != ' ' && s[-1] != '\t')
+		s--;
+	if (s == hit)
+		return OG_REC_NONE;
+	cpy(r->path, sizeof(r->path), s, (size_t)(hit - s));
+	return r->kind = k;
+}
+
+static enum og_rec_kind unit_oomd(struct cur c, const char *hit, struct og_rec *r)
+{
+	long long v;
+	struct cur t = { hit + strlen(": systemd-oomd killed "), c.end };
+	if (num(&t, &v))
+		r->count = (long)v;
+	else if (!eat(&t, "some"))
+		return OG_REC_NONE;
+	if (!eat(&t, " process(es)"))
+		return OG_REC_NONE;
+	return unit_line(c, hit, OG_REC_UNIT_OOMD, r);
+}
+
+/* cgroup v1 (<= 4.19) "Task in X killed as a result of limit of Y" */
+static enum og_rec_kind task_in(struct cur c, const char *hit, struct og_rec *r)
+{
+	c.p = hit + strlen("Task in ");
+	const char *k = find(c.p, c.end, " killed as a result of limit of ");
+	if (!k)
+		return OG_REC_NONE;
+	cpy(r->path2, sizeof(r->path2), c.p, (size_t)(k - c.p));
+	c.p = k + strlen(" killed as a result of limit of ");
+	const char *e = memchr(c.p, ' ', (size_t)(c.end - c.p));
+	cpy(r->path, sizeof(r->path), c.p, (size_t)((e ? e : c.end) - c.p));
+	return r->kind = OG_REC_TASK_IN;
+}
+
+static enum og_rec_kind earlyoom_note(struct cur c, const char *ident, struct og_rec *r)
+{
+	static const char *const notes[] = { "escalating to SIGKILL", "kill failed", "dryrun, not actually sending" };
+	if (ident && ident[0] && !is_ident(ident, "earlyoom"))
+		return OG_REC_NONE;
+	for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
+		if (at(&c, notes[i])) {
+			cpy(r->key, sizeof(r->key), notes[i], strlen(notes[i]));
+			return r->kind = OG_REC_EARLYOOM_NOTE;
+		}
+	}
+	return OG_REC_NONE;
+}
+
+/* Lines that begin with their own words (after the transport prefix). */
+static enum og_rec_kind parse_at_start(struct cur c, const char *ident, const struct og_tbl_layout *layout,
+				       struct og_rec *r)
+{
+	long long v;
 	switch (*c.p) {
 	case '[':
 		if (at(&c, "[ OK ] "))
@@ -576,14 +854,6 @@ enum og_rec_kind og_parse_msg(const char *msg, size_t len, const char *ident, co
 				return parse_header(c, r);
 			return parse_row(c, layout, r);
 		}
-	case 'o':
-		if (eat(&c, "oom-kill:")) {
-			summary_fields(c.p, c.end, r);
-			return r->kind = OG_REC_SUMMARY;
-		}
-		if (eat(&c, "oom_reaper: "))
-			return parse_reaper(c, r);
-		break;
 	case ',':
 		if (find(c.p, c.end, "task_memcg=") || find(c.p, c.end, "global_oom") || find(c.p, c.end, ",task=")) {
 			summary_fields(c.p + 1, c.end, r);
@@ -603,84 +873,102 @@ enum og_rec_kind og_parse_msg(const char *msg, size_t len, const char *ident, co
 	case 'm':
 	case 's':
 	case 'k':
-		if (find(c.p, c.p + (len < 20 ? len : 20), ": usage "))
+		if (find(c.p, c.p + (c.end - c.p < 20 ? c.end - c.p : 20), ": usage "))
 			return parse_usage(c, r);
 		break;
 	case 'M':
 		if (eat(&c, "Memory cgroup stats for ")) {
-			const char *e = c.end;
-			if (e > c.p && e[-1] == ':')
-				e--;
-			cpy(r->path, sizeof(r->path), c.p, (size_t)(e - c.p));
+			const char *e = memchr(c.p, ':', (size_t)(c.end - c.p));
+			cpy(r->path, sizeof(r->path), c.p, (size_t)((e ? e : c.end) - c.p));
 			return r->kind = OG_REC_MEMCG_STATS;
 		}
 		if (at(&c, "Mem-Info:"))
 			return r->kind = OG_REC_MEMINFO;
-		if (at(&c, "Marked /"))
-			return parse_oomd(c, r);
 		break;
 	case 'T':
 		if (at(&c, "Tasks state (memory values in pages)"))
 			return r->kind = OG_REC_TASKS_STATE;
-		if (eat(&c, "Task in ")) {
-			const char *k = find(c.p, c.end, " killed as a result of limit of ");
-			if (!k)
-				return OG_REC_NONE;
-			cpy(r->path2, sizeof(r->path2), c.p, (size_t)(k - c.p));
-			c.p = k + strlen(" killed as a result of limit of ");
-			cpy(r->path, sizeof(r->path), c.p, (size_t)(c.end - c.p));
-			return r->kind = OG_REC_TASK_IN;
-		}
-		if (eat(&c, "Tasks in ")) {
-			const char *k = rfind(c.p, c.end, " are going to be killed due to memory.oom.group set");
-			if (!k)
-				return OG_REC_NONE;
-			cpy(r->path, sizeof(r->path), c.p, (size_t)(k - c.p));
-			return r->kind = OG_REC_GROUP;
-		}
 		break;
 	case 'O':
 		if (at(&c, "Out of memory and no killable processes"))
 			return r->kind = OG_REC_NO_KILLABLE;
 		break;
-	case 'K':
-		if (at(&c, "Killed /"))
-			return parse_oomd(c, r);
-		break;
 	default:
 		break;
 	}
+	if (*c.p == 'e' || *c.p == 'k' || *c.p == 'd')
+		return earlyoom_note(c, ident, r);
+	return OG_REC_NONE;
+}
 
-	if ((hit = find(c.p, c.end, " invoked oom-killer: ")) != NULL && hit > c.p)
+/* The kill lines and the manager's lines, found anywhere in the message:
+ * text pasted around a line (a bullet, a node-problem-detector event, a
+ * prefix nobody knows) must not hide them. */
+static enum og_rec_kind parse_inside(struct cur c, const char *ident, struct og_rec *r)
+{
+	const char *hit;
+	if ((hit = find(c.p, c.end, " invoked oom-killer:")) != NULL && hit > c.p)
 		return parse_invoked(c, hit, r);
-	if ((hit = find(c.p, c.end, "Killed process ")) != NULL && (hit == c.p || hit[-1] == ' '))
+	if ((hit = find_word(c.p, c.end, "Killed process ")) != NULL)
 		return parse_killed(c, hit, r);
-	if ((hit = find(c.p, c.end, "Kill process ")) != NULL && (hit == c.p || hit[-1] == ' '))
+	if ((hit = find_word(c.p, c.end, "Kill process ")) != NULL)
 		return parse_oldkill(c, hit, r);
-	if ((hit = find(c.p, c.end, ": systemd-oomd killed ")) != NULL) {
-		cpy(r->path, sizeof(r->path), c.p, (size_t)(hit - c.p));
-		struct cur t = { hit + strlen(": systemd-oomd killed "), c.end };
-		if (num(&t, &v))
-			r->count = (long)v;
-		else if (!eat(&t, "some"))
+	if ((hit = find_word(c.p, c.end, "oom-kill:")) != NULL) {
+		summary_fields(hit + 9, c.end, r);
+		return r->kind = OG_REC_SUMMARY;
+	}
+	if ((hit = find_word(c.p, c.end, "Killed /")) != NULL || (hit = find_word(c.p, c.end, "Marked /")) != NULL) {
+		c.p = hit;
+		return parse_oomd(c, r);
+	}
+	if ((hit = find_word(c.p, c.end, "Task in ")) != NULL)
+		return task_in(c, hit, r);
+	if ((hit = find_word(c.p, c.end, "Tasks in ")) != NULL) {
+		const char *k = rfind(hit, c.end, " are going to be killed due to memory.oom.group set");
+		if (!k)
 			return OG_REC_NONE;
-		if (!eat(&t, " process(es)"))
-			return OG_REC_NONE;
-		return r->kind = OG_REC_UNIT_OOMD;
+		hit += strlen("Tasks in ");
+		cpy(r->path, sizeof(r->path), hit, (size_t)(k - hit));
+		return r->kind = OG_REC_GROUP;
 	}
-	if ((hit = find(c.p, c.end, ": A process of this unit has been killed by the OOM killer")) != NULL) {
-		cpy(r->path, sizeof(r->path), c.p, (size_t)(hit - c.p));
-		return r->kind = OG_REC_UNIT_OOM;
+	if ((hit = find(c.p, c.end, ": systemd-oomd killed ")) != NULL)
+		return unit_oomd(c, hit, r);
+	if ((hit = find(c.p, c.end, ": A process of this unit has been killed by the OOM killer")) != NULL)
+		return unit_line(c, hit, OG_REC_UNIT_OOM, r);
+	if ((hit = find(c.p, c.end, ": Failed with result 'oom-kill'")) != NULL)
+		return unit_line(c, hit, OG_REC_UNIT_RESULT, r);
+	if ((hit = find_word(c.p, c.end, "oom_reaper: ")) != NULL) {
+		c.p = hit + strlen("oom_reaper: ");
+		return parse_reaper(c, r);
 	}
-	if ((hit = find(c.p, c.end, ": Failed with result 'oom-kill'")) != NULL) {
-		cpy(r->path, sizeof(r->path), c.p, (size_t)(hit - c.p));
-		return r->kind = OG_REC_UNIT_RESULT;
+	if (!ident || !ident[0] || is_ident(ident, "earlyoom")) {
+		if ((hit = find(c.p, c.end, "sending SIG")) != NULL && find(hit, c.end, " to process "))
+			return earlyoom_sending(c, hit, r);
+		if ((hit = find(c.p, c.end, "illing process")) != NULL && hit > c.p && (hit[-1] == 'K' || hit[-1] == 'k'))
+			return earlyoom_killing(c, hit, r);
 	}
-	if ((hit = find(c.p, c.end, "sending SIG")) != NULL && find(hit, c.end, " to process "))
-		return parse_earlyoom(c, hit, r);
+	return OG_REC_NONE;
+}
+
+enum og_rec_kind og_parse_msg(const char *msg, size_t len, const char *ident, const struct og_tbl_layout *layout,
+			      struct og_rec *r)
+{
+	struct cur c = { msg, msg + len };
+	enum og_rec_kind k;
+
+	rec_reset(r);
+	while (c.end > c.p && (c.end[-1] == '\n' || c.end[-1] == '\r'))
+		c.end--;
+	if (c.p >= c.end)
+		return OG_REC_NONE;
+	if ((k = parse_at_start(c, ident, layout, r)) != OG_REC_NONE)
+		return k;
+	rec_reset(r);
+	if ((k = parse_inside(c, ident, r)) != OG_REC_NONE)
+		return k;
+	rec_reset(r);
 	if (is_ident(ident, "systemd-oomd") || !ident || !ident[0]) {
-		enum og_rec_kind k = parse_oomd_field(c, r);
-		if (k != OG_REC_NONE)
+		if ((k = parse_oomd_field(c, r)) != OG_REC_NONE)
 			return k;
 	}
 	return parse_nohang(c, ident, r);
@@ -711,6 +999,16 @@ static const struct {
 	{ "Victim status", 13, 1 },       /* "ictim statu": nohang, the victim's PID line follows */
 	{ "highest badness", 15, 1 },     /* "ighest badn" */
 	{ "and no killable", 15, 2 },     /* "d no killab" */
+	{ "Kill process", 12, 1 },        /* "ill process": <= 5.0 selection, alone in a paste */
+	{ "oom-kill:constraint", 19, 4 }, /* "kill:constr": the summary alone */
+	{ "due to memory", 13, 2 },       /* "e to memory": oomd's notice without its identifier (json, paste) */
+	{ "for killing", 11, 0 },         /* oomd v260 "Marked X for killing" without its reason */
+	{ "as a result of limit", 20, 9 },/* "lt of limit": cgroup v1 "Task in X killed as a result of limit of Y" */
+	{ "illing process", 14, 0 },      /* "illing proc": earlyoom before 1.3 */
+	{ "end SIGTERM", 11, 0 },         /* nohang 0.1 "Send SIGTERM to the victim" */
+	{ "end SIGKILL", 11, 0 },
+	{ "the command: kill", 17, 6 },   /* "mmand: kill": nohang running "kill -TERM N" */
+	{ "kB, anon-rss", 12, 1 },        /* "B, anon-rss": a Killed line whose first half is wrapped away */
 };
 
 static unsigned pair(const char *p)
@@ -761,7 +1059,95 @@ const char *og_rec_kind_name(enum og_rec_kind k)
 		"none", "invoked", "stack", "memcg_usage", "memcg_stats", "meminfo", "tasks_state", "task_hdr",
 		"task_row", "task_in", "summary", "summary_cont", "oldkill", "killed", "group", "reaped",
 		"no_killable", "oomd_kill", "oomd_considered", "oomd_field", "unit_oomd", "unit_oom",
-		"unit_result", "earlyoom", "nohang_hdr", "nohang_victim", "nohang_action",
+		"unit_result", "earlyoom", "earlyoom_note", "nohang_hdr", "nohang_victim", "nohang_action",
 	};
 	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
+}
+
+/* ---------- wrapped lines ---------- */
+
+static bool ends_with(const char *s, const char *e, const char *lit)
+{
+	size_t n = strlen(lit);
+	return (size_t)(e - s) >= n && memcmp(e - n, lit, n) == 0;
+}
+
+/* "key" + optional '-' + digits at the very end */
+static bool ends_with_num(const char *s, const char *e, const char *key)
+{
+	const char *p = e;
+	while (p > s && ts_digit(p[-1]))
+		p--;
+	if (p == e)
+		return false;
+	if (p > s && p[-1] == '-')
+		p--;
+	return ends_with(s, p, key);
+}
+
+int og_wrap_kind(const char *msg, size_t len)
+{
+	const char *s = msg, *e = msg + len;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	if (e == s)
+		return OG_WRAP_NONE;
+	static const char *const openers[] = { "Killed process", "Kill process", "invoked oom-killer:", "oom-kill:constraint",
+						"Memory cgroup out of memory:", "Out of memory:" };
+	for (size_t i = 0; i < sizeof(openers) / sizeof(openers[0]); i++) {
+		size_t ol = strlen(openers[i]);
+		for (size_t n = ol - 1; n >= 4; n--) {
+			const char *p = e - n;
+			if ((size_t)(e - s) >= n && !memcmp(p, openers[i], n) && (p == s || p[-1] == ' ' || p[-1] == ':'))
+				return OG_WRAP_OPENER;
+		}
+		if (i >= 4 && ends_with(s, e, openers[i]))
+			return OG_WRAP_OPENER;
+	}
+	if (find_word(s, e, "Killed process "))
+		return ends_with(s, e, "kB") || ends_with_num(s, e, "oom_score_adj:") || ends_with(s, e, ")") ||
+				       ends_with(s, e, ").")
+			       ? OG_WRAP_NONE
+			       : OG_WRAP_KILLED;
+	if (find_word(s, e, "oom-kill:"))
+		return ends_with_num(s, e, ",uid=") ? OG_WRAP_NONE : OG_WRAP_SUMMARY;
+	if (find(s, e, " invoked oom-killer:"))
+		return ends_with_num(s, e, "oom_score_adj=") ? OG_WRAP_NONE : OG_WRAP_INVOKED;
+	if (find_word(s, e, "Kill process "))
+		return ends_with(s, e, "child") || ends_with(s, e, "memory") ? OG_WRAP_NONE : OG_WRAP_OLDKILL;
+	if (find_word(s, e, "Killed /") || find_word(s, e, "Marked /"))
+		return ends_with(s, e, "activity") || ends_with(s, e, "%") || ends_with(s, e, "for killing") ||
+				       ends_with(s, e, ">")
+			       ? OG_WRAP_NONE
+			       : OG_WRAP_OOMD;
+	if (find(s, e, "sending SIG") && find(s, e, " to process "))
+		return ends_with(s, e, "MiB") || ends_with(s, e, "\"") ? OG_WRAP_NONE : OG_WRAP_EARLYOOM;
+	return OG_WRAP_NONE;
+}
+
+bool og_wrap_continues(int kind, const char *msg, size_t len)
+{
+	struct og_rec r;
+	if (kind == OG_WRAP_NONE || len == 0)
+		return false;
+	if (og_parse_msg(msg, len, "", NULL, &r) != OG_REC_NONE)
+		return false;
+	/* a task-table row or a stack line is not the rest of a kill line */
+	return kind == OG_WRAP_EMPTY || msg[0] != '[';
+}
+
+/* Words of the formats above: a wrap between two of them lost a space. */
+bool og_wrap_word(const char *w, size_t n)
+{
+	static const char *const words[] = {
+		"Killed", "process", "Kill", "score", "or", "sacrifice", "child", "sharing", "same", "memory",
+		"due", "to", "pressure", "for", "being", "with", "reclaim", "activity", "used", "total", "and",
+		"swap", "more", "than", "invoked", "oom-killer:", "Out", "of", "Memory", "cgroup", "out",
+		"memory:", "killing", "Marked", "Tasks", "in", "are", "going", "be", "killed", "set",
+		"sending", "uid", "Task", "as", "a", "result", "limit",
+	};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i]) == n && !memcmp(words[i], w, n))
+			return true;
+	return false;
 }
