@@ -246,6 +246,7 @@ static const char *fmt_time(const struct og_event *e, char *buf, size_t n)
 static void print_table(const struct og_event *ev, size_t n, bool verbose)
 {
 	char t[40], c1[96], c2[520], rss[32], w[1600];
+	bool guessed = false;
 	printf("%-19s  %-21s  %8s  %-16s  %6s  %7s  %s\n", "TIME", "KILLER", "PID", "COMM", "UID", "RSS", "CGROUP/UNIT");
 	for (size_t i = 0; i < n; i++) {
 		const struct og_event *e = &ev[i];
@@ -255,28 +256,35 @@ static void print_table(const struct og_event *ev, size_t n, bool verbose)
 		if (e->victim.uid >= 0)
 			snprintf(uid, sizeof(uid), "%ld", e->victim.uid);
 		const char *where = e->cgroup[0] ? e->cgroup : e->unit;
-		printf("%-19s  %-21s  %8s  %-16s  %6s  %7s  %s\n", fmt_time(e, t, sizeof(t)), og_killer_name(e->killer), pid,
-		       e->victim.comm[0] ? og_esc(e->victim.comm, c1, sizeof(c1)) : "-", uid,
+		fmt_time(e, t, sizeof(t));
+		if (e->wall_us != OG_TIME_NONE && e->year_guess) {
+			strcat(t, "*");
+			guessed = true;
+		}
+		printf("%-19s  %-21s  %8s  %-16s  %6s  %7s  %s\n", t, og_killer_name(e->killer), pid,
+		       e->victim.comm[0] ? og_esc_text(e->victim.comm, c1, sizeof(c1)) : "-", uid,
 		       e->victim.rss_kib >= 0 ? og_fmt_kib((unsigned long long)e->victim.rss_kib, rss, sizeof(rss)) : "-",
-		       where[0] ? og_esc(where, c2, sizeof(c2)) : "-");
-		printf("    %s\n", og_esc(e->why, w, sizeof(w)));
+		       where[0] ? og_esc_text(where, c2, sizeof(c2)) : "-");
+		printf("    %s\n", og_esc_text(e->why, w, sizeof(w)));
 		if (verbose && e->ntop) {
 			printf("    top memory users:\n");
 			for (int k = 0; k < e->ntop; k++) {
 				const struct og_user *u = &e->top[k];
 				char r2[32], s2[32];
 				if (u->pid > 0)
-					printf("      %8d  %-16s  rss %7s  swap %7s  adj %5d\n", u->pid, og_esc(u->name, c1, sizeof(c1)),
+					printf("      %8d  %-16s  rss %7s  swap %7s  adj %5d\n", u->pid, og_esc_text(u->name, c1, sizeof(c1)),
 					       u->rss_kib >= 0 ? og_fmt_kib((unsigned long long)u->rss_kib, r2, sizeof(r2)) : "-",
 					       u->swap_kib >= 0 ? og_fmt_kib((unsigned long long)u->swap_kib, s2, sizeof(s2)) : "-",
 					       u->adj == OG_ADJ_NONE ? 0 : u->adj);
 				else
-					printf("      %s  memory %s  swap %s\n", og_esc(u->name, c2, sizeof(c2)),
+					printf("      %s  memory %s  swap %s\n", og_esc_text(u->name, c2, sizeof(c2)),
 					       u->rss_kib >= 0 ? og_fmt_kib((unsigned long long)u->rss_kib, r2, sizeof(r2)) : "-",
 					       u->swap_kib >= 0 ? og_fmt_kib((unsigned long long)u->swap_kib, s2, sizeof(s2)) : "-");
 			}
 		}
 	}
+	if (guessed)
+		printf("* the log gives no year: assumed the latest that is not after the file's date, as syslog readers do\n");
 }
 
 static void jnum(const char *key, long long v, bool known)
@@ -332,6 +340,7 @@ static void print_json(const struct og_event *ev, size_t n)
 			fputs("null", stdout);
 		}
 		jnum("time_us", e->wall_us, e->wall_us != OG_TIME_NONE);
+		printf(",\"year_inferred\":%s", e->wall_us != OG_TIME_NONE && e->year_guess ? "true" : "false");
 		if (e->mono_us != OG_TIME_NONE)
 			printf(",\"boot_time_s\":%lld.%06lld", (long long)(e->mono_us / 1000000), (long long)(e->mono_us % 1000000));
 		else
@@ -368,6 +377,9 @@ static void print_json(const struct og_event *ev, size_t n)
 		}
 		printf(",\"oom_group\":%s,\"reaped\":%s,\"unit_result_oom_kill\":%s", e->group ? "true" : "false",
 		       e->reaped ? "true" : "false", e->oom_result ? "true" : "false");
+		jstr("oom_group_cgroup", e->group_cgroup);
+		printf(",\"no_killable\":%s,\"kill_failed\":%s", e->no_victim ? "true" : "false",
+		       e->kill_failed ? "true" : "false");
 		jstr("signal", e->sig);
 		jnum("score", e->score, e->score >= 0);
 		fputs(",\"oomd\":", stdout);
@@ -379,7 +391,7 @@ static void print_json(const struct og_event *ev, size_t n)
 			jstr("pressure_percent", e->pressure);
 			jstr("limit_percent", e->plimit);
 			jstr("duration", e->duration);
-			bool sw = e->killer == OG_K_OOMD_SWAP;
+			bool sw = e->killer == OG_K_OOMD_SWAP && e->swap_known;
 			jnum("mem_used_bytes", (long long)e->mem_used, sw);
 			jnum("mem_total_bytes", (long long)e->mem_total, sw);
 			jnum("swap_used_bytes", (long long)e->swap_used, sw);

@@ -106,6 +106,7 @@ struct og_asm {
 	int cand_rule;              /* OG_K_OOMD_PRESSURE/SWAP as the dump's fields say, or OG_K_UNKNOWN */
 	/* nohang: the victim line comes before the action line */
 	struct og_task nh_victim;
+	char nh_cgroup[OG_LOG_PATH];
 	int64_t nh_us;
 	bool nh_have;
 	int64_t last_us;

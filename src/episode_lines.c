@@ -88,6 +88,15 @@ static void text_line(struct og_asm *a, const char *line, size_t len)
 {
 	struct og_line l;
 	og_prefix_parse(line, len, &a->ctx, &l);
+	size_t cut = og_embedded_stamp(l.msg, l.len);
+	if (cut < l.len) {
+		/* two records joined on one line: each on its own */
+		const char *second = l.msg + cut;
+		size_t first = (size_t)(second - line);
+		text_line(a, line, first);
+		text_line(a, second, len - first);
+		return;
+	}
 	if (a->holding) {
 		if (l.len == 0 && !l.prefixed) { /* a blank line between the pieces (double-spaced paste) */
 			if (++a->hold_joins > MAX_JOINS)

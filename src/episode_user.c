@@ -17,6 +17,8 @@
 /* nohang names its victim this long before it acts. */
 #define NOHANG_VICTIM_WINDOW (60 * SEC)
 #define NOHANG_STAT_WINDOW (10 * SEC)
+/* nohang's victim block and corrective action: about 20 lines */
+#define NOHANG_BLOCK_LINES 24
 
 static bool is_oomd(enum og_killer k)
 {
@@ -248,6 +250,17 @@ static void earlyoom_note(struct og_asm *a, const struct og_rec *r)
 static void nohang_victim(struct og_asm *a, const struct og_rec *r, int64_t t)
 {
 	struct og_task *v = &a->nh_victim;
+	if (r->path[0]) { /* the block's cgroup line */
+		if (a->nh_have)
+			og_ep_cpys(a->nh_cgroup, sizeof(a->nh_cgroup), r->path);
+		else {
+			og_ep_task_reset(v);
+			og_ep_cpys(a->nh_cgroup, sizeof(a->nh_cgroup), r->path);
+			a->nh_have = true;
+			a->nh_us = t;
+		}
+		return;
+	}
 	bool merge = a->nh_have && !og_ep_far(a->nh_us, t, NOHANG_STAT_WINDOW) &&
 		     ((r->t.pid > 0 && v->pid <= 0) || (r->t.comm[0] && !v->comm[0]));
 	if (merge) {
@@ -259,27 +272,29 @@ static void nohang_victim(struct og_asm *a, const struct og_rec *r, int64_t t)
 			v->uid = r->t.uid;
 	} else {
 		*v = r->t;
+		a->nh_cgroup[0] = '\0';
 	}
 	a->nh_us = t;
 	a->nh_have = true;
-	a->dense = 12;
+	a->dense = NOHANG_BLOCK_LINES;
 }
 
 static void nohang_action(struct og_asm *a, const struct og_line *l, const struct og_rec *r, int64_t t)
 {
-	if (!a->nh_have && r->t.comm[0] && a->nev) {
-		/* the statistics line repeats a kill already recorded */
-		struct og_event *last = &a->ev[a->nev - 1];
-		if (last->killer == OG_K_NOHANG && !og_ep_far(og_ep_ev_time(last), t, NOHANG_STAT_WINDOW))
-			return;
-	}
+	struct og_event *last = a->nev && a->ev[a->nev - 1].killer == OG_K_NOHANG ? &a->ev[a->nev - 1] : NULL;
+	if (last && !og_ep_far(og_ep_ev_time(last), t, NOHANG_STAT_WINDOW) &&
+	    ((!a->nh_have && r->t.comm[0]) || (r->t.pid > 0 && r->t.pid == last->victim.pid && !strcmp(r->sig, last->sig))))
+		return; /* a statistics line, or the report of a command just run */
 	struct og_event n;
 	og_ep_event_reset(a, &n, l);
 	n.killer = OG_K_NOHANG;
 	bool named = a->nh_have && !og_ep_far(a->nh_us, t, NOHANG_VICTIM_WINDOW) &&
-		     (r->t.pid <= 0 || r->t.pid == a->nh_victim.pid);
+		     (r->t.pid <= 0 || a->nh_victim.pid <= 0 || r->t.pid == a->nh_victim.pid);
 	if (named) {
 		n.victim = a->nh_victim;
+		if (n.victim.pid <= 0)
+			n.victim.pid = r->t.pid;
+		og_ep_cpys(n.cgroup, sizeof(n.cgroup), a->nh_cgroup);
 	} else {
 		n.victim.pid = r->t.pid;
 		og_ep_cpys(n.victim.comm, sizeof(n.victim.comm), r->t.comm);
@@ -303,7 +318,7 @@ void og_ep_user(struct og_asm *a, const struct og_line *l, const struct og_rec *
 	case OG_REC_UNIT_RESULT: unit_result(a, r, t); break;
 	case OG_REC_EARLYOOM: earlyoom(a, l, r, t); break;
 	case OG_REC_EARLYOOM_NOTE: earlyoom_note(a, r); break;
-	case OG_REC_NOHANG_HDR: a->dense = 4; break;
+	case OG_REC_NOHANG_HDR: a->dense = NOHANG_BLOCK_LINES; break;
 	case OG_REC_NOHANG_VICTIM: nohang_victim(a, r, t); break;
 	case OG_REC_NOHANG_ACTION: nohang_action(a, l, r, t); break;
 	default: break;

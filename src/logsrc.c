@@ -41,6 +41,17 @@ struct og_prefix_ctx og_local_ctx(bool this_boot)
 	return c;
 }
 
+/* Stamps without a year in a file are dated from the file's modification
+ * time (logrotate and syslog readers do the same): a log is not newer than
+ * its last write. */
+static void ctx_at(struct og_prefix_ctx *c, time_t ref)
+{
+	struct tm tm;
+	localtime_r(&ref, &tm);
+	c->year = tm.tm_year + 1900;
+	c->now_us = (int64_t)ref * 1000000;
+}
+
 int og_src_kmsg(struct og_asm *a, size_t *nrec)
 {
 	char rec[8192];
@@ -163,6 +174,8 @@ int og_src_file(struct og_asm *a, const char *path, unsigned long long *nbytes)
 			close(fd);
 		return -EISDIR;
 	}
+	if (!is_stdin && S_ISREG(st.st_mode))
+		ctx_at(&ctx, st.st_mtime);
 	if (!(buf = malloc(READ_BUF))) {
 		if (!is_stdin)
 			close(fd);

@@ -671,6 +671,22 @@ static bool nohang_ident(const char *ident)
  * "Victim status" block's "Name:  X" and "PID:  N" lines (nohang 0.1+). */
 static enum og_rec_kind nohang_victim(struct cur c, struct og_rec *r)
 {
+	if (eat(&c, "CGroup_v2:") || eat(&c, "CGroup_v1:")) {
+		skip_ws(&c);
+		if (c.p >= c.end || *c.p != '/')
+			return OG_REC_NONE;
+		cpy(r->path, sizeof(r->path), c.p, (size_t)(c.end - c.p));
+		return r->kind = OG_REC_NOHANG_VICTIM;
+	}
+	if (eat(&c, "Regexp '")) {
+		/* "Regexp '^tail$' matches with name 'tail'": the victim of a configured command */
+		const char *m = find(c.p, c.end, "' matches with name '");
+		if (!m || c.end[-1] != '\'')
+			return OG_REC_NONE;
+		c.p = m + strlen("' matches with name '");
+		cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(c.end - 1 - c.p));
+		return r->kind = OG_REC_NOHANG_VICTIM;
+	}
 	if (eat(&c, "Name:")) {
 		skip_ws(&c);
 		if (c.p >= c.end)
@@ -702,7 +718,7 @@ static enum og_rec_kind nohang_victim(struct cur c, struct og_rec *r)
  * configured command "Run the command: kill -TERM N". */
 static enum og_rec_kind nohang_action(struct cur c, struct og_rec *r)
 {
-	if (eat(&c, "Run the command: kill -")) {
+	if (eat(&c, "Run the command: kill -") || eat(&c, "Execute the command: kill -")) {
 		const char *s = c.p;
 		while (c.p < c.end && isupper((unsigned char)*c.p))
 			c.p++;
@@ -733,7 +749,7 @@ static enum og_rec_kind parse_nohang(struct cur c, const char *ident, struct og_
 	if (!nohang_ident(ident))
 		return OG_REC_NONE;
 	skip_ws(&c);
-	if (c.p < c.end && (*c.p == 'P' || *c.p == 'N'))
+	if (c.p < c.end && (*c.p == 'P' || *c.p == 'N' || *c.p == 'C' || *c.p == 'R'))
 		if (nohang_victim(c, r) != OG_REC_NONE)
 			return r->kind;
 	if (at(&c, "Victim status") || at(&c, "Process with highest badness") || at(&c, "TOP printed in") ||
@@ -1009,6 +1025,8 @@ static const struct {
 	{ "end SIGKILL", 11, 0 },
 	{ "the command: kill", 17, 6 },   /* "mmand: kill": nohang running "kill -TERM N" */
 	{ "kB, anon-rss", 12, 1 },        /* "B, anon-rss": a Killed line whose first half is wrapped away */
+	{ "matches with name", 17, 6 },   /* "s with name": nohang's victim of a configured command */
+	{ "CGroup_v2: /", 12, 1 },         /* "Group_v2: /": nohang's victim block, its start cut off */
 };
 
 static unsigned pair(const char *p)
@@ -1150,4 +1168,21 @@ bool og_wrap_word(const char *w, size_t n)
 		if (strlen(words[i]) == n && !memcmp(words[i], w, n))
 			return true;
 	return false;
+}
+
+size_t og_embedded_stamp(const char *msg, size_t len)
+{
+	const char *e = msg + len;
+	for (const char *p = msg; (p = find(p, e, " [")) != NULL; p++) {
+		struct cur c = { p + 2, e };
+		long long v;
+		skip_sp(&c);
+		if (num(&c, &v) && eat(&c, ".") && c.p < e && ts_digit(*c.p)) {
+			while (c.p < e && ts_digit(*c.p))
+				c.p++;
+			if (eat(&c, "] "))
+				return (size_t)(p + 1 - msg);
+		}
+	}
+	return len;
 }

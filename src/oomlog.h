@@ -161,5 +161,8 @@ enum {
 int og_wrap_kind(const char *msg, size_t len);
 bool og_wrap_continues(int kind, const char *msg, size_t len);
 bool og_wrap_word(const char *w, size_t n);
+/* Where a second record starts inside a message ("...,uid=1000 [35105.264752]
+ * Out of memory: ..."): the offset of its "[" stamp, or len. */
+size_t og_embedded_stamp(const char *msg, size_t len);
 
 #endif

@@ -5,7 +5,8 @@ every NNN-name.log in a corpus directory.
 .expected: lines `kill killer=K pid=P comm=C cgroup=G` ('-' = unknown, so the
 event must say null), '#' comments; a negative case has no kill line.  K is an
 oomguard killer name or a family ('kernel', 'systemd-oomd') that matches every
-killer name starting with it.
+killer name starting with it.  A "no killable processes" report is shown by
+oomguard but is not a kill, so it is not counted as an event.
 
 Usage: compare.py OOMGUARD CORPUS_DIR [--strict] [-v]
   default   prints recall and precision over the corpus (bench/why-corpus.sh)
@@ -51,6 +52,8 @@ def events(og, log):
     out = []
     for line in p.stdout.decode("utf-8").splitlines():
         e = json.loads(line)
+        if e.get("no_killable"):
+            continue  # "Out of memory and no killable processes": reported, but nobody was killed
         v = e.get("victim") or {}
         out.append({
             "killer": e.get("killer") or "-",
