@@ -128,8 +128,13 @@ static void text_line(struct og_asm *a, const char *line, size_t len)
 
 static struct og_jentry *jent(struct og_asm *a)
 {
-	if (!a->jent && !(a->jent = malloc(sizeof(*a->jent))))
-		a->oom = -ENOMEM;
+	if (!a->jent) {
+		if (!(a->jent = malloc(sizeof(*a->jent)))) {
+			a->oom = -ENOMEM;
+			return NULL;
+		}
+		og_jentry_reset(a->jent);
+	}
 	return a->jent;
 }
 

@@ -120,6 +120,20 @@ static int month_word(const char *s, size_t n)
 	return 0;
 }
 
+/* A month word this parser does not know still looks like one: letters
+ * (any script) and at most a closing '.', not "kern.log:May". */
+static bool plain_word(const char *s, size_t n)
+{
+	if (n && s[n - 1] == '.')
+		n--;
+	if (!n || n > 12)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!ts_alpha(s[i]) && (unsigned char)s[i] < 0x80)
+			return false;
+	return true;
+}
+
 /* A word: bytes up to a space (or ']'), at most max. */
 static size_t word(const struct cur *c, size_t max)
 {
@@ -455,6 +469,8 @@ static bool syslog_stamp(struct cur *c, const struct og_prefix_ctx *ctx, long of
 	    !hms(&t, &h, &mi, &s, &usec) || !eat(&t, " "))
 		return false;
 	int mo = month_word(mw, ml);
+	if (!mo && !plain_word(mw, ml))
+		return false;
 	if (!host_ident(&t, out, false) && !mo)
 		return false;
 	if (mo) {
@@ -568,7 +584,7 @@ static void trim_end(struct cur *c)
 static bool boundary(char prev)
 {
 	unsigned char u = (unsigned char)prev;
-	return u < 0x80 && !ts_digit(prev) && !ts_alpha(prev) && prev != '_' && prev != '.' && prev != '-';
+	return u < 0x80 && !ts_digit(prev) && !ts_alpha(prev) && prev != '_' && prev != '.';
 }
 
 /* The identifier of a killer or manager somewhere in a line without an

@@ -1025,6 +1025,9 @@ static const struct {
 	{ "end SIGKILL", 11, 0 },
 	{ "the command: kill", 17, 6 },   /* "mmand: kill": nohang running "kill -TERM N" */
 	{ "kB, anon-rss", 12, 1 },        /* "B, anon-rss": a Killed line whose first half is wrapped away */
+	{ "scalating to SIG", 16, 2 },    /* "alating to ": earlyoom's SIGTERM turned SIGKILL */
+	{ "kill failed:", 12, 1 },        /* "ill failed:": earlyoom's signal not delivered */
+	{ "not actually sending", 20, 9 },/* "lly sending": earlyoom --dryrun */
 	{ "matches with name", 17, 6 },   /* "s with name": nohang's victim of a configured command */
 	{ "CGroup_v2: /", 12, 1 },         /* "Group_v2: /": nohang's victim block, its start cut off */
 };
