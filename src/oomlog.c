@@ -1020,7 +1020,10 @@ static const struct {
 	{ "due to memory", 13, 2 },       /* "e to memory": oomd's notice without its identifier (json, paste) */
 	{ "for killing", 11, 0 },         /* oomd v260 "Marked X for killing" without its reason */
 	{ "as a result of limit", 20, 9 },/* "lt of limit": cgroup v1 "Task in X killed as a result of limit of Y" */
-	{ "illing process", 14, 0 },      /* "illing proc": earlyoom before 1.3 */
+	{ "illing process '", 16, 5 },    /* "g process '": earlyoom 1.2 (the manager's "Killing process N (x)" is not) */
+	{ "illing process: ", 16, 5 },    /* "g process: ": earlyoom 1.1 */
+	{ "with signal 15:", 15, 4 },     /* " signal 15:": an earlyoom 1.3 pre-release */
+	{ "with signal 9:", 14, 3 },
 	{ "end SIGTERM", 11, 0 },         /* nohang 0.1 "Send SIGTERM to the victim" */
 	{ "end SIGKILL", 11, 0 },
 	{ "the command: kill", 17, 6 },   /* "mmand: kill": nohang running "kill -TERM N" */
