@@ -14,6 +14,8 @@
 #define UNIT_RESULT_WINDOW (300 * SEC)
 /* earlyoom escalates SIGTERM to SIGKILL for the same victim within this. */
 #define ESCALATE_WINDOW (15 * SEC)
+/* earlyoom's notes about a signal follow it within a few lines. */
+#define EARLYOOM_NOTE_LINES 8
 /* nohang names its victim this long before it acts. */
 #define NOHANG_VICTIM_WINDOW (60 * SEC)
 #define NOHANG_STAT_WINDOW (10 * SEC)
@@ -224,6 +226,7 @@ static void earlyoom(struct og_asm *a, const struct og_line *l, const struct og_
 	og_ep_cpys(n.sig, sizeof(n.sig), r->sig);
 	og_ep_explain(&n);
 	og_ep_push(a, &n);
+	a->dense = EARLYOOM_NOTE_LINES;
 }
 
 /* "escalating to SIGKILL", "kill failed: ...", "dryrun, not actually

@@ -140,8 +140,11 @@ enum og_rec_kind og_parse_msg(const char *msg, size_t len, const char *ident,
  * run over every byte of a large log; only lines it points into need the
  * full parsers.  Episode-internal lines (tables, memcg usage) carry no
  * anchor and are read in full only after an anchor opened an episode. */
+#define OG_MAX_ANCHORS 48
 struct og_anchors {
 	uint8_t shift[65536];
+	uint8_t first[65536];          /* 1 + the first anchor whose window ends in this pair, or 0 */
+	uint8_t next[OG_MAX_ANCHORS];  /* 1 + the next anchor ending in the same pair, or 0 */
 };
 void og_anchors_init(struct og_anchors *a);
 size_t og_anchor_find(const struct og_anchors *a, const char *buf, size_t len);
