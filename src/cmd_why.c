@@ -257,11 +257,9 @@ static void print_table(const struct og_event *ev, size_t n, bool verbose)
 			snprintf(uid, sizeof(uid), "%ld", e->victim.uid);
 		const char *where = e->cgroup[0] ? e->cgroup : e->unit;
 		fmt_time(e, t, sizeof(t));
-		if (e->wall_us != OG_TIME_NONE && e->year_guess) {
-			strcat(t, "*");
-			guessed = true;
-		}
-		printf("%-19s  %-21s  %8s  %-16s  %6s  %7s  %s\n", t, og_killer_name(e->killer), pid,
+		bool guess = e->wall_us != OG_TIME_NONE && e->year_guess;
+		guessed |= guess;
+		printf("%-19s%s %-21s  %8s  %-16s  %6s  %7s  %s\n", t, guess ? "*" : " ", og_killer_name(e->killer), pid,
 		       e->victim.comm[0] ? og_esc_text(e->victim.comm, c1, sizeof(c1)) : "-", uid,
 		       e->victim.rss_kib >= 0 ? og_fmt_kib((unsigned long long)e->victim.rss_kib, rss, sizeof(rss)) : "-",
 		       where[0] ? og_esc_text(where, c2, sizeof(c2)) : "-");

@@ -8,7 +8,7 @@ oomguard killer name or a family ('kernel', 'systemd-oomd') that matches every
 killer name starting with it.  A "no killable processes" report is shown by
 oomguard but is not a kill, so it is not counted as an event.
 
-Usage: compare.py OOMGUARD CORPUS_DIR [--strict] [-v]
+Usage: why_corpus.py OOMGUARD CORPUS_DIR [--strict] [-v]
   default   prints recall and precision over the corpus (bench/why-corpus.sh)
   --strict  prints every difference and exits 1 if there is one (the test)
 """
