@@ -120,6 +120,26 @@ static bool jbytes(struct cur *c, char *out, size_t outsz, size_t *outlen)
 }
 
 /* Skip any JSON value (nested arrays and objects included). */
+static bool jskip(struct cur *c);
+
+/* A number, true/false, null (is_null) or anything else journalctl does not
+ * write (skipped, its text kept). */
+static bool jliteral(struct cur *c, char *out, size_t outsz, size_t *outlen, bool *is_null)
+{
+	const char *s = c->p;
+	if (!jskip(c))
+		return false;
+	const char *t = c->p;
+	while (t > s && (t[-1] == ' ' || t[-1] == '\t'))
+		t--;
+	*is_null = (size_t)(t - s) == 4 && !memcmp(s, "null", 4);
+	size_t n = (size_t)(t - s) < outsz - 1 ? (size_t)(t - s) : outsz - 1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	*outlen = n;
+	return true;
+}
+
 static bool jskip(struct cur *c)
 {
 	int depth = 0;
@@ -218,25 +238,20 @@ static bool member(struct cur *c, struct og_jentry *e)
 	size_t vsz = is_msg ? sizeof(e->msg) : sizeof(small);
 	if (!is_msg)
 		val = small;
-	if (eat(c, "\"")) {
-		if (!jstring(c, val, vsz, &vl))
-			return false;
-	} else if (eat(c, "[")) {
-		if (!jbytes(c, val, vsz, &vl))
-			return false;
-	} else {
-		const char *s = c->p;
-		if (!jskip(c))
-			return false;
-		const char *t = c->p;
-		while (t > s && (t[-1] == ' ' || t[-1] == '\t'))
-			t--;
-		if ((size_t)(t - s) == 4 && !memcmp(s, "null", 4))
-			return true;
-		vl = (size_t)(t - s) < vsz - 1 ? (size_t)(t - s) : vsz - 1;
-		memcpy(val, s, vl);
-		val[vl] = '\0';
+	bool ok, is_null = false;
+	if (eat(c, "\""))
+		ok = jstring(c, val, vsz, &vl);
+	else if (eat(c, "["))
+		ok = jbytes(c, val, vsz, &vl);
+	else
+		ok = jliteral(c, val, vsz, &vl, &is_null);
+	if (!ok && is_msg) { /* decoded in place: leave no half message behind */
+		e->msg[0] = '\0';
+		e->msg_len = 0;
+		e->have_msg = false;
 	}
+	if (!ok || is_null)
+		return ok;
 	field(e, key, kl, val, vl);
 	return true;
 }

@@ -28,8 +28,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	og_parse_msg(s, size, "nohang", NULL, &r);
 	if (strnlen(r.t.comm, sizeof(r.t.comm)) >= sizeof(r.t.comm) || strnlen(r.path, sizeof(r.path)) >= sizeof(r.path))
 		__builtin_trap();
+	og_parse_msg(s, size, "earlyoom", NULL, &r);
+	og_parse_msg(s, size, "systemd-oomd", NULL, &r);
 
-	/* The whole input as a log, fed in two uneven pieces. */
+	/* The tolerant paths: wrapped-line detection and joining words, a
+	 * second record inside a line, the prefix found inside a line. */
+	int wk = og_wrap_kind(s, size);
+	if (wk < OG_WRAP_NONE || wk > OG_WRAP_EARLYOOM)
+		__builtin_trap();
+	og_wrap_continues(wk ? wk : OG_WRAP_KILLED, s, size);
+	og_wrap_word(s, size < 16 ? size : 16);
+	size_t emb = og_embedded_stamp(s, size);
+	if (emb > size)
+		__builtin_trap();
+	if (emb < size) {
+		og_prefix_parse(s + emb, size - emb, &ctx, &l);
+		if (l.msg < s + emb || l.msg + l.len > s + size)
+			__builtin_trap();
+	}
+	if (l.wall_us == OG_TIME_NONE && l.year_guess)
+		__builtin_trap();
+
+	/* The whole input as a log, fed in two uneven pieces (the assembler holds
+	 * wrapped lines, reads journal json/json-pretty/export entries). */
 	struct og_asm *a = malloc(sizeof(*a));
 	if (!a)
 		return 0;
