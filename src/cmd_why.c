@@ -323,6 +323,50 @@ static void json_task(const struct og_task *t)
 	putchar('}');
 }
 
+/* systemd-oomd's rule and figures, or null for the other killers */
+static void json_oomd(const struct og_event *e)
+{
+	fputs(",\"oomd\":", stdout);
+	if (e->killer == OG_K_OOMD_PRESSURE || e->killer == OG_K_OOMD_SWAP || e->killer == OG_K_OOMD) {
+		printf("{\"rule\":\"%s\"", e->killer == OG_K_OOMD_PRESSURE ? "pressure"
+					  : e->killer == OG_K_OOMD_SWAP    ? "swap"
+									   : "unknown");
+		jstr("monitored_cgroup", e->monitored);
+		jstr("pressure_percent", e->pressure);
+		jstr("limit_percent", e->plimit);
+		jstr("duration", e->duration);
+		bool sw = e->killer == OG_K_OOMD_SWAP && e->swap_known;
+		jnum("mem_used_bytes", (long long)e->mem_used, sw);
+		jnum("mem_total_bytes", (long long)e->mem_total, sw);
+		jnum("swap_used_bytes", (long long)e->swap_used, sw);
+		jnum("swap_total_bytes", (long long)e->swap_total, sw);
+		jnum("candidates_considered", e->considered, e->considered >= 0);
+		putchar('}');
+	} else {
+		fputs("null", stdout);
+	}
+}
+
+static void json_top(const struct og_event *e)
+{
+	fputs(",\"top_users\":[", stdout);
+	for (int k = 0; k < e->ntop; k++) {
+		const struct og_user *u = &e->top[k];
+		printf("%s{\"pid\":", k ? "," : "");
+		if (u->pid > 0)
+			printf("%d", u->pid);
+		else
+			fputs("null", stdout);
+		jstr(u->pid > 0 ? "comm" : "cgroup", u->name);
+		jnum("uid", u->uid, u->uid >= 0);
+		jnum("oom_score_adj", u->adj, u->adj != OG_ADJ_NONE);
+		jnum("rss_kib", u->rss_kib, u->rss_kib >= 0);
+		jnum("swap_kib", u->swap_kib, u->swap_kib >= 0);
+		putchar('}');
+	}
+	putchar(']');
+}
+
 static void print_json(const struct og_event *ev, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -381,41 +425,8 @@ static void print_json(const struct og_event *ev, size_t n)
 		       e->kill_failed ? "true" : "false");
 		jstr("signal", e->sig);
 		jnum("score", e->score, e->score >= 0);
-		fputs(",\"oomd\":", stdout);
-		if (e->killer == OG_K_OOMD_PRESSURE || e->killer == OG_K_OOMD_SWAP || e->killer == OG_K_OOMD) {
-			printf("{\"rule\":\"%s\"", e->killer == OG_K_OOMD_PRESSURE ? "pressure"
-						  : e->killer == OG_K_OOMD_SWAP    ? "swap"
-										   : "unknown");
-			jstr("monitored_cgroup", e->monitored);
-			jstr("pressure_percent", e->pressure);
-			jstr("limit_percent", e->plimit);
-			jstr("duration", e->duration);
-			bool sw = e->killer == OG_K_OOMD_SWAP && e->swap_known;
-			jnum("mem_used_bytes", (long long)e->mem_used, sw);
-			jnum("mem_total_bytes", (long long)e->mem_total, sw);
-			jnum("swap_used_bytes", (long long)e->swap_used, sw);
-			jnum("swap_total_bytes", (long long)e->swap_total, sw);
-			jnum("candidates_considered", e->considered, e->considered >= 0);
-			putchar('}');
-		} else {
-			fputs("null", stdout);
-		}
-		fputs(",\"top_users\":[", stdout);
-		for (int k = 0; k < e->ntop; k++) {
-			const struct og_user *u = &e->top[k];
-			printf("%s{\"pid\":", k ? "," : "");
-			if (u->pid > 0)
-				printf("%d", u->pid);
-			else
-				fputs("null", stdout);
-			jstr(u->pid > 0 ? "comm" : "cgroup", u->name);
-			jnum("uid", u->uid, u->uid >= 0);
-			jnum("oom_score_adj", u->adj, u->adj != OG_ADJ_NONE);
-			jnum("rss_kib", u->rss_kib, u->rss_kib >= 0);
-			jnum("swap_kib", u->swap_kib, u->swap_kib >= 0);
-			putchar('}');
-		}
-		putchar(']');
+		json_oomd(e);
+		json_top(e);
 		jstr("explanation", e->why);
 		puts("}");
 	}
