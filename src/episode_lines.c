@@ -192,10 +192,17 @@ static void entry_line(struct og_asm *a, const char *line, size_t len)
 		og_jentry_reset(e);
 		return;
 	}
-	if (a->entry_fmt == FMT_PRETTY)
+	if (a->entry_fmt == FMT_PRETTY) {
 		og_json_field_line(p, n, e);
-	else
-		og_export_line(line, len, e);
+	} else if (!og_export_line(p, n, e) && p == line && !e->pending_key[0]) {
+		/* -o verbose: an unindented stamp line opens each entry */
+		struct og_line l;
+		if (e->have_msg)
+			entry_msg(a, e);
+		og_jentry_reset(e);
+		og_prefix_parse(line, len, &a->ctx, &l);
+		e->realtime_us = l.wall_us == OG_TIME_NONE ? INT64_MIN : l.wall_us;
+	}
 }
 
 static bool export_start(const char *p, size_t n)
@@ -243,6 +250,9 @@ void og_asm_line(struct og_asm *a, const char *line, size_t len)
 		struct og_jentry *e = jent(a);
 		if (e) {
 			og_jentry_reset(e);
+			/* -o verbose: the entry's stamp line came just before */
+			if (a->last_us != OG_TIME_NONE)
+				e->realtime_us = a->last_us;
 			entry_line(a, line, len);
 		}
 		return;

@@ -511,16 +511,18 @@ static bool stamp_at(struct cur *c, const struct og_prefix_ctx *ctx, struct og_l
 	if (t.p >= t.end)
 		return false;
 	if (*t.p == '<') {
-		/* dmesg -r: "<3>[  12.3] ..." */
+		/* dmesg -r "<3>[  12.3] ...", or a syslog priority before a stamp */
 		long long pri;
 		t.p++;
-		if (!num(&t, &pri) || !eat(&t, ">"))
+		if (!num(&t, &pri) || !eat(&t, ">") || t.p >= t.end)
 			return false;
-		if (t.p < t.end && *t.p != '[') {
-			cpy(out->ident, sizeof(out->ident), "kernel", 6);
+		if (*t.p != '<' && stamp_at(&t, ctx, out)) {
 			*c = t;
 			return true;
 		}
+		cpy(out->ident, sizeof(out->ident), "kernel", 6);
+		*c = t;
+		return true;
 	}
 	bool ok;
 	if (*t.p == '[')

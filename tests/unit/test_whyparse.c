@@ -161,6 +161,10 @@ static void locale_stamps(void **state)
 	parse_line("2023-12-17T10:04:41,123456+00:00 Out of memory: x", &c, &l);
 	assert_true(l.wall_us == utc(2023, 12, 17, 10, 4, 41) + 123456);
 	assert_memory_equal(l.msg, "Out of", 6);
+	/* a syslog priority in front of a stamp */
+	parse_line("<6>Dec 17 10:04:41 h kernel: msg", &c, &l);
+	assert_true(l.wall_us == utc(2025, 12, 17, 10, 4, 41));
+	assert_memory_equal(l.msg, "msg", 3);
 	/* printk caller ids */
 	parse_line("[   37.052923][ T9185] a.out invoked oom-killer: x", &c, &l);
 	assert_int_equal(l.mono_us, 37052923);
@@ -476,6 +480,17 @@ static void journal_entry_formats(void **state)
 	assert_string_equal(a->ev[0].victim.comm, "stress-ng");
 	assert_int_equal(a->ev[1].victim.pid, 9);
 	assert_string_equal(a->ev[1].victim.comm, "\xff");
+	unload(a);
+	/* -o verbose: a stamp line, then indented fields */
+	a = feed("Sun 2023-12-17 10:04:41.123456 UTC [s=abc;i=1]\n    _TRANSPORT=kernel\n"
+		 "    MESSAGE=Out of memory: Killed process 77 (java) total-vm:9kB, anon-rss:8kB, file-rss:0kB\n"
+		 "Sun 2023-12-17 10:04:50.000000 UTC [s=abc;i=2]\n    MESSAGE=Out of memory: Killed process 78 (java) "
+		 "total-vm:9kB, anon-rss:8kB, file-rss:0kB\n",
+		 &c, 4096);
+	assert_int_equal(a->nev, 2);
+	assert_true(a->ev[0].wall_us == utc(2023, 12, 17, 10, 4, 41) + 123456);
+	assert_int_equal(a->ev[1].victim.pid, 78);
+	assert_true(a->ev[1].wall_us == utc(2023, 12, 17, 10, 4, 50));
 	unload(a);
 }
 
