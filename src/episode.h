@@ -131,6 +131,9 @@ void og_asm_set_source(struct og_asm *a, const char *source, const struct og_pre
 void og_asm_line(struct og_asm *a, const char *line, size_t len);
 /* One line whose prefix is already known (journal entries). */
 void og_asm_msg(struct og_asm *a, const struct og_line *l);
+/* A journal entry's MESSAGE, line by line (oomd's candidate dump may be one
+ * entry with embedded newlines); l gives the entry's time and identifier. */
+void og_asm_msg_lines(struct og_asm *a, struct og_line *l, const char *msg, size_t len);
 /* The hot loop: consume whole lines of buf, skipping quickly to the lines
  * that can start an event.  Returns the bytes consumed; an incomplete last
  * line is left unless eof. */

@@ -148,12 +148,17 @@ static void entry_msg(struct og_asm *a, const struct og_jentry *e)
 	l.prefixed = true;
 	l.ident_pid = e->pid;
 	og_ep_cpys(l.ident, sizeof(l.ident), e->kernel ? "kernel" : e->ident);
-	const char *p = e->msg, *end = e->msg + e->msg_len;
+	og_asm_msg_lines(a, &l, e->msg, e->msg_len);
+}
+
+void og_asm_msg_lines(struct og_asm *a, struct og_line *l, const char *msg, size_t len)
+{
+	const char *p = msg, *end = msg + len;
 	while (p <= end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		l.msg = p;
-		l.len = (size_t)((nl ? nl : end) - p);
-		og_asm_msg(a, &l);
+		l->msg = p;
+		l->len = (size_t)((nl ? nl : end) - p);
+		og_asm_msg(a, l);
 		if (!nl)
 			break;
 		p = nl + 1;

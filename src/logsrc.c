@@ -358,16 +358,7 @@ int og_src_journal(struct og_asm *a, const struct og_journal_opts *o, size_t *ne
 		else if (field(j, "SYSLOG_IDENTIFIER", &id, &il) == 0)
 			snprintf(l.ident, sizeof(l.ident), "%.*s", (int)(il < 31 ? il : 31), id);
 		/* oomd's candidate dump may be one entry with embedded newlines */
-		const char *p = msg, *end = msg + ml;
-		while (p <= end) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			l.msg = p;
-			l.len = (size_t)((nl ? nl : end) - p);
-			og_asm_msg(a, &l);
-			if (!nl)
-				break;
-			p = nl + 1;
-		}
+		og_asm_msg_lines(a, &l, msg, ml);
 	}
 out:
 	og_asm_finish(a);

@@ -575,6 +575,21 @@ static void signame(long long n, char *sig, size_t sz)
 	cpy(sig, sz, n == 9 ? "SIGKILL" : n == 15 ? "SIGTERM" : "", n == 9 || n == 15 ? 7 : 0);
 }
 
+/* "NAME<close>N": a quoted comm up to the last close ("' with signal "),
+ * then the signal's number. */
+static bool comm_with_signal(struct cur *c, const char *close, struct og_rec *r)
+{
+	long long v;
+	const char *e = rfind(c->p, c->end, close);
+	if (!e)
+		return false;
+	cpy(r->t.comm, sizeof(r->t.comm), c->p, (size_t)(e - c->p));
+	c->p = e + strlen(close);
+	if (num(c, &v))
+		signame(v, r->sig, sizeof(r->sig));
+	return true;
+}
+
 /* earlyoom 1.3+: "sending SIGTERM to process N [uid U] \"comm\": badness N,
  * VmRSS N MiB" (1.8+: "oom_score N, ..., cmdline \"...\"") */
 static enum og_rec_kind earlyoom_sending(struct cur c, const char *hit, struct og_rec *r)
@@ -614,7 +629,6 @@ static enum og_rec_kind earlyoom_sending(struct cur c, const char *hit, struct o
  * not one of them. */
 static enum og_rec_kind earlyoom_killing(struct cur c, const char *hit, struct og_rec *r)
 {
-	long long v;
 	c.p = hit + strlen("illing process");
 	if (find(c.p, c.end, "with signal SIG"))
 		return OG_REC_NONE;
@@ -625,14 +639,7 @@ static enum og_rec_kind earlyoom_killing(struct cur c, const char *hit, struct o
 		cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(e - c.p));
 		c.p = e + 7;
 	} else if (eat(&c, " '")) {
-		const char *e = rfind(c.p, c.end, "' with signal ");
-		if (!e)
-			return OG_REC_NONE;
-		cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(e - c.p));
-		c.p = e + 14;
-		if (num(&c, &v))
-			signame(v, r->sig, sizeof(r->sig));
-		if (!eat(&c, ", pid: "))
+		if (!comm_with_signal(&c, "' with signal ", r) || !eat(&c, ", pid: "))
 			return OG_REC_NONE;
 	} else {
 		if (!eat(&c, " "))
@@ -641,13 +648,8 @@ static enum og_rec_kind earlyoom_killing(struct cur c, const char *hit, struct o
 	if (!num_int(&c, &r->t.pid) || r->t.pid <= 0)
 		return OG_REC_NONE;
 	if (!r->t.comm[0] && eat(&c, " \"")) {
-		const char *e = rfind(c.p, c.end, "\" with signal ");
-		if (!e)
+		if (!comm_with_signal(&c, "\" with signal ", r))
 			return OG_REC_NONE;
-		cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(e - c.p));
-		c.p = e + 14;
-		if (num(&c, &v))
-			signame(v, r->sig, sizeof(r->sig));
 	} else if (!r->t.comm[0]) {
 		if (!eat(&c, " ") || c.p >= c.end || memchr(c.p, '(', (size_t)(c.end - c.p)))
 			return OG_REC_NONE;
