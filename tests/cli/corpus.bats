@@ -18,6 +18,13 @@ corpus_present() {
 	[ "$status" -eq 0 ]
 }
 
+@test "why corpus: the synthetic variants (classes no real post was found for) give their expected kills" {
+	ls "$C"/synthetic/S*.log >/dev/null 2>&1 || { echo "no synthetic logs in $C/synthetic"; return 1; }
+	run python3 "$OG_ROOT/tests/cli/why_corpus.py" "$OG_BIN" "$C/synthetic" --strict
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
 @test "why corpus: no kill is invented on a negative case" {
 	corpus_present
 	n=0
@@ -36,5 +43,7 @@ corpus_present() {
 		b=$(basename "$l" .log)
 		[ -f "$C/$b.expected" ] || { echo "$b: no .expected"; return 1; }
 		grep -q "^$b[[:space:]]" "$C/SOURCES" || { echo "$b: not in SOURCES"; return 1; }
+		grep -q "^$b[[:space:]]*https\?://" "$C/SOURCES" || grep -q "^$b[[:space:]].*https\?://" "$C/SOURCES" ||
+			{ echo "$b: no source URL"; return 1; }
 	done
 }

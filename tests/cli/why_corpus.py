@@ -6,7 +6,9 @@ every NNN-name.log in a corpus directory.
 event must say null), '#' comments; a negative case has no kill line.  K is an
 oomguard killer name or a family ('kernel', 'systemd-oomd') that matches every
 killer name starting with it.  A "no killable processes" report is shown by
-oomguard but is not a kill, so it is not counted as an event.
+oomguard but is not a kill, so it is not counted as an event.  A systemd-oomd
+event known only from the manager's line has no cgroup path: its unit stands
+for the killed cgroup.
 
 Usage: why_corpus.py OOMGUARD CORPUS_DIR [--strict] [-v]
   default   prints recall and precision over the corpus (bench/why-corpus.sh)
@@ -59,7 +61,8 @@ def events(og, log):
             "killer": e.get("killer") or "-",
             "pid": "-" if v.get("pid") is None else str(v["pid"]),
             "comm": v.get("comm") or "-",
-            "cgroup": e.get("cgroup") or "-",
+            # systemd-oomd seen only through the manager's line names the unit, not its path
+            "cgroup": e.get("cgroup") or ((e.get("killer") or "").startswith("systemd-oomd") and e.get("unit")) or "-",
         })
     return out, None
 
@@ -106,7 +109,7 @@ def main():
     strict = "--strict" in sys.argv
     verbose = "-v" in sys.argv
     og, corpus = args[0], args[1]
-    logs = sorted(glob.glob(os.path.join(corpus, "[0-9]*.log")))
+    logs = sorted(glob.glob(os.path.join(corpus, "[0-9]*.log")) + glob.glob(os.path.join(corpus, "S[0-9]*.log")))
     if not logs:
         raise SystemExit("no corpus logs in %s" % corpus)
     n_exp = n_found = n_events = n_right = 0
