@@ -215,10 +215,15 @@ static void explain(struct og_event *e)
 	case OG_K_OOMD_SWAP:
 	case OG_K_OOMD: {
 		char cause[320], procs[48] = "";
-		if (e->killer == OG_K_OOMD_PRESSURE)
+		if (e->killer == OG_K_OOMD_PRESSURE && !e->pressure[0]) /* the line was cut before its figures */
+			fmt(cause, sizeof(cause), "memory pressure in %s stayed above its limit",
+				 e->monitored[0] ? e->monitored : "the monitored cgroup");
+		else if (e->killer == OG_K_OOMD_PRESSURE)
 			fmt(cause, sizeof(cause), "memory pressure in %s stayed at %s%% > %s%% for > %s",
 				 e->monitored[0] ? e->monitored : "?", e->pressure, e->plimit,
 				 e->duration[0] ? e->duration : "?");
+		else if (e->killer == OG_K_OOMD_SWAP && !e->swap_known)
+			fmt(cause, sizeof(cause), "memory and swap use passed its swap limit");
 		else if (e->killer == OG_K_OOMD_SWAP)
 			fmt(cause, sizeof(cause), "memory and swap use both passed %s%% (swap %s of %s used)",
 				 e->plimit[0] ? e->plimit : "90.00", kib_str((long long)(e->swap_used / 1024), b1, sizeof(b1)),

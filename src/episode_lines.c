@@ -83,20 +83,10 @@ void og_asm_flush(struct og_asm *a)
 	og_asm_msg(a, &a->hold_l);
 }
 
-/* A line of text: held while it may go on on the next line. */
-static void text_line(struct og_asm *a, const char *line, size_t len)
+/* One record's line: held while it may go on on the next line. */
+static void text_piece(struct og_asm *a, const char *line, size_t len, const struct og_line *lp)
 {
-	struct og_line l;
-	og_prefix_parse(line, len, &a->ctx, &l);
-	size_t cut = og_embedded_stamp(l.msg, l.len);
-	if (cut < l.len) {
-		/* two records joined on one line: each on its own */
-		const char *second = l.msg + cut;
-		size_t first = (size_t)(second - line);
-		text_line(a, line, first);
-		text_line(a, second, len - first);
-		return;
-	}
+	struct og_line l = *lp;
 	if (a->holding) {
 		if (l.len == 0 && !l.prefixed) { /* a blank line between the pieces (double-spaced paste) */
 			if (++a->hold_joins > MAX_JOINS)
@@ -122,6 +112,25 @@ static void text_line(struct og_asm *a, const char *line, size_t len)
 		return;
 	}
 	og_asm_msg(a, &l);
+}
+
+/* A line of text; records joined on one line ("...uid=0 [ 35105.264752] Out
+ * of memory: ...", a web page's lost line break) each on its own. */
+static void text_line(struct og_asm *a, const char *line, size_t len)
+{
+	struct og_line l;
+	for (;;) {
+		og_prefix_parse(line, len, &a->ctx, &l);
+		size_t cut = og_embedded_stamp(l.msg, l.len);
+		if (cut >= l.len)
+			break;
+		size_t first = (size_t)(l.msg + cut - line);
+		og_prefix_parse(line, first, &a->ctx, &l);
+		text_piece(a, line, first, &l);
+		line += first;
+		len -= first;
+	}
+	text_piece(a, line, len, &l);
 }
 
 /* ---------- journal entries ---------- */
