@@ -718,7 +718,7 @@ static enum og_rec_kind nohang_victim(struct cur c, struct og_rec *r)
 /* nohang's corrective action: "Send SIGTERM to the victim" (0.1),
  * "Sending SIGTERM to the victim", "[ OK ] Sending SIGTERM to NAME", or a
  * configured command "Run the command: kill -TERM N". */
-static enum og_rec_kind nohang_action(struct cur c, struct og_rec *r)
+static enum og_rec_kind nohang_action(struct cur c, bool named_ok, struct og_rec *r)
 {
 	if (eat(&c, "Run the command: kill -") || eat(&c, "Execute the command: kill -")) {
 		const char *s = c.p;
@@ -740,6 +740,10 @@ static enum og_rec_kind nohang_action(struct cur c, struct og_rec *r)
 	if (!eat(&c, " to "))
 		return OG_REC_NONE;
 	if (!eat(&c, "the victim")) {
+		/* "Sending SIGTERM to NAME" only from nohang itself: the service
+		 * manager's "Sending SIGTERM to remaining processes..." is not one */
+		if (!named_ok)
+			return OG_REC_NONE;
 		const char *e = memchr(c.p, ';', (size_t)(c.end - c.p));
 		cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)((e ? e : c.end) - c.p));
 	}
@@ -757,9 +761,10 @@ static enum og_rec_kind parse_nohang(struct cur c, const char *ident, struct og_
 	if (at(&c, "Victim status") || at(&c, "Process with highest badness") || at(&c, "TOP printed in") ||
 	    at(&c, "Implement a corrective action"))
 		return r->kind = OG_REC_NOHANG_HDR;
-	if (eat(&c, "[ OK ] "))
+	bool ok = eat(&c, "[ OK ] ");
+	if (ok)
 		skip_sp(&c);
-	return nohang_action(c, r);
+	return nohang_action(c, ok || (ident && ident[0]), r);
 }
 
 static enum og_rec_kind parse_oomd_field(struct cur c, struct og_rec *r)

@@ -422,6 +422,22 @@ static void nohang_blocks(void **state)
 	unload(a);
 }
 
+static void false_friends(void **state)
+{
+	(void)state;
+	struct og_prefix_ctx c = ctx_year(2025);
+	struct og_asm *a = feed("Sending SIGTERM to remaining processes...\n"
+				"sending SIGTERM when mem <= 10 % and swap <= 10 %,\n"
+				"Dec  1 10:00:00 h systemd[1]: session-3.scope: Killing process 812 (bash) with signal SIGTERM.\n"
+				"Memory cgroup out of memory: killed 1 task\n"
+				"bash: line 1:  8156 Killed                  python3 main.py\n"
+				"[ 1.0] python3 invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=0\n"
+				"Considered 2 cgroups for killing, top candidates were:\n\tPath: /a.scope\n",
+				&c, 4096);
+	assert_int_equal(a->nev, 0);
+	unload(a);
+}
+
 static void oomd_marked_rule_from_dump(void **state)
 {
 	(void)state;
@@ -527,6 +543,7 @@ int main(void)
 		cmocka_unit_test(earlyoom_generations),
 		cmocka_unit_test(two_killers_one_victim),
 		cmocka_unit_test(nohang_blocks),
+		cmocka_unit_test(false_friends),
 		cmocka_unit_test(oomd_marked_rule_from_dump),
 		cmocka_unit_test(journal_entry_formats),
 		cmocka_unit_test(utf8_text_output),
