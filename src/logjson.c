@@ -245,7 +245,7 @@ static bool member(struct cur *c, struct og_jentry *e)
 		ok = jbytes(c, val, vsz, &vl);
 	else
 		ok = jliteral(c, val, vsz, &vl, &is_null);
-	if (!ok && is_msg) { /* decoded in place: leave no half message behind */
+	if ((!ok || is_null) && is_msg) { /* decoded in place: leave no half message behind */
 		e->msg[0] = '\0';
 		e->msg_len = 0;
 		e->have_msg = false;
