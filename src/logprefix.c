@@ -567,8 +567,9 @@ static void skip_paste(struct cur *c)
 			c->p += 2;
 		} else if (utf8_at(c, "\xc2\xa0")) { /* no-break space from a web page */
 			c->p += 2;
-		} else if (utf8_at(c, "\xe2\x80\xa2") || utf8_at(c, "\xe2\x80\x9c") || utf8_at(c, "\xe3\x80\x80")) {
-			c->p += 3; /* bullet, opening quote, ideographic space */
+		} else if (utf8_at(c, "\xe2\x80\xa2") || utf8_at(c, "\xe2\x80\x9c") || utf8_at(c, "\xe3\x80\x80") ||
+			   utf8_at(c, "\xef\xbb\xbf")) {
+			c->p += 3; /* bullet, opening quote, ideographic space, a byte-order mark */
 		} else {
 			break;
 		}

@@ -139,6 +139,8 @@ static void locale_stamps(void **state)
 	assert_true(l.wall_us == utc(2025, 8, 12, 3, 54, 3));
 	assert_false(l.year_guess);
 	assert_memory_equal(l.msg, "Out of memory", 13);
+	parse_line("[mar. d\xc3\xa9""c. 17 10:04:41 2023] Killed process 1 (x)", &c, &l); /* French */
+	assert_true(l.wall_us == utc(2023, 12, 17, 10, 4, 41));
 	parse_line("[\xe7\x81\xab 12\xe6\x9c\x88 17 10:04:41 2023] Killed process 1 (x)", &c, &l);
 	assert_true(l.wall_us == utc(2023, 12, 17, 10, 4, 41));
 	assert_memory_equal(l.msg, "Killed", 6);
@@ -209,6 +211,7 @@ static void pasted_lead_ins(void **state)
 		"syslog.1-May  8 14:05:27 doris-03 kernel: MSG",
 		"      May  8 14:05:27 doris-03 kernel: MSG\r",
 		"    [11:56:41 server1 root] May  8 14:05:27 doris-03 kernel: MSG",
+		"\xef\xbb\xbfMay  8 14:05:27 doris-03 kernel: MSG",
 	};
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
 		parse_line(lines[i], &c, &l);
