@@ -281,6 +281,8 @@ void og_asm_msg(struct og_asm *a, const struct og_line *l)
 	struct og_rec r;
 	enum og_rec_kind k = og_parse_msg(l->msg, l->len, l->ident, &a->layout, &r);
 
+	if (k == OG_REC_NONE)
+		og_ep_slurm(a, l);
 	if (k != OG_REC_NONE) {
 		if (og_ep_kernel_rec(k))
 			og_ep_kernel(a, l, &r);

@@ -41,6 +41,9 @@ struct og_event *og_ep_recent(struct og_asm *a, int64_t t, int64_t lim,
 /* Kernel reports (episode_kernel.c). */
 bool og_ep_kernel_rec(enum og_rec_kind k);
 void og_ep_kernel(struct og_asm *a, const struct og_line *l, const struct og_rec *r);
+/* Slurm's count of a step's memory cgroup OOM kills (oomlog_slurm.c):
+ * true when l was one. */
+bool og_ep_slurm(struct og_asm *a, const struct og_line *l);
 /* Close the kernel episode in progress (emit it when it holds a kill). */
 void og_ep_finalize(struct og_asm *a);
 

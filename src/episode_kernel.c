@@ -11,8 +11,10 @@
  * there (the reaper only reaps OOM victims).  What the lines do not say
  * stays unknown. */
 #include "episode_int.h"
+#include "oomlog_slurm.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define MAX_ROWS 200000
@@ -392,4 +394,45 @@ void og_ep_kernel(struct og_asm *a, const struct og_line *l, const struct og_rec
 	default:
 		break;
 	}
+}
+
+/* "job_J" and "step_S" in a Slurm job's memcg path (cgroup v1 and v2). */
+static bool in_step(const char *path, const struct og_slurm_oom *j)
+{
+	char want[40];
+	snprintf(want, sizeof(want), "/job_%ld/", j->job);
+	const char *p = j->job >= 0 ? strstr(path, want) : NULL;
+	if (!p)
+		return false;
+	if (!j->step[0])
+		return true;
+	snprintf(want, sizeof(want), "step_%s", j->step);
+	const char *q = strstr(p, want);
+	return q && (q[strlen(want)] == '\0' || q[strlen(want)] == '/');
+}
+
+/* Slurm's count of its step's memory cgroup OOM kills: that many kills
+ * whose victims the line does not name, less those whose kernel reports
+ * are in the text (the same kills). */
+bool og_ep_slurm(struct og_asm *a, const struct og_line *l)
+{
+	struct og_slurm_oom j;
+	if (!memmem(l->msg, l->len, "_kill event", 11) && !memmem(l->msg, l->len, "-kill event", 11))
+		return false;
+	if (!og_slurm_oom_parse(l->msg, l->len, &j))
+		return false;
+	og_ep_finalize(a);
+	long have = 0;
+	for (size_t i = a->nev; i-- > 0 && a->nev - i <= 64;) {
+		const struct og_event *e = &a->ev[i];
+		have += e->killer == OG_K_KERNEL_MEMCG && (in_step(e->oom_memcg, &j) || in_step(e->cgroup, &j));
+	}
+	for (long n = have; n < j.count && n < 64; n++) {
+		struct og_event e;
+		og_ep_event_reset(a, &e, l);
+		e.killer = OG_K_KERNEL_MEMCG;
+		og_ep_explain(&e);
+		og_ep_push(a, &e);
+	}
+	return true;
 }

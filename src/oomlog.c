@@ -1036,7 +1036,9 @@ static const struct {
 	{ "the command: kill", 17, 1 },   /* "he command:": nohang running "kill -TERM N" */
 	{ "kB, anon-rss", 12, 0 },        /* "kB, anon-rs": a Killed line whose first half is wrapped away */
 	{ "matches with name", 17, 2 },   /* "tches with ": nohang's victim of a configured command */
-	{ "CGroup_v2: /", 12, 1 },        /* "Group_v2: /": nohang's victim block, its start cut off */
+	{ "CGroup_v2: /", 12, 1 },
+	{ "oom-kill event", 14, 0 },      /* "oom-kill ev": Slurm "Detected N oom-kill event(s) in StepId=J.S" */
+	{ "oom_kill event", 14, 0 },      /* Slurm 21.08+ wording */        /* "Group_v2: /": nohang's victim block, its start cut off */
 };
 #define NANCHORS (sizeof(anchors) / sizeof(anchors[0]))
 

@@ -7,6 +7,7 @@
 
 #include "episode.h"
 #include "oomlog.h"
+#include "oomlog_slurm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -38,6 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	og_wrap_continues(wk ? wk : OG_WRAP_KILLED, s, size);
 	og_wrap_word(s, size < 16 ? size : 16);
+	struct og_slurm_oom so;
+	if (og_slurm_oom_parse(s, size, &so) && (so.count < 1 || strnlen(so.step, sizeof(so.step)) >= sizeof(so.step)))
+		__builtin_trap();
 	size_t emb = og_embedded_stamp(s, size);
 	if (emb > size)
 		__builtin_trap();

@@ -425,6 +425,31 @@ static void nohang_blocks(void **state)
 	unload(a);
 }
 
+static void slurm_counts(void **state)
+{
+	(void)state;
+	struct og_prefix_ctx c = ctx_year(2025);
+	struct og_asm *a = feed("slurmstepd: error: Detected 2 oom_kill events in StepId=JOBID.13. Some of the step tasks have "
+				"been OOM Killed.\n"
+				"slurmstepd: error: Detected 1 oom-kill event(s) in step 3495064.0 cgroup.\n",
+				&c, 4096);
+	assert_int_equal(a->nev, 3);
+	for (size_t i = 0; i < a->nev; i++) {
+		assert_int_equal(a->ev[i].killer, OG_K_KERNEL_MEMCG);
+		assert_true(a->ev[i].victim.pid <= 0);
+	}
+	unload(a);
+	/* the kernel's own report of the step's kill is the same kill */
+	a = feed("[ 9.1] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,"
+		 "oom_memcg=/slurm/uid_1000/job_5/step_0,task_memcg=/slurm/uid_1000/job_5/step_0/task_0,task=py,pid=42,uid=1000\n"
+		 "[ 9.2] Memory cgroup out of memory: Killed process 42 (py) total-vm:9kB, anon-rss:8kB, file-rss:0kB\n"
+		 "slurmstepd: error: Detected 1 oom-kill event(s) in StepId=5.0. Some of your processes may have been killed\n",
+		 &c, 4096);
+	assert_int_equal(a->nev, 1);
+	assert_int_equal(a->ev[0].victim.pid, 42);
+	unload(a);
+}
+
 static void false_friends(void **state)
 {
 	(void)state;
@@ -546,6 +571,7 @@ int main(void)
 		cmocka_unit_test(earlyoom_generations),
 		cmocka_unit_test(two_killers_one_victim),
 		cmocka_unit_test(nohang_blocks),
+		cmocka_unit_test(slurm_counts),
 		cmocka_unit_test(false_friends),
 		cmocka_unit_test(oomd_marked_rule_from_dump),
 		cmocka_unit_test(journal_entry_formats),
