@@ -22,8 +22,9 @@ static const char why_help[] =
 	"\n"
 	"Sources (default: /dev/kmsg for the kernel, plus the journal for systemd-oomd, earlyoom and nohang;\n"
 	"the journal alone when /dev/kmsg cannot be read):\n"
-	"  -f, --file PATH      read a log file (dmesg, dmesg -T, journalctl short/short-iso/short-precise,\n"
-	"                       syslog kern.log/messages, raw kmsg); repeatable; '-' is stdin; .gz is read too\n"
+	"  -f, --file PATH      read a log file as you have it: dmesg (-T, -r, iso), journalctl (short*, json,\n"
+	"                       json-pretty, export), syslog, raw kmsg, in any locale, or pasted text (quotes,\n"
+	"                       prompts, grep prefixes, wrapped lines); repeatable; '-' is stdin; .gz too\n"
 	"  -k, --kmsg           read /dev/kmsg only\n"
 	"  -j, --journal        read the journal only\n"
 	"  -b, --boot[=N]       journal: only boot N (0 this boot, -1 the one before, ...; default 0)\n"
@@ -275,6 +276,7 @@ static void print_table(const struct og_event *ev, size_t n, bool verbose, int s
 {
 	char t[40], c1[96], c2[520], rss[32], w[1600];
 	size_t run = 0; /* rows of the current run of alike kills */
+	bool guessed = false;
 	printf("%-19s  %-21s  %8s  %-16s  %6s  %7s  %s\n", "TIME", "KILLER", "PID", "COMM", "UID", "RSS", "CGROUP/UNIT");
 	for (size_t i = 0; i < n; i++) {
 		const struct og_event *e = &ev[i];
@@ -284,36 +286,41 @@ static void print_table(const struct og_event *ev, size_t n, bool verbose, int s
 		if (e->victim.uid >= 0)
 			snprintf(uid, sizeof(uid), "%ld", e->victim.uid);
 		const char *where = e->cgroup[0] ? e->cgroup : e->unit;
-		printf("%-19s  %-21s  %8s  %-16s  %6s  %7s  %s\n", fmt_time(e, t, sizeof(t)), og_killer_name(e->killer), pid,
-		       e->victim.comm[0] ? og_esc(e->victim.comm, c1, sizeof(c1)) : "-", uid,
+		fmt_time(e, t, sizeof(t));
+		bool guess = e->wall_us != OG_TIME_NONE && e->year_guess;
+		guessed |= guess;
+		printf("%-19s%s %-21s  %8s  %-16s  %6s  %7s  %s\n", t, guess ? "*" : " ", og_killer_name(e->killer), pid,
+		       e->victim.comm[0] ? og_esc_text(e->victim.comm, c1, sizeof(c1)) : "-", uid,
 		       e->victim.rss_kib >= 0 ? og_fmt_kib((unsigned long long)e->victim.rss_kib, rss, sizeof(rss)) : "-",
-		       where[0] ? og_esc(where, c2, sizeof(c2)) : "-");
+		       where[0] ? og_esc_text(where, c2, sizeof(c2)) : "-");
 		bool last = i + 1 >= n || !alike(e, &ev[i + 1], sd_version);
 		run++;
 		if (last && run == 1)
-			printf("    %s\n", og_esc(e->why, w, sizeof(w)));
+			printf("    %s\n", og_esc_text(e->why, w, sizeof(w)));
 		if (verbose && e->ntop) {
 			printf("    top memory users:\n");
 			for (int k = 0; k < e->ntop; k++) {
 				const struct og_user *u = &e->top[k];
 				char r2[32], s2[32];
 				if (u->pid > 0)
-					printf("      %8d  %-16s  rss %7s  swap %7s  adj %5d\n", u->pid, og_esc(u->name, c1, sizeof(c1)),
+					printf("      %8d  %-16s  rss %7s  swap %7s  adj %5d\n", u->pid, og_esc_text(u->name, c1, sizeof(c1)),
 					       u->rss_kib >= 0 ? og_fmt_kib((unsigned long long)u->rss_kib, r2, sizeof(r2)) : "-",
 					       u->swap_kib >= 0 ? og_fmt_kib((unsigned long long)u->swap_kib, s2, sizeof(s2)) : "-",
 					       u->adj == OG_ADJ_NONE ? 0 : u->adj);
 				else
-					printf("      %s  memory %s  swap %s\n", og_esc(u->name, c2, sizeof(c2)),
+					printf("      %s  memory %s  swap %s\n", og_esc_text(u->name, c2, sizeof(c2)),
 					       u->rss_kib >= 0 ? og_fmt_kib((unsigned long long)u->rss_kib, r2, sizeof(r2)) : "-",
 					       u->swap_kib >= 0 ? og_fmt_kib((unsigned long long)u->swap_kib, s2, sizeof(s2)) : "-");
 			}
 		}
 		if (last && run > 1)
 			printf("    %zu kills alike (same killer, cgroup and advice); the last: %s\n", run,
-			       og_esc(e->why, w, sizeof(w)));
+			       og_esc_text(e->why, w, sizeof(w)));
 		if (last)
 			run = 0;
 	}
+	if (guessed)
+		printf("* the log gives no year: assumed the latest that is not after the file's date, as syslog readers do\n");
 }
 
 static void jnum(const char *key, long long v, bool known)
@@ -353,6 +360,50 @@ static void json_task(const struct og_task *t)
 	putchar('}');
 }
 
+/* systemd-oomd's rule and figures, or null for the other killers */
+static void json_oomd(const struct og_event *e)
+{
+	fputs(",\"oomd\":", stdout);
+	if (e->killer == OG_K_OOMD_PRESSURE || e->killer == OG_K_OOMD_SWAP || e->killer == OG_K_OOMD) {
+		printf("{\"rule\":\"%s\"", e->killer == OG_K_OOMD_PRESSURE ? "pressure"
+					  : e->killer == OG_K_OOMD_SWAP    ? "swap"
+									   : "unknown");
+		jstr("monitored_cgroup", e->monitored);
+		jstr("pressure_percent", e->pressure);
+		jstr("limit_percent", e->plimit);
+		jstr("duration", e->duration);
+		bool sw = e->killer == OG_K_OOMD_SWAP && e->swap_known;
+		jnum("mem_used_bytes", (long long)e->mem_used, sw);
+		jnum("mem_total_bytes", (long long)e->mem_total, sw);
+		jnum("swap_used_bytes", (long long)e->swap_used, sw);
+		jnum("swap_total_bytes", (long long)e->swap_total, sw);
+		jnum("candidates_considered", e->considered, e->considered >= 0);
+		putchar('}');
+	} else {
+		fputs("null", stdout);
+	}
+}
+
+static void json_top(const struct og_event *e)
+{
+	fputs(",\"top_users\":[", stdout);
+	for (int k = 0; k < e->ntop; k++) {
+		const struct og_user *u = &e->top[k];
+		printf("%s{\"pid\":", k ? "," : "");
+		if (u->pid > 0)
+			printf("%d", u->pid);
+		else
+			fputs("null", stdout);
+		jstr(u->pid > 0 ? "comm" : "cgroup", u->name);
+		jnum("uid", u->uid, u->uid >= 0);
+		jnum("oom_score_adj", u->adj, u->adj != OG_ADJ_NONE);
+		jnum("rss_kib", u->rss_kib, u->rss_kib >= 0);
+		jnum("swap_kib", u->swap_kib, u->swap_kib >= 0);
+		putchar('}');
+	}
+	putchar(']');
+}
+
 static void print_json(const struct og_event *ev, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -369,6 +420,7 @@ static void print_json(const struct og_event *ev, size_t n)
 			fputs("null", stdout);
 		}
 		jnum("time_us", e->wall_us, e->wall_us != OG_TIME_NONE);
+		printf(",\"year_inferred\":%s", e->wall_us != OG_TIME_NONE && e->year_guess ? "true" : "false");
 		if (e->mono_us != OG_TIME_NONE)
 			printf(",\"boot_time_s\":%lld.%06lld", (long long)(e->mono_us / 1000000), (long long)(e->mono_us % 1000000));
 		else
@@ -405,43 +457,13 @@ static void print_json(const struct og_event *ev, size_t n)
 		}
 		printf(",\"oom_group\":%s,\"reaped\":%s,\"unit_result_oom_kill\":%s", e->group ? "true" : "false",
 		       e->reaped ? "true" : "false", e->oom_result ? "true" : "false");
+		jstr("oom_group_cgroup", e->group_cgroup);
+		printf(",\"no_killable\":%s,\"kill_failed\":%s", e->no_victim ? "true" : "false",
+		       e->kill_failed ? "true" : "false");
 		jstr("signal", e->sig);
 		jnum("score", e->score, e->score >= 0);
-		fputs(",\"oomd\":", stdout);
-		if (e->killer == OG_K_OOMD_PRESSURE || e->killer == OG_K_OOMD_SWAP || e->killer == OG_K_OOMD) {
-			printf("{\"rule\":\"%s\"", e->killer == OG_K_OOMD_PRESSURE ? "pressure"
-						  : e->killer == OG_K_OOMD_SWAP    ? "swap"
-										   : "unknown");
-			jstr("monitored_cgroup", e->monitored);
-			jstr("pressure_percent", e->pressure);
-			jstr("limit_percent", e->plimit);
-			jstr("duration", e->duration);
-			bool sw = e->killer == OG_K_OOMD_SWAP;
-			jnum("mem_used_bytes", (long long)e->mem_used, sw);
-			jnum("mem_total_bytes", (long long)e->mem_total, sw);
-			jnum("swap_used_bytes", (long long)e->swap_used, sw);
-			jnum("swap_total_bytes", (long long)e->swap_total, sw);
-			jnum("candidates_considered", e->considered, e->considered >= 0);
-			putchar('}');
-		} else {
-			fputs("null", stdout);
-		}
-		fputs(",\"top_users\":[", stdout);
-		for (int k = 0; k < e->ntop; k++) {
-			const struct og_user *u = &e->top[k];
-			printf("%s{\"pid\":", k ? "," : "");
-			if (u->pid > 0)
-				printf("%d", u->pid);
-			else
-				fputs("null", stdout);
-			jstr(u->pid > 0 ? "comm" : "cgroup", u->name);
-			jnum("uid", u->uid, u->uid >= 0);
-			jnum("oom_score_adj", u->adj, u->adj != OG_ADJ_NONE);
-			jnum("rss_kib", u->rss_kib, u->rss_kib >= 0);
-			jnum("swap_kib", u->swap_kib, u->swap_kib >= 0);
-			putchar('}');
-		}
-		putchar(']');
+		json_oomd(e);
+		json_top(e);
 		jstr("explanation", e->why);
 		puts("}");
 	}

@@ -15,6 +15,8 @@
 
 #include "oomlog.h"
 
+struct og_jentry;
+
 enum og_killer {
 	OG_K_UNKNOWN = 0,
 	OG_K_KERNEL,            /* kernel, constraint not logged */
@@ -57,10 +59,14 @@ struct og_event {
 	struct og_task alloc;       /* the allocating task (comm, pid, adj) */
 	char gfp[96];
 	int order;
-	bool group;                 /* memory.oom.group kill */
+	bool group;                 /* memory.oom.group kill (one event per process it killed) */
+	char group_cgroup[OG_LOG_PATH]; /* the cgroup memory.oom.group killed */
 	bool reaped;
 	bool oom_result;            /* the unit failed with result 'oom-kill' */
 	char sig[12];               /* earlyoom / nohang signal */
+	bool kill_failed;           /* earlyoom: "kill failed: ..." after the signal */
+	bool year_guess;            /* wall_us from a stamp without a year: the year is inferred */
+	bool swap_known;            /* systemd-oomd swap rule: the byte counts were logged */
 	long score;                 /* the score the killer logged; -1 */
 	char monitored[OG_LOG_PATH];/* systemd-oomd: the cgroup whose limit was crossed */
 	char pressure[16], plimit[16], duration[24];
@@ -81,6 +87,12 @@ struct og_asm {
 	/* kernel episode being built */
 	struct og_event pend;
 	bool pending, pend_killed;
+	bool pend_evidence;         /* a summary, "Kill process" or "Task in" line: a kill even without "Killed process" */
+	/* memory.oom.group: the members killed after the chosen victim */
+	struct og_event grp;
+	bool grp_on;
+	int ngrp;
+	int grp_pids[64];
 	int dense;                  /* lines still to read in full */
 	struct og_tbl_layout layout;
 	struct og_task *rows;
@@ -91,11 +103,23 @@ struct og_asm {
 	long considered;
 	int64_t cand_us;
 	long cand_target;           /* event index the dump belongs to, or -1 */
+	int cand_rule;              /* OG_K_OOMD_PRESSURE/SWAP as the dump's fields say, or OG_K_UNKNOWN */
 	/* nohang: the victim line comes before the action line */
 	struct og_task nh_victim;
+	char nh_cgroup[OG_LOG_PATH];
 	int64_t nh_us;
 	bool nh_have;
 	int64_t last_us;
+	/* a line waiting for its wrapped continuation (episode_lines.c) */
+	struct og_line hold_l;
+	char hold[2048];
+	size_t hold_len;
+	int hold_kind, hold_joins;
+	bool holding, hold_sp;
+	/* journalctl -o json-pretty / export: one entry over several lines */
+	int entry_fmt;
+	bool at_start;
+	struct og_jentry *jent;
 	unsigned long seq;
 	int oom;                    /* -ENOMEM once an allocation failed */
 };
@@ -107,10 +131,15 @@ void og_asm_set_source(struct og_asm *a, const char *source, const struct og_pre
 void og_asm_line(struct og_asm *a, const char *line, size_t len);
 /* One line whose prefix is already known (journal entries). */
 void og_asm_msg(struct og_asm *a, const struct og_line *l);
+/* A journal entry's MESSAGE, line by line (oomd's candidate dump may be one
+ * entry with embedded newlines); l gives the entry's time and identifier. */
+void og_asm_msg_lines(struct og_asm *a, struct og_line *l, const char *msg, size_t len);
 /* The hot loop: consume whole lines of buf, skipping quickly to the lines
  * that can start an event.  Returns the bytes consumed; an incomplete last
  * line is left unless eof. */
 size_t og_asm_feed(struct og_asm *a, const char *buf, size_t len, bool eof);
+/* Parse a line held back for its wrapped continuation, if any. */
+void og_asm_flush(struct og_asm *a);
 /* Close the episode in progress.  Call at the end of each source. */
 void og_asm_finish(struct og_asm *a);
 void og_asm_free(struct og_asm *a);

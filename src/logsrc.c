@@ -42,6 +42,17 @@ struct og_prefix_ctx og_local_ctx(bool this_boot)
 	return c;
 }
 
+/* Stamps without a year in a file are dated from the file's modification
+ * time (logrotate and syslog readers do the same): a log is not newer than
+ * its last write. */
+static void ctx_at(struct og_prefix_ctx *c, time_t ref)
+{
+	struct tm tm;
+	localtime_r(&ref, &tm);
+	c->year = tm.tm_year + 1900;
+	c->now_us = (int64_t)ref * 1000000;
+}
+
 int og_src_kmsg(struct og_asm *a, size_t *nrec)
 {
 	char rec[8192];
@@ -166,6 +177,8 @@ int og_src_file(struct og_asm *a, const char *path, unsigned long long *nbytes)
 			close(fd);
 		return -EISDIR;
 	}
+	if (!is_stdin && S_ISREG(st.st_mode))
+		ctx_at(&ctx, st.st_mtime);
 	if (!(buf = malloc(READ_BUF))) {
 		if (!is_stdin)
 			close(fd);
@@ -348,16 +361,7 @@ int og_src_journal(struct og_asm *a, const struct og_journal_opts *o, size_t *ne
 		else if (field(j, "SYSLOG_IDENTIFIER", &id, &il) == 0)
 			snprintf(l.ident, sizeof(l.ident), "%.*s", (int)(il < 31 ? il : 31), id);
 		/* oomd's candidate dump may be one entry with embedded newlines */
-		const char *p = msg, *end = msg + ml;
-		while (p <= end) {
-			const char *nl = memchr(p, '\n', (size_t)(end - p));
-			l.msg = p;
-			l.len = (size_t)((nl ? nl : end) - p);
-			og_asm_msg(a, &l);
-			if (!nl)
-				break;
-			p = nl + 1;
-		}
+		og_asm_msg_lines(a, &l, msg, ml);
 	}
 out:
 	og_asm_finish(a);

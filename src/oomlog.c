@@ -2,63 +2,14 @@
  * length) of text that may hold anything: no NUL termination is assumed and
  * every field is bounded by the line. */
 #include "oomlog.h"
+#include "textscan.h"
 
 #include <ctype.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 
-/* ---------- small scanning helpers ---------- */
-
-struct cur {
-	const char *p, *end;
-};
-
-static bool at(const struct cur *c, const char *lit)
-{
-	size_t n = strlen(lit);
-	return (size_t)(c->end - c->p) >= n && memcmp(c->p, lit, n) == 0;
-}
-
-static bool eat(struct cur *c, const char *lit)
-{
-	if (!at(c, lit))
-		return false;
-	c->p += strlen(lit);
-	return true;
-}
-
-static void skip_sp(struct cur *c)
-{
-	while (c->p < c->end && *c->p == ' ')
-		c->p++;
-}
-
-static bool is_digit(char ch)
-{
-	return ch >= '0' && ch <= '9';
-}
-
-/* Decimal with optional '-'; saturates instead of overflowing. */
-static bool num(struct cur *c, long long *out)
-{
-	const char *p = c->p;
-	bool neg = false;
-	long long v = 0;
-
-	if (p < c->end && *p == '-') {
-		neg = true;
-		p++;
-	}
-	if (p >= c->end || !is_digit(*p))
-		return false;
-	while (p < c->end && is_digit(*p)) {
-		int d = *p++ - '0';
-		v = v > (LLONG_MAX - d) / 10 ? LLONG_MAX : v * 10 + d;
-	}
-	c->p = p;
-	*out = neg ? -v : v;
-	return true;
-}
+/* ---------- small scanning helpers (the rest are in textscan.h) ---------- */
 
 static long long mulsat(long long a, long long b)
 {
@@ -70,50 +21,6 @@ static long long addsat(long long a, long long b)
 {
 	long long r;
 	return __builtin_add_overflow(a, b, &r) ? (a < 0 ? LLONG_MIN : LLONG_MAX) : r;
-}
-
-static bool num_int(struct cur *c, int *out)
-{
-	long long v;
-	if (!num(c, &v))
-		return false;
-	*out = v > INT_MAX ? INT_MAX : v < INT_MIN ? INT_MIN : (int)v;
-	return true;
-}
-
-static unsigned digits(const char *p, int n)
-{
-	unsigned v = 0;
-	for (int i = 0; i < n; i++)
-		v = v * 10 + (unsigned)(p[i] - '0');
-	return v;
-}
-
-static bool all_digits(const char *p, const char *end, int n)
-{
-	if (end - p < n)
-		return false;
-	for (int i = 0; i < n; i++)
-		if (!is_digit(p[i]))
-			return false;
-	return true;
-}
-
-static void cpy(char *dst, size_t dsz, const char *s, size_t n)
-{
-	if (dsz == 0)
-		return;
-	if (n >= dsz)
-		n = dsz - 1;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-}
-
-static const char *find(const char *s, const char *end, const char *lit)
-{
-	if (s >= end)
-		return NULL;
-	return memmem(s, (size_t)(end - s), lit, strlen(lit));
 }
 
 /* The earlier of two literals in [s, end), or NULL. */
@@ -134,292 +41,6 @@ static const char *rfind(const char *s, const char *end, const char *lit)
 	}
 	(void)n;
 	return best;
-}
-
-/* ---------- prefixes ---------- */
-
-int64_t og_days_from_civil(int y, unsigned m, unsigned d)
-{
-	/* Howard Hinnant's days_from_civil. */
-	int64_t yy = (int64_t)y - (m <= 2);
-	int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
-	int64_t yoe = yy - era * 400;
-	int64_t mp = (int64_t)m + (m > 2 ? -3 : 9);
-	int64_t doy = (153 * mp + 2) / 5 + (int64_t)d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int month_of(const char *p)
-{
-	static const char names[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-	for (int i = 0; i < 12; i++)
-		if (memcmp(p, names + 3 * i, 3) == 0)
-			return i + 1;
-	return 0;
-}
-
-static int64_t wall(int y, int mo, int d, int h, int mi, int s, long off, long usec)
-{
-	int64_t t = og_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s - off;
-	return t * 1000000 + usec;
-}
-
-/* "HH:MM:SS[.ffffff]" */
-static bool hms(struct cur *c, int *h, int *mi, int *s, long *usec)
-{
-	const char *p = c->p;
-	if (c->end - p < 8 || !all_digits(p, c->end, 2) || p[2] != ':' || !all_digits(p + 3, c->end, 2) ||
-	    p[5] != ':' || !all_digits(p + 6, c->end, 2))
-		return false;
-	*h = (int)digits(p, 2);
-	*mi = (int)digits(p + 3, 2);
-	*s = (int)digits(p + 6, 2);
-	if (*h > 23 || *mi > 59 || *s > 60)
-		return false;
-	p += 8;
-	*usec = 0;
-	if (p < c->end && (*p == '.' || *p == ',')) {
-		long scale = 100000;
-		p++;
-		while (p < c->end && is_digit(*p)) {
-			*usec += (*p - '0') * scale;
-			scale /= 10;
-			p++;
-		}
-	}
-	c->p = p;
-	return true;
-}
-
-/* "+0000", "+00:00", "Z" */
-static bool tzoff(struct cur *c, long *off)
-{
-	const char *p = c->p;
-	if (p < c->end && *p == 'Z') {
-		*off = 0;
-		c->p = p + 1;
-		return true;
-	}
-	if (p >= c->end || (*p != '+' && *p != '-') || !all_digits(p + 1, c->end, 2))
-		return false;
-	int sign = *p == '-' ? -1 : 1;
-	long hh = digits(p + 1, 2), mm = 0;
-	p += 3;
-	if (p < c->end && *p == ':')
-		p++;
-	if (all_digits(p, c->end, 2)) {
-		mm = digits(p, 2);
-		p += 2;
-	}
-	*off = sign * (hh * 3600 + mm * 60);
-	c->p = p;
-	return true;
-}
-
-/* "YYYY-MM-DD" */
-static bool ymd(struct cur *c, int *y, int *mo, int *d)
-{
-	const char *p = c->p;
-	if (!all_digits(p, c->end, 4) || c->end - p < 10 || p[4] != '-' || !all_digits(p + 5, c->end, 2) ||
-	    p[7] != '-' || !all_digits(p + 8, c->end, 2))
-		return false;
-	*y = (int)digits(p, 4);
-	*mo = (int)digits(p + 5, 2);
-	*d = (int)digits(p + 8, 2);
-	if (*mo < 1 || *mo > 12 || *d < 1 || *d > 31)
-		return false;
-	c->p = p + 10;
-	return true;
-}
-
-/* "[  522.175496]" -> µs; the cursor ends after ']' and one space. */
-static bool kstamp(struct cur *c, int64_t *us)
-{
-	struct cur t = *c;
-	long long sec, frac = 0;
-	int nd = 0;
-	if (!eat(&t, "["))
-		return false;
-	skip_sp(&t);
-	if (!num(&t, &sec) || sec < 0 || sec > 100000000000LL || !eat(&t, "."))
-		return false;
-	while (t.p < t.end && is_digit(*t.p)) {
-		if (nd < 6) {
-			frac = frac * 10 + (*t.p - '0');
-			nd++;
-		}
-		t.p++;
-	}
-	while (nd++ < 6)
-		frac *= 10;
-	if (!eat(&t, "]"))
-		return false;
-	eat(&t, " ");
-	*us = sec * 1000000 + frac;
-	*c = t;
-	return true;
-}
-
-/* "host ident[pid]: " after a syslog or journal time stamp. */
-static void host_ident(struct cur *c, struct og_line *out)
-{
-	struct cur t = *c;
-	const char *h = t.p;
-
-	while (t.p < t.end && *t.p != ' ')
-		t.p++;
-	if (t.p == h || !eat(&t, " "))
-		return;
-	const char *id = t.p;
-	while (t.p < t.end && *t.p != '[' && *t.p != ':' && *t.p != ' ')
-		t.p++;
-	if (t.p == id || t.p >= t.end)
-		return;
-	size_t idlen = (size_t)(t.p - id);
-	int pid = 0;
-	if (eat(&t, "[")) {
-		if (!num_int(&t, &pid) || !eat(&t, "]"))
-			return;
-	}
-	if (!eat(&t, ":"))
-		return;
-	eat(&t, " ");
-	cpy(out->ident, sizeof(out->ident), id, idlen);
-	out->ident_pid = pid;
-	*c = t;
-}
-
-void og_prefix_parse(const char *line, size_t len, const struct og_prefix_ctx *ctx, struct og_line *out)
-{
-	struct cur c = { line, line + len };
-	int y, mo, d, h, mi, s;
-	long usec, off = ctx ? ctx->utc_offset : 0;
-	int64_t boot = ctx ? ctx->boot_wall_us : OG_TIME_NONE;
-	bool stamped = false;
-
-	memset(out, 0, sizeof(*out));
-	out->wall_us = OG_TIME_NONE;
-	out->mono_us = OG_TIME_NONE;
-	while (c.end > c.p && (c.end[-1] == '\r' || c.end[-1] == '\n'))
-		c.end--;
-
-	if (c.p < c.end && is_digit(*c.p)) {
-		/* /dev/kmsg: "PRI,SEQ,TS_USEC,FLAG[,more];MESSAGE" */
-		struct cur t = c;
-		long long pri, seq, ts;
-		if (num(&t, &pri) && eat(&t, ",") && num(&t, &seq) && eat(&t, ",") && num(&t, &ts) && eat(&t, ",") &&
-		    t.p < t.end) {
-			const char *semi = memchr(t.p, ';', (size_t)(t.end - t.p) < 128 ? (size_t)(t.end - t.p) : 128);
-			if (semi && ts >= 0 && ts < (1LL << 60)) {
-				out->kmsg_cont = *t.p == 'c';
-				out->mono_us = ts;
-				if (boot != OG_TIME_NONE)
-					out->wall_us = boot + ts;
-				cpy(out->ident, sizeof(out->ident), "kernel", 6);
-				out->msg = semi + 1;
-				out->len = (size_t)(c.end - out->msg);
-				return;
-			}
-		}
-		/* ISO 8601 / RFC 3339: journalctl short-iso(-precise), rsyslog. */
-		t = c;
-		if (ymd(&t, &y, &mo, &d) && (eat(&t, "T") || eat(&t, " ")) && hms(&t, &h, &mi, &s, &usec)) {
-			long o = off;
-			if (!tzoff(&t, &o) && eat(&t, " UTC"))
-				o = 0;
-			if (t.p < t.end && *t.p == ' ') {
-				out->wall_us = wall(y, mo, d, h, mi, s, o, usec);
-				c = t;
-				eat(&c, " ");
-				host_ident(&c, out);
-				stamped = true;
-			}
-		}
-	} else if (c.p < c.end && *c.p == '<') {
-		/* dmesg -r: "<3>[  12.3] ..." */
-		struct cur t = c;
-		long long pri;
-		t.p++;
-		if (num(&t, &pri) && eat(&t, ">"))
-			c = t;
-	}
-
-	if (!stamped && c.p < c.end && *c.p == '[') {
-		int64_t us;
-		struct cur t = c;
-		if (kstamp(&t, &us)) {
-			out->mono_us = us;
-			if (boot != OG_TIME_NONE)
-				out->wall_us = boot + us;
-			cpy(out->ident, sizeof(out->ident), "kernel", 6);
-			c = t;
-			stamped = true;
-		} else if (t.end - t.p >= 26 && t.p[4] == ' ' && t.p[8] == ' ' && (mo = month_of(t.p + 5)) != 0) {
-			/* dmesg -T: "[Thu Nov 26 04:07:36 2026] " */
-			t.p += 9;
-			skip_sp(&t);
-			long long dd;
-			if (num(&t, &dd) && dd >= 1 && dd <= 31 && eat(&t, " ") && hms(&t, &h, &mi, &s, &usec) && eat(&t, " ") &&
-			    all_digits(t.p, t.end, 4)) {
-				y = (int)digits(t.p, 4);
-				t.p += 4;
-				if (eat(&t, "]")) {
-					eat(&t, " ");
-					out->wall_us = wall(y, mo, (int)dd, h, mi, s, off, 0);
-					cpy(out->ident, sizeof(out->ident), "kernel", 6);
-					c = t;
-					stamped = true;
-				}
-			}
-		}
-	}
-
-	if (!stamped && c.end - c.p >= 15 && c.p[3] == ' ') {
-		struct cur t = c;
-		/* journalctl short-full: "Thu 2026-11-26 04:07:36 UTC host ..." */
-		if (isalpha((unsigned char)t.p[0]) && is_digit(t.p[4]) && t.p[8] == '-') {
-			t.p += 4;
-			if (ymd(&t, &y, &mo, &d) && eat(&t, " ") && hms(&t, &h, &mi, &s, &usec) && eat(&t, " ")) {
-				long o = off;
-				const char *z = t.p;
-				while (t.p < t.end && *t.p != ' ')
-					t.p++;
-				if (t.p - z == 3 && memcmp(z, "UTC", 3) == 0)
-					o = 0;
-				out->wall_us = wall(y, mo, d, h, mi, s, o, usec);
-				c = t;
-				eat(&c, " ");
-				host_ident(&c, out);
-				stamped = true;
-			}
-		} else if ((mo = month_of(t.p)) != 0) {
-			/* syslog / journalctl short(-precise): "Nov 26 04:07:36[.123456] host ident[pid]: " */
-			long long dd;
-			t.p += 4;
-			skip_sp(&t);
-			if (num(&t, &dd) && dd >= 1 && dd <= 31 && eat(&t, " ") && hms(&t, &h, &mi, &s, &usec) &&
-			    eat(&t, " ")) {
-				int yr = ctx && ctx->year ? ctx->year : 1970;
-				out->wall_us = wall(yr, mo, (int)dd, h, mi, s, off, usec);
-				if (ctx && ctx->now_us != OG_TIME_NONE && ctx->now_us != 0 &&
-				    out->wall_us > ctx->now_us + 86400LL * 1000000)
-					out->wall_us = wall(yr - 1, mo, (int)dd, h, mi, s, off, usec);
-				c = t;
-				host_ident(&c, out);
-				stamped = true;
-			}
-		}
-	}
-
-	/* kern.log with printk times: "kernel: [  522.175496] ..." */
-	if (stamped && c.p < c.end && *c.p == '[' && (!out->ident[0] || strcmp(out->ident, "kernel") == 0)) {
-		int64_t us;
-		if (kstamp(&c, &us))
-			out->mono_us = us;
-	}
-	out->msg = c.p;
-	out->len = (size_t)(c.end - c.p);
 }
 
 /* ---------- messages ---------- */
@@ -661,43 +282,51 @@ static void summary_fields(const char *s, const char *end, struct og_rec *r)
 	}
 }
 
-static enum og_rec_kind parse_killed(struct cur c, const char *hit, struct og_rec *r)
+/* The kernel's words in front of "Killed process" / "Kill process", found
+ * inside whatever else precedes them on a pasted line. */
+static void kill_prefix(const char *s, const char *hit, struct og_rec *r)
 {
-	/* Prefix "Out of memory: ", "Memory cgroup out of memory: ", ... */
-	if (hit > c.p) {
-		const char *pe = hit;
-		while (pe > c.p && pe[-1] == ' ')
-			pe--;
-		if (pe > c.p && pe[-1] == ':')
-			pe--;
-		cpy(r->prefix, sizeof(r->prefix), c.p, (size_t)(pe - c.p));
+	static const char *const words[] = { "Out of memory (oom_kill_allocating_task)", "Memory cgroup out of memory",
+					     "Out of memory" };
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		const char *w = find(s, hit, words[i]);
+		if (w) {
+			cpy(r->prefix, sizeof(r->prefix), words[i], strlen(words[i]));
+			return;
+		}
 	}
-	c.p = hit + strlen("Killed process ");
-	if (!num_int(&c, &r->t.pid) || !eat(&c, " ("))
-		return OG_REC_NONE;
-	r->t.tgid = r->t.pid;
-	const char *ce = rfind(c.p, c.end, ") total-vm:");
-	if (!ce) {
-		ce = rfind(c.p, c.end, ")");
-		if (!ce)
-			return OG_REC_NONE;
-	}
-	cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(ce - c.p));
-	const char *f = ce + 1;
+}
+
+/* "(comm)" that ends at the last ") " before a field, or at the line's last
+ * ')'; a comm cut off by the end of the line is unknown, not guessed. */
+static const char *comm_end(const char *p, const char *end)
+{
+	const char *ce = rfind(p, end, ") total-vm:");
+	if (!ce)
+		ce = rfind(p, end, ")total-vm:");
+	if (!ce)
+		ce = rfind(p, end, "), ");
+	if (!ce)
+		ce = rfind(p, end, ")");
+	return ce;
+}
+
+static void killed_fields(const char *f, const char *end, struct og_rec *r)
+{
 	long long v;
-	if (keyed(f, c.end, "total-vm:", &v))
+	if (keyed(f, end, "total-vm:", &v))
 		r->t.total_vm_kib = v;
-	if (keyed(f, c.end, "anon-rss:", &v))
+	if (keyed(f, end, "anon-rss:", &v))
 		r->t.anon_kib = v;
-	if (keyed(f, c.end, "file-rss:", &v))
+	if (keyed(f, end, "file-rss:", &v))
 		r->t.file_kib = v;
-	if (keyed(f, c.end, "shmem-rss:", &v))
+	if (keyed(f, end, "shmem-rss:", &v))
 		r->t.shmem_kib = v;
-	if (keyed(f, c.end, "UID:", &v))
+	if (keyed(f, end, "UID:", &v))
 		r->t.uid = (long)v;
-	if (keyed(f, c.end, "pgtables:", &v))
+	if (keyed(f, end, "pgtables:", &v))
 		r->t.pgtables_kib = v;
-	if (keyed(f, c.end, "oom_score_adj:", &v))
+	if (keyed(f, end, "oom_score_adj:", &v))
 		r->t.adj = (int)v;
 	if (r->t.anon_kib >= 0) {
 		r->t.rss_kib = addsat(addsat(r->t.anon_kib, r->t.file_kib > 0 ? r->t.file_kib : 0),
@@ -707,19 +336,50 @@ static enum og_rec_kind parse_killed(struct cur c, const char *hit, struct og_re
 	 * Appendix A): no process has page tables a hundredth of its VM size. */
 	if (r->t.pgtables_kib > 0 && r->t.total_vm_kib > 0 && r->t.pgtables_kib > r->t.total_vm_kib / 100 + 1024)
 		r->t.pgtables_kib /= 1024;
+}
+
+/* "[prefix: ]Killed process N (comm) total-vm:..." in every generation:
+ * 2.6.32 (RHEL 6) "Killed process N, UID U, (comm) total-vm:", 3.10 (RHEL
+ * 7) "Killed process N (comm), UID U, total-vm:", 2.6.18 "Killed process N
+ * (comm)." and lines cut off at the end. */
+static enum og_rec_kind parse_killed(struct cur c, const char *hit, struct og_rec *r)
+{
+	long long v;
+	kill_prefix(c.p, hit, r);
+	c.p = hit + strlen("Killed process ");
+	skip_sp(&c);
+	if (!num_int(&c, &r->t.pid) || r->t.pid <= 0)
+		return OG_REC_NONE;
+	r->t.tgid = r->t.pid;
+	if (eat(&c, ", UID ")) {
+		if (num(&c, &v))
+			r->t.uid = (long)v;
+		eat(&c, ",");
+	}
+	skip_sp(&c);
+	if (eat(&c, "(")) {
+		const char *ce = comm_end(c.p, c.end);
+		if (ce) {
+			cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(ce - c.p));
+			c.p = ce + 1;
+		} else {
+			c.p = c.end;
+		}
+	} else if (c.p < c.end) {
+		return OG_REC_NONE; /* "Killed process 12 abc": not the kernel's line */
+	}
+	struct cur u = c;
+	if (eat(&u, ", UID ") && num(&u, &v))
+		r->t.uid = (long)v;
+	killed_fields(c.p, c.end, r);
 	return r->kind = OG_REC_KILLED;
 }
 
 static enum og_rec_kind parse_oldkill(struct cur c, const char *hit, struct og_rec *r)
 {
-	if (hit > c.p) {
-		const char *pe = hit;
-		while (pe > c.p && (pe[-1] == ' ' || pe[-1] == ':'))
-			pe--;
-		cpy(r->prefix, sizeof(r->prefix), c.p, (size_t)(pe - c.p));
-	}
+	kill_prefix(c.p, hit, r);
 	c.p = hit + strlen("Kill process ");
-	if (!num_int(&c, &r->t.pid) || !eat(&c, " ("))
+	if (!num_int(&c, &r->t.pid) || r->t.pid <= 0 || !eat(&c, " ("))
 		return OG_REC_NONE;
 	const char *ce = rfind(c.p, c.end, ") score ");
 	long long v;
@@ -770,7 +430,7 @@ static enum og_rec_kind parse_reaper(struct cur c, struct og_rec *r)
 static bool pct(struct cur *c, char *out, size_t outsz)
 {
 	const char *s = c->p;
-	while (c->p < c->end && (is_digit(*c->p) || *c->p == '.'))
+	while (c->p < c->end && (ts_digit(*c->p) || *c->p == '.'))
 		c->p++;
 	if (c->p == s || !eat(c, "%"))
 		return false;
@@ -778,62 +438,161 @@ static bool pct(struct cur *c, char *out, size_t outsz)
 	return true;
 }
 
+static void trim_sp(const char *s, const char **e)
+{
+	while (*e > s && ((*e)[-1] == ' ' || (*e)[-1] == '\t'))
+		(*e)--;
+}
+
+/* "(N)" with any spaces a wrapped line left around it */
 static bool paren_u64(struct cur *c, unsigned long long *out)
 {
 	long long v;
-	if (!eat(c, "(") || !num(c, &v) || v < 0 || !eat(c, ")"))
+	skip_ws(c);
+	if (!eat(c, "("))
+		return false;
+	skip_ws(c);
+	if (!num(c, &v) || v < 0)
+		return false;
+	skip_ws(c);
+	if (!eat(c, ")"))
 		return false;
 	*out = (unsigned long long)v;
 	return true;
 }
 
+/* Eat a word, with the spaces around it optional (a wrapped line may have
+ * lost or doubled them). */
+static bool eatw(struct cur *c, const char *w)
+{
+	skip_ws(c);
+	if (!eat(c, w))
+		return false;
+	skip_ws(c);
+	return true;
+}
+
+/* "pressure for MON being 57.97% > 50.00% for > 20s with reclaim activity" */
+static void oomd_pressure(struct cur c, struct og_rec *r)
+{
+	const char *be = rfind(c.p, c.end, " being ");
+	if (!be)
+		be = rfind(c.p, c.end, "being ");
+	if (!be) {
+		/* cut off: the monitored path only if the line goes on past it */
+		const char *sp = memchr(c.p, ' ', (size_t)(c.end - c.p));
+		if (sp)
+			cpy(r->path2, sizeof(r->path2), c.p, (size_t)(sp - c.p));
+		return;
+	}
+	const char *pe = be;
+	trim_sp(c.p, &pe);
+	cpy(r->path2, sizeof(r->path2), c.p, (size_t)(pe - c.p));
+	c.p = be;
+	if (!eatw(&c, "being") || !pct(&c, r->pressure, sizeof(r->pressure)) || !eatw(&c, ">") ||
+	    !pct(&c, r->plimit, sizeof(r->plimit)) || !eatw(&c, "for") || !eatw(&c, ">"))
+		return;
+	const char *de = find(c.p, c.end, "with reclaim");
+	if (!de)
+		de = c.end;
+	trim_sp(c.p, &de);
+	cpy(r->duration, sizeof(r->duration), c.p, (size_t)(de - c.p));
+}
+
+/* "used (N) / total (N) and swap used (N) / total (N) being more than P%" */
+static void oomd_swap(struct cur c, struct og_rec *r)
+{
+	unsigned long long mu = 0, mt = 0, su = 0, st = 0;
+	if (!paren_u64(&c, &mu) || !eatw(&c, "/") || !eatw(&c, "total") || !paren_u64(&c, &mt) || !eatw(&c, "and") ||
+	    !eatw(&c, "swap") || !eatw(&c, "used") || !paren_u64(&c, &su) || !eatw(&c, "/") || !eatw(&c, "total") ||
+	    !paren_u64(&c, &st))
+		return;
+	r->mem_used = mu, r->mem_total = mt, r->swap_used = su, r->swap_total = st;
+	r->swap_known = true;
+	if (eatw(&c, "being") && eatw(&c, "more") && eatw(&c, "than"))
+		pct(&c, r->plimit, sizeof(r->plimit));
+}
+
+/* systemd-oomd's notice (systemd-oomd.md 4.1): "Killed CG due to memory
+ * pressure for ..." / "... due to memory used (...)", v260+ "Marked CG for
+ * killing due to ...".  Also wrapped (spaces lost or doubled where the
+ * lines were joined) or cut off: the rule is known from its first words, a
+ * field the line does not reach stays empty; a "Marked" line without its
+ * reason has no rule (rule_unknown). */
 static enum og_rec_kind parse_oomd(struct cur c, struct og_rec *r)
 {
 	r->marked = at(&c, "Marked ");
 	c.p += 7;
 	const char *cg = c.p;
-	const char *due = find(c.p, c.end, " due to memory ");
-	if (!due || *cg != '/')
+	if (cg >= c.end || *cg != '/')
 		return OG_REC_NONE;
+	const char *due = find(c.p, c.end, "due to memory");
 	const char *cge = due;
 	if (r->marked) {
-		const char *fk = rfind(cg, due, " for killing");
-		if (!fk || fk + 12 != due)
+		cge = find(cg, due ? due : c.end, "for killing");
+		if (!cge)
 			return OG_REC_NONE;
-		cge = fk;
+	} else if (!due) {
+		return OG_REC_NONE;
 	}
+	trim_sp(cg, &cge);
 	cpy(r->path, sizeof(r->path), cg, (size_t)(cge - cg));
-	c.p = due + strlen(" due to memory ");
-	if (eat(&c, "pressure for ")) {
-		const char *be = rfind(c.p, c.end, " being ");
-		if (!be)
-			return OG_REC_NONE;
-		cpy(r->path2, sizeof(r->path2), c.p, (size_t)(be - c.p));
-		c.p = be + 7;
-		if (!pct(&c, r->pressure, sizeof(r->pressure)) || !eat(&c, " > ") ||
-		    !pct(&c, r->plimit, sizeof(r->plimit)) || !eat(&c, " for > "))
-			return OG_REC_NONE;
-		const char *d = c.p;
-		const char *de = find(c.p, c.end, " with reclaim");
-		if (!de)
-			de = c.end;
-		cpy(r->duration, sizeof(r->duration), d, (size_t)(de - d));
-		return r->kind = OG_REC_OOMD_KILL;
+	r->kind = OG_REC_OOMD_KILL;
+	if (!due) {
+		r->rule_unknown = true;
+		return r->kind;
 	}
-	if (eat(&c, "used ")) {
+	c.p = due + strlen("due to memory");
+	if (eatw(&c, "pressure")) {
+		eatw(&c, "for");
+		oomd_pressure(c, r);
+		return r->kind;
+	}
+	if (eatw(&c, "used")) {
 		r->swap = true;
-		if (!paren_u64(&c, &r->mem_used) || !eat(&c, " / total ") || !paren_u64(&c, &r->mem_total) ||
-		    !eat(&c, " and swap used ") || !paren_u64(&c, &r->swap_used) || !eat(&c, " / total ") ||
-		    !paren_u64(&c, &r->swap_total))
-			return OG_REC_NONE;
-		if (eat(&c, " being more than "))
-			pct(&c, r->plimit, sizeof(r->plimit));
-		return r->kind = OG_REC_OOMD_KILL;
+		oomd_swap(c, r);
+		return r->kind;
 	}
+	r->kind = OG_REC_NONE;
 	return OG_REC_NONE;
 }
 
-static enum og_rec_kind parse_earlyoom(struct cur c, const char *hit, struct og_rec *r)
+static void earlyoom_fields(const char *f, const char *end, struct og_rec *r)
+{
+	long long v;
+	if (keyed(f, end, "oom_score ", &v) || keyed(f, end, "badness ", &v) || keyed(f, end, "badness: ", &v))
+		r->score = (long)v;
+	if (keyed(f, end, "oom_score_adj ", &v))
+		r->t.adj = (int)v;
+	if (keyed(f, end, "VmRSS ", &v) || keyed(f, end, "VmRSS: ", &v)) {
+		r->rss_mib = (long)v;
+		r->t.rss_kib = mulsat(v, 1024);
+	}
+}
+
+static void signame(long long n, char *sig, size_t sz)
+{
+	cpy(sig, sz, n == 9 ? "SIGKILL" : n == 15 ? "SIGTERM" : "", n == 9 || n == 15 ? 7 : 0);
+}
+
+/* "NAME<close>N": a quoted comm up to the last close ("' with signal "),
+ * then the signal's number. */
+static bool comm_with_signal(struct cur *c, const char *close, struct og_rec *r)
+{
+	long long v;
+	const char *e = rfind(c->p, c->end, close);
+	if (!e)
+		return false;
+	cpy(r->t.comm, sizeof(r->t.comm), c->p, (size_t)(e - c->p));
+	c->p = e + strlen(close);
+	if (num(c, &v))
+		signame(v, r->sig, sizeof(r->sig));
+	return true;
+}
+
+/* earlyoom 1.3+: "sending SIGTERM to process N [uid U] \"comm\": badness N,
+ * VmRSS N MiB" (1.8+: "oom_score N, ..., cmdline \"...\"") */
+static enum og_rec_kind earlyoom_sending(struct cur c, const char *hit, struct og_rec *r)
 {
 	long long v;
 	c.p = hit + 8; /* "sending " */
@@ -841,7 +600,7 @@ static enum og_rec_kind parse_earlyoom(struct cur c, const char *hit, struct og_
 	while (c.p < c.end && *c.p != ' ')
 		c.p++;
 	cpy(r->sig, sizeof(r->sig), sg, (size_t)(c.p - sg));
-	if (!eat(&c, " to process ") || !num_int(&c, &r->t.pid))
+	if (!eat(&c, " to process ") || !num_int(&c, &r->t.pid) || r->t.pid <= 0)
 		return OG_REC_NONE;
 	if (eat(&c, " uid ")) {
 		if (!num(&c, &v))
@@ -852,17 +611,51 @@ static enum og_rec_kind parse_earlyoom(struct cur c, const char *hit, struct og_
 		return OG_REC_NONE;
 	const char *ne = first_of(c.p, c.end, "\": badness ", "\": oom_score ");
 	if (!ne)
+		ne = rfind(c.p, c.end, "\"");
+	if (!ne)
 		return OG_REC_NONE;
 	cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(ne - c.p));
-	const char *f = ne + 3;
-	if (keyed(f, c.end, "oom_score ", &v) || keyed(f, c.end, "badness ", &v))
-		r->score = (long)v;
-	if (keyed(f, c.end, "oom_score_adj ", &v))
-		r->t.adj = (int)v;
-	if (keyed(f, c.end, "VmRSS ", &v)) {
-		r->rss_mib = (long)v;
-		r->t.rss_kib = mulsat(v, 1024);
+	earlyoom_fields(ne + 1, c.end, r);
+	return r->kind = OG_REC_EARLYOOM;
+}
+
+/* earlyoom before 1.3 (earlyoom's kill.c at v0.6-v1.2), and a 1.3
+ * pre-release seen in users' logs:
+ *   "Killing process %d %s"                                  0.6-1.0
+ *   "Killing process: %s, pid: %d, badness: %d, VmRSS: ..."   1.1
+ *   "Killing process '%s' with signal %d, pid: %d, ..."       1.2
+ *   "killing process %d \"%s\" with signal %d: badness ..."   1.3-rc
+ * The service manager's "Killing process N (comm) with signal SIGTERM." is
+ * not one of them. */
+static enum og_rec_kind earlyoom_killing(struct cur c, const char *hit, struct og_rec *r)
+{
+	c.p = hit + strlen("illing process");
+	if (find(c.p, c.end, "with signal SIG"))
+		return OG_REC_NONE;
+	if (eat(&c, ": ")) {
+		const char *e = find(c.p, c.end, ", pid: ");
+		if (!e)
+			return OG_REC_NONE;
+		cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(e - c.p));
+		c.p = e + 7;
+	} else if (eat(&c, " '")) {
+		if (!comm_with_signal(&c, "' with signal ", r) || !eat(&c, ", pid: "))
+			return OG_REC_NONE;
+	} else {
+		if (!eat(&c, " "))
+			return OG_REC_NONE;
 	}
+	if (!num_int(&c, &r->t.pid) || r->t.pid <= 0)
+		return OG_REC_NONE;
+	if (!r->t.comm[0] && eat(&c, " \"")) {
+		if (!comm_with_signal(&c, "\" with signal ", r))
+			return OG_REC_NONE;
+	} else if (!r->t.comm[0]) {
+		if (!eat(&c, " ") || c.p >= c.end || memchr(c.p, '(', (size_t)(c.end - c.p)))
+			return OG_REC_NONE;
+		cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(c.end - c.p));
+	}
+	earlyoom_fields(c.p, c.end, r);
 	return r->kind = OG_REC_EARLYOOM;
 }
 
@@ -871,42 +664,107 @@ static bool is_ident(const char *ident, const char *name)
 	return ident && strcmp(ident, name) == 0;
 }
 
-static enum og_rec_kind parse_nohang(struct cur c, const char *ident, struct og_rec *r)
+static bool nohang_ident(const char *ident)
 {
-	if (ident && ident[0] && !is_ident(ident, "nohang"))
-		return OG_REC_NONE;
-	skip_sp(&c);
-	while (c.p < c.end && *c.p == '\t')
-		c.p++;
-	if (eat(&c, "PID:")) {
-		skip_sp(&c);
-		if (!num_int(&c, &r->t.pid) || !(eat(&c, ", name: ") || eat(&c, ", Name: ")))
+	return !ident || !ident[0] || is_ident(ident, "nohang") || is_ident(ident, "nohang-desktop");
+}
+
+/* nohang's victim lines: "PID: N, name: X, ..." (one line), or the
+ * "Victim status" block's "Name:  X" and "PID:  N" lines (nohang 0.1+). */
+static enum og_rec_kind nohang_victim(struct cur c, struct og_rec *r)
+{
+	if (eat(&c, "CGroup_v2:") || eat(&c, "CGroup_v1:")) {
+		skip_ws(&c);
+		if (c.p >= c.end || *c.p != '/')
 			return OG_REC_NONE;
-		const char *e = first_of(c.p, c.end, ", state: ", ", badness: ");
-		if (!e)
-			return OG_REC_NONE;
-		cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(e - c.p));
-		long long v;
-		if (keyed(e, c.end, "EUID: ", &v))
-			r->t.uid = (long)v;
+		cpy(r->path, sizeof(r->path), c.p, (size_t)(c.end - c.p));
 		return r->kind = OG_REC_NOHANG_VICTIM;
 	}
-	if (at(&c, "Victim status") || at(&c, "Process with highest badness") || at(&c, "TOP printed in"))
-		return r->kind = OG_REC_NOHANG_HDR;
-	if (eat(&c, "[ OK ] "))
-		skip_sp(&c);
-	if (eat(&c, "Sending SIG")) {
-		const char *s = c.p - 3;
+	if (eat(&c, "Regexp '")) {
+		/* "Regexp '^tail$' matches with name 'tail'": the victim of a configured command */
+		const char *m = find(c.p, c.end, "' matches with name '");
+		if (!m || c.end[-1] != '\'')
+			return OG_REC_NONE;
+		c.p = m + strlen("' matches with name '");
+		cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(c.end - 1 - c.p));
+		return r->kind = OG_REC_NOHANG_VICTIM;
+	}
+	if (eat(&c, "Name:")) {
+		skip_ws(&c);
+		if (c.p >= c.end)
+			return OG_REC_NONE;
+		cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(c.end - c.p));
+		return r->kind = OG_REC_NOHANG_VICTIM;
+	}
+	if (!eat(&c, "PID:"))
+		return OG_REC_NONE;
+	skip_ws(&c);
+	if (!num_int(&c, &r->t.pid) || r->t.pid <= 0)
+		return OG_REC_NONE;
+	if (c.p >= c.end)
+		return r->kind = OG_REC_NOHANG_VICTIM;
+	if (!(eat(&c, ", name: ") || eat(&c, ", Name: ")))
+		return OG_REC_NONE;
+	const char *e = first_of(c.p, c.end, ", state: ", ", badness: ");
+	if (!e)
+		return OG_REC_NONE;
+	cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(e - c.p));
+	long long v;
+	if (keyed(e, c.end, "EUID: ", &v))
+		r->t.uid = (long)v;
+	return r->kind = OG_REC_NOHANG_VICTIM;
+}
+
+/* nohang's corrective action: "Send SIGTERM to the victim" (0.1),
+ * "Sending SIGTERM to the victim", "[ OK ] Sending SIGTERM to NAME", or a
+ * configured command "Run the command: kill -TERM N". */
+static enum og_rec_kind nohang_action(struct cur c, bool named_ok, struct og_rec *r)
+{
+	if (eat(&c, "Run the command: kill -") || eat(&c, "Execute the command: kill -")) {
+		const char *s = c.p;
 		while (c.p < c.end && isupper((unsigned char)*c.p))
 			c.p++;
-		cpy(r->sig, sizeof(r->sig), s, (size_t)(c.p - s));
-		if (!eat(&c, " to "))
+		if (c.p == s || c.p - s > 8)
 			return OG_REC_NONE;
-		if (!eat(&c, "the victim"))
-			cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(c.end - c.p));
+		snprintf(r->sig, sizeof(r->sig), "SIG%.*s", (int)(c.p - s), s);
+		skip_sp(&c);
+		num_int(&c, &r->t.pid);
 		return r->kind = OG_REC_NOHANG_ACTION;
 	}
-	return OG_REC_NONE;
+	if (!eat(&c, "Sending SIG") && !eat(&c, "Send SIG"))
+		return OG_REC_NONE;
+	const char *s = c.p - 3;
+	while (c.p < c.end && isupper((unsigned char)*c.p))
+		c.p++;
+	cpy(r->sig, sizeof(r->sig), s, (size_t)(c.p - s));
+	if (!eat(&c, " to "))
+		return OG_REC_NONE;
+	if (!eat(&c, "the victim")) {
+		/* "Sending SIGTERM to NAME" only from nohang itself: the service
+		 * manager's "Sending SIGTERM to remaining processes..." is not one */
+		if (!named_ok)
+			return OG_REC_NONE;
+		const char *e = memchr(c.p, ';', (size_t)(c.end - c.p));
+		cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)((e ? e : c.end) - c.p));
+	}
+	return r->kind = OG_REC_NOHANG_ACTION;
+}
+
+static enum og_rec_kind parse_nohang(struct cur c, const char *ident, struct og_rec *r)
+{
+	if (!nohang_ident(ident))
+		return OG_REC_NONE;
+	skip_ws(&c);
+	if (c.p < c.end && (*c.p == 'P' || *c.p == 'N' || *c.p == 'C' || *c.p == 'R'))
+		if (nohang_victim(c, r) != OG_REC_NONE)
+			return r->kind;
+	if (at(&c, "Victim status") || at(&c, "Process with highest badness") || at(&c, "TOP printed in") ||
+	    at(&c, "Implement a corrective action"))
+		return r->kind = OG_REC_NOHANG_HDR;
+	bool ok = eat(&c, "[ OK ] ");
+	if (ok)
+		skip_sp(&c);
+	return nohang_action(c, ok || (ident && ident[0]), r);
 }
 
 static enum og_rec_kind parse_oomd_field(struct cur c, struct og_rec *r)
@@ -929,21 +787,84 @@ static enum og_rec_kind parse_oomd_field(struct cur c, struct og_rec *r)
 	return OG_REC_NONE;
 }
 
-enum og_rec_kind og_parse_msg(const char *msg, size_t len, const char *ident, const struct og_tbl_layout *layout,
-			      struct og_rec *r)
+static void rec_reset(struct og_rec *r)
 {
-	struct cur c = { msg, msg + len };
-	const char *hit;
-	long long v;
-
 	memset(r, 0, sizeof(*r));
 	task_init(&r->t);
 	r->count = -1;
-	while (c.end > c.p && (c.end[-1] == '\n' || c.end[-1] == '\r'))
-		c.end--;
-	if (c.p >= c.end)
-		return OG_REC_NONE;
+}
 
+/* A literal that starts a word: at the start, or after a byte that is not
+ * part of a word (so "Killed process" inside "unKilled process" is not). */
+static const char *find_word(const char *s, const char *end, const char *lit)
+{
+	for (const char *p = s; (p = find(p, end, lit)) != NULL; p++) {
+		unsigned char b = p > s ? (unsigned char)p[-1] : ' ';
+		if (p == s || !(isalnum(b) || b == '_' || b == '-'))
+			return p;
+	}
+	return NULL;
+}
+
+/* The unit in front of a manager line's ": <text>": its last word (unit
+ * names hold no spaces; systemd escapes them). */
+static enum og_rec_kind unit_line(struct cur c, const char *hit, enum og_rec_kind k, struct og_rec *r)
+{
+	const char *s = hit;
+	while (s > c.p && s[-1] != ' ' && s[-1] != '\t')
+		s--;
+	if (s == hit)
+		return OG_REC_NONE;
+	cpy(r->path, sizeof(r->path), s, (size_t)(hit - s));
+	return r->kind = k;
+}
+
+static enum og_rec_kind unit_oomd(struct cur c, const char *hit, struct og_rec *r)
+{
+	long long v;
+	struct cur t = { hit + strlen(": systemd-oomd killed "), c.end };
+	if (num(&t, &v))
+		r->count = (long)v;
+	else if (!eat(&t, "some"))
+		return OG_REC_NONE;
+	if (!eat(&t, " process(es)"))
+		return OG_REC_NONE;
+	return unit_line(c, hit, OG_REC_UNIT_OOMD, r);
+}
+
+/* cgroup v1 (<= 4.19) "Task in X killed as a result of limit of Y" */
+static enum og_rec_kind task_in(struct cur c, const char *hit, struct og_rec *r)
+{
+	c.p = hit + strlen("Task in ");
+	const char *k = find(c.p, c.end, " killed as a result of limit of ");
+	if (!k)
+		return OG_REC_NONE;
+	cpy(r->path2, sizeof(r->path2), c.p, (size_t)(k - c.p));
+	c.p = k + strlen(" killed as a result of limit of ");
+	const char *e = memchr(c.p, ' ', (size_t)(c.end - c.p));
+	cpy(r->path, sizeof(r->path), c.p, (size_t)((e ? e : c.end) - c.p));
+	return r->kind = OG_REC_TASK_IN;
+}
+
+static enum og_rec_kind earlyoom_note(struct cur c, const char *ident, struct og_rec *r)
+{
+	static const char *const notes[] = { "escalating to SIGKILL", "kill failed", "dryrun, not actually sending" };
+	if (ident && ident[0] && !is_ident(ident, "earlyoom"))
+		return OG_REC_NONE;
+	for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
+		if (at(&c, notes[i])) {
+			cpy(r->key, sizeof(r->key), notes[i], strlen(notes[i]));
+			return r->kind = OG_REC_EARLYOOM_NOTE;
+		}
+	}
+	return OG_REC_NONE;
+}
+
+/* Lines that begin with their own words (after the transport prefix). */
+static enum og_rec_kind parse_at_start(struct cur c, const char *ident, const struct og_tbl_layout *layout,
+				       struct og_rec *r)
+{
+	long long v;
 	switch (*c.p) {
 	case '[':
 		if (at(&c, "[ OK ] "))
@@ -956,14 +877,6 @@ enum og_rec_kind og_parse_msg(const char *msg, size_t len, const char *ident, co
 				return parse_header(c, r);
 			return parse_row(c, layout, r);
 		}
-	case 'o':
-		if (eat(&c, "oom-kill:")) {
-			summary_fields(c.p, c.end, r);
-			return r->kind = OG_REC_SUMMARY;
-		}
-		if (eat(&c, "oom_reaper: "))
-			return parse_reaper(c, r);
-		break;
 	case ',':
 		if (find(c.p, c.end, "task_memcg=") || find(c.p, c.end, "global_oom") || find(c.p, c.end, ",task=")) {
 			summary_fields(c.p + 1, c.end, r);
@@ -983,84 +896,102 @@ enum og_rec_kind og_parse_msg(const char *msg, size_t len, const char *ident, co
 	case 'm':
 	case 's':
 	case 'k':
-		if (find(c.p, c.p + (len < 20 ? len : 20), ": usage "))
+		if (find(c.p, c.p + (c.end - c.p < 20 ? c.end - c.p : 20), ": usage "))
 			return parse_usage(c, r);
 		break;
 	case 'M':
 		if (eat(&c, "Memory cgroup stats for ")) {
-			const char *e = c.end;
-			if (e > c.p && e[-1] == ':')
-				e--;
-			cpy(r->path, sizeof(r->path), c.p, (size_t)(e - c.p));
+			const char *e = memchr(c.p, ':', (size_t)(c.end - c.p));
+			cpy(r->path, sizeof(r->path), c.p, (size_t)((e ? e : c.end) - c.p));
 			return r->kind = OG_REC_MEMCG_STATS;
 		}
 		if (at(&c, "Mem-Info:"))
 			return r->kind = OG_REC_MEMINFO;
-		if (at(&c, "Marked /"))
-			return parse_oomd(c, r);
 		break;
 	case 'T':
 		if (at(&c, "Tasks state (memory values in pages)"))
 			return r->kind = OG_REC_TASKS_STATE;
-		if (eat(&c, "Task in ")) {
-			const char *k = find(c.p, c.end, " killed as a result of limit of ");
-			if (!k)
-				return OG_REC_NONE;
-			cpy(r->path2, sizeof(r->path2), c.p, (size_t)(k - c.p));
-			c.p = k + strlen(" killed as a result of limit of ");
-			cpy(r->path, sizeof(r->path), c.p, (size_t)(c.end - c.p));
-			return r->kind = OG_REC_TASK_IN;
-		}
-		if (eat(&c, "Tasks in ")) {
-			const char *k = rfind(c.p, c.end, " are going to be killed due to memory.oom.group set");
-			if (!k)
-				return OG_REC_NONE;
-			cpy(r->path, sizeof(r->path), c.p, (size_t)(k - c.p));
-			return r->kind = OG_REC_GROUP;
-		}
 		break;
 	case 'O':
 		if (at(&c, "Out of memory and no killable processes"))
 			return r->kind = OG_REC_NO_KILLABLE;
 		break;
-	case 'K':
-		if (at(&c, "Killed /"))
-			return parse_oomd(c, r);
-		break;
 	default:
 		break;
 	}
+	if (*c.p == 'e' || *c.p == 'k' || *c.p == 'd')
+		return earlyoom_note(c, ident, r);
+	return OG_REC_NONE;
+}
 
-	if ((hit = find(c.p, c.end, " invoked oom-killer: ")) != NULL && hit > c.p)
+/* The kill lines and the manager's lines, found anywhere in the message:
+ * text pasted around a line (a bullet, a node-problem-detector event, a
+ * prefix nobody knows) must not hide them. */
+static enum og_rec_kind parse_inside(struct cur c, const char *ident, struct og_rec *r)
+{
+	const char *hit;
+	if ((hit = find(c.p, c.end, " invoked oom-killer:")) != NULL && hit > c.p)
 		return parse_invoked(c, hit, r);
-	if ((hit = find(c.p, c.end, "Killed process ")) != NULL && (hit == c.p || hit[-1] == ' '))
+	if ((hit = find_word(c.p, c.end, "Killed process ")) != NULL)
 		return parse_killed(c, hit, r);
-	if ((hit = find(c.p, c.end, "Kill process ")) != NULL && (hit == c.p || hit[-1] == ' '))
+	if ((hit = find_word(c.p, c.end, "Kill process ")) != NULL)
 		return parse_oldkill(c, hit, r);
-	if ((hit = find(c.p, c.end, ": systemd-oomd killed ")) != NULL) {
-		cpy(r->path, sizeof(r->path), c.p, (size_t)(hit - c.p));
-		struct cur t = { hit + strlen(": systemd-oomd killed "), c.end };
-		if (num(&t, &v))
-			r->count = (long)v;
-		else if (!eat(&t, "some"))
+	if ((hit = find_word(c.p, c.end, "oom-kill:")) != NULL) {
+		summary_fields(hit + 9, c.end, r);
+		return r->kind = OG_REC_SUMMARY;
+	}
+	if ((hit = find_word(c.p, c.end, "Killed /")) != NULL || (hit = find_word(c.p, c.end, "Marked /")) != NULL) {
+		c.p = hit;
+		return parse_oomd(c, r);
+	}
+	if ((hit = find_word(c.p, c.end, "Task in ")) != NULL)
+		return task_in(c, hit, r);
+	if ((hit = find_word(c.p, c.end, "Tasks in ")) != NULL) {
+		const char *k = rfind(hit, c.end, " are going to be killed due to memory.oom.group set");
+		if (!k)
 			return OG_REC_NONE;
-		if (!eat(&t, " process(es)"))
-			return OG_REC_NONE;
-		return r->kind = OG_REC_UNIT_OOMD;
+		hit += strlen("Tasks in ");
+		cpy(r->path, sizeof(r->path), hit, (size_t)(k - hit));
+		return r->kind = OG_REC_GROUP;
 	}
-	if ((hit = find(c.p, c.end, ": A process of this unit has been killed by the OOM killer")) != NULL) {
-		cpy(r->path, sizeof(r->path), c.p, (size_t)(hit - c.p));
-		return r->kind = OG_REC_UNIT_OOM;
+	if ((hit = find(c.p, c.end, ": systemd-oomd killed ")) != NULL)
+		return unit_oomd(c, hit, r);
+	if ((hit = find(c.p, c.end, ": A process of this unit has been killed by the OOM killer")) != NULL)
+		return unit_line(c, hit, OG_REC_UNIT_OOM, r);
+	if ((hit = find(c.p, c.end, ": Failed with result 'oom-kill'")) != NULL)
+		return unit_line(c, hit, OG_REC_UNIT_RESULT, r);
+	if ((hit = find_word(c.p, c.end, "oom_reaper: ")) != NULL) {
+		c.p = hit + strlen("oom_reaper: ");
+		return parse_reaper(c, r);
 	}
-	if ((hit = find(c.p, c.end, ": Failed with result 'oom-kill'")) != NULL) {
-		cpy(r->path, sizeof(r->path), c.p, (size_t)(hit - c.p));
-		return r->kind = OG_REC_UNIT_RESULT;
+	if (!ident || !ident[0] || is_ident(ident, "earlyoom")) {
+		if ((hit = find(c.p, c.end, "sending SIG")) != NULL && find(hit, c.end, " to process "))
+			return earlyoom_sending(c, hit, r);
+		if ((hit = find(c.p, c.end, "illing process")) != NULL && hit > c.p && (hit[-1] == 'K' || hit[-1] == 'k'))
+			return earlyoom_killing(c, hit, r);
 	}
-	if ((hit = find(c.p, c.end, "sending SIG")) != NULL && find(hit, c.end, " to process "))
-		return parse_earlyoom(c, hit, r);
+	return OG_REC_NONE;
+}
+
+enum og_rec_kind og_parse_msg(const char *msg, size_t len, const char *ident, const struct og_tbl_layout *layout,
+			      struct og_rec *r)
+{
+	struct cur c = { msg, msg + len };
+	enum og_rec_kind k;
+
+	rec_reset(r);
+	while (c.end > c.p && (c.end[-1] == '\n' || c.end[-1] == '\r'))
+		c.end--;
+	if (c.p >= c.end)
+		return OG_REC_NONE;
+	if ((k = parse_at_start(c, ident, layout, r)) != OG_REC_NONE)
+		return k;
+	rec_reset(r);
+	if ((k = parse_inside(c, ident, r)) != OG_REC_NONE)
+		return k;
+	rec_reset(r);
 	if (is_ident(ident, "systemd-oomd") || !ident || !ident[0]) {
-		enum og_rec_kind k = parse_oomd_field(c, r);
-		if (k != OG_REC_NONE)
+		if ((k = parse_oomd_field(c, r)) != OG_REC_NONE)
 			return k;
 	}
 	return parse_nohang(c, ident, r);
@@ -1070,10 +1001,11 @@ enum og_rec_kind og_parse_msg(const char *msg, size_t len, const char *ident, co
 
 /* Wu-Manber with 2-byte blocks over one 11-byte window of each anchor: on
  * ordinary text the scan moves up to 10 bytes per table lookup.  Each window
- * is chosen to end in a byte pair that is rare in ordinary log text, so that
- * zero shifts (which cost a verification) stay rare too.  Lines an anchor
- * does not cover ("Kill process", tables, memcg usage) only occur inside an
- * episode that an anchored line opened. */
+ * is placed where its byte pairs are rarest in ordinary log text (measured
+ * on bench/why.sh's log and on real users' logs), so that short shifts and
+ * zero shifts stay rare; a zero shift verifies only the anchors whose window
+ * ends in that pair.  Lines an anchor does not cover (tables, memcg usage,
+ * stack traces) only occur inside an episode that an anchored line opened. */
 #define WM_M 11
 static const struct {
 	const char *s;
@@ -1081,17 +1013,34 @@ static const struct {
 } anchors[] = {
 	{ "invoked oom-killer", 18, 2 },  /* "voked oom-k" */
 	{ "result 'oom-kill'", 17, 6 },   /* " 'oom-kill'": the manager's unit result */
-	{ "Killed process", 14, 0 },      /* "Killed proc": every kernel kill line, even rate-limited ones */
-	{ "systemd-oomd[", 13, 2 },       /* "stemd-oomd[": oomd's own lines by their identifier */
+	{ "Killed process", 14, 1 },      /* "illed proce": every kernel kill line, even rate-limited ones */
+	{ "systemd-oomd[", 13, 1 },       /* "ystemd-oomd": oomd's own lines by their identifier */
 	{ "process(es)", 11, 0 },         /* the manager's "systemd-oomd killed N process(es)" */
-	{ "killed by the OOM", 17, 5 },   /* "d by the OO": the manager's kernel-OOM line */
+	{ "killed by the OOM", 17, 6 },   /* " by the OOM": the manager's kernel-OOM line */
 	{ "oom_reaper:", 11, 0 },
-	{ "ending SIGKILL", 14, 2 },      /* "nding SIGKI": earlyoom "sending", nohang "Sending" */
-	{ "ending SIGTERM", 14, 2 },      /* "nding SIGTE" */
+	{ "ending SIGKILL", 14, 3 },      /* "ing SIGKILL": earlyoom "sending", nohang "Sending" */
+	{ "ending SIGTERM", 14, 3 },
+	{ "Send SIGKILL", 12, 1 },        /* "end SIGKILL": nohang 0.1 "Send SIGKILL to the victim" */
+	{ "Send SIGTERM", 12, 1 },
 	{ "Victim status", 13, 1 },       /* "ictim statu": nohang, the victim's PID line follows */
 	{ "highest badness", 15, 1 },     /* "ighest badn" */
-	{ "and no killable", 15, 2 },     /* "d no killab" */
+	{ "and no killable", 15, 1 },     /* "nd no killa" */
+	{ " or sacrifice", 13, 1 },       /* "or sacrific": <= 5.0 "Kill process N (x) score N or sacrifice child" alone */
+	{ "oom-kill:constraint", 19, 2 }, /* "m-kill:cons": the summary alone */
+	{ "due to memory", 13, 2 },       /* "e to memory": oomd's notice without its identifier (json, paste) */
+	{ "as a result of limit", 20, 8 },/* "ult of limi": cgroup v1 "Task in X killed as a result of limit of Y" */
+	{ "illing process '", 16, 5 },    /* "g process '": earlyoom 1.2 (the manager's "Killing process N (x)" is not) */
+	{ "illing process: ", 16, 4 },    /* "ng process:": earlyoom 1.1 */
+	{ "with signal 15:", 15, 4 },     /* " signal 15:": an earlyoom 1.3 pre-release */
+	{ "with signal 9:", 14, 2 },      /* "th signal 9" */
+	{ "the command: kill", 17, 1 },   /* "he command:": nohang running "kill -TERM N" */
+	{ "kB, anon-rss", 12, 0 },        /* "kB, anon-rs": a Killed line whose first half is wrapped away */
+	{ "matches with name", 17, 2 },   /* "tches with ": nohang's victim of a configured command */
+	{ "CGroup_v2: /", 12, 1 },
+	{ "oom-kill event", 14, 0 },      /* "oom-kill ev": Slurm "Detected N oom-kill event(s) in StepId=J.S" */
+	{ "oom_kill event", 14, 0 },      /* Slurm 21.08+ wording */        /* "Group_v2: /": nohang's victim block, its start cut off */
 };
+#define NANCHORS (sizeof(anchors) / sizeof(anchors[0]))
 
 static unsigned pair(const char *p)
 {
@@ -1100,14 +1049,19 @@ static unsigned pair(const char *p)
 
 void og_anchors_init(struct og_anchors *a)
 {
+	_Static_assert(NANCHORS < OG_MAX_ANCHORS, "struct og_anchors holds every anchor");
 	memset(a->shift, WM_M - 1, sizeof(a->shift));
-	for (size_t i = 0; i < sizeof(anchors) / sizeof(anchors[0]); i++) {
+	memset(a->first, 0, sizeof(a->first));
+	for (size_t i = NANCHORS; i-- > 0;) {
 		const char *w = anchors[i].s + anchors[i].win;
 		for (unsigned j = 1; j < WM_M; j++) {
 			unsigned blk = pair(w + j - 1);
 			if (a->shift[blk] > WM_M - 1 - j)
 				a->shift[blk] = (uint8_t)(WM_M - 1 - j);
 		}
+		unsigned last = pair(w + WM_M - 2);
+		a->next[i] = a->first[last];
+		a->first[last] = (uint8_t)(i + 1);
 	}
 }
 
@@ -1122,9 +1076,9 @@ size_t og_anchor_find(const struct og_anchors *a, const char *buf, size_t len)
 			pos += s;
 			continue;
 		}
-		for (size_t i = 0; i < sizeof(anchors) / sizeof(anchors[0]); i++) {
-			size_t back = WM_M - 1 + anchors[i].win;
-			if (pair(anchors[i].s + anchors[i].win + WM_M - 2) != blk || pos < back)
+		for (unsigned k = a->first[blk]; k; k = a->next[k - 1]) {
+			size_t i = k - 1, back = WM_M - 1 + anchors[i].win;
+			if (pos < back)
 				continue;
 			size_t start = pos - back;
 			if (start + anchors[i].len <= len && memcmp(buf + start, anchors[i].s, anchors[i].len) == 0)
@@ -1141,7 +1095,112 @@ const char *og_rec_kind_name(enum og_rec_kind k)
 		"none", "invoked", "stack", "memcg_usage", "memcg_stats", "meminfo", "tasks_state", "task_hdr",
 		"task_row", "task_in", "summary", "summary_cont", "oldkill", "killed", "group", "reaped",
 		"no_killable", "oomd_kill", "oomd_considered", "oomd_field", "unit_oomd", "unit_oom",
-		"unit_result", "earlyoom", "nohang_hdr", "nohang_victim", "nohang_action",
+		"unit_result", "earlyoom", "earlyoom_note", "nohang_hdr", "nohang_victim", "nohang_action",
 	};
 	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
+}
+
+/* ---------- wrapped lines ---------- */
+
+static bool ends_with(const char *s, const char *e, const char *lit)
+{
+	size_t n = strlen(lit);
+	return (size_t)(e - s) >= n && memcmp(e - n, lit, n) == 0;
+}
+
+/* "key" + optional '-' + digits at the very end */
+static bool ends_with_num(const char *s, const char *e, const char *key)
+{
+	const char *p = e;
+	while (p > s && ts_digit(p[-1]))
+		p--;
+	if (p == e)
+		return false;
+	if (p > s && p[-1] == '-')
+		p--;
+	return ends_with(s, p, key);
+}
+
+int og_wrap_kind(const char *msg, size_t len)
+{
+	const char *s = msg, *e = msg + len;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	if (e == s)
+		return OG_WRAP_NONE;
+	static const char *const openers[] = { "Killed process", "Kill process", "invoked oom-killer:", "oom-kill:constraint",
+						"Memory cgroup out of memory:", "Out of memory:" };
+	for (size_t i = 0; i < sizeof(openers) / sizeof(openers[0]); i++) {
+		size_t ol = strlen(openers[i]);
+		for (size_t n = ol - 1; n >= 4; n--) {
+			const char *p = e - n;
+			if ((size_t)(e - s) >= n && !memcmp(p, openers[i], n) && (p == s || p[-1] == ' ' || p[-1] == ':'))
+				return OG_WRAP_OPENER;
+		}
+		if (i >= 4 && ends_with(s, e, openers[i]))
+			return OG_WRAP_OPENER;
+	}
+	if (find_word(s, e, "Killed process "))
+		return ends_with(s, e, "kB") || ends_with_num(s, e, "oom_score_adj:") || ends_with(s, e, ")") ||
+				       ends_with(s, e, ").")
+			       ? OG_WRAP_NONE
+			       : OG_WRAP_KILLED;
+	if (find_word(s, e, "oom-kill:"))
+		return ends_with_num(s, e, ",uid=") ? OG_WRAP_NONE : OG_WRAP_SUMMARY;
+	if (find(s, e, " invoked oom-killer:"))
+		return ends_with_num(s, e, "oom_score_adj=") ? OG_WRAP_NONE : OG_WRAP_INVOKED;
+	if (find_word(s, e, "Kill process "))
+		return ends_with(s, e, "child") || ends_with(s, e, "memory") ? OG_WRAP_NONE : OG_WRAP_OLDKILL;
+	if (find_word(s, e, "Killed /") || find_word(s, e, "Marked /"))
+		return ends_with(s, e, "activity") || ends_with(s, e, "%") || ends_with(s, e, "for killing") ||
+				       ends_with(s, e, ">")
+			       ? OG_WRAP_NONE
+			       : OG_WRAP_OOMD;
+	if (find(s, e, "sending SIG") && find(s, e, " to process "))
+		return ends_with(s, e, "MiB") || ends_with(s, e, "\"") ? OG_WRAP_NONE : OG_WRAP_EARLYOOM;
+	return OG_WRAP_NONE;
+}
+
+bool og_wrap_continues(int kind, const char *msg, size_t len)
+{
+	struct og_rec r;
+	if (kind == OG_WRAP_NONE || len == 0)
+		return false;
+	if (og_parse_msg(msg, len, "", NULL, &r) != OG_REC_NONE)
+		return false;
+	/* a task-table row or a stack line is not the rest of a kill line */
+	return kind == OG_WRAP_EMPTY || msg[0] != '[';
+}
+
+/* Words of the formats above: a wrap between two of them lost a space. */
+bool og_wrap_word(const char *w, size_t n)
+{
+	static const char *const words[] = {
+		"Killed", "process", "Kill", "score", "or", "sacrifice", "child", "sharing", "same", "memory",
+		"due", "to", "pressure", "for", "being", "with", "reclaim", "activity", "used", "total", "and",
+		"swap", "more", "than", "invoked", "oom-killer:", "Out", "of", "Memory", "cgroup", "out",
+		"memory:", "killing", "Marked", "Tasks", "in", "are", "going", "be", "killed", "set",
+		"sending", "uid", "Task", "as", "a", "result", "limit",
+	};
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strlen(words[i]) == n && !memcmp(words[i], w, n))
+			return true;
+	return false;
+}
+
+size_t og_embedded_stamp(const char *msg, size_t len)
+{
+	const char *e = msg + len;
+	for (const char *p = msg; (p = find(p, e, " [")) != NULL; p++) {
+		struct cur c = { p + 2, e };
+		long long v;
+		skip_sp(&c);
+		if (num(&c, &v) && eat(&c, ".") && c.p < e && ts_digit(*c.p)) {
+			while (c.p < e && ts_digit(*c.p))
+				c.p++;
+			if (eat(&c, "] "))
+				return (size_t)(p + 1 - msg);
+		}
+	}
+	return len;
 }

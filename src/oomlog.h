@@ -34,6 +34,8 @@ struct og_line {
 	char ident[32];         /* "kernel", "systemd-oomd", "systemd", ""; */
 	int ident_pid;          /* 0 when absent */
 	bool kmsg_cont;         /* /dev/kmsg 'c' flag: a pr_cont fragment */
+	bool prefixed;          /* a stamp or an identifier was understood */
+	bool year_guess;        /* wall_us from a stamp without a year (syslog, journalctl short) */
 	const char *msg;        /* points into the input */
 	size_t len;
 };
@@ -69,10 +71,11 @@ enum og_rec_kind {
 	OG_REC_UNIT_OOMD,      /* "<unit>: systemd-oomd killed N process(es) in this unit." */
 	OG_REC_UNIT_OOM,       /* "<unit>: A process of this unit has been killed by the OOM killer." */
 	OG_REC_UNIT_RESULT,    /* "<unit>: Failed with result 'oom-kill'." */
-	OG_REC_EARLYOOM,       /* earlyoom "sending SIGKILL to process N uid N \"X\": ..." */
+	OG_REC_EARLYOOM,       /* earlyoom "sending SIGKILL to process N uid N \"X\": ..." (and older forms) */
+	OG_REC_EARLYOOM_NOTE,  /* earlyoom "escalating to SIGKILL", "kill failed: ...", "dryrun, not actually sending" */
 	OG_REC_NOHANG_HDR,     /* nohang "Victim status (found in Nms):": the PID line follows */
-	OG_REC_NOHANG_VICTIM,  /* nohang "  PID: N, name: X, ..." */
-	OG_REC_NOHANG_ACTION,  /* nohang "  Sending SIGKILL to the victim" */
+	OG_REC_NOHANG_VICTIM,  /* nohang "  PID: N, name: X, ...", or the block's "Name: X" / "PID: N" */
+	OG_REC_NOHANG_ACTION,  /* nohang "  Sending SIGKILL to the victim", "Run the command: kill -TERM N" */
 };
 
 enum og_col {
@@ -110,6 +113,8 @@ struct og_rec {
 	bool failed;                /* REAPED: "unable to reap"; OOMD_KILL: never set */
 	bool marked;                /* OOMD_KILL: v260 "Marked ... for killing" */
 	bool swap;                  /* OOMD_KILL: swap rule; MEMCG_USAGE: swap or memory+swap */
+	bool swap_known;            /* OOMD_KILL swap rule: the byte counts were on the line */
+	bool rule_unknown;          /* OOMD_KILL: "Marked X for killing" without its reason */
 	char key[32];               /* MEMCG_USAGE: "memory"; OOMD_FIELD: "Path" */
 	long long usage_kib, limit_kib; /* MEMCG_USAGE */
 	char path[OG_LOG_PATH];     /* memcg / cgroup / unit / group path / oomd candidate value */
@@ -135,12 +140,32 @@ enum og_rec_kind og_parse_msg(const char *msg, size_t len, const char *ident,
  * run over every byte of a large log; only lines it points into need the
  * full parsers.  Episode-internal lines (tables, memcg usage) carry no
  * anchor and are read in full only after an anchor opened an episode. */
+#define OG_MAX_ANCHORS 48
 struct og_anchors {
 	uint8_t shift[65536];
+	uint8_t first[65536];          /* 1 + the first anchor whose window ends in this pair, or 0 */
+	uint8_t next[OG_MAX_ANCHORS];  /* 1 + the next anchor ending in the same pair, or 0 */
 };
 void og_anchors_init(struct og_anchors *a);
 size_t og_anchor_find(const struct og_anchors *a, const char *buf, size_t len);
 
 const char *og_rec_kind_name(enum og_rec_kind k);
+
+/* Lines broken by a terminal, a web page or a mail client.  og_wrap_kind:
+ * does this message open a record that it does not finish (a kill line cut
+ * in the middle, or ending in the first words of one)?  og_wrap_continues:
+ * may a following line with no prefix of its own be the rest of it?
+ * og_wrap_word: is this a word of the formats (a wrap between two of them
+ * lost the space)? */
+enum {
+	OG_WRAP_NONE = 0, OG_WRAP_EMPTY, OG_WRAP_OPENER, OG_WRAP_KILLED, OG_WRAP_SUMMARY, OG_WRAP_INVOKED,
+	OG_WRAP_OLDKILL, OG_WRAP_OOMD, OG_WRAP_EARLYOOM,
+};
+int og_wrap_kind(const char *msg, size_t len);
+bool og_wrap_continues(int kind, const char *msg, size_t len);
+bool og_wrap_word(const char *w, size_t n);
+/* Where a second record starts inside a message ("...,uid=1000 [35105.264752]
+ * Out of memory: ..."): the offset of its "[" stamp, or len. */
+size_t og_embedded_stamp(const char *msg, size_t len);
 
 #endif

@@ -1,6 +1,7 @@
 #include "render.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 size_t og_escape(const char *s, size_t len, char *out, size_t outsz)
@@ -69,6 +70,58 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return want;
+}
+
+bool og_utf8_locale(void)
+{
+	static const char *const vars[] = { "LC_ALL", "LC_CTYPE", "LANG" };
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+		if (!v || !*v)
+			continue;
+		return strcasestr(v, "utf-8") || strcasestr(v, "utf8");
+	}
+	return false;
+}
+
+/* A code point that must not reach a terminal raw: C1 controls, bidi
+ * embeddings/overrides/isolates, line and paragraph separators. */
+static bool unsafe_cp(const unsigned char *s, size_t n)
+{
+	unsigned cp = n == 2 ? (s[0] & 0x1fu) << 6 | (s[1] & 0x3fu)
+		      : n == 3 ? (s[0] & 0x0fu) << 12 | (s[1] & 0x3fu) << 6 | (s[2] & 0x3fu)
+			       : 0x10000;
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
+}
+
+const char *og_esc_text(const char *s, char *out, size_t outsz)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t len = strlen(s), o = 0;
+	bool u8 = og_utf8_locale();
+	if (!outsz)
+		return out;
+	for (size_t i = 0; i < len;) {
+		size_t ul = u8 && p[i] >= 0x80 ? utf8_len(p + i, len - i) : 0;
+		if (ul > 1 && !unsafe_cp(p + i, ul)) {
+			if (o + ul >= outsz)
+				break;
+			memcpy(out + o, p + i, ul);
+			o += ul;
+			i += ul;
+			continue;
+		}
+		char tmp[8];
+		size_t n = og_escape((const char *)p + i, 1, tmp, sizeof(tmp));
+		if (o + n >= outsz)
+			break;
+		memcpy(out + o, tmp, n);
+		o += n;
+		i++;
+	}
+	out[o] = '\0';
+	return out;
 }
 
 void og_json_str(FILE *f, const char *s)

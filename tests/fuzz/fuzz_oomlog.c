@@ -7,6 +7,7 @@
 
 #include "episode.h"
 #include "oomlog.h"
+#include "oomlog_slurm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -28,10 +29,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	og_parse_msg(s, size, "nohang", NULL, &r);
 	if (strnlen(r.t.comm, sizeof(r.t.comm)) >= sizeof(r.t.comm) || strnlen(r.path, sizeof(r.path)) >= sizeof(r.path))
 		__builtin_trap();
+	og_parse_msg(s, size, "earlyoom", NULL, &r);
+	og_parse_msg(s, size, "systemd-oomd", NULL, &r);
 
-	/* The whole input as a log, fed in two uneven pieces. */
-	struct og_asm *a = malloc(sizeof(*a));
-	if (!a)
+	/* The tolerant paths: wrapped-line detection and joining words, a
+	 * second record inside a line, the prefix found inside a line. */
+	int wk = og_wrap_kind(s, size);
+	if (wk < OG_WRAP_NONE || wk > OG_WRAP_EARLYOOM)
+		__builtin_trap();
+	og_wrap_continues(wk ? wk : OG_WRAP_KILLED, s, size);
+	og_wrap_word(s, size < 16 ? size : 16);
+	struct og_slurm_oom so;
+	if (og_slurm_oom_parse(s, size, &so) && (so.count < 1 || strnlen(so.step, sizeof(so.step)) >= sizeof(so.step)))
+		__builtin_trap();
+	size_t emb = og_embedded_stamp(s, size);
+	if (emb > size)
+		__builtin_trap();
+	if (emb < size) {
+		og_prefix_parse(s + emb, size - emb, &ctx, &l);
+		if (l.msg < s + emb || l.msg + l.len > s + size)
+			__builtin_trap();
+	}
+	if (l.wall_us == OG_TIME_NONE && l.year_guess)
+		__builtin_trap();
+
+	/* The whole input as a log, fed in two uneven pieces (the assembler holds
+	 * wrapped lines, reads journal json/json-pretty/export entries). */
+	/* one assembler for the whole run: a fresh 200 KiB allocation per input
+	 * would cost more under ASan than the parsing */
+	static struct og_asm *a;
+	if (!a && !(a = malloc(sizeof(*a))))
 		return 0;
 	og_asm_init(a, "fuzz", &ctx);
 	size_t cut = size ? data[0] % (size + 1) : 0;
@@ -45,6 +72,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 	og_events_sort(a->ev, a->nev);
 	og_asm_free(a);
-	free(a);
 	return 0;
 }

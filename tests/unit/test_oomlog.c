@@ -374,7 +374,34 @@ static void rec_killed_generations(void **state)
 	assert_string_equal(r.t.comm, "x (y)");
 	/* garbage */
 	assert_int_equal(parse("Killed process abc (x)", NULL, &r), OG_REC_NONE);
-	assert_int_equal(parse("Killed process 12 (x", NULL, &r), OG_REC_NONE);
+	/* cut off at its end: the pid is there, the comm is not guessed */
+	assert_int_equal(parse("Killed process 12 (x", NULL, &r), OG_REC_KILLED);
+	assert_int_equal(r.t.pid, 12);
+	assert_string_equal(r.t.comm, "");
+	assert_int_equal(r.t.total_vm_kib, -1);
+	/* 2.6.32 (RHEL 6) and 3.10 (RHEL 7) */
+	assert_int_equal(parse("Killed process 11726, UID 498, (mysqld) total-vm:7823732kB, anon-rss:2539268kB, file-rss:768kB",
+			       NULL, &r),
+			 OG_REC_KILLED);
+	assert_int_equal(r.t.pid, 11726);
+	assert_int_equal(r.t.uid, 498);
+	assert_string_equal(r.t.comm, "mysqld");
+	assert_int_equal(r.t.anon_kib, 2539268);
+	assert_int_equal(parse("Killed process 18177 (palo_be), UID 0, total-vm:70347780kB, anon-rss:45563572kB, file-rss:0kB",
+			       NULL, &r),
+			 OG_REC_KILLED);
+	assert_string_equal(r.t.comm, "palo_be");
+	assert_int_equal(r.t.uid, 0);
+	/* inside a node-problem-detector event: the kernel's words still found */
+	assert_int_equal(parse("  Warning  OOMKilling  3m  kernel-monitor  Memory cgroup out of memory: Killed process 9 (java) "
+			       "total-vm:10kB, anon-rss:5kB, file-rss:0kB, shmem-rss:0kB",
+			       NULL, &r),
+			 OG_REC_KILLED);
+	assert_string_equal(r.prefix, "Memory cgroup out of memory");
+	assert_int_equal(r.t.pid, 9);
+	/* not the kernel's line */
+	assert_int_equal(parse("unKilled process 12 (x) total-vm:1kB", NULL, &r), OG_REC_NONE);
+	assert_int_equal(parse("Memory cgroup out of memory: killed 1 task", NULL, &r), OG_REC_NONE);
 }
 
 static void rec_memcg_misc(void **state)
@@ -568,15 +595,24 @@ static void ep_oom_group(void **state)
 	(void)state;
 	struct og_prefix_ctx c = ctx_utc(2026);
 	struct og_asm *a = load("kernel-6.x-oomgroup.dmesg", &c, 4096);
-	assert_int_equal(a->nev, 1);
+	/* one event per process the group kill killed */
+	assert_int_equal(a->nev, 3);
 	struct og_event *e = &a->ev[0];
 	assert_int_equal(e->killer, OG_K_KERNEL_MEMCG);
 	assert_true(e->group);
-	assert_int_equal(e->nprocs, 3);
 	assert_int_equal(e->victim.pid, 22609);
 	assert_string_equal(e->oom_memcg, "/kubepods.slice/kubepods-pod94eb.slice");
 	assert_string_equal(e->cgroup, "/kubepods.slice/kubepods-pod94eb.slice/cri-containerd-46b3.scope");
+	assert_string_equal(e->group_cgroup, "/kubepods.slice/kubepods-pod94eb.slice/cri-containerd-46b3.scope");
 	assert_int_equal(e->limit_kib, 4194304);
+	for (int i = 1; i < 3; i++) {
+		assert_true(a->ev[i].group);
+		assert_int_equal(a->ev[i].killer, OG_K_KERNEL_MEMCG);
+		assert_string_equal(a->ev[i].group_cgroup, e->group_cgroup);
+		assert_string_equal(a->ev[i].cgroup, ""); /* the member's own line does not say */
+	}
+	assert_int_equal(a->ev[1].victim.pid, 22650);
+	assert_string_equal(a->ev[2].victim.comm, "npm run");
 	unload(a);
 }
 
@@ -642,7 +678,8 @@ static void ep_3x(void **state)
 	struct og_asm *a = load("kernel-3.x.messages", &c, 4096);
 	assert_int_equal(a->nev, 1);
 	struct og_event *e = &a->ev[0];
-	assert_int_equal(e->killer, OG_K_KERNEL_GLOBAL);
+	/* "Out of memory:" is any OOM that is not a memcg's; no constraint is logged */
+	assert_int_equal(e->killer, OG_K_KERNEL);
 	assert_int_equal(e->victim.pid, 2001);
 	assert_string_equal(e->victim.comm, "mysqld");
 	assert_int_equal(e->victim.uid, 107);
@@ -685,7 +722,7 @@ static void ep_hostile_headerless_nokill(void **state)
 	assert_string_equal(a->ev[0].cgroup, "/job");
 	/* rate-limited: no header, still an event */
 	assert_int_equal(a->ev[1].victim.pid, 5000);
-	assert_int_equal(a->ev[1].killer, OG_K_KERNEL_GLOBAL);
+	assert_int_equal(a->ev[1].killer, OG_K_KERNEL);
 	/* nothing killable */
 	assert_true(a->ev[2].no_victim);
 	assert_int_equal(a->ev[2].killer, OG_K_KERNEL_MEMCG);
