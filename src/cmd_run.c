@@ -31,7 +31,8 @@ const char og_run_help[] =
 	"\n"
 	"  -a, --adj N        oom_score_adj for the job, -1000..1000 (default -1000)\n"
 	"  -l, --log FILE     append the job's stdout and stderr to FILE\n"
-	"  -d, --detach       start the job in its own session and return at once\n"
+	"  -d, --detach       start the job in its own session and return at once; a watcher\n"
+	"                     stays with it (warnings, end record and diagnosis in the log)\n"
 	"  -b, --best-effort  run even if the value cannot be applied (read-back says EXPOSED)\n"
 	"      --no-sudo      never ask sudo for the privileged step\n"
 	"      --oomd PREF    systemd-oomd preference of the job's own scope: omit (default),\n"
@@ -39,7 +40,7 @@ const char og_run_help[] =
 	"                     on the system bus, others a scope on their user bus\n"
 	"      --warn[=SPEC]  warn the job before memory runs out (see 'oomguard watch --help',\n"
 	"                     docs/warn.md); default SPEC available:10%,critical:5%,eta:10s,...\n"
-	"      --warn-signal SIG  signal for the warning, once per incident (default USR1; none)\n"
+	"      --warn-signal SIG  signal sent at each notice (default USR1; none; not KILL/STOP)\n"
 	"      --on-warn CMD  run `sh -c CMD` at each notice as the invoking user, no capabilities\n"
 	"  -q, --quiet        no read-back lines\n"
 	"  -h, --help         this help\n";
@@ -113,11 +114,8 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 			break;
 		case 'G':
 			o->warn = true;
-			if (og_signal_parse(optarg, &o->warn_signal) < 0) {
-				snprintf(err, errsz, "invalid --warn-signal '%s': expected a signal name like USR1, a number, or none",
-					 og_esc(optarg, esc, sizeof(esc)));
+			if (og_warn_signal_parse(optarg, &o->warn_signal, err, errsz) < 0)
 				return -1;
-			}
 			break;
 		case 'X':
 			o->warn = true;
@@ -138,10 +136,6 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 		return -1;
 	}
 	o->argv = argv + optind;
-	if (o->warn && o->detach) {
-		snprintf(err, errsz, "--warn needs oomguard to stay with the job: drop --detach, or start it detached and run 'oomguard watch PID'");
-		return -1;
-	}
 	/* A detached job has no terminal: like nohup.out, never lose its output. */
 	if (o->detach && !o->log)
 		o->log = "oomguard.log";
@@ -291,29 +285,64 @@ static int sudo_protect(pid_t pid, int adj)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EACCES;
 }
 
-/* A SIGKILL is the OOM killers' signature: say which one and why. */
-static void diagnose_sigkill(pid_t pid, const char *cgroups, time_t since)
+/* What the end report needs, captured while the job is alive. */
+struct job_end {
+	time_t since;
+	char cgroups[2048]; /* /proc/PID/cgroup, for kills of its whole cgroup (systemd-oomd) */
+	int logfd;          /* the job's log, or -1 */
+};
+
+static void job_end_capture(pid_t pid, const struct og_run_opts *o, struct job_end *e)
 {
-	char line[1024];
-	int r = og_why_diagnose(pid, cgroups, since, line, sizeof(line));
-	if (r == 0)
-		og_err("%s", line);
-	else if (r == -ENOENT)
-		og_err("job pid %d was killed by SIGKILL, but no OOM killer logged killing it (another process sent the signal?)",
-		       (int)pid);
-	else
-		og_err("job pid %d was killed by SIGKILL; cannot read the kernel log to say why: %s", (int)pid, strerror(-r));
+	char p[64];
+	e->since = time(NULL);
+	snprintf(p, sizeof(p), "/proc/%d/cgroup", (int)pid);
+	if (og_read_at(AT_FDCWD, p, e->cgroups, sizeof(e->cgroups)) < 0)
+		e->cgroups[0] = '\0';
+	e->logfd = o->log ? open(o->log, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY) : -1;
+}
+
+/* A SIGKILL is the OOM killers' signature: say which one and why.  Only a
+ * log that was read can say "nobody logged it"; one that could not be read
+ * says so, and which command can. */
+static void diagnose_sigkill(pid_t pid, const struct job_end *e)
+{
+	char line[1400], why[256];
+	int r = og_why_diagnose(pid, e->cgroups[0] ? e->cgroups : NULL, e->since, line, sizeof(line) - 200);
+	if (r == -ENOENT) {
+		snprintf(line, sizeof(line), "job pid %d was killed by SIGKILL, and no OOM killer logged killing it in the kernel log "
+			 "or the journal: it was not an OOM kill (kill -9, a job manager, or a watchdog sent the signal)", (int)pid);
+	} else if (r < 0) {
+		og_kmsg_reason(r, why, sizeof(why));
+		snprintf(line, sizeof(line), "job pid %d was killed by SIGKILL; cannot tell which killer: the kernel log could not be read "
+			 "(%s) and the journal readable here has no record of it; 'sudo oomguard why --since @%lld' can read it "
+			 "(or join the systemd-journal group)", (int)pid, why, (long long)e->since - 2);
+	}
+	og_watch_note(e->logfd, line);
+}
+
+/* The job has ended with status (128+N: signal N): diagnose a SIGKILL, and
+ * close its log with an end record. */
+static void report_end(pid_t pid, int status, struct job_end *e)
+{
+	char line[160];
+	if (status == 128 + SIGKILL)
+		diagnose_sigkill(pid, e);
+	if (e->logfd >= 0) {
+		if (status > 128)
+			snprintf(line, sizeof(line), "job pid %d ended: killed by signal %d (exit status %d)", (int)pid, status - 128, status);
+		else
+			snprintf(line, sizeof(line), "job pid %d ended: exit status %d", (int)pid, status);
+		/* The record goes to the log only: on a terminal the exit status says it. */
+		og_watch_log(e->logfd, line);
+		int fd = e->logfd;
+		close(fd);
+		e->logfd = -1;
+	}
 }
 
 static int wait_job(pid_t pid, const sigset_t *set)
 {
-	time_t since = time(NULL);
-	char cgpath[64], cgroups[2048];
-	/* where the job lives, for kills of its whole cgroup (systemd-oomd) */
-	snprintf(cgpath, sizeof(cgpath), "/proc/%d/cgroup", (int)pid);
-	if (og_read_at(AT_FDCWD, cgpath, cgroups, sizeof(cgroups)) < 0)
-		cgroups[0] = '\0';
-
 	for (;;) {
 		siginfo_t si;
 		int st;
@@ -327,15 +356,10 @@ static int wait_job(pid_t pid, const sigset_t *set)
 			continue;
 		}
 		pid_t w = waitpid(pid, &st, WNOHANG);
-		if (w == pid) {
-			if (WIFEXITED(st))
-				return WEXITSTATUS(st);
-			if (WIFSIGNALED(st)) {
-				if (WTERMSIG(st) == SIGKILL)
-					diagnose_sigkill(pid, cgroups[0] ? cgroups : NULL, since);
-				return 128 + WTERMSIG(st);
-			}
-		}
+		if (w == pid && WIFEXITED(st))
+			return WEXITSTATUS(st);
+		if (w == pid && WIFSIGNALED(st))
+			return 128 + WTERMSIG(st);
 	}
 }
 
@@ -371,13 +395,279 @@ static int place_in_scope(const struct og_run_opts *o, pid_t pid, char *route, s
 	return -1;
 }
 
+/* The job never started, or must not run on: end it before it executes. */
+static void abort_job(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* What the child reported before exec (a stage) as the command's failure. */
+static int start_failure(const struct og_run_opts *o, const struct og_priv *pv, const struct report *m)
+{
+	char esc[512];
+	switch (m->stage) {
+	case ST_ADJ:
+		og_err("run: cannot lower oom_score_adj of the job to %d: %s; nothing was run", o->adj, og_adjust_reason(m->err));
+		return OG_EXIT_FAIL;
+	case ST_LOG:
+		og_err("run: cannot open log file '%s': %s; nothing was run", og_esc(o->log, esc, sizeof(esc)), strerror(-m->err));
+		return OG_EXIT_FAIL;
+	case ST_DROP:
+		og_err("run: cannot drop privileges to uid %u: %s; nothing was run", (unsigned)pv->ruid, strerror(-m->err));
+		return OG_EXIT_FAIL;
+	default:
+		og_err("run: cannot execute '%s': %s", og_esc(o->argv[0], esc, sizeof(esc)), strerror(-m->err));
+		return m->err == -ENOENT ? 127 : 126;
+	}
+}
+
+/* The child's reports up to exec: the sudo step when it asks, then EOF
+ * (exec succeeded) or a failure.  Returns 0, or the exit code to return. */
+static int follow_start(const struct og_run_opts *o, const struct og_priv *pv, pid_t pid, int rep, int bar,
+			const char **route)
+{
+	struct report m;
+	ssize_t n;
+	int r;
+	while ((n = read(rep, &m, sizeof(m))) == (ssize_t)sizeof(m) && m.stage == ST_NEED_SUDO) {
+		if (!o->quiet)
+			fprintf(stderr, "oomguard: lowering oom_score_adj needs CAP_SYS_RESOURCE; asking sudo for that one step (job held at a barrier, pid %d)\n", (int)pid);
+		r = sudo_protect(pid, o->adj);
+		if (r < 0 && !o->best_effort) {
+			abort_job(pid);
+			if (og_priv_bounding_lacks_resource())
+				og_err("run: cannot lower oom_score_adj of the job to %d: 'sudo oomguard protect' failed: it %s; nothing was run",
+				       o->adj, og_adjust_lower_hint());
+			else
+				og_err("run: cannot lower oom_score_adj of the job to %d: needs CAP_SYS_RESOURCE and 'sudo oomguard protect' failed; nothing was run", o->adj);
+			return OG_EXIT_FAIL;
+		}
+		*route = r < 0 ? "unprivileged" : "sudo (barrier)";
+		if (write(bar, "g", 1) != 1) {
+			og_err("run: cannot release the job: %s", strerror(errno));
+			abort_job(pid);
+			return OG_EXIT_FAIL;
+		}
+	}
+	if (n != (ssize_t)sizeof(m))
+		return 0;
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return start_failure(o, pv, &m);
+}
+
+/* Fork the job held at its gates, place it, follow it to exec.  Returns 0
+ * with *pid, or the exit code. */
+static int start_job(const struct og_run_opts *o, const struct og_priv *pv, const sigset_t *old, pid_t *pid,
+		     char *scope_route, size_t srsz, const char **route)
+{
+	int rep[2], bar[2];
+	if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(bar, O_CLOEXEC) < 0) {
+		og_err("run: pipe: %s", strerror(errno));
+		return OG_EXIT_FAIL;
+	}
+	*pid = fork();
+	if (*pid < 0) {
+		og_err("run: fork: %s", strerror(errno));
+		return OG_EXIT_FAIL;
+	}
+	if (*pid == 0) {
+		close(rep[0]);
+		close(bar[1]);
+		child(o, pv, rep[1], bar[0], old, og_sd_built());
+	}
+	close(rep[1]);
+	close(bar[0]);
+	int r = 0;
+	if (og_sd_built() && place_in_scope(o, *pid, scope_route, srsz) < 0) {
+		r = OG_EXIT_FAIL;
+	} else if (og_sd_built() && write(bar[1], "s", 1) != 1) {
+		og_err("run: cannot release the job: %s", strerror(errno));
+		r = OG_EXIT_FAIL;
+	}
+	if (r)
+		abort_job(*pid);
+	else
+		r = follow_start(o, pv, *pid, rep[0], bar[1], route);
+	close(bar[1]);
+	close(rep[0]);
+	return r;
+}
+
+/* Read back from /proc what the kernel holds now.  The job is our unreaped
+ * child, so the PID cannot have been reused. */
+static void readback(const struct og_run_opts *o, const struct og_priv *pv, pid_t pid, const char *route,
+		     const char *scope_route)
+{
+	struct og_proc p;
+	long have = 1001;
+	char comm[OG_COMM_MAX];
+	if (o->quiet)
+		return;
+	snprintf(comm, sizeof(comm), "%s", o->argv[0]);
+	if (og_proc_open("/proc", pid, &p) == 0) {
+		og_proc_read_long(&p, "oom_score_adj", &have);
+		snprintf(comm, sizeof(comm), "%s", p.stat.comm);
+		og_proc_close(&p);
+	}
+	fprintf(stderr, "oomguard: started pid %d as uid %u (route: %s)\n", (int)pid,
+		(unsigned)(pv->route == OG_ROUTE_ROOT ? 0 : pv->ruid), route);
+	if (have != 1001) {
+		fputs("oomguard: ", stderr);
+		og_readback_kernel(stderr, pid, comm, have, o->adj);
+	}
+	og_oomd_readback(stderr, "oomguard: ", pid, (enum og_oomd_pref)o->oomd, scope_route[0] ? scope_route : NULL);
+	/* The user-space daemons need a scan of every process: worth it for a
+	 * job that is running, not for one that has already ended. */
+	if (og_proc_open("/proc", pid, &p) == 0) {
+		bool alive = p.stat.state != 'Z' && p.stat.state != 'X';
+		og_proc_close(&p);
+		if (alive)
+			og_doctor_daemon_readback(stderr, "oomguard: ", pid);
+	}
+}
+
+/* Stay with the job until it ends: the warning loop (which is then the
+ * wait loop: the job's pidfd ends it, a signalfd forwards the signals
+ * blocked in cmd_run), or a plain wait.  Returns its exit status. */
+static int supervise(const struct og_run_opts *o, const struct og_priv *pv, pid_t pid, const sigset_t *fwd,
+		     const struct job_end *e)
+{
+	if (o->warn) {
+		struct og_watch_cfg wc = {
+			.pid = pid,
+			.is_child = true,
+			.spec = o->warn_spec,
+			.warn_signal = o->warn_signal,
+			.on_warn = o->on_warn,
+			.pv = pv,
+			.logfd = e->logfd,
+			.quiet = o->quiet,
+			.procroot = "/proc",
+			.forward = fwd,
+		};
+		int status;
+		if (og_watch_loop(&wc, &status) == 0)
+			return status;
+		og_err("run: cannot watch pid %d; waiting for it without warnings", (int)pid);
+	}
+	return wait_job(pid, fwd);
+}
+
+/* --detach: the terminal gets its answer (PID and log) from a front process
+ * that returns at once; the watcher that stays with the job runs in a
+ * session of its own, so closing the terminal ends neither.  The watcher is
+ * the forked child: it does the whole start (sudo can still prompt on the
+ * terminal) and tells the front its exit code when the job runs or failed. */
+struct front {
+	int fd; /* the watcher's end of the pipe to the front; -1 when not detaching */
+};
+
+/* In the front: returns the watcher's code.  In the watcher: -1. */
+static int detach_split(struct front *f)
+{
+	int p[2];
+	f->fd = -1;
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		og_err("run: pipe: %s", strerror(errno));
+		return OG_EXIT_FAIL;
+	}
+	pid_t w = fork();
+	if (w < 0) {
+		og_err("run: fork: %s", strerror(errno));
+		return OG_EXIT_FAIL;
+	}
+	if (w == 0) {
+		close(p[0]);
+		f->fd = p[1];
+		return -1;
+	}
+	close(p[1]);
+	int code = OG_EXIT_FAIL;
+	ssize_t n;
+	while ((n = read(p[0], &code, sizeof(code))) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(code))
+		code = OG_EXIT_FAIL;
+	return code;
+}
+
+static void tell_front(struct front *f, int code)
+{
+	if (f->fd < 0)
+		return;
+	fflush(stdout);
+	fflush(stderr);
+	ssize_t n = write(f->fd, &code, sizeof(code));
+	(void)n;
+	close(f->fd);
+	f->fd = -1;
+}
+
+/* The watcher leaves the terminal: its own session, stdio on /dev/null
+ * (its lines go to the job's log). */
+static void detach_self(void)
+{
+	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	setsid();
+	if (nul >= 0) {
+		dup2(nul, 0);
+		dup2(nul, 1);
+		dup2(nul, 2);
+		if (nul > 2)
+			close(nul);
+	}
+}
+
+static void print_detached(const struct og_run_opts *o, pid_t pid)
+{
+	char cwd[PATH_MAX];
+	if (o->log[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		printf("%d %s/%s\n", (int)pid, cwd, o->log);
+	else
+		printf("%d %s\n", (int)pid, o->log);
+}
+
+static int run_job(const struct og_run_opts *o, const struct og_priv *pv, struct front *front)
+{
+	sigset_t set, old;
+	pid_t pid;
+	char scope_route[160] = "";
+	const char *route = og_route_name(pv->route);
+	struct job_end e;
+
+	/* Block the forwarded signals before fork so none is lost between fork
+	 * and the wait loop; the child restores the old mask before exec. */
+	sigemptyset(&set);
+	for (size_t i = 0; i < OG_ARRAY_LEN(fwd_signals); i++)
+		sigaddset(&set, fwd_signals[i]);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+
+	int r = start_job(o, pv, &old, &pid, scope_route, sizeof(scope_route), &route);
+	if (r)
+		return r;
+	job_end_capture(pid, o, &e);
+	readback(o, pv, pid, route, scope_route);
+	if (o->detach) {
+		print_detached(o, pid);
+		tell_front(front, OG_EXIT_OK);
+		detach_self();
+	}
+	int status = supervise(o, pv, pid, &set, &e);
+	report_end(pid, status, &e);
+	return status;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct og_run_opts o;
 	struct og_priv pv;
+	struct front front = { -1 };
 	char err[512];
-	int rep[2], bar[2], r;
-	sigset_t set, old;
+	int r;
 
 	r = og_run_parse(argc, argv, &o, err, sizeof(err));
 	if (r == 1) {
@@ -392,144 +682,9 @@ int cmd_run(int argc, char **argv)
 		og_err("run: cannot tell who is asking (SUDO_UID/SUDO_GID invalid or unknown user): %s", strerror(-r));
 		return OG_EXIT_FAIL;
 	}
-	if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(bar, O_CLOEXEC) < 0) {
-		og_err("run: pipe: %s", strerror(errno));
-		return OG_EXIT_FAIL;
-	}
-	/* Block the forwarded signals before fork so none is lost between fork
-	 * and the wait loop; the child restores the old mask before exec. */
-	sigemptyset(&set);
-	for (size_t i = 0; i < OG_ARRAY_LEN(fwd_signals); i++)
-		sigaddset(&set, fwd_signals[i]);
-	sigaddset(&set, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &set, &old);
-
-	pid_t pid = fork();
-	if (pid < 0) {
-		og_err("run: fork: %s", strerror(errno));
-		return OG_EXIT_FAIL;
-	}
-	if (pid == 0) {
-		close(rep[0]);
-		close(bar[1]);
-		child(&o, &pv, rep[1], bar[0], &old, og_sd_built());
-	}
-	close(rep[1]);
-	close(bar[0]);
-
-	char scope_route[160] = "";
-	if (og_sd_built() && place_in_scope(&o, pid, scope_route, sizeof(scope_route)) < 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		return OG_EXIT_FAIL;
-	}
-	if (og_sd_built() && write(bar[1], "s", 1) != 1) {
-		og_err("run: cannot release the job: %s", strerror(errno));
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		return OG_EXIT_FAIL;
-	}
-
-	const char *route = og_route_name(pv.route);
-	struct report m;
-	ssize_t n;
-	while ((n = read(rep[0], &m, sizeof(m))) == (ssize_t)sizeof(m) && m.stage == ST_NEED_SUDO) {
-		if (!o.quiet)
-			fprintf(stderr, "oomguard: lowering oom_score_adj needs CAP_SYS_RESOURCE; asking sudo for that one step (job held at a barrier, pid %d)\n", (int)pid);
-		r = sudo_protect(pid, o.adj);
-		if (r < 0 && !o.best_effort) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, 0);
-			if (og_priv_bounding_lacks_resource())
-				og_err("run: cannot lower oom_score_adj of the job to %d: 'sudo oomguard protect' failed: it %s; nothing was run",
-				       o.adj, og_adjust_lower_hint());
-			else
-				og_err("run: cannot lower oom_score_adj of the job to %d: needs CAP_SYS_RESOURCE and 'sudo oomguard protect' failed; nothing was run", o.adj);
-			return OG_EXIT_FAIL;
-		}
-		route = r < 0 ? "unprivileged" : "sudo (barrier)";
-		if (write(bar[1], "g", 1) != 1) {
-			og_err("run: cannot release the job: %s", strerror(errno));
-			return OG_EXIT_FAIL;
-		}
-	}
-	close(bar[1]);
-	close(rep[0]);
-	if (n == (ssize_t)sizeof(m)) {
-		waitpid(pid, NULL, 0);
-		switch (m.stage) {
-		case ST_ADJ:
-			og_err("run: cannot lower oom_score_adj of the job to %d: %s; nothing was run", o.adj, og_adjust_reason(m.err));
-			return OG_EXIT_FAIL;
-		case ST_LOG:
-			og_err("run: cannot open log file '%s': %s; nothing was run", og_esc(o.log, err, sizeof(err)),
-			       strerror(-m.err));
-			return OG_EXIT_FAIL;
-		case ST_DROP:
-			og_err("run: cannot drop privileges to uid %u: %s; nothing was run", (unsigned)pv.ruid, strerror(-m.err));
-			return OG_EXIT_FAIL;
-		default:
-			og_err("run: cannot execute '%s': %s", og_esc(o.argv[0], err, sizeof(err)), strerror(-m.err));
-			return m.err == -ENOENT ? 127 : 126;
-		}
-	}
-
-	/* Read back from /proc what the kernel holds now.  The job is our
-	 * unreaped child, so the PID cannot have been reused. */
-	if (!o.quiet) {
-		struct og_proc p;
-		long have = 1001;
-		char comm[OG_COMM_MAX];
-		snprintf(comm, sizeof(comm), "%s", o.argv[0]);
-		if (og_proc_open("/proc", pid, &p) == 0) {
-			og_proc_read_long(&p, "oom_score_adj", &have);
-			snprintf(comm, sizeof(comm), "%s", p.stat.comm);
-			og_proc_close(&p);
-		}
-		fprintf(stderr, "oomguard: started pid %d as uid %u (route: %s)\n", (int)pid,
-			(unsigned)(pv.route == OG_ROUTE_ROOT ? 0 : pv.ruid), route);
-		if (have != 1001) {
-			fputs("oomguard: ", stderr);
-			og_readback_kernel(stderr, pid, comm, have, o.adj);
-		}
-		og_oomd_readback(stderr, "oomguard: ", pid, (enum og_oomd_pref)o.oomd,
-				 scope_route[0] ? scope_route : NULL);
-		/* The user-space daemons need a scan of every process: worth it
-		 * for a job that is running, not for one that has already ended. */
-		if (og_proc_open("/proc", pid, &p) == 0) {
-			bool alive = p.stat.state != 'Z' && p.stat.state != 'X';
-			og_proc_close(&p);
-			if (alive)
-				og_doctor_daemon_readback(stderr, "oomguard: ", pid);
-		}
-	}
-	if (o.detach) {
-		char cwd[PATH_MAX];
-		if (o.log[0] != '/' && getcwd(cwd, sizeof(cwd)))
-			printf("%d %s/%s\n", (int)pid, cwd, o.log);
-		else
-			printf("%d %s\n", (int)pid, o.log);
-		return OG_EXIT_OK;
-	}
-	if (o.warn) {
-		/* The warning loop is the wait loop: the job's pidfd ends it and a
-		 * signalfd keeps forwarding the signals blocked above. */
-		struct og_watch_cfg wc = {
-			.pid = pid,
-			.is_child = true,
-			.spec = o.warn_spec,
-			.warn_signal = o.warn_signal,
-			.on_warn = o.on_warn,
-			.pv = &pv,
-			.logfd = o.log ? open(o.log, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY) : -1,
-			.quiet = o.quiet,
-			.procroot = "/proc",
-			.forward = &set,
-		};
-		int status;
-		if (og_watch_loop(&wc, &status) == 0)
-			return status;
-		og_err("run: cannot watch pid %d; waiting for it without warnings", (int)pid);
-	}
-	return wait_job(pid, &set);
+	if (o.detach && (r = detach_split(&front)) >= 0)
+		return r;
+	r = run_job(&o, &pv, &front);
+	tell_front(&front, r);
+	return r;
 }

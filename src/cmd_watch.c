@@ -21,7 +21,8 @@ const char og_watch_help[] =
 	"\n"
 	"      --warn[=SPEC]      when to warn (default available:10%,critical:5%,eta:10s,\n"
 	"                         critical-eta:3s,psi-full:20); see docs/warn.md\n"
-	"      --warn-signal SIG  signal sent once per incident (default USR1; none to send none)\n"
+	"      --warn-signal SIG  signal sent at each notice (default USR1; none to send none;\n"
+	"                         not KILL or STOP: the job must be able to catch it)\n"
 	"      --on-warn CMD      run `sh -c CMD` at each notice, as the invoking user without\n"
 	"                         capabilities, with OOMGUARD_PID, OOMGUARD_LEVEL, OOMGUARD_REASON,\n"
 	"                         OOMGUARD_AVAILABLE_KB, OOMGUARD_LIMIT_KB, OOMGUARD_USAGE_KB,\n"
@@ -71,10 +72,8 @@ int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, si
 			}
 			break;
 		case 's':
-			if (og_signal_parse(optarg, &o->warn_signal) < 0) {
-				snprintf(err, errsz, "invalid --warn-signal '%s': expected a signal name like USR1, a number, or none", optarg);
+			if (og_warn_signal_parse(optarg, &o->warn_signal, err, errsz) < 0)
 				return -1;
-			}
 			break;
 		case 'x':
 			if (!*optarg) {

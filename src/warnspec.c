@@ -24,6 +24,7 @@ void og_warnspec_default(struct og_warnspec *w)
 	w->crit_psi_full = 0.0;
 	w->clear_pct = 3.0;
 	w->rearm_s = 2.0;
+	w->startup_s = 15.0;
 }
 
 long long og_thr_bytes(const struct og_thr *t, long long total)
@@ -80,8 +81,9 @@ static const struct key {
 	{ "critical-psi-full", K_PCT, false },
 	{ "clear", K_PCT, true },
 	{ "rearm", K_DURATION, true },
+	{ "startup", K_DURATION, true },
 };
-enum { KEY_AVAIL, KEY_CRIT, KEY_ETA, KEY_CETA, KEY_PSOME, KEY_PFULL, KEY_CPFULL, KEY_CLEAR, KEY_REARM, NKEYS };
+enum { KEY_AVAIL, KEY_CRIT, KEY_ETA, KEY_CETA, KEY_PSOME, KEY_PFULL, KEY_CPFULL, KEY_CLEAR, KEY_REARM, KEY_STARTUP, NKEYS };
 
 static int fail(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errsz, const char *fmt, ...)
@@ -200,7 +202,7 @@ int og_warnspec_parse(const char *s, struct og_warnspec *out, char *err, size_t 
 			if (strlen(keys[ki].name) == klen && !memcmp(keys[ki].name, p, klen))
 				break;
 		if (ki == NKEYS)
-			return fail(err, errsz, "unknown key '%.*s' (known: available critical eta critical-eta psi-some psi-full critical-psi-full clear rearm)",
+			return fail(err, errsz, "unknown key '%.*s' (known: available critical eta critical-eta psi-some psi-full critical-psi-full clear rearm startup)",
 				    (int)(klen > 32 ? 32 : klen), p);
 		if (seen[ki])
 			return fail(err, errsz, "key '%s' given twice", keys[ki].name);
@@ -219,6 +221,7 @@ int og_warnspec_parse(const char *s, struct og_warnspec *out, char *err, size_t 
 		case KEY_CPFULL: w.crit_psi_full = num; break;
 		case KEY_CLEAR: w.clear_pct = num; break;
 		case KEY_REARM: w.rearm_s = num; break;
+		case KEY_STARTUP: w.startup_s = num; break;
 		}
 		if (!comma)
 			break;
@@ -329,5 +332,18 @@ int og_warnspec_format(const struct og_warnspec *w, char *buf, size_t size)
 	put_pct(buf, size, &off, "critical-psi-full", w->crit_psi_full, false);
 	put_pct(buf, size, &off, "clear", w->clear_pct, true);
 	put_dur(buf, size, &off, "rearm", w->rearm_s, true);
+	put_dur(buf, size, &off, "startup", w->startup_s, true);
+	return off < size ? 0 : -ENOSPC;
+}
+
+int og_thr_format(const struct og_thr *t, char *buf, size_t size)
+{
+	size_t off = 0;
+	if (size)
+		buf[0] = '\0';
+	put_thr(buf, size, &off, "", t);
+	/* put_thr wrote ":VALUE" for the empty key: keep VALUE */
+	if (off && off < size)
+		memmove(buf, buf + 1, off);
 	return off < size ? 0 : -ENOSPC;
 }

@@ -21,6 +21,11 @@
 #define PREDICT_MIN_S 0.01
 /* An eta condition clears only once the eta is this much longer than its threshold. */
 #define ETA_CLEAR_FACTOR 1.5
+/* Start-up is over once the fill rate has stayed at or below half its peak
+ * this long (a lull inside a lumpy import is shorter). */
+#define SETTLE_HOLD_S 1.0
+/* ... counting only a peak that is a climb at all (1 MiB/s). */
+#define SETTLE_MIN_PEAK_BPS (1024.0 * 1024)
 
 const char *og_level_name(enum og_level l)
 {
@@ -42,13 +47,17 @@ void og_wsample_init(struct og_wsample *s, double t)
 	s->oomd_avg10 = s->oomd_limit_pct = s->oomd_duration_s = -1;
 }
 
-void og_watch_init(struct og_watch *w, const struct og_warnspec *spec)
+void og_watch_init(struct og_watch *w, const struct og_warnspec *spec, double job_start)
 {
 	memset(w, 0, sizeof(*w));
 	w->spec = *spec;
 	w->incident = OG_LEVEL_NONE;
-	w->clear_since = -1;
+	w->clear_since = w->crit_clear_since = -1;
+	w->crit_due = -1;
 	w->oomd_since = -1;
+	w->job_start = job_start;
+	w->settled = job_start < 0 || spec->startup_s <= 0;
+	w->low_since = -1;
 }
 
 double og_slope(const double *t, const double *y, size_t n)
@@ -157,15 +166,19 @@ static double psi_share(const struct og_watch *w, size_t field_off)
 
 struct cond {
 	enum og_level level;
-	bool clear;
+	bool clear;               /* every condition clear, with the hysteresis margin */
+	bool crit_clear;          /* every critical condition clear, with its margin */
 	const char *domain;
+	double eta;               /* the worst condition is a prediction: the end due in eta s; < 0 not */
 	char reason[200];
 };
 
-static void raise_to(struct cond *c, enum og_level l, const char *domain, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void raise_to(struct cond *c, enum og_level l, const char *domain, const char *fmt, ...)
+static void raise_to(struct cond *c, enum og_level l, const char *domain, double eta, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void raise_to(struct cond *c, enum og_level l, const char *domain, double eta, const char *fmt, ...)
 {
 	c->clear = false;
+	if (l == OG_LEVEL_CRITICAL)
+		c->crit_clear = false;
 	if (l <= c->level)
 		return;
 	va_list ap;
@@ -174,163 +187,316 @@ static void raise_to(struct cond *c, enum og_level l, const char *domain, const 
 	va_end(ap);
 	c->level = l;
 	c->domain = domain;
+	c->eta = eta;
 }
 
 static double mib(double b) { return b / (1024.0 * 1024.0); }
 
-void og_watch_feed(struct og_watch *w, const struct og_wsample *s, struct og_verdict *v)
+/* Figures of one headroom domain in one sample. */
+struct dfig {
+	enum dom d;
+	double h, tot, used, rate, eta; /* eta < 0: not filling */
+	bool have_rate;
+	long long wb, cb;               /* thresholds in bytes; < 0 off */
+};
+
+/* The start-up hold: rate levels wait until the job's climb is over. */
+static void track_startup(struct og_watch *w, const struct dfig *f, double t, struct og_verdict *v)
+{
+	if (w->settled || !f->have_rate)
+		return;
+	if (t - w->job_start >= w->spec.startup_s) {
+		w->settled = v->settled_now = true;
+		return;
+	}
+	if (f->rate > w->peak_rate)
+		w->peak_rate = f->rate;
+	if (w->peak_rate < SETTLE_MIN_PEAK_BPS || f->rate > w->peak_rate / 2) {
+		w->low_since = -1;
+		return;
+	}
+	if (w->low_since < 0)
+		w->low_since = t;
+	if (t - w->low_since >= SETTLE_HOLD_S)
+		w->settled = v->settled_now = true;
+}
+
+static void judge_headroom(const struct og_watch *w, const struct dfig *f, struct cond *c)
 {
 	const struct og_warnspec *sp = &w->spec;
-	struct cond c = { OG_LEVEL_NONE, true, NULL, "" };
-	double next = POLL_MAX_S;
-	double best_frac = 2; /* the domain with the least headroom share reports its figures */
-	double soon = POLL_MAX_S; /* earliest predicted threshold crossing */
+	const char *dn = dom_name[f->d];
+	double h = f->h, eta = w->settled ? f->eta : -1;
+	char tb[32];
 
+	/* While memory fills at a measured rate and the end is further than
+	 * critical-eta, the critical notice waits for critical-eta: at a slow
+	 * leak a fixed headroom would come many seconds early, and the job's
+	 * last checkpoint would be that much older at the kill. */
+	bool timed = sp->crit_eta_s > 0 && eta > sp->crit_eta_s;
+	if (f->cb >= 0 && h <= (double)f->cb && !timed) {
+		og_thr_format(&sp->crit, tb, sizeof(tb));
+		raise_to(c, OG_LEVEL_CRITICAL, dn, -1, "%s headroom %.0f MiB (%.1f%%) at or below critical:%s (%.0f MiB)",
+			 dn, mib(h), h * 100 / f->tot, tb, mib((double)f->cb));
+	}
+	if (sp->crit_eta_s > 0 && eta >= 0 && eta <= sp->crit_eta_s)
+		raise_to(c, OG_LEVEL_CRITICAL, dn, eta, "%s headroom %.0f MiB gone in %.1fs at %.0f MiB/s (threshold critical-eta:%gs)",
+			 dn, mib(h), eta, mib(f->rate), sp->crit_eta_s);
+	if (f->wb >= 0 && h <= (double)f->wb) {
+		og_thr_format(&sp->avail, tb, sizeof(tb));
+		raise_to(c, OG_LEVEL_WARNING, dn, -1, "%s headroom %.0f MiB (%.1f%%) at or below available:%s (%.0f MiB)",
+			 dn, mib(h), h * 100 / f->tot, tb, mib((double)f->wb));
+	}
+	if (sp->eta_s > 0 && eta >= 0 && eta <= sp->eta_s)
+		raise_to(c, OG_LEVEL_WARNING, dn, eta, "%s headroom %.0f MiB gone in %.1fs at %.0f MiB/s (threshold eta:%gs)",
+			 dn, mib(h), eta, mib(f->rate), sp->eta_s);
+
+	/* Hysteresis: a level clears only with a margin beyond its thresholds
+	 * (the clear points of the total above the headroom threshold, an eta
+	 * 1.5x its threshold); the start-up hold holds the clearing too. */
+	double margin = sp->clear_pct / 100.0 * f->tot;
+	double thr = (double)(f->wb > f->cb ? f->wb : f->cb);
+	double eta_thr = sp->eta_s > sp->crit_eta_s ? sp->eta_s : sp->crit_eta_s;
+	if (thr >= 0 && h <= thr + margin)
+		c->clear = false;
+	if (eta_thr > 0 && eta >= 0 && eta <= eta_thr * ETA_CLEAR_FACTOR)
+		c->clear = false;
+	if (f->cb >= 0 && h <= (double)f->cb + margin && !timed)
+		c->crit_clear = false;
+	if (sp->crit_eta_s > 0 && eta >= 0 && eta <= sp->crit_eta_s * ETA_CLEAR_FACTOR)
+		c->crit_clear = false;
+}
+
+struct poll_plan {
+	double next, soon, best_frac;
+};
+
+/* Next poll for one domain: time to reach its nearest threshold at the
+ * worst plausible fill rate, or just after the crossing predicted at the
+ * measured rate when that is sooner. */
+static void plan_poll(const struct og_watch *w, const struct og_wsample *s, const struct dfig *f, struct poll_plan *pp,
+		      struct og_verdict *v)
+{
+	const struct og_warnspec *sp = &w->spec;
+	double thr = (double)(f->wb > f->cb ? f->wb : f->cb);
+	double eta_thr = sp->eta_s > sp->crit_eta_s ? sp->eta_s : sp->crit_eta_s;
+	double dist = f->h - thr;
+	if (eta_thr > 0 && f->rate > 0 && f->h - f->rate * eta_thr < dist)
+		dist = f->h - f->rate * eta_thr;
+	double worst = f->rate * 2 > ASSUMED_FILL_BPS ? f->rate * 2 : ASSUMED_FILL_BPS;
+	double nd = dist > 0 ? dist / worst : 0;
+	/* A memcg whose growth the kernel reports needs no worst-case polling:
+	 * only the prediction below, and the thresholds. */
+	if (f->d == D_MEMCG && s->cg_evented && dist > 0)
+		nd = POLL_MAX_S;
+	if (nd < pp->next)
+		pp->next = nd;
+	double due = f->have_rate && f->rate > 0 && dist > 0 ? dist / f->rate + PREDICT_SLACK_S : -1;
+	if (due > 0 && due < pp->soon)
+		pp->soon = due;
+	if (f->d == D_SYSTEM) {
+		v->next_sys_s = nd < POLL_MIN_S ? POLL_MIN_S : nd > POLL_MAX_S ? POLL_MAX_S : nd;
+		if (due > 0 && due < v->next_sys_s)
+			v->next_sys_s = due < PREDICT_MIN_S ? PREDICT_MIN_S : due;
+	}
+}
+
+/* The domain with the least headroom share reports its figures. */
+static void report_figures(const struct dfig *f, struct poll_plan *pp, struct og_verdict *v)
+{
+	if (f->h / f->tot >= pp->best_frac)
+		return;
+	pp->best_frac = f->h / f->tot;
+	v->avail_kb = (long long)(f->h / 1024);
+	v->limit_kb = (long long)(f->tot / 1024);
+	v->usage_kb = (long long)(f->used / 1024);
+	v->eta_s = f->eta;
+	v->fill_kbps = f->rate / 1024;
+	v->domain = dom_name[f->d];
+}
+
+/* Headroom domains: judged, start-up tracked, poll planned.  Returns
+ * whether the system's headroom is falling (for system-wide PSI). */
+static bool judge_domains(struct og_watch *w, const struct og_wsample *s, struct cond *c, struct poll_plan *pp,
+			  struct og_verdict *v, bool *have_cg)
+{
+	bool sys_falling = false;
+	*have_cg = false;
+	for (int d = 0; d < ND; d++) {
+		struct dfig f = { .d = (enum dom)d, .eta = -1 };
+		if (!headroom(s, f.d, &f.h, &f.tot, &f.used))
+			continue;
+		f.have_rate = fill_rate(w, f.d, &f.rate);
+		if (f.have_rate && f.rate > 0)
+			f.eta = f.h / f.rate;
+		f.wb = og_thr_bytes(&w->spec.avail, (long long)f.tot);
+		f.cb = og_thr_bytes(&w->spec.crit, (long long)f.tot);
+		if (f.d == D_MEMCG)
+			*have_cg = true;
+		else
+			sys_falling = f.have_rate && f.rate > 0;
+		/* The job's own domain tells its start-up climb: its memcg, else the machine. */
+		if (f.d == D_MEMCG || !*have_cg)
+			track_startup(w, &f, s->t, v);
+		judge_headroom(w, &f, c);
+		plan_poll(w, s, &f, pp, v);
+		report_figures(&f, pp, v);
+	}
+	return sys_falling;
+}
+
+/* PSI: the job's cgroup when the kernel gives it one; the system's only when
+ * the job's memory domain is the machine and its headroom is falling
+ * (another cgroup thrashing against its own limit is no danger to a job
+ * with room in its own). */
+static void judge_psi(const struct og_watch *w, const struct og_wsample *s, bool have_cg, bool sys_falling, struct cond *c)
+{
+	const struct og_warnspec *sp = &w->spec;
+	bool cgpsi = s->cg_psi_full_us >= 0 || s->cg_psi_some_us >= 0;
+	bool syspsi = !cgpsi && !have_cg && sys_falling;
+	if (!cgpsi && !syspsi)
+		return;
+	const char *pn = cgpsi ? "cgroup" : "system";
+	double some = psi_share(w, cgpsi ? offsetof(struct og_wsample, cg_psi_some_us) : offsetof(struct og_wsample, psi_some_us));
+	double full = psi_share(w, cgpsi ? offsetof(struct og_wsample, cg_psi_full_us) : offsetof(struct og_wsample, psi_full_us));
+	if (sp->crit_psi_full > 0 && full >= sp->crit_psi_full)
+		raise_to(c, OG_LEVEL_CRITICAL, "psi", -1, "%s memory pressure: full stall %.0f%% of the last second (threshold critical-psi-full:%g)", pn, full, sp->crit_psi_full);
+	if (sp->psi_full > 0 && full >= sp->psi_full)
+		raise_to(c, OG_LEVEL_WARNING, "psi", -1, "%s memory pressure: full stall %.0f%% of the last second (threshold psi-full:%g)", pn, full, sp->psi_full);
+	if (sp->psi_some > 0 && some >= sp->psi_some)
+		raise_to(c, OG_LEVEL_WARNING, "psi", -1, "%s memory pressure: some stall %.0f%% of the last second (threshold psi-some:%g)", pn, some, sp->psi_some);
+	if (s->psi_fired && (cgpsi || s->psi_fired_sys) && (sp->psi_full > 0 || sp->psi_some > 0))
+		raise_to(c, OG_LEVEL_WARNING, "psi", -1, "%s memory pressure trigger fired", pn);
+	double pmin = sp->psi_full > 0 ? sp->psi_full : sp->crit_psi_full;
+	if ((pmin > 0 && full >= pmin / 2) || (sp->psi_some > 0 && some >= sp->psi_some / 2))
+		c->clear = false;
+	if (sp->crit_psi_full > 0 && full >= sp->crit_psi_full / 2)
+		c->crit_clear = false;
+}
+
+/* systemd-oomd: it kills once full avg10 has stayed above its limit for the
+ * duration; warn when the clock starts, critical at half way. */
+static void judge_oomd(struct og_watch *w, const struct og_wsample *s, struct cond *c)
+{
+	if (s->oomd_avg10 < 0 || s->oomd_limit_pct < 0)
+		return;
+	if (s->oomd_avg10 <= s->oomd_limit_pct) {
+		w->oomd_since = -1;
+		return;
+	}
+	if (w->oomd_since < 0)
+		w->oomd_since = s->t;
+	double el = s->t - w->oomd_since;
+	enum og_level l = el >= s->oomd_duration_s / 2 ? OG_LEVEL_CRITICAL : OG_LEVEL_WARNING;
+	raise_to(c, l, "oomd", s->oomd_duration_s - el, "systemd-oomd pressure %.0f%% above its limit %.0f%% for %.0fs of %.0fs",
+		 s->oomd_avg10, s->oomd_limit_pct, el, s->oomd_duration_s);
+}
+
+/* true once cond has held since *since for at least hold seconds. */
+static bool held(bool cond, double t, double *since, double hold)
+{
+	if (!cond) {
+		*since = -1;
+		return false;
+	}
+	if (*since < 0)
+		*since = t;
+	return t - *since >= hold;
+}
+
+/* Notices and re-arming (watch.h): each level at most once until its own
+ * danger has passed: its conditions clear with the margin for rearm, or, for
+ * a critical notice that was a prediction, the predicted end plus rearm
+ * gone by without the end while no critical condition holds (a burst that
+ * stopped). */
+static void update_incident(struct og_watch *w, const struct cond *c, double t, struct og_verdict *v)
+{
+	if (c->level > w->incident) {
+		if (w->incident == OG_LEVEL_NONE)
+			w->incidents++;
+		w->incident = c->level;
+		w->incident_domain = c->domain;
+		v->notify = c->level;
+		if (c->level == OG_LEVEL_CRITICAL)
+			w->crit_due = c->eta >= 0 ? t + c->eta + w->spec.rearm_s : -1;
+	}
+	bool all = held(c->clear && c->level == OG_LEVEL_NONE, t, &w->clear_since, w->spec.rearm_s);
+	bool crit = held(c->crit_clear && c->level < OG_LEVEL_CRITICAL, t, &w->crit_clear_since, w->spec.rearm_s);
+	if (v->notify != OG_LEVEL_NONE)
+		return;
+	if (w->incident != OG_LEVEL_NONE && all) {
+		w->incident = OG_LEVEL_NONE;
+		v->rearmed = true;
+	} else if (w->incident == OG_LEVEL_CRITICAL &&
+		   (crit || (w->crit_due >= 0 && t >= w->crit_due && c->level < OG_LEVEL_CRITICAL))) {
+		w->incident = OG_LEVEL_WARNING;
+		v->eased = true;
+	}
+}
+
+/* The state of the incident's domain now, for a cleared or eased line. */
+static void state_reason(const struct og_watch *w, const struct og_verdict *v, char *buf, size_t size)
+{
+	const char *d = w->incident_domain ? w->incident_domain : v->domain;
+	if (!strcmp(d, "psi"))
+		snprintf(buf, size, "memory pressure is back below half its thresholds");
+	else if (!strcmp(d, "oomd"))
+		snprintf(buf, size, "systemd-oomd pressure is back at or below its limit");
+	else if (v->avail_kb < 0)
+		snprintf(buf, size, "%s headroom unknown", v->domain);
+	else if (v->eta_s >= 0)
+		snprintf(buf, size, "%s headroom back to %lld MiB (%.1f%%), filling at %.0f MiB/s: gone in %.0fs", v->domain,
+			 v->avail_kb >> 10, (double)v->avail_kb * 100 / (double)v->limit_kb, v->fill_kbps / 1024, v->eta_s);
+	else
+		snprintf(buf, size, "%s headroom back to %lld MiB (%.1f%%), not filling", v->domain, v->avail_kb >> 10,
+			 (double)v->avail_kb * 100 / (double)v->limit_kb);
+}
+
+static void push(struct og_watch *w, const struct og_wsample *s)
+{
 	if (w->n == OG_WATCH_HIST)
 		w->head = (w->head + 1) % OG_WATCH_HIST;
 	else
 		w->n++;
 	w->hist[(w->head + w->n - 1) % OG_WATCH_HIST] = *s;
+}
 
+void og_watch_feed(struct og_watch *w, const struct og_wsample *s, struct og_verdict *v)
+{
+	struct cond c = { OG_LEVEL_NONE, true, true, NULL, -1, "" };
+	struct poll_plan pp = { POLL_MAX_S, POLL_MAX_S, 2 };
+	bool have_cg;
+
+	push(w, s);
 	memset(v, 0, sizeof(*v));
 	v->next_sys_s = POLL_MIN_S;
 	v->avail_kb = v->limit_kb = v->usage_kb = -1;
 	v->eta_s = -1;
 
-	for (int d = 0; d < ND; d++) {
-		double h, tot, used, rate = 0, eta = -1;
-		if (!headroom(s, (enum dom)d, &h, &tot, &used))
-			continue;
-		bool have_rate = fill_rate(w, (enum dom)d, &rate);
-		if (have_rate && rate > 0)
-			eta = h / rate;
-		long long wb = og_thr_bytes(&sp->avail, (long long)tot);
-		long long cb = og_thr_bytes(&sp->crit, (long long)tot);
-		const char *dn = dom_name[d];
-
-		if (cb >= 0 && h <= (double)cb)
-			raise_to(&c, OG_LEVEL_CRITICAL, dn, "%s headroom %.0f MiB (%.1f%%) at or below critical %.0f MiB",
-				 dn, mib(h), h * 100 / tot, mib((double)cb));
-		if (sp->crit_eta_s > 0 && eta >= 0 && eta <= sp->crit_eta_s)
-			raise_to(&c, OG_LEVEL_CRITICAL, dn, "%s headroom %.0f MiB gone in %.1fs at %.0f MiB/s (critical-eta %.1fs)",
-				 dn, mib(h), eta, mib(rate), sp->crit_eta_s);
-		if (wb >= 0 && h <= (double)wb)
-			raise_to(&c, OG_LEVEL_WARNING, dn, "%s headroom %.0f MiB (%.1f%%) at or below available %.0f MiB",
-				 dn, mib(h), h * 100 / tot, mib((double)wb));
-		if (sp->eta_s > 0 && eta >= 0 && eta <= sp->eta_s)
-			raise_to(&c, OG_LEVEL_WARNING, dn, "%s headroom %.0f MiB gone in %.1fs at %.0f MiB/s (eta %.1fs)",
-				 dn, mib(h), eta, mib(rate), sp->eta_s);
-
-		/* Hysteresis: clear only with a margin above the highest threshold. */
-		double thr = (double)(wb > cb ? wb : cb);
-		double eta_thr = sp->eta_s > sp->crit_eta_s ? sp->eta_s : sp->crit_eta_s;
-		if (thr >= 0 && h <= thr + sp->clear_pct / 100.0 * tot)
-			c.clear = false;
-		if (eta_thr > 0 && eta >= 0 && eta <= eta_thr * ETA_CLEAR_FACTOR)
-			c.clear = false;
-
-		/* Next poll: time to reach the nearest threshold at the worst
-		 * plausible fill rate. */
-		double dist = h - thr;
-		if (eta_thr > 0 && rate > 0 && h - rate * eta_thr < dist)
-			dist = h - rate * eta_thr;
-		double worst = rate * 2 > ASSUMED_FILL_BPS ? rate * 2 : ASSUMED_FILL_BPS;
-		double nd = dist > 0 ? dist / worst : 0;
-		/* A memcg whose growth the kernel reports needs no worst-case
-		 * polling: only the prediction below, and the thresholds. */
-		if (d == D_MEMCG && s->cg_evented && dist > 0)
-			nd = POLL_MAX_S;
-		if (nd < next)
-			next = nd;
-		/* At the measured rate the crossing is due in dist/rate: when that
-		 * is sooner than the shortest poll, wake just after it instead of
-		 * up to 100 ms late. */
-		double due = have_rate && rate > 0 && dist > 0 ? dist / rate + PREDICT_SLACK_S : -1;
-		if (due > 0 && due < soon)
-			soon = due;
-		if (d == D_SYSTEM) {
-			v->next_sys_s = nd < POLL_MIN_S ? POLL_MIN_S : nd > POLL_MAX_S ? POLL_MAX_S : nd;
-			if (due > 0 && due < v->next_sys_s)
-				v->next_sys_s = due < PREDICT_MIN_S ? PREDICT_MIN_S : due;
-		}
-
-		if (h / tot < best_frac) {
-			best_frac = h / tot;
-			v->avail_kb = (long long)(h / 1024);
-			v->limit_kb = (long long)(tot / 1024);
-			v->usage_kb = (long long)(used / 1024);
-			v->eta_s = eta;
-			v->fill_kbps = rate / 1024;
-			if (!c.domain)
-				v->domain = dn;
-		}
-	}
-
-	/* PSI: the job's cgroup when the kernel gives it one, else the system. */
-	bool cgpsi = s->cg_psi_full_us >= 0 || s->cg_psi_some_us >= 0;
-	const char *pn = cgpsi ? "cgroup" : "system";
-	double some = psi_share(w, cgpsi ? offsetof(struct og_wsample, cg_psi_some_us) : offsetof(struct og_wsample, psi_some_us));
-	double full = psi_share(w, cgpsi ? offsetof(struct og_wsample, cg_psi_full_us) : offsetof(struct og_wsample, psi_full_us));
-	if (sp->crit_psi_full > 0 && full >= sp->crit_psi_full)
-		raise_to(&c, OG_LEVEL_CRITICAL, "psi", "%s memory pressure: full stall %.0f%% of the last second (critical-psi-full %g)", pn, full, sp->crit_psi_full);
-	if (sp->psi_full > 0 && full >= sp->psi_full)
-		raise_to(&c, OG_LEVEL_WARNING, "psi", "%s memory pressure: full stall %.0f%% of the last second (psi-full %g)", pn, full, sp->psi_full);
-	if (sp->psi_some > 0 && some >= sp->psi_some)
-		raise_to(&c, OG_LEVEL_WARNING, "psi", "%s memory pressure: some stall %.0f%% of the last second (psi-some %g)", pn, some, sp->psi_some);
-	if (s->psi_fired && (sp->psi_full > 0 || sp->psi_some > 0))
-		raise_to(&c, OG_LEVEL_WARNING, "psi", "%s memory pressure trigger fired", pn);
-	double pmin = sp->psi_full > 0 ? sp->psi_full : sp->crit_psi_full;
-	if ((pmin > 0 && full >= pmin / 2) || (sp->psi_some > 0 && some >= sp->psi_some / 2))
-		c.clear = false;
-
-	/* systemd-oomd: it kills once full avg10 has stayed above its limit for
-	 * the duration; warn when the clock starts, critical at half way. */
-	if (s->oomd_avg10 >= 0 && s->oomd_limit_pct >= 0) {
-		if (s->oomd_avg10 > s->oomd_limit_pct) {
-			if (w->oomd_since < 0)
-				w->oomd_since = s->t;
-			double el = s->t - w->oomd_since;
-			enum og_level l = el >= s->oomd_duration_s / 2 ? OG_LEVEL_CRITICAL : OG_LEVEL_WARNING;
-			raise_to(&c, l, "oomd", "systemd-oomd pressure %.0f%% above its limit %.0f%% for %.0fs of %.0fs",
-				 s->oomd_avg10, s->oomd_limit_pct, el, s->oomd_duration_s);
-		} else {
-			w->oomd_since = -1;
-		}
-	}
+	bool sys_falling = judge_domains(w, s, &c, &pp, v, &have_cg);
+	judge_psi(w, s, have_cg, sys_falling, &c);
+	judge_oomd(w, s, &c);
 
 	v->level = c.level;
 	if (c.domain)
 		v->domain = c.domain;
 	if (!v->domain)
 		v->domain = "system";
-	/* Not snprintf: this runs every tick, and the formatter's pages need
-	 * not stay resident for it. */
-	const char *why = c.level ? c.reason : "clear";
-	size_t wl = strnlen(why, sizeof(v->reason) - 1);
-	memcpy(v->reason, why, wl);
-	v->reason[wl] = '\0';
-
-	if (c.level > OG_LEVEL_NONE) {
-		w->clear_since = -1;
-		if (c.level > w->incident) {
-			if (w->incident == OG_LEVEL_NONE)
-				w->incidents++;
-			w->incident = c.level;
-			v->notify = c.level;
-		}
-	} else if (c.clear) {
-		if (w->clear_since < 0)
-			w->clear_since = s->t;
-		if (w->incident != OG_LEVEL_NONE && s->t - w->clear_since >= sp->rearm_s) {
-			w->incident = OG_LEVEL_NONE;
-			v->rearmed = true;
-		}
+	update_incident(w, &c, s->t, v);
+	if (v->rearmed || v->eased) {
+		state_reason(w, v, v->reason, sizeof(v->reason));
 	} else {
-		w->clear_since = -1;
+		/* Not snprintf: this runs every tick, and the formatter's pages
+		 * need not stay resident for it. */
+		const char *why = c.level ? c.reason : "clear";
+		size_t wl = strnlen(why, sizeof(v->reason) - 1);
+		memcpy(v->reason, why, wl);
+		v->reason[wl] = '\0';
 	}
+
+	double next = pp.next;
 	if (w->incident != OG_LEVEL_NONE && next > POLL_MAX_S / 2)
 		next = POLL_MAX_S / 2; /* watch the way out of an incident more closely */
 	v->next_s = next < POLL_MIN_S ? POLL_MIN_S : next > POLL_MAX_S ? POLL_MAX_S : next;
-	if (soon < v->next_s)
-		v->next_s = soon < PREDICT_MIN_S ? PREDICT_MIN_S : soon;
+	if (pp.soon < v->next_s)
+		v->next_s = pp.soon < PREDICT_MIN_S ? PREDICT_MIN_S : pp.soon;
 }

@@ -8,11 +8,24 @@
  *           limit: oomd kills once avg10 stays above it for its duration
  * plus PSI stall shares (system, and the job's cgroup on v2).
  *
- * Incidents: the first sample at warning or worse opens an incident and asks
- * for a notice; a later rise to critical asks for one more; nothing else is
- * announced until every condition has been clear (with the hysteresis margin)
- * for spec.rearm_s, which closes the incident and re-arms.  No I/O here: the
- * loop in watchloop.c feeds samples and acts on verdicts. */
+ * Incidents (docs/warn.md "Incidents, levels and notices"): the first sample
+ * at warning or worse opens an incident and asks for a notice; a later rise
+ * to critical asks for one more.  Each level is announced at most once until
+ * it re-arms, and each re-arms on its own danger: the critical level once its
+ * conditions have been clear (with the hysteresis margin) for spec.rearm_s,
+ * or once the end it predicted is rearm_s overdue while none holds, even
+ * though the warning may still hold ("eased": a later critical rise is
+ * announced again); the whole incident once every condition has been clear
+ * for rearm_s.  While memory fills at a measured rate, a critical headroom
+ * threshold waits for critical-eta, so the last notice comes about
+ * critical-eta before the end at any leak rate.  During the
+ * job's start-up climb (until its fill rate has fallen to half its peak for a
+ * second, at most spec.startup_s after it started) the rate levels (eta,
+ * critical-eta) are held back, so a burst that stops costs no notice.
+ * System-wide PSI counts only when the job's memory domain is the machine (no
+ * limited memory cgroup) and its headroom is falling.  No I/O and no global
+ * state here: the loop in watchloop.c (and the Slurm plugin) feed samples and
+ * act on verdicts. */
 #ifndef OG_WATCH_H
 #define OG_WATCH_H
 #include <stdbool.h>
@@ -36,6 +49,7 @@ struct og_wsample {
 	long long psi_some_us, psi_full_us;       /* system */
 	long long cg_psi_some_us, cg_psi_full_us; /* the job's cgroup (v2) */
 	bool psi_fired;           /* a PSI trigger fired since the previous sample */
+	bool psi_fired_sys;       /* ... and it watches /proc/pressure/memory (the whole machine) */
 	/* systemd-oomd ancestor: full avg10 in percent; < 0 = none monitored */
 	double oomd_avg10, oomd_limit_pct, oomd_duration_s;
 };
@@ -48,18 +62,28 @@ struct og_watch {
 	struct og_warnspec spec;
 	struct og_wsample hist[OG_WATCH_HIST]; /* ring, oldest first from head */
 	size_t n, head;
-	enum og_level incident;   /* highest level announced in the open incident; NONE = armed */
+	enum og_level incident;   /* highest level announced and not re-armed; NONE = armed */
+	const char *incident_domain; /* domain of the last notice */
 	double clear_since;       /* < 0: some condition still holds */
+	double crit_clear_since;  /* < 0: some critical condition still holds */
+	double crit_due;          /* a predicted critical expires then (end + rearm); < 0: not a prediction */
 	double oomd_since;        /* < 0: oomd pressure at or below its limit */
 	unsigned incidents;
+	/* start-up: job_start < 0 = unknown (no start-up hold) */
+	double job_start;
+	bool settled;             /* the start-up climb is over: rate levels count */
+	double peak_rate;         /* highest fill rate (bytes/s) seen in start-up */
+	double low_since;         /* < 0: the rate is not below half the peak */
 };
 
 struct og_verdict {
 	enum og_level level;      /* what this sample shows */
 	enum og_level notify;     /* NONE, or the level of a notice to send now */
-	bool rearmed;             /* this sample closed the incident */
+	bool rearmed;             /* this sample closed the incident (every level re-armed) */
+	bool eased;               /* the critical level re-armed; the warning still holds */
+	bool settled_now;         /* this sample ended the start-up hold */
 	const char *domain;       /* "memcg", "system", "psi", "oomd" (of the worst condition) */
-	char reason[200];
+	char reason[200];         /* the worst condition; with rearmed/eased: the state now */
 	/* headroom of the binding domain, kB; -1 unknown */
 	long long avail_kb, limit_kb, usage_kb;
 	double eta_s;             /* seconds until headroom is gone at the current fill rate; < 0 = not filling */
@@ -68,7 +92,9 @@ struct og_verdict {
 	double next_sys_s;        /* ... until the system figures need a fresh read (0.1 .. 1 s) */
 };
 
-void og_watch_init(struct og_watch *w, const struct og_warnspec *spec);
+/* job_start: when the job started, on the samples' clock (< 0: unknown, no
+ * start-up hold). */
+void og_watch_init(struct og_watch *w, const struct og_warnspec *spec, double job_start);
 void og_watch_feed(struct og_watch *w, const struct og_wsample *s, struct og_verdict *v);
 
 /* Least-squares slope of y over t for n points (units of y per second); 0

@@ -6,6 +6,7 @@
 
 #include "cgroup.h"
 #include "meminfo.h"
+#include "proc.h"
 #include "render.h"
 #include "util.h"
 #include "watch.h"
@@ -73,6 +74,25 @@ int og_signal_parse(const char *s, int *sig)
 	return -EINVAL;
 }
 
+int og_warn_signal_parse(const char *s, int *sig, char *err, size_t errsz)
+{
+	char esc[128];
+	if (og_signal_parse(s, sig) < 0) {
+		snprintf(err, errsz, "invalid --warn-signal '%s': expected a signal name like USR1, a number, or none",
+			 og_esc(s, esc, sizeof(esc)));
+		return -EINVAL;
+	}
+	/* signal(7): SIGKILL and SIGSTOP cannot be caught, blocked or ignored:
+	 * the job could save nothing, and the watcher would become a killer. */
+	if (*sig == SIGKILL || *sig == SIGSTOP) {
+		snprintf(err, errsz, "invalid --warn-signal '%s': %s cannot be caught, so the job could not save anything; "
+			 "use a signal it handles (USR1, USR2, TERM, ...) or none", og_esc(s, esc, sizeof(esc)),
+			 *sig == SIGKILL ? "SIGKILL" : "SIGSTOP");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 const char *og_signal_name(int sig, char *buf, size_t size)
 {
 	for (size_t i = 0; i < OG_ARRAY_LEN(signames); i++)
@@ -97,6 +117,7 @@ struct src {
 	int cgpsi;                 /* the job's v2 cgroup memory.pressure */
 	char cgpsi_path[OG_CG_PATH_MAX + 32];
 	int trig;                  /* PSI trigger fd, POLLPRI */
+	bool trig_sys;             /* ... on /proc/pressure/memory */
 	char trig_desc[OG_CG_PATH_MAX + 96];
 	int oomd;
 	double oomd_limit, oomd_dur;
@@ -265,9 +286,15 @@ static int src_open(const struct og_watch_cfg *c, struct src *s)
 		double pct = sp->psi_full > 0 ? sp->psi_full : sp->psi_some;
 		if (s->cgpsi >= 0)
 			s->trig = open_trigger(s->cgpsi_path, kind, pct, s->trig_desc, sizeof(s->trig_desc));
-		if (s->trig < 0 && s->psi >= 0)
+		/* The system's file only when the machine is the job's domain
+		 * (watch.h): a limited memcg is judged by its own headroom. */
+		if (s->trig < 0 && s->psi >= 0 && !s->have_cg) {
 			s->trig = open_trigger("/proc/pressure/memory", kind, pct, s->trig_desc, sizeof(s->trig_desc));
-		if (s->trig < 0)
+			s->trig_sys = s->trig >= 0;
+		}
+		if (s->trig < 0 && s->cgpsi < 0 && s->have_cg)
+			snprintf(s->trig_desc, sizeof(s->trig_desc), "PSI: no cgroup pressure file; the system's is not the job's domain");
+		else if (s->trig < 0)
 			snprintf(s->trig_desc, sizeof(s->trig_desc), "no PSI trigger (%s): PSI polled",
 				 strerror(-s->trig));
 	}
@@ -373,6 +400,7 @@ static void sample(const struct og_watch_cfg *c, struct src *s, struct og_wsampl
 
 	og_wsample_init(w, now_s());
 	w->psi_fired = fired;
+	w->psi_fired_sys = fired && s->trig_sys;
 	if (s->have_cg) {
 		long long lim, use;
 		if (read_ll(s->cg_limit, &lim) == 0 && read_ll(s->cg_usage, &use) == 0 && lim > 0) {
@@ -483,10 +511,12 @@ __attribute__((noinline)) static void trim_stack_below(void)
 		madvise((void *)lo, top - lo, MADV_DONTNEED);
 }
 
+/* Unknown (< 0) is empty in the hook's environment, null in JSON. */
 static void set_env_ll(const char *k, long long v)
 {
-	char b[32];
-	snprintf(b, sizeof(b), "%lld", v);
+	char b[32] = "";
+	if (v >= 0)
+		snprintf(b, sizeof(b), "%lld", v);
 	setenv(k, b, 1);
 }
 
@@ -522,13 +552,12 @@ static pid_t run_hook(const struct og_watch_cfg *c, const struct og_verdict *v, 
 	set_env_ll("OOMGUARD_AVAILABLE_KB", v->avail_kb);
 	set_env_ll("OOMGUARD_LIMIT_KB", v->limit_kb);
 	set_env_ll("OOMGUARD_USAGE_KB", v->usage_kb);
-	char b[32];
+	char b[32] = "";
 	if (v->eta_s >= 0)
 		snprintf(b, sizeof(b), "%.1f", v->eta_s);
-	else
-		snprintf(b, sizeof(b), "-1");
 	setenv("OOMGUARD_ETA_S", b, 1);
-	set_env_ll("OOMGUARD_FILL_KBPS", (long long)v->fill_kbps);
+	snprintf(b, sizeof(b), "%lld", (long long)v->fill_kbps);
+	setenv("OOMGUARD_FILL_KBPS", v->avail_kb >= 0 ? b : "", 1);
 	setenv("OOMGUARD_CGROUP", cgpath, 1);
 	setenv("OOMGUARD_SIGNAL", signame, 1);
 	execl("/bin/sh", "sh", "-c", c->on_warn, (char *)NULL);
@@ -545,6 +574,15 @@ static void iso_time(char *buf, size_t size)
 	snprintf(buf + n, size - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
+static void json_ll(const char *key, long long v)
+{
+	if (v >= 0)
+		printf(",\"%s\":%lld", key, v);
+	else
+		printf(",\"%s\":null", key);
+}
+
+/* event: start, warning, critical, eased, cleared, exit. */
 static void json_event(const char *event, const struct og_watch_cfg *c, const struct og_verdict *v, const char *signame)
 {
 	char ts[40];
@@ -553,12 +591,18 @@ static void json_event(const char *event, const struct og_watch_cfg *c, const st
 	if (v) {
 		printf(",\"level\":\"%s\",\"domain\":\"%s\",\"reason\":", og_level_name(v->notify ? v->notify : v->level), v->domain);
 		og_json_str(stdout, v->reason);
-		printf(",\"available_kb\":%lld,\"limit_kb\":%lld,\"usage_kb\":%lld,\"eta_s\":", v->avail_kb, v->limit_kb, v->usage_kb);
+		json_ll("available_kb", v->avail_kb);
+		json_ll("limit_kb", v->limit_kb);
+		json_ll("usage_kb", v->usage_kb);
 		if (v->eta_s >= 0)
-			printf("%.2f", v->eta_s);
+			printf(",\"eta_s\":%.2f", v->eta_s);
 		else
-			printf("null");
-		printf(",\"fill_kbps\":%.0f,\"signal\":", v->fill_kbps);
+			printf(",\"eta_s\":null");
+		if (v->avail_kb >= 0)
+			printf(",\"fill_kbps\":%.0f", v->fill_kbps);
+		else
+			printf(",\"fill_kbps\":null");
+		printf(",\"signal\":");
 		if (signame && *signame)
 			og_json_str(stdout, signame);
 		else
@@ -568,206 +612,301 @@ static void json_event(const char *event, const struct og_watch_cfg *c, const st
 	fflush(stdout);
 }
 
-/* One line to stderr and the job's log. */
-static void say(const struct og_watch_cfg *c, const char *line)
+void og_watch_note(int logfd, const char *line)
 {
 	fprintf(stderr, "oomguard: %s\n", line);
-	if (c->logfd >= 0) {
-		char ts[40], out[600];
+	og_watch_log(logfd, line);
+}
+
+void og_watch_log(int logfd, const char *line)
+{
+	if (logfd >= 0) {
+		char ts[40], out[1200];
 		iso_time(ts, sizeof(ts));
 		int n = snprintf(out, sizeof(out), "%s oomguard: %s\n", ts, line);
 		if (n > 0) {
-			ssize_t w = write(c->logfd, out, (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1);
+			ssize_t w = write(logfd, out, (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1);
 			(void)w;
 		}
 	}
 }
 
-int og_watch_loop(const struct og_watch_cfg *c, int *status)
+/* One line to stderr and the job's log. */
+static void say(const struct og_watch_cfg *c, const char *line)
 {
+	og_watch_note(c->logfd, line);
+}
+
+/* Everything the loop holds between rounds. */
+struct loop {
+	const struct og_watch_cfg *c;
 	struct src s;
 	struct og_watch w;
 	struct og_verdict v;
 	struct og_wsample smp, prev;
-	double sys_due = 0, psi_until = 0;
-	const bool want_psi = c->spec.psi_full > 0 || c->spec.psi_some > 0 || c->spec.crit_psi_full > 0;
-	pid_t hooks[MAX_HOOKS] = { 0 };
-	bool signalled = false, fired = false, locked = false;
-	int r, sfd = -1;
-	char line[512], signame[32] = "", cgpath[OG_CG_PATH_MAX] = "";
+	double sys_due, psi_until;
+	bool want_psi, fired, locked;
+	pid_t hooks[MAX_HOOKS];
+	int pidfd, sfd;
+	char cgpath[OG_CG_PATH_MAX];
+};
 
-	*status = 0;
-	int pidfd = sys_pidfd_open(c->pid);
-	if (pidfd < 0) {
+static void loop_close(struct loop *L)
+{
+	src_close(&L->s);
+	if (L->pidfd >= 0)
+		close(L->pidfd);
+	if (L->sfd >= 0)
+		close(L->sfd);
+}
+
+/* When the job started, on now_s()'s clock; -1 when unknown.  The start
+ * time is in clock ticks since boot (proc(5) field 22), which counts
+ * suspended time like CLOCK_BOOTTIME. */
+static double job_start_time(const struct og_watch_cfg *c)
+{
+	struct og_proc p;
+	struct timespec bt;
+	if (og_proc_open(c->procroot, c->pid, &p) < 0)
+		return -1;
+	unsigned long long st = p.stat.starttime;
+	og_proc_close(&p);
+	long hz = sysconf(_SC_CLK_TCK);
+	if (hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &bt) < 0)
+		return -1;
+	double age = (double)bt.tv_sec + (double)bt.tv_nsec / 1e9 - (double)st / (double)hz;
+	return now_s() - (age > 0 ? age : 0);
+}
+
+static int loop_open(struct loop *L, const struct og_watch_cfg *c)
+{
+	int r;
+	memset(L, 0, sizeof(*L));
+	L->c = c;
+	L->sfd = -1;
+	L->want_psi = c->spec.psi_full > 0 || c->spec.psi_some > 0 || c->spec.crit_psi_full > 0;
+	L->pidfd = sys_pidfd_open(c->pid);
+	if (L->pidfd < 0) {
 		og_err("watch: cannot open pid %d: %s", (int)c->pid, strerror(errno));
 		return -errno;
 	}
-	if ((r = src_open(c, &s)) < 0) {
-		src_close(&s);
-		close(pidfd);
+	if ((r = src_open(c, &L->s)) < 0)
 		return r;
-	}
-	if (c->forward && (sfd = signalfd(-1, c->forward, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
+	if (c->forward && (L->sfd = signalfd(-1, c->forward, SFD_CLOEXEC | SFD_NONBLOCK)) < 0) {
 		r = -errno;
 		og_err("watch: signalfd: %s", strerror(errno));
-		src_close(&s);
-		close(pidfd);
 		return r;
 	}
-	if (s.have_cg)
-		snprintf(cgpath, sizeof(cgpath), "%s", s.cg.dir);
+	if (L->s.have_cg)
+		snprintf(L->cgpath, sizeof(L->cgpath), "%s", L->s.cg.dir);
+	og_watch_init(&L->w, &c->spec, job_start_time(c));
+	return 0;
+}
 
-	if (!c->quiet) {
-		char spec[256], esc[OG_CG_PATH_MAX * 4], tesc[sizeof(s.trig_desc) * 4];
-		og_esc(s.trig_desc[0] ? s.trig_desc : "PSI off", tesc, sizeof(tesc));
-		og_warnspec_format(&c->spec, spec, sizeof(spec));
-		if (s.have_cg) {
-			long long lim = -1;
-			read_ll(s.cg_limit, &lim);
-			snprintf(line, sizeof(line), "watching pid %d: memory cgroup %.160s (v%d, limit %lld MiB), system memory; %.200s",
-				 (int)c->pid, og_esc(s.cg.path, esc, sizeof(esc)), s.cg.version, lim >> 20, tesc);
-		} else {
-			snprintf(line, sizeof(line), "watching pid %d: system memory (no limited memory cgroup); %.200s",
-				 (int)c->pid, tesc);
-		}
-		fprintf(stderr, "oomguard: %s\n", line);
-		if (s.oomd >= 0)
-			fprintf(stderr, "oomguard: systemd-oomd watches %s for pressure: limit %.0f%%, %.0fs\n",
-				og_esc(s.oomd_desc, esc, sizeof(esc)), s.oomd_limit, s.oomd_dur);
-		fprintf(stderr, "oomguard: warn spec %s\n", spec);
+static void announce_start(struct loop *L)
+{
+	const struct og_watch_cfg *c = L->c;
+	const struct src *s = &L->s;
+	char line[512], spec[256], esc[OG_CG_PATH_MAX * 4], tesc[sizeof(s->trig_desc) * 4];
+	if (c->quiet)
+		return;
+	og_esc(s->trig_desc[0] ? s->trig_desc : "PSI off", tesc, sizeof(tesc));
+	og_warnspec_format(&c->spec, spec, sizeof(spec));
+	if (s->have_cg) {
+		long long lim = -1;
+		read_ll(s->cg_limit, &lim);
+		snprintf(line, sizeof(line), "watching pid %d: memory cgroup %.160s (v%d, limit %lld MiB), system memory; %.200s",
+			 (int)c->pid, og_esc(s->cg.path, esc, sizeof(esc)), s->cg.version, lim >> 20, tesc);
+	} else {
+		snprintf(line, sizeof(line), "watching pid %d: system memory (no limited memory cgroup); %.200s", (int)c->pid, tesc);
 	}
+	fprintf(stderr, "oomguard: %s\n", line);
+	if (s->oomd >= 0)
+		fprintf(stderr, "oomguard: systemd-oomd watches %s for pressure: limit %.0f%%, %.0fs\n",
+			og_esc(s->oomd_desc, esc, sizeof(esc)), s->oomd_limit, s->oomd_dur);
+	fprintf(stderr, "oomguard: warn spec %s\n", spec);
+	if (!L->w.settled)
+		fprintf(stderr, "oomguard: start-up: the eta levels wait until the job's memory stops climbing (at most %gs after it started)\n",
+			c->spec.startup_s);
+}
+
+/* A notice: the signal (at every notice: the job saves at each), the hook,
+ * a line, a JSON event. */
+static void act_notice(struct loop *L)
+{
+	const struct og_watch_cfg *c = L->c;
+	const struct og_verdict *v = &L->v;
+	char act[160] = "", signame[32] = "", line[512];
+	if (c->warn_signal) {
+		og_signal_name(c->warn_signal, signame, sizeof(signame));
+		if (sys_pidfd_send_signal(L->pidfd, c->warn_signal) == 0) {
+			snprintf(act, sizeof(act), "; sent %s", signame);
+		} else {
+			snprintf(act, sizeof(act), "; cannot send %s: %s", signame, strerror(errno));
+			signame[0] = '\0';
+		}
+	}
+	if (c->on_warn) {
+		size_t k;
+		for (k = 0; k < MAX_HOOKS && L->hooks[k] > 0; k++)
+			;
+		pid_t h = k < MAX_HOOKS ? run_hook(c, v, L->cgpath, signame) : -1;
+		size_t al = strlen(act);
+		if (h > 0) {
+			L->hooks[k] = h;
+			snprintf(act + al, sizeof(act) - al, "; hook started (pid %d)", (int)h);
+		} else {
+			snprintf(act + al, sizeof(act) - al, "; hook not started: %s", k < MAX_HOOKS ? strerror(errno) : "8 hooks still running");
+		}
+	}
+	snprintf(line, sizeof(line), "%s: pid %d: %s%s", og_level_name(v->notify), (int)c->pid, v->reason, act);
+	say(c, line);
+	if (c->json)
+		json_event(og_level_name(v->notify), c, v, signame);
+}
+
+static void act_verdict(struct loop *L)
+{
+	const struct og_watch_cfg *c = L->c;
+	char line[512];
+	if (L->v.notify != OG_LEVEL_NONE)
+		act_notice(L);
+	if (L->v.rearmed || L->v.eased) {
+		snprintf(line, sizeof(line), L->v.rearmed ? "cleared: pid %d: %s; re-armed" : "eased: pid %d: %s; critical re-armed (still at warning)",
+			 (int)c->pid, L->v.reason);
+		say(c, line);
+		if (c->json)
+			json_event(L->v.rearmed ? "cleared" : "eased", c, &L->v, NULL);
+	}
+	if (L->v.settled_now && !c->quiet)
+		fprintf(stderr, "oomguard: pid %d: start-up over; the eta levels count from now\n", (int)c->pid);
+	for (size_t k = 0; k < MAX_HOOKS; k++)
+		if (L->hooks[k] > 0 && waitpid(L->hooks[k], NULL, WNOHANG) == L->hooks[k])
+			L->hooks[k] = 0;
+}
+
+/* After one round, so lazy binding has resolved what the loop calls: trim
+ * what start-up touched, then lock what is mapped and will be, but only as
+ * it is touched: the pages the loop uses stay resident without pinning
+ * every library. */
+static void lock_once(struct loop *L)
+{
+	if (L->locked)
+		return;
+	L->locked = true;
+	trim_clean_file_pages();
+	trim_stack_below();
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0 && (errno != EINVAL || mlockall(MCL_CURRENT | MCL_FUTURE) < 0) &&
+	    !L->c->quiet)
+		fprintf(stderr, "oomguard: cannot lock the watcher in memory (mlockall: %s); it may stall when memory is short\n",
+			strerror(errno));
+}
+
+static void round_once(struct loop *L)
+{
+	double t = now_s();
+	bool read_sys = t >= L->sys_due;
+	if (L->fired)
+		L->psi_until = t + PSI_AFTER_FIRE_S;
+	if (L->w.n == 0)
+		og_wsample_init(&L->prev, t);
+	sample(L->c, &L->s, &L->smp, &L->prev, read_sys, L->want_psi && (L->s.trig < 0 || t < L->psi_until), L->fired);
+	L->fired = false;
+	og_watch_feed(&L->w, &L->smp, &L->v);
+	/* The system domain is re-read only as often as its own distance to a
+	 * threshold asks: far away on most machines. */
+	if (!L->smp.sys_stale)
+		L->sys_due = L->smp.t + L->v.next_sys_s - 0.005;
+	L->prev = L->smp;
+}
+
+static void reap_job(const struct og_watch_cfg *c, int *status)
+{
+	int st;
+	while (waitpid(c->pid, &st, 0) < 0)
+		if (errno != EINTR) {
+			*status = 1;
+			return;
+		}
+	*status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
+}
+
+/* Sleep until the next round or an event; true when the job has ended. */
+static bool wait_events(struct loop *L)
+{
+	struct pollfd pf[4] = {
+		{ .fd = L->pidfd, .events = POLLIN },
+		{ .fd = L->s.trig, .events = POLLPRI },
+		{ .fd = L->sfd, .events = POLLIN },
+		{ .fd = L->s.cg_efd, .events = POLLIN },
+	};
+	int ms = (int)(L->v.next_s * 1000 + 0.5);
+	double deadline = L->smp.t + L->v.next_s;
+	for (;;) {
+		int pr = poll(pf, 4, ms);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			return false;
+		if (pf[0].revents & POLLIN)
+			return true;
+		if (pf[3].revents & POLLIN) {
+			/* Usage crossed a threshold: sample now, re-arm there. */
+			uint64_t cnt;
+			ssize_t rd = read(L->s.cg_efd, &cnt, sizeof(cnt));
+			(void)rd;
+			L->s.cg_event_t = now_s();
+			L->s.cg_armed_at = -(1LL << 40);
+		}
+		if (pf[1].revents & (POLLERR | POLLNVAL)) {
+			/* The cgroup behind the trigger is gone: poll instead. */
+			close(L->s.trig);
+			L->s.trig = -1;
+			pf[1].fd = -1;
+		} else if (pf[1].revents & POLLPRI) {
+			L->fired = true;
+		}
+		if (pf[2].revents & POLLIN) {
+			struct signalfd_siginfo si;
+			while (read(L->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+				if (si.ssi_signo != SIGCHLD && og_should_forward(si.ssi_code, L->c->pid))
+					sys_pidfd_send_signal(L->pidfd, (int)si.ssi_signo);
+			double left = deadline - now_s();
+			if (left > 0 && !L->fired && !(pf[3].revents & POLLIN)) {
+				ms = (int)(left * 1000 + 0.5);
+				continue;
+			}
+		}
+		return false;
+	}
+}
+
+int og_watch_loop(const struct og_watch_cfg *c, int *status)
+{
+	struct loop L;
+	int r;
+
+	*status = 0;
+	if ((r = loop_open(&L, c)) < 0) {
+		loop_close(&L);
+		return r;
+	}
+	announce_start(&L);
 	if (c->json)
 		json_event("start", c, NULL, NULL);
-
-	og_watch_init(&w, &c->spec);
 	for (;;) {
-		double t = now_s();
-		bool read_sys = t >= sys_due;
-		if (fired)
-			psi_until = t + PSI_AFTER_FIRE_S;
-		if (w.n == 0)
-			og_wsample_init(&prev, t);
-		sample(c, &s, &smp, &prev, read_sys, want_psi && (s.trig < 0 || t < psi_until), fired);
-		fired = false;
-		og_watch_feed(&w, &smp, &v);
-		/* The system domain is re-read only as often as its own distance
-		 * to a threshold asks: far away on most machines. */
-		if (!smp.sys_stale)
-			sys_due = smp.t + v.next_sys_s - 0.005;
-		prev = smp;
-
-		if (v.notify != OG_LEVEL_NONE) {
-			char act[160] = "";
-			signame[0] = '\0';
-			if (c->warn_signal && !signalled) {
-				og_signal_name(c->warn_signal, signame, sizeof(signame));
-				if (sys_pidfd_send_signal(pidfd, c->warn_signal) == 0) {
-					signalled = true;
-					snprintf(act, sizeof(act), "; sent %s", signame);
-				} else {
-					snprintf(act, sizeof(act), "; cannot send %s: %s", signame, strerror(errno));
-					signame[0] = '\0';
-				}
-			}
-			if (c->on_warn) {
-				size_t k;
-				for (k = 0; k < MAX_HOOKS && hooks[k] > 0; k++)
-					;
-				pid_t h = k < MAX_HOOKS ? run_hook(c, &v, cgpath, signame) : -1;
-				size_t al = strlen(act);
-				if (h > 0) {
-					hooks[k] = h;
-					snprintf(act + al, sizeof(act) - al, "; hook started (pid %d)", (int)h);
-				} else {
-					snprintf(act + al, sizeof(act) - al, "; hook not started: %s", k < MAX_HOOKS ? strerror(errno) : "8 hooks still running");
-				}
-			}
-			snprintf(line, sizeof(line), "%s: pid %d: %s%s", og_level_name(v.notify), (int)c->pid, v.reason, act);
-			say(c, line);
-			if (c->json)
-				json_event(og_level_name(v.notify), c, &v, signame);
-		}
-		if (v.rearmed) {
-			signalled = false;
-			snprintf(line, sizeof(line), "cleared: pid %d: memory pressure is over; re-armed", (int)c->pid);
-			say(c, line);
-			if (c->json)
-				json_event("cleared", c, NULL, NULL);
-		}
-		for (size_t k = 0; k < MAX_HOOKS; k++)
-			if (hooks[k] > 0 && waitpid(hooks[k], NULL, WNOHANG) == hooks[k])
-				hooks[k] = 0;
-		if (!locked) {
-			/* After one round, so lazy binding has resolved what the loop
-			 * calls: trim what start-up touched, then lock what is mapped
-			 * and will be, but only as it is touched: the pages the loop
-			 * uses stay resident without pinning every library. */
-			locked = true;
-			trim_clean_file_pages();
-			trim_stack_below();
-			if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0 &&
-			    (errno != EINVAL || mlockall(MCL_CURRENT | MCL_FUTURE) < 0) && !c->quiet)
-				fprintf(stderr, "oomguard: cannot lock the watcher in memory (mlockall: %s); it may stall when memory is short\n",
-					strerror(errno));
-		}
-
-		struct pollfd pf[4] = {
-			{ .fd = pidfd, .events = POLLIN },
-			{ .fd = s.trig, .events = POLLPRI },
-			{ .fd = sfd, .events = POLLIN },
-			{ .fd = s.cg_efd, .events = POLLIN },
-		};
-		int ms = (int)(v.next_s * 1000 + 0.5);
-		double deadline = smp.t + v.next_s;
-		for (;;) {
-			int pr = poll(pf, 4, ms);
-			if (pr < 0 && errno == EINTR)
-				continue;
-			if (pr > 0 && (pf[0].revents & POLLIN)) {
-				if (c->is_child) {
-					int st;
-					while (waitpid(c->pid, &st, 0) < 0 && errno == EINTR)
-						;
-					*status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
-				} else if (!c->quiet) {
-					fprintf(stderr, "oomguard: pid %d has ended\n", (int)c->pid);
-				}
-				if (c->json)
-					json_event("exit", c, NULL, NULL);
-				src_close(&s);
-				close(pidfd);
-				if (sfd >= 0)
-					close(sfd);
-				return 0;
-			}
-			if (pr > 0 && (pf[3].revents & POLLIN)) {
-				/* Usage crossed a threshold: sample now, re-arm there. */
-				uint64_t cnt;
-				ssize_t rd = read(s.cg_efd, &cnt, sizeof(cnt));
-				(void)rd;
-				s.cg_event_t = now_s();
-				s.cg_armed_at = -(1LL << 40);
-			}
-			if (pr > 0 && (pf[1].revents & (POLLERR | POLLNVAL))) {
-				/* The cgroup behind the trigger is gone: poll instead. */
-				close(s.trig);
-				s.trig = -1;
-				pf[1].fd = -1;
-			} else if (pr > 0 && (pf[1].revents & POLLPRI)) {
-				fired = true;
-			}
-			if (pr > 0 && (pf[2].revents & POLLIN)) {
-				struct signalfd_siginfo si;
-				while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-					if (si.ssi_signo != SIGCHLD && og_should_forward(si.ssi_code, c->pid))
-						sys_pidfd_send_signal(pidfd, (int)si.ssi_signo);
-				double left = deadline - now_s();
-				if (left > 0 && !fired && !(pf[3].revents & POLLIN)) {
-					ms = (int)(left * 1000 + 0.5);
-					continue;
-				}
-			}
+		round_once(&L);
+		act_verdict(&L);
+		lock_once(&L);
+		if (wait_events(&L))
 			break;
-		}
 	}
+	if (c->is_child)
+		reap_job(c, status);
+	else if (!c->quiet)
+		fprintf(stderr, "oomguard: pid %d has ended\n", (int)c->pid);
+	if (c->json)
+		json_event("exit", c, NULL, NULL);
+	loop_close(&L);
+	return 0;
 }

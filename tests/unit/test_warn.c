@@ -24,7 +24,7 @@ static void spec_defaults(void **state)
 	(void)state;
 	assert_int_equal(og_warnspec_parse(NULL, &w, err, sizeof(err)), 0);
 	assert_int_equal(og_warnspec_format(&w, buf, sizeof(buf)), 0);
-	assert_string_equal(buf, "available:10%,critical:5%,eta:10s,critical-eta:3s,psi-some:off,psi-full:20,critical-psi-full:off,clear:3,rearm:2s");
+	assert_string_equal(buf, "available:10%,critical:5%,eta:10s,critical-eta:3s,psi-some:off,psi-full:20,critical-psi-full:off,clear:3,rearm:2s,startup:15s");
 	assert_int_equal(og_warnspec_parse("", &w, err, sizeof(err)), 0);
 }
 
@@ -129,7 +129,7 @@ static void static_threshold_and_escalation(void **state)
 	int warnings = 0, criticals = 0;
 	double warn_at = -1, crit_at = -1;
 	(void)state;
-	og_watch_init(&w, &sp);
+	og_watch_init(&w, &sp, -1);
 	/* 1000 MiB limit, +10 MiB every 100 ms from 800 MiB: 10% headroom at
 	 * t = 10.0 s (900 MiB), 5% at 15.0 s. */
 	for (int i = 0; i <= 190; i++) {
@@ -163,7 +163,7 @@ static double eta_margin(double rate_mib_s, double eta_s)
 	struct og_watch w;
 	struct og_verdict v;
 	struct og_wsample s;
-	og_watch_init(&w, &sp);
+	og_watch_init(&w, &sp, -1);
 	double limit = 4096, full_at = (limit - 100) / rate_mib_s;
 	for (double t = 0; t < full_at; t += 0.1) {
 		memcg_sample(&s, t, 100 + rate_mib_s * t, limit);
@@ -194,7 +194,7 @@ static void no_false_eta_when_flat(void **state)
 	struct og_verdict v;
 	struct og_wsample s;
 	(void)state;
-	og_watch_init(&w, &sp);
+	og_watch_init(&w, &sp, -1);
 	for (int i = 0; i < 100; i++) {
 		/* Noisy but flat at 70%: no condition, slow polls. */
 		memcg_sample(&s, i * 0.5, 700 + (i % 2 ? 3 : -3), 1000);
@@ -216,7 +216,7 @@ static void hysteresis_one_notice_per_incident(void **state)
 	int notices = 0, rearms = 0;
 	double t = 0;
 	(void)state;
-	og_watch_init(&w, &sp);
+	og_watch_init(&w, &sp, -1);
 	for (int round = 0; round < 3; round++) {
 		/* usage 46..54 MiB of 100: headroom crosses 50 every half cycle,
 		 * never above 55 (threshold + clear). */
@@ -247,7 +247,7 @@ static void short_dip_does_not_rearm(void **state)
 	struct og_wsample s;
 	int notices = 0;
 	(void)state;
-	og_watch_init(&w, &sp);
+	og_watch_init(&w, &sp, -1);
 	for (int i = 0; i < 100; i++) {
 		/* 1 s clear out of every 1.5 s: never clear for the full 2 s. */
 		memcg_sample(&s, i * 0.1, i % 15 < 5 ? 60 : 20, 100);
@@ -264,7 +264,7 @@ static void system_domain_counts_swap(void **state)
 	struct og_verdict v;
 	struct og_wsample s;
 	(void)state;
-	og_watch_init(&w, &sp);
+	og_watch_init(&w, &sp, -1);
 	og_wsample_init(&s, 0);
 	/* RAM 5% available but swap mostly free: 55% headroom overall. */
 	s.mem_total = 1000000; s.mem_avail = 50000; s.swap_total = 1000000; s.swap_free = 1000000;
@@ -288,13 +288,16 @@ static void psi_share_from_totals(void **state)
 	long long full = 0;
 	enum og_level seen[3] = { 0 };
 	(void)state;
-	og_watch_init(&w, &sp);
+	og_watch_init(&w, &sp, -1);
 	for (int i = 0; i < 60; i++) {
 		og_wsample_init(&s, i * 0.1);
 		/* 0% for 2 s, 30% for 2 s, 80% for 2 s. */
 		full += i < 20 ? 0 : i < 40 ? 30000 : 80000;
 		s.psi_some_us = full;
 		s.psi_full_us = full;
+		/* the machine is the job's domain, and its headroom is falling */
+		s.mem_total = 1 << 24;
+		s.mem_avail = (1 << 23) - i * 1024;
 		og_watch_feed(&w, &s, &v);
 		seen[i / 20] = v.level > seen[i / 20] ? v.level : seen[i / 20];
 	}
@@ -304,6 +307,18 @@ static void psi_share_from_totals(void **state)
 	assert_string_equal(v.domain, "psi");
 }
 
+/* The system's trigger fires for the job only when the machine is its
+ * domain and that domain's headroom is falling; a job with room in its own
+ * memory cgroup is judged by that cgroup (issue 12: a spurious SIGUSR1 from
+ * unrelated load). */
+static void sys_sample(struct og_wsample *s, double t, long long avail_kb, bool fired)
+{
+	og_wsample_init(s, t);
+	s->mem_total = 16 << 20;
+	s->mem_avail = avail_kb;
+	s->psi_fired = s->psi_fired_sys = fired;
+}
+
 static void psi_trigger_fires(void **state)
 {
 	struct og_warnspec sp = spec_of("");
@@ -311,13 +326,45 @@ static void psi_trigger_fires(void **state)
 	struct og_verdict v;
 	struct og_wsample s;
 	(void)state;
-	og_watch_init(&w, &sp);
-	og_wsample_init(&s, 0);
-	s.psi_fired = true;
+	/* No memcg, system headroom falling: the trigger counts. */
+	og_watch_init(&w, &sp, -1);
+	for (int i = 0; i < 5; i++) {
+		sys_sample(&s, i * 0.1, (8 << 20) - i * 10240, i == 4);
+		og_watch_feed(&w, &s, &v);
+	}
+	assert_int_equal(v.notify, OG_LEVEL_WARNING);
+	assert_string_equal(v.domain, "psi");
+	/* Same trigger, headroom flat: unrelated load, no notice. */
+	og_watch_init(&w, &sp, -1);
+	for (int i = 0; i < 5; i++) {
+		sys_sample(&s, i * 0.1, 8 << 20, i == 4);
+		og_watch_feed(&w, &s, &v);
+		assert_int_equal(v.level, OG_LEVEL_NONE);
+	}
+	/* A job in a 1 GiB memcg with 900 MiB free while the machine fills and
+	 * stalls: the system's stall share and trigger are not its danger. */
+	og_watch_init(&w, &sp, -1);
+	long long full = 0;
+	for (int i = 0; i < 30; i++) {
+		sys_sample(&s, i * 0.1, (8 << 20) - i * 10240, i % 3 == 0);
+		s.cg_limit = 1024 * MiB;
+		s.cg_usage = 124 * MiB;
+		s.psi_full_us = s.psi_some_us = (full += 60000);
+		og_watch_feed(&w, &s, &v);
+		assert_int_equal(v.level, OG_LEVEL_NONE);
+		assert_int_equal(v.notify, OG_LEVEL_NONE);
+	}
+	/* Its own cgroup's pressure (v2) does count. */
+	s.cg_psi_full_us = 0;
+	og_watch_feed(&w, &s, &v);
+	s.t += 0.5;
+	s.cg_psi_full_us = 300000;
 	og_watch_feed(&w, &s, &v);
 	assert_int_equal(v.notify, OG_LEVEL_WARNING);
+	assert_string_equal(v.domain, "psi");
 	sp = spec_of("psi-full:off");
-	og_watch_init(&w, &sp);
+	og_watch_init(&w, &sp, -1);
+	sys_sample(&s, 0, 8 << 20, true);
 	og_watch_feed(&w, &s, &v);
 	assert_int_equal(v.notify, OG_LEVEL_NONE);
 }
@@ -330,7 +377,7 @@ static void oomd_duration(void **state)
 	struct og_wsample s;
 	enum og_level at[40];
 	(void)state;
-	og_watch_init(&w, &sp);
+	og_watch_init(&w, &sp, -1);
 	for (int i = 0; i < 40; i++) {
 		og_wsample_init(&s, i);
 		s.oomd_limit_pct = 60;
@@ -353,23 +400,200 @@ static void poll_interval_adapts(void **state)
 	struct og_verdict v;
 	struct og_wsample s;
 	(void)state;
-	og_watch_init(&w, &sp);
+	og_watch_init(&w, &sp, -1);
 	memcg_sample(&s, 0, 100, 64 * 1024);
 	og_watch_feed(&w, &s, &v);
 	assert_true(v.next_s == 1.0);
-	og_watch_init(&w, &sp);
+	og_watch_init(&w, &sp, -1);
 	memcg_sample(&s, 0, 800, 1000);
 	og_watch_feed(&w, &s, &v);
 	assert_true(v.next_s < 0.11);
 	/* Filling at 1000 MiB/s, 30 MiB before the 10% threshold: the next
 	 * sample is due just after the predicted crossing, not 100 ms later. */
 	sp = spec_of("eta:off,critical-eta:off");
-	og_watch_init(&w, &sp);
+	og_watch_init(&w, &sp, -1);
 	for (int i = 0; i <= 5; i++) {
 		memcg_sample(&s, i * 0.02, 770 + i * 20, 1000);
 		og_watch_feed(&w, &s, &v);
 	}
 	assert_true(v.next_s > 0.025 && v.next_s < 0.05);
+}
+
+/* Sample traces (issue 12): a memcg usage profile, piecewise linear
+ * through (t, MiB) points, fed every 100 ms until usage reaches the limit
+ * (the kill).  Every event is recorded with its time. */
+struct ev { double t; char kind; /* W warning, C critical, E eased, R re-armed */ };
+struct trace {
+	struct ev ev[64];
+	int n;
+	double kill_t;
+	unsigned incidents;
+};
+
+static double profile_at(const double (*pts)[2], int npts, double t)
+{
+	for (int i = 1; i < npts; i++)
+		if (t <= pts[i][0])
+			return pts[i - 1][1] + (pts[i][1] - pts[i - 1][1]) * (t - pts[i - 1][0]) / (pts[i][0] - pts[i - 1][0]);
+	return pts[npts - 1][1];
+}
+
+static void run_trace(const char *spec, double job_start, double limit, const double (*pts)[2], int npts, struct trace *tr)
+{
+	struct og_warnspec sp = spec_of(spec);
+	struct og_watch w;
+	struct og_verdict v;
+	struct og_wsample s;
+	memset(tr, 0, sizeof(*tr));
+	tr->kill_t = -1;
+	og_watch_init(&w, &sp, job_start);
+	for (double t = 0; t <= pts[npts - 1][0] + 1e-9; t += 0.1) {
+		double u = profile_at(pts, npts, t);
+		if (u >= limit) {
+			tr->kill_t = t;
+			break;
+		}
+		memcg_sample(&s, t, u, limit);
+		og_watch_feed(&w, &s, &v);
+		char k = v.notify == OG_LEVEL_WARNING ? 'W' : v.notify == OG_LEVEL_CRITICAL ? 'C' : v.eased ? 'E' : v.rearmed ? 'R' : 0;
+		if (k && tr->n < 64)
+			tr->ev[tr->n++] = (struct ev){ t, k };
+		if (v.rearmed || v.eased)
+			assert_true(strstr(v.reason, "memcg headroom back to") != NULL);
+	}
+	tr->incidents = w.incidents;
+}
+
+static const char *kinds(const struct trace *tr)
+{
+	static char b[65];
+	for (int i = 0; i < tr->n; i++)
+		b[i] = tr->ev[i].kind;
+	b[tr->n] = '\0';
+	return b;
+}
+
+static void print_trace(const char *name, const struct trace *tr)
+{
+	printf("# %s: kill at %.1fs;", name, tr->kill_t);
+	for (int i = 0; i < tr->n; i++)
+		printf(" %c@%.1f", tr->ev[i].kind, tr->ev[i].t);
+	printf("\n");
+}
+
+/* The issue's case: 600 MiB, a start-up burst at 200 MiB/s that stops
+ * (imports, data-loader workers), then at once a leak of 20 MiB/s to the
+ * kill.  The burst costs no notice: warning after it, critical 3 s before
+ * the kill. */
+static void trace_burst_then_leak(void **state)
+{
+	static const double pts[][2] = { { 0, 20 }, { 0.5, 28 }, { 2.0, 328 }, { 22, 728 } };
+	struct trace tr;
+	(void)state;
+	run_trace("", 0, 600, pts, 4, &tr);
+	print_trace("burst then 20 MiB/s leak", &tr);
+	assert_string_equal(kinds(&tr), "WC");
+	assert_true(tr.ev[0].t > 2.0);                          /* after the burst */
+	assert_true(tr.kill_t - tr.ev[1].t <= 3.05 && tr.kill_t - tr.ev[1].t >= 2.5);
+	/* Control: without the start-up hold (a watch on a job of unknown age)
+	 * the burst opens an incident at critical; its critical eases once the
+	 * burst is over, and the leak's critical is announced again. */
+	run_trace("", -1, 600, pts, 4, &tr);
+	print_trace("same, no start-up hold", &tr);
+	assert_string_equal(kinds(&tr), "WCEC");
+	assert_true(tr.ev[1].t < 2.0);
+	assert_true(tr.kill_t - tr.ev[3].t <= 3.05 && tr.kill_t - tr.ev[3].t >= 2.5);
+}
+
+/* Burst, plateau, slow leak (1000 MiB limit, 10 MiB/s): no notice for the
+ * burst; one warning about 10 s and one critical about 3 s before the end. */
+static void trace_burst_plateau_slow_leak(void **state)
+{
+	static const double pts[][2] = { { 0, 20 }, { 1.0, 20 }, { 2.5, 400 }, { 10, 400 }, { 80, 1100 } };
+	struct trace tr;
+	(void)state;
+	run_trace("", 0, 1000, pts, 5, &tr);
+	print_trace("burst, plateau, 10 MiB/s leak", &tr);
+	assert_string_equal(kinds(&tr), "WC");
+	assert_true(tr.kill_t - tr.ev[0].t <= 10.05 && tr.kill_t - tr.ev[0].t >= 9);
+	assert_true(tr.kill_t - tr.ev[1].t <= 3.05 && tr.kill_t - tr.ev[1].t >= 2.5);
+	/* Without the hold the burst is an incident of its own, which the
+	 * plateau closes (re-armed); the leak is then a second incident. */
+	run_trace("", -1, 1000, pts, 5, &tr);
+	print_trace("same, no start-up hold", &tr);
+	assert_int_equal(tr.incidents, 2);
+	assert_true(tr.n >= 3 && tr.ev[tr.n - 3].kind == 'R' && tr.ev[tr.n - 3].t < 10);
+	assert_int_equal(tr.ev[tr.n - 2].kind, 'W');
+	assert_int_equal(tr.ev[tr.n - 1].kind, 'C');
+}
+
+/* A steady leak at several rates on a job already running: the warning at
+ * eta 10 s (or at once when the whole fill is shorter), the critical at
+ * eta 3 s, each once (a fill shorter than critical-eta: critical at once). */
+static void trace_steady_leaks(void **state)
+{
+	static const double rates[] = { 5, 20, 80, 320 };
+	(void)state;
+	for (size_t i = 0; i < OG_ARRAY_LEN(rates); i++) {
+		double pts[][2] = { { 0, 100 }, { 2000.0 / rates[i], 2100 } };
+		struct trace tr;
+		char name[64];
+		run_trace("", -1, 1000, (const double (*)[2])pts, 2, &tr);
+		snprintf(name, sizeof(name), "steady %g MiB/s", rates[i]);
+		print_trace(name, &tr);
+		double fill = 900.0 / rates[i];
+		if (fill < 3) {
+			assert_string_equal(kinds(&tr), "C");
+			assert_true(tr.ev[0].t <= 0.2);
+			continue;
+		}
+		assert_string_equal(kinds(&tr), "WC");
+		double want_w = fill > 10 ? 10 : fill - 1.2;   /* the rate needs about a second of samples */
+		assert_true(tr.kill_t - tr.ev[0].t >= want_w - 0.2);
+		assert_true(tr.kill_t - tr.ev[1].t <= 3.05 && tr.kill_t - tr.ev[1].t >= (fill > 4.5 ? 2.5 : 0.5));
+	}
+}
+
+/* Oscillation: around the critical headroom (3..7% of 1000 MiB) for 20 s,
+ * then to the kill: one warning, one critical, nothing in between. */
+static void trace_oscillation_at_critical(void **state)
+{
+	double pts[200][2];
+	int n = 0;
+	struct trace tr;
+	(void)state;
+	pts[n][0] = 0, pts[n++][1] = 800;
+	pts[n][0] = 2, pts[n++][1] = 940;
+	for (int i = 0; i < 40; i++, n++) {
+		pts[n][0] = 2.5 + i * 0.5;
+		pts[n][1] = i % 2 ? 930 : 970;
+	}
+	pts[n][0] = pts[n - 1][0] + 5, pts[n][1] = 1010;
+	n++;
+	run_trace("eta:off,critical-eta:off", -1, 1000, (const double (*)[2])pts, n, &tr);
+	print_trace("oscillating 3..7% headroom", &tr);
+	assert_string_equal(kinds(&tr), "WC");
+	assert_true(tr.kill_t > 22);
+	/* Control: without the margin every swing above 5% re-arms it. */
+	run_trace("eta:off,critical-eta:off,clear:0,rearm:0s", -1, 1000, (const double (*)[2])pts, n, &tr);
+	print_trace("same, clear:0,rearm:0s", &tr);
+	assert_true(tr.n > 10);
+}
+
+/* Two incidents: a leak to the warning, the job frees most of it (a
+ * checkpoint, a smaller batch), re-arms, then leaks again to the kill. */
+static void trace_two_incidents(void **state)
+{
+	static const double pts[][2] = { { 0, 100 }, { 40, 900 }, { 41, 300 }, { 50, 300 }, { 120, 1001 } };
+	struct trace tr;
+	(void)state;
+	run_trace("", 0, 1000, pts, 5, &tr);
+	print_trace("two incidents", &tr);
+	assert_int_equal(tr.incidents, 2);
+	/* first: warning (and critical, as 900 MiB reaches eta 3 s at 20 MiB/s); re-armed; second: both again */
+	const char *k = kinds(&tr);
+	assert_true(!strcmp(k, "WCRWC") || !strcmp(k, "WRWC"));
+	assert_true(tr.kill_t - tr.ev[tr.n - 1].t <= 3.05 && tr.kill_t - tr.ev[tr.n - 1].t >= 2.5);
 }
 
 static void oomd_ancestor_from_dump(void **state)
@@ -416,6 +640,11 @@ int main(void)
 		cmocka_unit_test(oomd_duration),
 		cmocka_unit_test(poll_interval_adapts),
 		cmocka_unit_test(oomd_ancestor_from_dump),
+		cmocka_unit_test(trace_burst_then_leak),
+		cmocka_unit_test(trace_burst_plateau_slow_leak),
+		cmocka_unit_test(trace_steady_leaks),
+		cmocka_unit_test(trace_oscillation_at_critical),
+		cmocka_unit_test(trace_two_incidents),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
