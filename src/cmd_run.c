@@ -314,9 +314,9 @@ static void diagnose_sigkill(pid_t pid, const struct job_end *e)
 			 "or the journal: it was not an OOM kill (kill -9, a job manager, or a watchdog sent the signal)", (int)pid);
 	} else if (r < 0) {
 		og_kmsg_reason(r, why, sizeof(why));
-		snprintf(line, sizeof(line), "job pid %d was killed by SIGKILL; cannot tell which killer: the kernel log could not be read "
-			 "(%s) and the journal readable here has no record of it; 'sudo oomguard why --since @%lld' can read it "
-			 "(or join the systemd-journal group)", (int)pid, why, (long long)e->since - 2);
+		snprintf(line, sizeof(line), "job pid %d was killed by SIGKILL; cannot tell by whom: the kernel log could not be read "
+			 "(%s), and the journal readable here has no record of it; 'sudo oomguard why --pid %d' can read it "
+			 "(or join the systemd-journal group to read the journal)", (int)pid, why, (int)pid);
 	}
 	og_watch_note(e->logfd, line);
 }

@@ -20,7 +20,7 @@ const char og_watch_help[] =
 	"pressure; at warning level send it a signal and run a hook.  Runs until PID ends.\n"
 	"\n"
 	"      --warn[=SPEC]      when to warn (default available:10%,critical:5%,eta:10s,\n"
-	"                         critical-eta:3s,psi-full:20); see docs/warn.md\n"
+	"                         critical-eta:2.5s,psi-full:20); see docs/warn.md\n"
 	"      --warn-signal SIG  signal sent at each notice (default USR1; none to send none;\n"
 	"                         not KILL or STOP: the job must be able to catch it)\n"
 	"      --on-warn CMD      run `sh -c CMD` at each notice, as the invoking user without\n"

@@ -33,6 +33,7 @@ static const char why_help[] =
 	"  -U, --until TIME     only kills at or before TIME\n"
 	"                       TIME: 'YYYY-MM-DD[ HH:MM[:SS]]', 'HH:MM[:SS]', '@EPOCH', 'now', 'today',\n"
 	"                       'yesterday', '-2h', '30min ago' (s, min, h, d)\n"
+	"  -p, --pid PID        only kills of PID (as victim, or with its cgroup)\n"
 	"\n"
 	"      --systemd-version N  the systemd version of the machine the log is from (it decides\n"
 	"                       the advice for systemd-oomd kills; default: this machine's for its own\n"
@@ -50,6 +51,7 @@ struct why_opts {
 	size_t nfiles;
 	bool kmsg, journal, json, verbose;
 	int sd_version;   /* --systemd-version; 0 unknown */
+	int pid;          /* --pid; 0 = any */
 	struct og_journal_opts jo;
 };
 
@@ -154,6 +156,7 @@ static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size
 		{ "until", required_argument, NULL, 'U' },  { "json", no_argument, NULL, 'J' },
 		{ "verbose", no_argument, NULL, 'v' },	    { "help", no_argument, NULL, 'h' },
 		{ "systemd-version", required_argument, NULL, 'Y' },
+		{ "pid", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -165,7 +168,7 @@ static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size
 	opterr = 0;
 	int prev = 1;
 
-	while ((c = getopt_long(argc, argv, ":f:kjb::D:S:U:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:kjb::D:S:U:p:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (!*optarg) {
@@ -214,6 +217,16 @@ static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size
 				return -1;
 			}
 			o->sd_version = sv;
+			break;
+		}
+		case 'p': {
+			pid_t p;
+			if (og_parse_pid(optarg, &p) < 0) {
+				char esc[64];
+				snprintf(err, errsz, "invalid --pid '%s': expected a process ID", og_esc(optarg, esc, sizeof(esc)));
+				return -1;
+			}
+			o->pid = (int)p;
 			break;
 		}
 		case 'J': o->json = true; break;
@@ -643,6 +656,8 @@ int cmd_why(int argc, char **argv)
 					  (o.jo.until_us != OG_TIME_NONE && t > o.jo.until_us)))
 			continue;
 		noclock += ranged && t == OG_TIME_NONE;
+		if (o.pid && !og_event_matches(&c.ev[i], o.pid, NULL))
+			continue;
 		c.ev[k++] = c.ev[i];
 	}
 	c.n = k;
@@ -661,6 +676,10 @@ int cmd_why(int argc, char **argv)
 		char when[96] = "";
 		if (o.jo.since_us != OG_TIME_NONE || o.jo.until_us != OG_TIME_NONE)
 			snprintf(when, sizeof(when), " in the given time range");
+		if (o.pid) {
+			size_t wl = strlen(when);
+			snprintf(when + wl, sizeof(when) - wl, " for pid %d", o.pid);
+		}
 		fprintf(o.json ? stderr : stdout, "no OOM kills found%s in %s\n", when, c.read);
 	} else if (o.json) {
 		print_json(c.ev, c.n);

@@ -389,11 +389,27 @@ static const struct og_event *match_pid(const struct og_asm *a, pid_t pid, const
 	return NULL;
 }
 
+/* One look at the logs: /dev/kmsg, then the journal (with the kernel's
+ * lines too when /dev/kmsg could not be read).  *kmsg_err gets /dev/kmsg's
+ * error, 0 when it was read. */
+static const struct og_event *diagnose_once(struct og_asm *a, pid_t pid, const char *cgroups, int64_t since_us, int *kmsg_err)
+{
+	size_t n, ne;
+	a->nev = 0;
+	*kmsg_err = og_src_kmsg(a, &n);
+	const struct og_event *e = *kmsg_err == 0 ? match_pid(a, pid, cgroups, since_us) : NULL;
+	if (e)
+		return e;
+	struct og_journal_opts o = { .boot_set = true, .boot = 0, .since_us = since_us,
+				     .until_us = OG_TIME_NONE, .skip_kernel = *kmsg_err == 0 };
+	return og_src_journal(a, &o, &ne) == 0 ? match_pid(a, pid, cgroups, since_us) : NULL;
+}
+
 int og_why_diagnose(pid_t pid, const char *cgroups, time_t since, char *line, size_t size)
 {
 	struct og_asm *a = malloc(sizeof(*a));
 	int64_t since_us = ((int64_t)since - 2) * 1000000;
-	int err = -ENOENT, r;
+	int kerr = 0;
 
 	if (!a)
 		return -ENOMEM;
@@ -401,27 +417,7 @@ int og_why_diagnose(pid_t pid, const char *cgroups, time_t since, char *line, si
 	/* The kernel prints "Killed process" right after sending SIGKILL, so
 	 * it is normally there before we reap the job; allow for a slow log. */
 	for (int tries = 0; tries < 10; tries++) {
-		size_t n;
-		a->nev = 0;
-		r = og_src_kmsg(a, &n);
-		const struct og_event *e = r == 0 ? match_pid(a, pid, cgroups, since_us) : NULL;
-		if (!e && r == 0) {
-			struct og_journal_opts o = { .boot_set = true, .boot = 0, .since_us = since_us,
-						     .until_us = OG_TIME_NONE, .skip_kernel = true };
-			size_t ne;
-			if (og_src_journal(a, &o, &ne) == 0)
-				e = match_pid(a, pid, cgroups, since_us);
-		} else if (r < 0) {
-			struct og_journal_opts o = { .boot_set = true, .boot = 0, .since_us = since_us,
-						     .until_us = OG_TIME_NONE, .skip_kernel = false };
-			size_t ne;
-			int rj = og_src_journal(a, &o, &ne);
-			e = rj == 0 ? match_pid(a, pid, cgroups, since_us) : NULL;
-			if (rj < 0 && tries == 0)
-				err = r;
-			else if (rj == 0)
-				err = -ENOENT;
-		}
+		const struct og_event *e = diagnose_once(a, pid, cgroups, since_us, &kerr);
 		if (e) {
 			struct og_event ev = *e;
 			/* systemd-oomd advice follows the rule of this machine's version. */
@@ -437,11 +433,11 @@ int og_why_diagnose(pid_t pid, const char *cgroups, time_t since, char *line, si
 			free(a);
 			return 0;
 		}
-		if (err != -ENOENT)
-			break;
 		usleep(100000);
 	}
 	og_asm_free(a);
 	free(a);
-	return err;
+	/* Not found is only "nobody logged it" when the kernel's log was read:
+	 * an unreadable one (dmesg_restrict) proves nothing. */
+	return kerr < 0 ? kerr : -ENOENT;
 }

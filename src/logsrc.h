@@ -43,8 +43,9 @@ int og_src_journal(struct og_asm *a, const struct og_journal_opts *o, size_t *ne
  * og_event_matches; cgroups is /proc/PID/cgroup read while it lived, or
  * NULL), logged at or after since, from /dev/kmsg and then the journal.
  * Waits up to about a second for the line to appear.  Returns 0 with line
- * filled, -ENOENT when no OOM killer logged it, or -errno when no log could
- * be read. */
+ * filled, -ENOENT when the kernel log was read and no OOM killer logged it,
+ * or /dev/kmsg's -errno when the kernel log could not be read and the
+ * journal (if any) did not have it either. */
 int og_why_diagnose(pid_t pid, const char *cgroups, time_t since, char *line, size_t size);
 
 #endif

@@ -18,7 +18,7 @@ void og_warnspec_default(struct og_warnspec *w)
 	w->avail = (struct og_thr){ 10.0, -1 };
 	w->crit = (struct og_thr){ 5.0, -1 };
 	w->eta_s = 10.0;
-	w->crit_eta_s = 3.0;
+	w->crit_eta_s = 2.5;
 	w->psi_some = 0.0;
 	w->psi_full = 20.0;
 	w->crit_psi_full = 0.0;

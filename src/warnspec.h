@@ -35,7 +35,7 @@ struct og_warnspec {
 	double startup_s;        /* rate (eta) levels wait for the job's start-up climb to end, at most this long after it started; 0 = no wait */
 };
 
-/* available:10%,critical:5%,eta:10s,critical-eta:3s,psi-full:20,clear:3%,rearm:2s,startup:15s */
+/* available:10%,critical:5%,eta:10s,critical-eta:2.5s,psi-full:20,clear:3%,rearm:2s,startup:15s */
 void og_warnspec_default(struct og_warnspec *w);
 /* s may be NULL or "" (defaults).  Returns 0, or -EINVAL with a one-line
  * reason naming the offending item in err.  On error *w is untouched. */

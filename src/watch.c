@@ -232,7 +232,9 @@ static void judge_headroom(const struct og_watch *w, const struct dfig *f, struc
 	 * critical-eta, the critical notice waits for critical-eta: at a slow
 	 * leak a fixed headroom would come many seconds early, and the job's
 	 * last checkpoint would be that much older at the kill. */
-	bool timed = sp->crit_eta_s > 0 && eta > sp->crit_eta_s;
+	bool timed = sp->crit_eta_s > 0 && eta > sp->crit_eta_s && h > (double)f->cb / 4;
+	/* (Not below a quarter of it: there the "rate" is the stall of a
+	 * cgroup reclaiming at its limit, not a slow leak.) */
 	if (f->cb >= 0 && h <= (double)f->cb && !timed) {
 		og_thr_format(&sp->crit, tb, sizeof(tb));
 		raise_to(c, OG_LEVEL_CRITICAL, dn, -1, "%s headroom %.0f MiB (%.1f%%) at or below critical:%s (%.0f MiB)",
@@ -260,7 +262,7 @@ static void judge_headroom(const struct og_watch *w, const struct dfig *f, struc
 		c->clear = false;
 	if (eta_thr > 0 && eta >= 0 && eta <= eta_thr * ETA_CLEAR_FACTOR)
 		c->clear = false;
-	if (f->cb >= 0 && h <= (double)f->cb + margin && !timed)
+	if (f->cb >= 0 && h <= (double)f->cb + margin)
 		c->crit_clear = false;
 	if (sp->crit_eta_s > 0 && eta >= 0 && eta <= sp->crit_eta_s * ETA_CLEAR_FACTOR)
 		c->crit_clear = false;
@@ -406,8 +408,8 @@ static bool held(bool cond, double t, double *since, double hold)
 /* Notices and re-arming (watch.h): each level at most once until its own
  * danger has passed: its conditions clear with the margin for rearm, or, for
  * a critical notice that was a prediction, the predicted end plus rearm
- * gone by without the end while no critical condition holds (a burst that
- * stopped). */
+ * gone by without the end while the critical conditions are clear with
+ * their margin (a burst that stopped). */
 static void update_incident(struct og_watch *w, const struct cond *c, double t, struct og_verdict *v)
 {
 	if (c->level > w->incident) {
@@ -427,7 +429,7 @@ static void update_incident(struct og_watch *w, const struct cond *c, double t, 
 		w->incident = OG_LEVEL_NONE;
 		v->rearmed = true;
 	} else if (w->incident == OG_LEVEL_CRITICAL &&
-		   (crit || (w->crit_due >= 0 && t >= w->crit_due && c->level < OG_LEVEL_CRITICAL))) {
+		   (crit || (w->crit_due >= 0 && t >= w->crit_due && c->crit_clear))) {
 		w->incident = OG_LEVEL_WARNING;
 		v->eased = true;
 	}

@@ -40,7 +40,7 @@ struct og_wsample {
 	double t;                 /* seconds, monotonic */
 	/* memcg: bytes; limit < 0 = no limited memcg */
 	long long cg_limit, cg_usage;
-	long long cg_reclaim;     /* inactive file pages the kernel can drop first; 0 if unknown */
+	long long cg_reclaim;     /* page cache on the file LRU (the kernel reclaims it before a kill); 0 if unknown */
 	bool cg_evented;          /* the kernel wakes the loop when usage grows (v1 thresholds): no need to poll for it */
 	/* system: kB; mem_total < 0 = not read */
 	long long mem_total, mem_avail, swap_total, swap_free;

@@ -167,6 +167,17 @@ static long long stat_key(const char *buf, size_t len, const char *key)
 	return -1;
 }
 
+/* Page cache on the file LRU lists of a memcg (memory.stat): the kernel
+ * reclaims it, active pages included, before it OOM-kills in the cgroup
+ * (mm/vmscan.c; cgroup-v1/memory.rst "stat file"), so it is headroom.  v1
+ * counts the hierarchy in the total_ keys. */
+static long long file_lru(const char *buf, size_t len, int version)
+{
+	long long ia = stat_key(buf, len, version == 1 ? "total_inactive_file" : "inactive_file");
+	long long ac = stat_key(buf, len, version == 1 ? "total_active_file" : "active_file");
+	return (ia > 0 ? ia : 0) + (ac > 0 ? ac : 0);
+}
+
 static int open_rel(const char *dir, const char *file)
 {
 	char p[2 * OG_CG_PATH_MAX + 128];
@@ -412,12 +423,10 @@ static void sample(const struct og_watch_cfg *c, struct src *s, struct og_wsampl
 			/* Right after a threshold fired, poll as if unarmed until
 			 * the rate is known. */
 			w->cg_evented = s->cg_efd >= 0 && w->t - s->cg_event_t > 1.0;
-			/* memory.stat is the dearest read: only when the raw
-			 * headroom is within half the limit can it matter. */
-			if (s->cg_stat >= 0 && lim - use < lim / 2 && (n = pread_buf(s->cg_stat, buf, sizeof(buf))) > 0) {
-				long long ia = stat_key(buf, (size_t)n, s->cg.version == 1 ? "total_inactive_file" : "inactive_file");
-				w->cg_reclaim = ia > 0 ? ia : 0;
-			}
+			/* Every sample, not only near the limit: a headroom that
+			 * jumped when the read started would fake a rate. */
+			if (s->cg_stat >= 0 && (n = pread_buf(s->cg_stat, buf, sizeof(buf))) > 0)
+				w->cg_reclaim = file_lru(buf, (size_t)n, s->cg.version);
 		}
 	}
 	if (!read_sys && prev->mem_total > 0) {
