@@ -290,6 +290,7 @@ struct job_end {
 	time_t since;
 	char cgroups[2048]; /* /proc/PID/cgroup, for kills of its whole cgroup (systemd-oomd) */
 	int logfd;          /* the job's log, or -1 */
+	bool record;        /* an end record in the log: detached, nobody else sees the end */
 };
 
 static void job_end_capture(pid_t pid, const struct og_run_opts *o, struct job_end *e)
@@ -300,6 +301,7 @@ static void job_end_capture(pid_t pid, const struct og_run_opts *o, struct job_e
 	if (og_read_at(AT_FDCWD, p, e->cgroups, sizeof(e->cgroups)) < 0)
 		e->cgroups[0] = '\0';
 	e->logfd = o->log ? open(o->log, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY) : -1;
+	e->record = o->detach;
 }
 
 /* A SIGKILL is the OOM killers' signature: say which one and why.  Only a
@@ -321,24 +323,24 @@ static void diagnose_sigkill(pid_t pid, const struct job_end *e)
 	og_watch_note(e->logfd, line);
 }
 
-/* The job has ended with status (128+N: signal N): diagnose a SIGKILL, and
- * close its log with an end record. */
+/* The job has ended with status (128+N: signal N): diagnose a SIGKILL (on
+ * stderr and in the log), and close a detached job's log with an end
+ * record. */
 static void report_end(pid_t pid, int status, struct job_end *e)
 {
 	char line[160];
 	if (status == 128 + SIGKILL)
 		diagnose_sigkill(pid, e);
-	if (e->logfd >= 0) {
+	if (e->logfd >= 0 && e->record) {
 		if (status > 128)
 			snprintf(line, sizeof(line), "job pid %d ended: killed by signal %d (exit status %d)", (int)pid, status - 128, status);
 		else
 			snprintf(line, sizeof(line), "job pid %d ended: exit status %d", (int)pid, status);
-		/* The record goes to the log only: on a terminal the exit status says it. */
 		og_watch_log(e->logfd, line);
-		int fd = e->logfd;
-		close(fd);
-		e->logfd = -1;
 	}
+	if (e->logfd >= 0)
+		close(e->logfd);
+	e->logfd = -1;
 }
 
 static int wait_job(pid_t pid, const sigset_t *set)
@@ -606,12 +608,16 @@ static void tell_front(struct front *f, int code)
 	f->fd = -1;
 }
 
-/* The watcher leaves the terminal: its own session, stdio on /dev/null
- * (its lines go to the job's log). */
-static void detach_self(void)
+/* The watcher leaves the terminal: its own session first (so a SIGHUP to
+ * the caller's group, once the front has returned, cannot reach it), then
+ * the front is told, then stdio goes to /dev/null (its lines go to the
+ * job's log). */
+static void detach_self(struct front *f)
 {
 	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+	fflush(stdout);
 	setsid();
+	tell_front(f, OG_EXIT_OK);
 	if (nul >= 0) {
 		dup2(nul, 0);
 		dup2(nul, 1);
@@ -653,8 +659,7 @@ static int run_job(const struct og_run_opts *o, const struct og_priv *pv, struct
 	readback(o, pv, pid, route, scope_route);
 	if (o->detach) {
 		print_detached(o, pid);
-		tell_front(front, OG_EXIT_OK);
-		detach_self();
+		detach_self(front);
 	}
 	int status = supervise(o, pv, pid, &set, &e);
 	report_end(pid, status, &e);

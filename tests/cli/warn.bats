@@ -38,15 +38,44 @@
 	[[ "$output" == *"no process 4194304"* ]]
 }
 
-@test "run --warn: bad SPEC, and --detach with --warn, are usage errors and nothing runs" {
+@test "run --warn: a bad SPEC is a usage error and nothing runs" {
 	local f=$BATS_TEST_TMPDIR/ran
 	run "$OG_BIN" run --adj 0 --warn=critical:20% -- touch "$f"
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"more headroom than available"* ]]
-	run "$OG_BIN" run --adj 0 --detach --warn -- touch "$f"
-	[ "$status" -eq 2 ]
-	[[ "$output" == *"oomguard watch PID"* ]]
 	[ ! -e "$f" ]
+}
+
+# issue 12: a signal the job cannot catch turns the watcher into a killer.
+@test "--warn-signal refuses KILL and STOP (by name and number) in run and watch; none and USR2 stay" {
+	local f=$BATS_TEST_TMPDIR/ran sig
+	for sig in KILL SIGKILL 9 STOP SIGSTOP 19; do
+		run "$OG_BIN" run --adj 0 --warn-signal "$sig" -- touch "$f"
+		echo "$sig: $output"
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"invalid --warn-signal '$sig': SIG"*"cannot be caught"* ]]
+		[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
+		run "$OG_BIN" watch --warn-signal "$sig" 1
+		[ "$status" -eq 2 ]
+		[[ "$output" == *"cannot be caught"* ]]
+	done
+	[ ! -e "$f" ]
+	run "$OG_BIN" run -q --adj 0 --warn=psi-full:off --warn-signal none -- true
+	[ "$status" -eq 0 ]
+	run "$OG_BIN" run -q --adj 0 --warn=psi-full:off --warn-signal USR2 -- true
+	[ "$status" -eq 0 ]
+}
+
+@test "run --detach --warn: accepted; the front returns the PID and the log at once" {
+	local log=$BATS_TEST_TMPDIR/job.log
+	run "$OG_BIN" run -q --adj 0 --detach --warn=psi-full:off --log "$log" -- sh -c 'echo hello; exit 3'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^[0-9]+\ $log$ ]]
+	for _ in $(seq 50); do grep -q 'ended: ' "$log" 2>/dev/null && break; sleep 0.1; done
+	cat "$log"
+	grep -qx hello "$log"
+	grep -Eq '^[0-9T:.-]+Z oomguard: job pid [0-9]+ ended: exit status 3$' "$log"
 }
 
 @test "run --warn: the job's exit status and forwarded signals still come through" {
