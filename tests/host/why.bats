@@ -95,5 +95,5 @@ oom_hog() {
 @test "run: a job killed by a plain SIGKILL is not blamed on an OOM killer" {
 	run "$OG_BIN" run --adj 500 -- sh -c 'kill -9 $$'
 	[ "$status" -eq 137 ]
-	grep -q "was killed by SIGKILL, but no OOM killer logged killing it" <<<"$output"
+	grep -q "was killed by SIGKILL, and no OOM killer logged killing it" <<<"$output"
 }
