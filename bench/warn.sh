@@ -5,7 +5,8 @@
 # limit at a fixed rate (256 MiB/s and 1 GiB/s) until the kernel's memcg OOM
 # killer ends it.  The hog stays inside the memcg, so the host is never at risk.
 # Three watchers run side by side on every fill, all from outside the memcg:
-#   oomguard eta     oomguard watch --warn=eta:5s          (rate-aware; sends SIGUSR1)
+#   oomguard eta     oomguard watch --warn=eta:5s,startup:0s (rate-aware; sends SIGUSR1;
+#                    the hog fills from its first second: no start-up to wait for)
 #   oomguard 10%     oomguard watch --warn=available:10%   (static, like earlyoom)
 #   earlyoom         earlyoom --dryrun -m 10
 # earlyoom only knows system memory (MemAvailable against MemTotal), not a
@@ -96,7 +97,7 @@ one_fill() { # $1 = rate MiB/s, $2 = run number
 	sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; exec "$2" --rate "$3" --mark "$4"' sh "$cg" "$hog" "$rate" "$work/mark" &
 	local hp=$!
 	for _ in $(seq 100); do grep -qx "$hp" "$cg/cgroup.procs" && break; sleep 0.01; done
-	"$og" watch -q --json --warn=eta:5s,available:off,critical:off,critical-eta:off,psi-full:off "$hp" > "$O1" 2>/dev/null &
+	"$og" watch -q --json --warn=eta:5s,available:off,critical:off,critical-eta:off,psi-full:off,startup:0s "$hp" > "$O1" 2>/dev/null &
 	local w1=$!
 	"$og" watch -q --json --warn-signal none --warn=available:10%,critical:off,eta:off,critical-eta:off,psi-full:off "$hp" > "$O2" 2>/dev/null &
 	local w2=$!

@@ -71,7 +71,7 @@ margins() { # $1 = rate MiB/s; 10 runs; asserts every margin is positive
 	local m all=() i
 	mkcg 128M
 	for i in 1 2 3 4 5 6 7 8 9 10; do
-		m=$(margin_once "$cg" "$1" "eta:1s,psi-full:off")
+		m=$(margin_once "$cg" "$1" "eta:1s,psi-full:off,startup:0s")
 		all+=("$m")
 		[[ "$m" =~ ^[0-9]+$ ]] || { echo "run $i: $m"; echo "margins so far: ${all[*]}"; return 1; }
 		[ "$m" -gt 0 ] || { echo "run $i: margin $m ms"; return 1; }
@@ -93,7 +93,7 @@ margins() { # $1 = rate MiB/s; 10 runs; asserts every margin is positive
 	sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; exec "$2" --rate 64 --mark "$3"' sh "$cg" "$hog" "$mark" &
 	local pid=$!
 	in_cg "$cg" "$pid"
-	run "$OG_BIN" watch --json --warn=eta:1s,psi-full:off "$pid"
+	run "$OG_BIN" watch --json --warn=eta:1s,psi-full:off,startup:0s "$pid"
 	wait "$pid" || true
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -116,15 +116,12 @@ check_hook_env() { # $1 = file, $2 = expected uid
 	grep -Eq '^OOMGUARD_AVAILABLE_KB=[0-9]+$' "$f"
 	grep -Eq '^OOMGUARD_LIMIT_KB=131072$' "$f"
 	grep -Eq '^OOMGUARD_USAGE_KB=[0-9]+$' "$f"
-	grep -Eq '^OOMGUARD_ETA_S=(-1|[0-9.]+)$' "$f"
+	# unknown (not filling) is empty, as JSON says null (docs/warn.md)
+	grep -Eq '^OOMGUARD_ETA_S=([0-9]+\.[0-9])?$' "$f"
+	grep -Eq '^OOMGUARD_FILL_KBPS=-?[0-9]+$' "$f"
 	grep -Eq '^OOMGUARD_CGROUP=/sys/fs/cgroup/memory/og-test-' "$f"
-	# The file holds the last notice's environment: at a fast fill the
-	# critical escalation (no signal of its own) may overwrite the warning's.
-	if grep -q '^OOMGUARD_LEVEL=warning$' "$f"; then
-		grep -Eq '^OOMGUARD_SIGNAL=SIGUSR1$' "$f"
-	else
-		grep -Eq '^OOMGUARD_SIGNAL=(SIGUSR1)?$' "$f"
-	fi
+	# Every notice sends the signal (the job saves at each).
+	grep -Eq '^OOMGUARD_SIGNAL=SIGUSR1$' "$f"
 	grep -Eq '^CapEff:[[:space:]]+0+$' "$f"
 	grep -Eq '^CapPrm:[[:space:]]+0+$' "$f"
 	grep -Eq '^CapAmb:[[:space:]]+0+$' "$f"
@@ -207,6 +204,25 @@ notices() { # $1 = cgroup, $2 = extra spec; prints "warnings cleared"
 	run notices "$cg" "clear:0,rearm:0s"
 	echo "without hysteresis: $output"
 	[ "${output%% *}" -ge 6 ]
+}
+
+# A job that is not filling: OOMGUARD_ETA_S is empty, and the JSON's eta_s null.
+@test "warn: unknown eta is empty in the hook and null in JSON" {
+	local out=$tmp/hook.out pid
+	mkcg 128M
+	sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; exec "$2" --steps 80:3' sh "$cg" "$hog" &
+	pid=$!
+	in_cg "$cg" "$pid"
+	sleep 1.5        # at its plateau: not filling
+	run env OUT="$out" "$OG_BIN" watch -q --json --warn-signal none --warn=available:50%,eta:off,critical-eta:off,psi-full:off \
+		--on-warn 'env | grep "^OOMGUARD_" > "$OUT.tmp" && mv "$OUT.tmp" "$OUT"' "$pid"
+	wait "$pid" || true
+	echo "$output"
+	grep '"event":"warning"' <<<"$output" | jq -e '.eta_s == null and .signal == null and .available_kb > 0'
+	for _ in $(seq 50); do [ -s "$out" ] && break; sleep 0.1; done
+	cat "$out"
+	grep -qx 'OOMGUARD_ETA_S=' "$out"
+	grep -qx 'OOMGUARD_SIGNAL=' "$out"
 }
 
 # examples/train.py: warned, it saves a checkpoint; killed, the next run resumes from it.
