@@ -21,11 +21,12 @@
 #define PREDICT_MIN_S 0.01
 /* An eta condition clears only once the eta is this much longer than its threshold. */
 #define ETA_CLEAR_FACTOR 1.5
-/* Start-up is over once the fill rate has stayed at or below half its peak
- * this long (a lull inside a lumpy import is shorter). */
-#define SETTLE_HOLD_S 1.0
-/* ... counting only a peak that is a climb at all (1 MiB/s). */
-#define SETTLE_MIN_PEAK_BPS (1024.0 * 1024)
+/* Start-up is over once the rate, read once a second, has stayed within 25%
+ * of the reading before (or below 1 MiB/s either way: flat), three readings
+ * running: 2 s of a steady fill. */
+#define SETTLE_FLAT_BPS (1024.0 * 1024)
+#define STEADY_TOL 0.25
+#define STEADY_N 2
 
 const char *og_level_name(enum og_level l)
 {
@@ -57,7 +58,7 @@ void og_watch_init(struct og_watch *w, const struct og_warnspec *spec, double jo
 	w->oomd_since = -1;
 	w->job_start = job_start;
 	w->settled = job_start < 0 || spec->startup_s <= 0;
-	w->low_since = -1;
+	w->ref_t = -1;
 }
 
 double og_slope(const double *t, const double *y, size_t n)
@@ -200,24 +201,34 @@ struct dfig {
 	long long wb, cb;               /* thresholds in bytes; < 0 off */
 };
 
-/* The start-up hold: rate levels wait until the job's climb is over. */
+/* A steady rate: this reading within STEADY_TOL of the one a second
+ * before, STEADY_N times in a row.  A start-up (imports, workers, a dataset
+ * being loaded) is lumpy; a training loop, leak included, is steady. */
+static bool steady_rate(struct og_watch *w, double rate, double t)
+{
+	if (w->ref_t >= 0 && t - w->ref_t < 1.0)
+		return w->steady_n >= STEADY_N;
+	double big = rate > w->ref_rate ? rate : w->ref_rate;
+	bool flat = rate < SETTLE_FLAT_BPS && rate > -SETTLE_FLAT_BPS && w->ref_rate < SETTLE_FLAT_BPS &&
+		    w->ref_rate > -SETTLE_FLAT_BPS;
+	if (w->ref_t >= 0 && (flat || (rate > 0 && w->ref_rate > 0 && rate - w->ref_rate <= STEADY_TOL * big &&
+					w->ref_rate - rate <= STEADY_TOL * big)))
+		w->steady_n++;
+	else
+		w->steady_n = 0;
+	w->ref_rate = rate;
+	w->ref_t = t;
+	return w->steady_n >= STEADY_N;
+}
+
+/* The start-up hold: rate levels wait until the job's climb is over: its
+ * fill rate has been steady (or flat) for STEADY_N seconds, or startup_s
+ * has passed.  (Not "the rate fell": a start-up pauses between its lumps.) */
 static void track_startup(struct og_watch *w, const struct dfig *f, double t, struct og_verdict *v)
 {
 	if (w->settled || !f->have_rate)
 		return;
-	if (t - w->job_start >= w->spec.startup_s) {
-		w->settled = v->settled_now = true;
-		return;
-	}
-	if (f->rate > w->peak_rate)
-		w->peak_rate = f->rate;
-	if (w->peak_rate < SETTLE_MIN_PEAK_BPS || f->rate > w->peak_rate / 2) {
-		w->low_since = -1;
-		return;
-	}
-	if (w->low_since < 0)
-		w->low_since = t;
-	if (t - w->low_since >= SETTLE_HOLD_S)
+	if (steady_rate(w, f->rate, t) || t - w->job_start >= w->spec.startup_s)
 		w->settled = v->settled_now = true;
 }
 

@@ -19,9 +19,10 @@
  * for rearm_s.  While memory fills at a measured rate, a critical headroom
  * threshold waits for critical-eta, so the last notice comes about
  * critical-eta before the end at any leak rate.  During the
- * job's start-up climb (until its fill rate has fallen to half its peak for a
- * second, at most spec.startup_s after it started) the rate levels (eta,
- * critical-eta) are held back, so a burst that stops costs no notice.
+ * job's start-up climb (until its fill rate has been steady or flat for two
+ * seconds, at most spec.startup_s after it started)
+ * the rate levels (eta, critical-eta) are held back, so a burst that stops
+ * costs no notice.
  * System-wide PSI counts only when the job's memory domain is the machine (no
  * limited memory cgroup) and its headroom is falling.  No I/O and no global
  * state here: the loop in watchloop.c (and the Slurm plugin) feed samples and
@@ -72,8 +73,8 @@ struct og_watch {
 	/* start-up: job_start < 0 = unknown (no start-up hold) */
 	double job_start;
 	bool settled;             /* the start-up climb is over: rate levels count */
-	double peak_rate;         /* highest fill rate (bytes/s) seen in start-up */
-	double low_since;         /* < 0: the rate is not below half the peak */
+	double ref_rate, ref_t;   /* the rate read about a second ago; ref_t < 0: none yet */
+	unsigned steady_n;        /* readings in a row within 25% of the one before */
 };
 
 struct og_verdict {

@@ -554,6 +554,26 @@ static void trace_steady_leaks(void **state)
 	}
 }
 
+/* A job that leaks steadily from its first second (no burst): the hold
+ * ends once the rate has been steady for about 2 s, then the eta levels
+ * act as on a job already running.  A lumpy start (a burst in steps, as
+ * imports load) is not steady: held. */
+static void trace_steady_from_start(void **state)
+{
+	static const double pts[][2] = { { 0, 20 }, { 49, 1000 } }; /* 20 MiB/s */
+	static const double lumpy[][2] = { { 0, 20 }, { 0.3, 140 }, { 1.4, 150 }, { 1.7, 300 }, { 2.0, 305 },
+					   { 3.2, 310 }, { 3.5, 470 }, { 60, 470 } };
+	struct trace tr;
+	(void)state;
+	run_trace("", 0, 1000, pts, 2, &tr);
+	print_trace("steady 20 MiB/s from the start", &tr);
+	assert_string_equal(kinds(&tr), "WC");
+	assert_true(tr.kill_t - tr.ev[0].t >= 9.8);
+	run_trace("", 0, 1000, lumpy, 8, &tr);
+	print_trace("lumpy start-up to 47%", &tr);
+	assert_int_equal(tr.n, 0);
+}
+
 /* Oscillation: around the critical headroom (3..7% of 1000 MiB) for 20 s,
  * then to the kill: one warning, one critical, nothing in between. */
 static void trace_oscillation_at_critical(void **state)
@@ -659,6 +679,7 @@ int main(void)
 		cmocka_unit_test(trace_oscillation_at_critical),
 		cmocka_unit_test(trace_two_incidents),
 		cmocka_unit_test(trace_stall_at_limit),
+		cmocka_unit_test(trace_steady_from_start),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
