@@ -43,15 +43,19 @@ kmsg_readable() {
 	timeout 2 dd if=/dev/kmsg of=/dev/null bs=8192 count=1 iflag=nonblock status=none 2>/dev/null
 }
 
-# oomguard itself runs in the cgroup at adj 0; the job at 500 is the kernel's choice.
 in_cg() { sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; shift; exec "$@"' sh "$@"; }
+# The job moves itself into the cgroup, then execs the hog: only the job is
+# in there, so the OOM killer has nobody else to choose (a watcher in the
+# job's own small cgroup can be a second victim while the first one dies,
+# above all a sanitizer build of it).
+
 
 @test "run --warn: a memcg OOM kill is diagnosed on stderr and in --log, as without --warn" {
 	kmsg_readable || skip "/dev/kmsg not readable here"
 	local w
 	for w in "" "--warn=psi-full:off --warn-signal none"; do
 		mkcg 32M
-		run in_cg "$cg" "$OG_BIN" run -q --adj 500 $w --log "$T/fg.log" -- "$hog" 256
+		run "$OG_BIN" run -q --adj 500 $w --log "$T/fg.log" -- sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; exec "$2" 256' sh "$cg" "$hog"
 		echo "[$w] $output"
 		[ "$status" -eq 137 ]
 		grep -Eq '^oomguard: pid [0-9]+ \(og_why_hog\) was killed by kernel-memcg: ' <<<"$output"
@@ -71,7 +75,7 @@ in_cg() { sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; shift; exec "$@"' sh "$
 	for w in "" "--warn=psi-full:off --warn-signal none"; do
 		mkcg 32M
 		: > "$T/d.log"
-		out=$(in_cg "$cg" "$OG_BIN" run -q --detach --adj 500 $w --log "$T/d.log" -- "$hog" 256 </dev/null)
+		out=$("$OG_BIN" run -q --detach --adj 500 $w --log "$T/d.log" -- sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; exec "$2" 256' sh "$cg" "$hog" </dev/null)
 		pid=${out%% *}
 		[[ "$pid" =~ ^[0-9]+$ ]]
 		for _ in $(seq 100); do grep -q ' ended: ' "$T/d.log" && break; sleep 0.1; done
@@ -113,8 +117,9 @@ in_cg() { sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; shift; exec "$@"' sh "$
 	setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$hog" || skip "$hog not reachable for nobody"
 	setpriv --reuid=nobody --regid=nogroup --clear-groups test -x "$OG_BIN" || skip "$OG_BIN not reachable for nobody"
 	mkcg 32M
-	run in_cg "$cg" setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all \
-		"$OG_BIN" run -q --adj 500 --no-sudo -- "$hog" 256
+	chown nobody "$cg/cgroup.procs"          # the job (as nobody) moves itself in
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --bounding-set=-all \
+		"$OG_BIN" run -q --adj 500 --no-sudo -- sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; exec "$2" 256' sh "$cg" "$hog"
 	echo "$output"
 	[ "$status" -eq 137 ]
 	grep -q '^oom_kill 1$' "$cg/memory.oom_control"        # it really was the memcg OOM killer
@@ -132,10 +137,11 @@ in_cg() { sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; shift; exec "$@"' sh "$
 }
 
 # A file-backed working set 8x the size of a small cgroup, read at random
-# pages: refaults from disk, a real memory stall on the machine.
+# pages: refaults from disk, a real memory stall on the machine.  Written
+# with O_DIRECT, so none of it is in the page cache to start with.
 thrash() { # $1 = cgroup, $2 = seconds
 	local f=$T/thrash.dat
-	in_cg "$1" dd if=/dev/urandom of="$f" bs=1M count=256 status=none conv=fsync
+	dd if=/dev/urandom of="$f" bs=1M count=256 status=none oflag=direct
 	in_cg "$1" /usr/bin/python3 -c '
 import mmap, random, sys, time
 f = open(sys.argv[1], "rb"); m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
