@@ -2,6 +2,7 @@
  * (the same loop `oomguard run --warn` runs around its own child). */
 #include "cgroup.h"
 #include "cmd.h"
+#include "logsrc.h"
 #include "privilege.h"
 #include "proc.h"
 #include "util.h"
@@ -9,9 +10,11 @@
 #include "watchloop.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 const char og_watch_help[] =
 	"Usage: oomguard watch [OPTIONS] PID\n"
@@ -119,12 +122,50 @@ int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, si
 	return 0;
 }
 
+/* The watched PID has ended (not our child: its status is not ours to
+ * read): say so if an OOM killer logged killing it, or its cgroup, since the
+ * watch began; say when the kernel log could not be read to tell. */
+static void diagnose_end(pid_t pid, const char *cgroups, time_t since)
+{
+	char line[1200], why[256];
+	int r = og_why_diagnose(pid, cgroups[0] ? cgroups : NULL, since, line, sizeof(line));
+	if (r == 0) {
+		og_err("%s", line);
+	} else if (r != -ENOENT) {
+		og_kmsg_reason(r, why, sizeof(why));
+		og_err("pid %d has ended; cannot tell whether an OOM killer ended it: the kernel log could not be read (%s); "
+		       "'sudo oomguard why --pid %d' can read it", (int)pid, why, (int)pid);
+	}
+}
+
+/* PID exists, and we may signal it if a signal is to be sent.  0 or -1
+ * after saying why. */
+static int check_target(const struct og_watch_opts *o, const struct og_priv *pv)
+{
+	struct og_proc p;
+	struct og_status st;
+	int r;
+	if ((r = og_proc_open("/proc", o->pid, &p)) < 0) {
+		og_err("watch: no process %d: %s", (int)o->pid, strerror(-r));
+		return -1;
+	}
+	r = og_proc_status(&p, &st);
+	og_proc_close(&p);
+	if (r < 0) {
+		og_err("watch: cannot read the status of %d: %s", (int)o->pid, strerror(-r));
+		return -1;
+	}
+	if (o->warn_signal && !og_priv_may_touch(pv, st.uid[0])) {
+		og_err("watch: cannot signal %d: it belongs to uid %ld; watch your own processes or use sudo", (int)o->pid, st.uid[0]);
+		return -1;
+	}
+	return 0;
+}
+
 int cmd_watch(int argc, char **argv)
 {
 	struct og_watch_opts o;
 	struct og_priv pv;
-	struct og_proc p;
-	struct og_status st;
 	char err[512];
 	int r, status;
 
@@ -141,20 +182,8 @@ int cmd_watch(int argc, char **argv)
 		og_err("watch: cannot tell who is asking (SUDO_UID/SUDO_GID invalid or unknown user): %s", strerror(-r));
 		return OG_EXIT_FAIL;
 	}
-	if ((r = og_proc_open("/proc", o.pid, &p)) < 0) {
-		og_err("watch: no process %d: %s", (int)o.pid, strerror(-r));
+	if (check_target(&o, &pv) < 0)
 		return OG_EXIT_FAIL;
-	}
-	r = og_proc_status(&p, &st);
-	og_proc_close(&p);
-	if (r < 0) {
-		og_err("watch: cannot read the status of %d: %s", (int)o.pid, strerror(-r));
-		return OG_EXIT_FAIL;
-	}
-	if (o.warn_signal && !og_priv_may_touch(&pv, st.uid[0])) {
-		og_err("watch: cannot signal %d: it belongs to uid %ld; watch your own processes or use sudo", (int)o.pid, st.uid[0]);
-		return OG_EXIT_FAIL;
-	}
 	/* --cgroup as every output prints it ("/x") or as a directory. */
 	struct og_cgroup wcg;
 	if (o.cgroup && (r = og_cgroup_resolve("/proc", o.cgroup, &wcg)) < 0) {
@@ -177,5 +206,13 @@ int cmd_watch(int argc, char **argv)
 		.oomd_limit_pct = o.oomd_limit_pct,
 		.oomd_duration_s = o.oomd_duration_s,
 	};
-	return og_watch_loop(&c, &status) < 0 ? OG_EXIT_FAIL : OG_EXIT_OK;
+	char cgpath[64], cgroups[2048] = "";
+	time_t since = time(NULL);
+	snprintf(cgpath, sizeof(cgpath), "/proc/%d/cgroup", (int)o.pid);
+	if (og_read_at(AT_FDCWD, cgpath, cgroups, sizeof(cgroups)) < 0)
+		cgroups[0] = '\0';
+	if (og_watch_loop(&c, &status) < 0)
+		return OG_EXIT_FAIL;
+	diagnose_end(o.pid, cgroups, since);
+	return OG_EXIT_OK;
 }

@@ -253,18 +253,12 @@ static void src_close(struct src *s)
 		}
 }
 
-static int src_open(const struct og_watch_cfg *c, struct src *s)
+/* The limiting memory cgroup of the job (or --cgroup DIR). */
+static int open_memcg(const struct og_watch_cfg *c, struct src *s)
 {
 	struct og_cgroup job;
 	struct og_memcg m;
-	int r;
-
-	memset(s, 0, sizeof(*s));
-	s->cg_usage = s->cg_limit = s->cg_stat = s->meminfo = s->psi = s->cgpsi = s->trig = s->oomd = -1;
-	s->cg_efd = -1;
-	s->cg_event_t = -1e9;
-
-	r = c->cgroup_dir ? og_cgroup_from_dir(c->cgroup_dir, &job) : og_cgroup_of_pid(c->procroot, c->pid, &job);
+	int r = c->cgroup_dir ? og_cgroup_from_dir(c->cgroup_dir, &job) : og_cgroup_of_pid(c->procroot, c->pid, &job);
 	if (r < 0 && c->cgroup_dir) {
 		og_err("watch: cannot use '%s' as a memory cgroup: %s", c->cgroup_dir, strerror(-r));
 		return r;
@@ -276,39 +270,40 @@ static int src_open(const struct og_watch_cfg *c, struct src *s)
 		s->cg_stat = open_rel(s->cg.dir, "memory.stat");
 		s->have_cg = s->cg_usage >= 0 && s->cg_limit >= 0;
 	}
-	char mp[64];
-	snprintf(mp, sizeof(mp), "%s/meminfo", c->procroot);
-	s->meminfo = open(mp, O_RDONLY | O_CLOEXEC);
-	if (s->meminfo < 0) {
-		og_err("watch: cannot open %s: %s", mp, strerror(errno));
-		return -errno;
-	}
-	s->psi = open("/proc/pressure/memory", O_RDONLY | O_CLOEXEC);
+	return 0;
+}
 
-	char v2[OG_CG_PATH_MAX], v2mnt[OG_CG_PATH_MAX], v2rel[OG_CG_PATH_MAX] = "";
-	bool have_v2 = v2_dir_of(c->procroot, c->pid, v2, sizeof(v2), v2mnt, sizeof(v2mnt), v2rel, sizeof(v2rel)) == 0;
+/* PSI: the job's own v2 cgroup file; the system's only when the machine is
+ * the job's domain (watch.h): a limited memcg is judged by its own
+ * headroom, not by other cgroups' stalls. */
+static void open_psi(const struct og_watch_cfg *c, struct src *s, bool have_v2, const char *v2)
+{
+	const struct og_warnspec *sp = &c->spec;
+	if (!s->have_cg)
+		s->psi = open("/proc/pressure/memory", O_RDONLY | O_CLOEXEC);
 	if (have_v2) {
 		snprintf(s->cgpsi_path, sizeof(s->cgpsi_path), "%s/memory.pressure", v2);
 		s->cgpsi = open(s->cgpsi_path, O_RDONLY | O_CLOEXEC);
 	}
-	const struct og_warnspec *sp = &c->spec;
-	if (sp->psi_full > 0 || sp->psi_some > 0) {
-		const char *kind = sp->psi_full > 0 ? "full" : "some";
-		double pct = sp->psi_full > 0 ? sp->psi_full : sp->psi_some;
-		if (s->cgpsi >= 0)
-			s->trig = open_trigger(s->cgpsi_path, kind, pct, s->trig_desc, sizeof(s->trig_desc));
-		/* The system's file only when the machine is the job's domain
-		 * (watch.h): a limited memcg is judged by its own headroom. */
-		if (s->trig < 0 && s->psi >= 0 && !s->have_cg) {
-			s->trig = open_trigger("/proc/pressure/memory", kind, pct, s->trig_desc, sizeof(s->trig_desc));
-			s->trig_sys = s->trig >= 0;
-		}
-		if (s->trig < 0 && s->cgpsi < 0 && s->have_cg)
-			snprintf(s->trig_desc, sizeof(s->trig_desc), "PSI: no cgroup pressure file; the system's is not the job's domain");
-		else if (s->trig < 0)
-			snprintf(s->trig_desc, sizeof(s->trig_desc), "no PSI trigger (%s): PSI polled",
-				 strerror(-s->trig));
+	if (sp->psi_full <= 0 && sp->psi_some <= 0)
+		return;
+	const char *kind = sp->psi_full > 0 ? "full" : "some";
+	double pct = sp->psi_full > 0 ? sp->psi_full : sp->psi_some;
+	if (s->cgpsi >= 0)
+		s->trig = open_trigger(s->cgpsi_path, kind, pct, s->trig_desc, sizeof(s->trig_desc));
+	if (s->trig < 0 && s->psi >= 0) {
+		s->trig = open_trigger("/proc/pressure/memory", kind, pct, s->trig_desc, sizeof(s->trig_desc));
+		s->trig_sys = s->trig >= 0;
 	}
+	if (s->trig < 0 && s->cgpsi < 0 && s->have_cg)
+		snprintf(s->trig_desc, sizeof(s->trig_desc), "PSI: no cgroup pressure file; the system's is not the job's domain");
+	else if (s->trig < 0)
+		snprintf(s->trig_desc, sizeof(s->trig_desc), "no PSI trigger (%s): PSI polled", strerror(-s->trig));
+}
+
+/* A systemd-oomd-monitored ancestor: given (--oomd-cgroup), or found. */
+static int open_oomd(const struct og_watch_cfg *c, struct src *s, bool have_v2, const char *v2mnt, const char *v2rel)
+{
 	s->oomd_limit = c->oomd_limit_pct;
 	s->oomd_dur = c->oomd_duration_s;
 	if (c->oomd_dir) {
@@ -318,18 +313,39 @@ static int src_open(const struct og_watch_cfg *c, struct src *s)
 			return -errno;
 		}
 		snprintf(s->oomd_desc, sizeof(s->oomd_desc), "%.600s", c->oomd_dir);
-	} else if (have_v2) {
-		/* Does systemd-oomd watch an ancestor of the job for pressure? */
-		struct og_warn_oomd o;
-		char dir[OG_CG_PATH_MAX + 512];
-		if (og_warn_oomd_find(v2rel, &o) == 0 && snprintf(dir, sizeof(dir), "%s%s", v2mnt, o.path) < (int)sizeof(dir) &&
-		    (s->oomd = open_rel(dir, "memory.pressure")) >= 0) {
-			s->oomd_limit = o.limit_pct;
-			s->oomd_dur = o.duration_s;
-			snprintf(s->oomd_desc, sizeof(s->oomd_desc), "%.600s", o.path);
-		}
+		return 0;
+	}
+	struct og_warn_oomd o;
+	char dir[OG_CG_PATH_MAX + 512];
+	if (have_v2 && og_warn_oomd_find(v2rel, &o) == 0 && snprintf(dir, sizeof(dir), "%s%s", v2mnt, o.path) < (int)sizeof(dir) &&
+	    (s->oomd = open_rel(dir, "memory.pressure")) >= 0) {
+		s->oomd_limit = o.limit_pct;
+		s->oomd_dur = o.duration_s;
+		snprintf(s->oomd_desc, sizeof(s->oomd_desc), "%.600s", o.path);
 	}
 	return 0;
+}
+
+static int src_open(const struct og_watch_cfg *c, struct src *s)
+{
+	char mp[64], v2[OG_CG_PATH_MAX], v2mnt[OG_CG_PATH_MAX], v2rel[OG_CG_PATH_MAX] = "";
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->cg_usage = s->cg_limit = s->cg_stat = s->meminfo = s->psi = s->cgpsi = s->trig = s->oomd = -1;
+	s->cg_efd = -1;
+	s->cg_event_t = -1e9;
+	if ((r = open_memcg(c, s)) < 0)
+		return r;
+	snprintf(mp, sizeof(mp), "%s/meminfo", c->procroot);
+	s->meminfo = open(mp, O_RDONLY | O_CLOEXEC);
+	if (s->meminfo < 0) {
+		og_err("watch: cannot open %s: %s", mp, strerror(errno));
+		return -errno;
+	}
+	bool have_v2 = v2_dir_of(c->procroot, c->pid, v2, sizeof(v2), v2mnt, sizeof(v2mnt), v2rel, sizeof(v2rel)) == 0;
+	open_psi(c, s, have_v2, v2);
+	return open_oomd(c, s, have_v2, v2mnt, v2rel);
 }
 
 /* prev: the previous sample, whose system figures are carried over when
