@@ -71,13 +71,18 @@ detach)
 	job=""
 	;;
 watch)
-	"${in_cg[@]}" "${train[@]}" >"$dir/job.log" 2>&1 &
-	job=$!
+	# In a subshell whose stderr is quiet: bash reports a child killed by
+	# a signal ("Killed"), which is the expected end here.
+	( "${in_cg[@]}" "${train[@]}" >"$dir/job.log" 2>&1 &
+	  echo $! > "$dir/jobpid"; wait $!; echo $? > "$dir/rc" ) 2>/dev/null &
+	sub=$!
+	for _ in $(seq 200); do [ -s "$dir/jobpid" ] && break; sleep 0.01; done
+	job=$(cat "$dir/jobpid")
 	# watched once it is in its cgroup (watch judges the cgroup it finds)
 	for _ in $(seq 100); do grep -qx "$job" "$cg/cgroup.procs" && break; sleep 0.01; done
 	"$OG_BIN" watch -q --warn "$job" 2>"$dir/og.err"
-	{ wait "$job"; } 2>/dev/null
-	rc=$?
+	wait "$sub"
+	rc=$(cat "$dir/rc" 2>/dev/null)
 	job=""
 	;;
 *) fail "unknown mode" ;;
@@ -93,6 +98,8 @@ if [ "$mode" = run ]; then
 elif [ "$mode" = detach ]; then
 	grep -q 'was killed by kernel-memcg' "$dir/job.log" || fail "no diagnosis in the detached log"
 	grep -Eq 'ended: killed by signal 9 \(exit status 137\)' "$dir/job.log" || fail "no end record in the detached log"
+else
+	grep -q 'was killed by kernel-memcg' "$dir/og.err" || fail "watch did not diagnose the end: $(tr '\n' ' ' < "$dir/og.err")"
 fi
 
 read -r ck ck_t < <(awk '$1 == "ckpt" { s = $2; t = $3 } END { print s, t }' "$dir/progress")

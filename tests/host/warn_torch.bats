@@ -39,3 +39,30 @@ check_session() { # $1 = mode
 @test "torch session: oomguard watch PID, killed, resumed; <= 3 s lost" {
 	check_session watch
 }
+
+# The other policy of examples/train.py: stop cleanly at the critical notice
+# (a hook sends SIGUSR2 then), losing nothing; --resume goes on from there.
+@test "torch session: --stop-at-critical with the hook: exit 0 at critical, nothing lost, resumed" {
+	local mc=/sys/fs/cgroup/memory cg dir out rc=0 step
+	cg=$mc/og-test-$$-stop
+	dir=$(mktemp -d /tmp/og-stop.XXXXXX)
+	mkdir "$cg"
+	echo 600M > "$cg/memory.limit_in_bytes"
+	echo 0 > "$cg/memory.swappiness"
+	out=$(sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; shift; exec "$@"' sh "$cg" \
+		"$OG_BIN" run -q --adj 500 --warn \
+		--on-warn '[ "$OOMGUARD_LEVEL" = critical ] && kill -USR2 "$OOMGUARD_PID"' -- \
+		/usr/bin/python3 "$OG_ROOT/examples/train.py" --workers 2 --leak-mib 4 --step-ms 100 \
+		--stop-at-critical --ckpt "$dir/last.pt" 2>&1) || rc=$?
+	echo "$out"
+	for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+	for _ in $(seq 20); do rmdir "$cg" 2>/dev/null && break; sleep 0.2; done
+	[ "$rc" -eq 0 ]
+	step=$(sed -n 's/.*memory critical: stopped cleanly at step \([0-9]*\);.*/\1/p' <<<"$out")
+	[ -n "$step" ]
+	[[ "$out" != *"was killed by"* ]]
+	run /usr/bin/python3 "$OG_ROOT/examples/train.py" --resume "$dir/last.pt" --steps $((step + 2))
+	rm -rf "$dir"
+	echo "$output"
+	[[ "$output" == *"resumed from step $step "* ]]
+}
