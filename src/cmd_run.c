@@ -57,10 +57,11 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 		{ "warn", optional_argument, NULL, 'W' },
 		{ "warn-signal", required_argument, NULL, 'G' },
 		{ "on-warn", required_argument, NULL, 'X' },
+		OG_MEMCAP_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, prev = 0;
+	int c, prev = 0, r;
 	long v;
 	char esc[256], e2[200];
 
@@ -69,6 +70,7 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 	og_warnspec_default(&o->warn_spec);
 	o->warn_signal = SIGUSR1;
 	o->oomd = OG_OOMD_PREF_OMIT;
+	og_memcap_req_init(&o->cap);
 	optind = 0;
 	opterr = 0;
 	/* '+': stop at the first non-option so the job's own flags are left alone. */
@@ -129,10 +131,16 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 			break;
 		case 'h': return 1;
 		default:
+			if ((r = og_memcap_getopt(c, optarg, &o->cap, err, errsz)) < 0)
+				return -1;
+			if (r == 0)
+				break;
 			return og_opt_error(c, argv, prev, err, errsz);
 		}
 		prev = optind;
 	}
+	if (og_memcap_check(&o->cap, err, errsz) < 0)
+		return -1;
 	if (optind >= argc || !argv[optind][0]) {
 		snprintf(err, errsz, "missing command: oomguard run [OPTIONS] -- CMD [ARG...]");
 		return -1;
@@ -305,7 +313,7 @@ static void diagnose_sigkill(pid_t pid, const char *cgroups, time_t since)
 		og_err("job pid %d was killed by SIGKILL; cannot read the kernel log to say why: %s", (int)pid, strerror(-r));
 }
 
-static int wait_job(pid_t pid, const sigset_t *set)
+static int wait_job(pid_t pid, const sigset_t *set, struct og_memcap_job *cap)
 {
 	time_t since = time(NULL);
 	char cgpath[64], cgroups[2048];
@@ -326,6 +334,7 @@ static int wait_job(pid_t pid, const sigset_t *set)
 				kill(pid, sig);
 			continue;
 		}
+		og_memcap_sample_end(cap); /* the job may be gone: its scope soon will be */
 		pid_t w = waitpid(pid, &st, WNOHANG);
 		if (w == pid) {
 			if (WIFEXITED(st))
@@ -352,12 +361,18 @@ static int place_in_scope(const struct og_run_opts *o, pid_t pid, char *route, s
 		.pref = (enum og_oomd_pref)o->oomd,
 		.pids = &pid,
 		.npids = 1,
+		.cap = og_memcap_wanted(&o->cap) ? &o->cap : NULL,
 	};
 	char err[512], why[256], *text = NULL;
 
 	if (og_scope_create(&req, route, routesz, err, sizeof(err)) == 0)
 		return 0;
 	route[0] = '\0';
+	if (req.cap && og_sd_running() && !o->best_effort) {
+		og_err("run: cannot make the job's scope (%s bus) to carry its memory cap: %s; nothing was run "
+		       "(--best-effort runs it anyway, uncapped)", req.system ? "system" : "user", err);
+		return -1;
+	}
 	if (og_sd_oomd_dump(&text, why, sizeof(why)) < 0)
 		return 0; /* no systemd-oomd to protect from: the read-back says so */
 	free(text);
@@ -371,7 +386,7 @@ static int place_in_scope(const struct og_run_opts *o, pid_t pid, char *route, s
 	return -1;
 }
 
-int cmd_run(int argc, char **argv)
+static int run_job(int argc, char **argv, struct og_memcap_job *cap)
 {
 	struct og_run_opts o;
 	struct og_priv pv;
@@ -392,6 +407,12 @@ int cmd_run(int argc, char **argv)
 		og_err("run: cannot tell who is asking (SUDO_UID/SUDO_GID invalid or unknown user): %s", strerror(-r));
 		return OG_EXIT_FAIL;
 	}
+	og_memcap_job_init(cap, &o.cap);
+	bool sd_up = og_sd_built() && og_sd_running();
+	if (og_memcap_precheck(cap, "run", sd_up, o.detach) < 0)
+		return OG_EXIT_FAIL;
+	/* the job waits at the gate until its scope or cgroup holds it */
+	bool gate = og_sd_built() || cap->wanted;
 	if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(bar, O_CLOEXEC) < 0) {
 		og_err("run: pipe: %s", strerror(errno));
 		return OG_EXIT_FAIL;
@@ -412,7 +433,7 @@ int cmd_run(int argc, char **argv)
 	if (pid == 0) {
 		close(rep[0]);
 		close(bar[1]);
-		child(&o, &pv, rep[1], bar[0], &old, og_sd_built());
+		child(&o, &pv, rep[1], bar[0], &old, gate);
 	}
 	close(rep[1]);
 	close(bar[0]);
@@ -423,7 +444,12 @@ int cmd_run(int argc, char **argv)
 		waitpid(pid, NULL, 0);
 		return OG_EXIT_FAIL;
 	}
-	if (og_sd_built() && write(bar[1], "s", 1) != 1) {
+	if (og_memcap_place(cap, "run", pid, scope_route[0] != '\0', sd_up, o.best_effort) < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		return OG_EXIT_FAIL;
+	}
+	if (gate && write(bar[1], "s", 1) != 1) {
 		og_err("run: cannot release the job: %s", strerror(errno));
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
@@ -494,6 +520,7 @@ int cmd_run(int argc, char **argv)
 		}
 		og_oomd_readback(stderr, "oomguard: ", pid, (enum og_oomd_pref)o.oomd,
 				 scope_route[0] ? scope_route : NULL);
+		og_memcap_readback(stderr, "oomguard: ", cap, pid);
 		/* The user-space daemons need a scan of every process: worth it
 		 * for a job that is running, not for one that has already ended. */
 		if (og_proc_open("/proc", pid, &p) == 0) {
@@ -527,9 +554,24 @@ int cmd_run(int argc, char **argv)
 			.forward = &set,
 		};
 		int status;
-		if (og_watch_loop(&wc, &status) == 0)
+		if (og_watch_loop(&wc, &status) == 0) {
+			og_memcap_finish(cap, status, true);
 			return status;
+		}
 		og_err("run: cannot watch pid %d; waiting for it without warnings", (int)pid);
 	}
-	return wait_job(pid, &set);
+	return wait_job(pid, &set, cap);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct og_memcap_job cap = { 0 };
+	int rc = run_job(argc, argv, &cap);
+
+	/* every way out, once the job has ended: the own-cap verdict, and the
+	 * job's own memory cgroup (no systemd) removed */
+	if (!cap.own.version && !cap.wanted)
+		return rc;
+	og_memcap_finish(&cap, rc, false);
+	return rc;
 }

@@ -1,0 +1,142 @@
+/* The cap of one job: placed before its first instruction, read back from
+ * the cgroup files, and judged at its end (see memcap.h). */
+#include "memcap.h"
+#include "render.h"
+#include "systemd.h"
+#include "util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+void og_memcap_job_init(struct og_memcap_job *j, const struct og_memcap_req *req)
+{
+	memset(j, 0, sizeof(*j));
+	j->req = *req;
+	j->wanted = og_memcap_wanted(req);
+}
+
+int og_memcap_precheck(const struct og_memcap_job *j, const char *who, bool sd_running, bool detach)
+{
+	if (!j->wanted || sd_running)
+		return 0;
+	if (geteuid() != 0) {
+		og_err("%s: --memory-max needs a memory cgroup for the job, and nothing here can make one: systemd is not "
+		       "the service manager (no scope with MemoryMax=) and uid %u is not root (no cgroup of its own under "
+		       "/sys/fs/cgroup); run with sudo, or where systemd runs; nothing was run",
+		       who, (unsigned)geteuid());
+		return -1;
+	}
+	if (detach) {
+		og_err("%s: --memory-max without systemd makes a memory cgroup that oomguard removes when the job ends, so it "
+		       "must stay with the job: drop --detach; nothing was run", who);
+		return -1;
+	}
+	return 0;
+}
+
+/* Why a user scope's cap may not have taken: the user manager's controllers. */
+static void explain_user(char *why, size_t whysz)
+{
+	char dir[200];
+	size_t l = strlen(why);
+
+	if (geteuid() == 0 || l + 1 >= whysz)
+		return;
+	if (og_sd_user_memory_delegated((unsigned)geteuid(), dir, sizeof(dir)) == 0)
+		snprintf(why + l, whysz - l,
+			 "; the user manager has no memory controller delegated (%s/cgroup.controllers lacks memory): "
+			 "add Delegate=memory to user@.service, or run with sudo for a root-owned scope",
+			 dir);
+}
+
+static int verify(struct og_memcap_job *j, pid_t pid, bool in_scope)
+{
+	char why[sizeof(j->not_applied) - 64];
+	int r = og_memcap_read("/proc", pid, &j->start);
+
+	if (r < 0) {
+		snprintf(j->not_applied, sizeof(j->not_applied), "cannot read the job's memory cgroup: %s", strerror(-r));
+		if (in_scope)
+			explain_user(j->not_applied, sizeof(j->not_applied));
+		return -1;
+	}
+	j->have_start = true;
+	if (!og_memcap_matches(&j->start, &j->req, why, sizeof(why))) {
+		snprintf(j->not_applied, sizeof(j->not_applied), "%s", why);
+		if (in_scope)
+			explain_user(j->not_applied, sizeof(j->not_applied));
+		return -1;
+	}
+	j->applied = true;
+	return 0;
+}
+
+int og_memcap_place(struct og_memcap_job *j, const char *who, pid_t pid, bool in_scope, bool sd_running,
+		    bool best_effort)
+{
+	char err[sizeof(j->not_applied)];
+
+	if (!j->wanted)
+		return 0;
+	if (!in_scope && sd_running) {
+		/* systemd owns the cgroup tree: a cgroup beside its units would be moved or removed by it */
+		snprintf(j->not_applied, sizeof(j->not_applied), "the job has no scope of its own to carry it");
+	} else if (!in_scope && og_memcap_create(&j->req, pid, &j->own, err, sizeof(err)) < 0) {
+		snprintf(j->not_applied, sizeof(j->not_applied), "%s", err);
+	} else if (verify(j, pid, in_scope) == 0) {
+		return 0;
+	}
+	if (best_effort) {
+		og_err("%s: the memory cap did not take: %s; running without it (--best-effort)", who, j->not_applied);
+		return 0;
+	}
+	og_err("%s: the memory cap did not take: %s; nothing was run (--best-effort runs it anyway, uncapped)", who,
+	       j->not_applied);
+	og_memcap_remove(&j->own);
+	j->own.version = 0;
+	return -1;
+}
+
+void og_memcap_readback(FILE *f, const char *prefix, const struct og_memcap_job *j, pid_t pid)
+{
+	struct og_memcap_state s;
+	char line[2 * OG_CG_PATH_MAX + 200];
+
+	if (!j->wanted)
+		return;
+	if (!j->applied) {
+		fprintf(f, "%smemory cap: NOT APPLIED (%s)\n", prefix, j->not_applied);
+		return;
+	}
+	if (og_memcap_read("/proc", pid, &s) < 0) {
+		/* ended already: what was read when it was placed */
+		s = j->start;
+	}
+	fprintf(f, "%s%s\n", prefix, og_memcap_line(&s, line, sizeof(line)));
+}
+
+void og_memcap_sample_end(struct og_memcap_job *j)
+{
+	if (!j->applied || j->have_end)
+		return;
+	j->have_end = og_memcap_read_dir(&j->start.cg, &j->end) == 0;
+}
+
+void og_memcap_finish(struct og_memcap_job *j, int status, bool warned)
+{
+	char line[2 * OG_CG_PATH_MAX + 400];
+	int r;
+
+	if (j->finished)
+		return;
+	j->finished = true;
+	og_memcap_sample_end(j);
+	if (status == 128 + SIGKILL && j->have_end && og_memcap_own_kill(&j->start, &j->end, warned, line, sizeof(line)))
+		og_err("%s", line);
+	if (j->own.version && (r = og_memcap_remove(&j->own)) < 0)
+		og_err("cannot remove the job's memory cgroup %s: %s (processes of the job still in it?)", j->own.dir,
+		       strerror(-r));
+	j->own.version = 0;
+}
