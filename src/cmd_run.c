@@ -409,7 +409,8 @@ static int run_job(int argc, char **argv, struct og_memcap_job *cap)
 	}
 	og_memcap_job_init(cap, &o.cap);
 	bool sd_up = og_sd_built() && og_sd_running();
-	if (og_memcap_precheck(cap, "run", sd_up, o.detach) < 0)
+	if (og_memcap_precheck(cap, "run", sd_up, o.detach) < 0 ||
+	    (sd_up && !o.best_effort && og_memcap_scope_precheck(cap, "run") < 0))
 		return OG_EXIT_FAIL;
 	/* the job waits at the gate until its scope or cgroup holds it */
 	bool gate = og_sd_built() || cap->wanted;

@@ -130,6 +130,10 @@ int og_memcap_place(struct og_memcap_job *j, const char *who, pid_t pid, bool in
 /* Fail early, before anything runs, when a cap cannot be had at all:
  * neither systemd (sd_running) nor root.  Prints why, returns -1. */
 int og_memcap_precheck(const struct og_memcap_job *j, const char *who, bool sd_running, bool detach);
+/* Before a user-bus scope is made: refuse when the user manager has no
+ * memory controller delegated (the cap would be accepted and do nothing).
+ * Prints why, returns -1; 0 otherwise (root, no systemd, delegated). */
+int og_memcap_scope_precheck(const struct og_memcap_job *j, const char *who);
 /* The read-back line for pid, from the cgroup files as they are now. */
 void og_memcap_readback(FILE *f, const char *prefix, const struct og_memcap_job *j, pid_t pid);
 /* Read the job's cgroup counters now (at SIGCHLD, before systemd can
@@ -138,5 +142,10 @@ void og_memcap_sample_end(struct og_memcap_job *j);
 /* The job ended with status (128+N for signal N): on SIGKILL by its own
  * cap, print the sentence.  Then remove oomguard's own cgroup. */
 void og_memcap_finish(struct og_memcap_job *j, int status, bool warned);
+
+/* The cap line of any pid (doctor PID), nothing when its memory cgroup is
+ * unreadable; and the same as a JSON member ,"key":{...}|null. */
+void og_memcap_print_pid(FILE *f, const char *prefix, const char *procroot, pid_t pid);
+void og_memcap_json_pid(FILE *f, const char *key, const char *procroot, pid_t pid);
 
 #endif

@@ -36,6 +36,20 @@ int og_memcap_precheck(const struct og_memcap_job *j, const char *who, bool sd_r
 	return 0;
 }
 
+int og_memcap_scope_precheck(const struct og_memcap_job *j, const char *who)
+{
+	char dir[200];
+
+	if (!j->wanted || geteuid() == 0 || !og_sd_running())
+		return 0;
+	if (og_sd_user_memory_delegated((unsigned)geteuid(), dir, sizeof(dir)) != 0)
+		return 0; /* delegated, or not knowable here: the read-back decides */
+	og_err("%s: --memory-max on a scope of the user manager needs the memory controller delegated to it, and "
+	       "%s/cgroup.controllers lacks memory: add Delegate=memory to user@.service (systemctl edit user@.service), "
+	       "or use sudo for a root-owned scope; nothing was run or moved", who, dir);
+	return -1;
+}
+
 /* Why a user scope's cap may not have taken: the user manager's controllers. */
 static void explain_user(char *why, size_t whysz)
 {
@@ -139,4 +153,24 @@ void og_memcap_finish(struct og_memcap_job *j, int status, bool warned)
 		og_err("cannot remove the job's memory cgroup %s: %s (processes of the job still in it?)", j->own.dir,
 		       strerror(-r));
 	j->own.version = 0;
+}
+
+void og_memcap_print_pid(FILE *f, const char *prefix, const char *procroot, pid_t pid)
+{
+	struct og_memcap_state s;
+	char line[2 * OG_CG_PATH_MAX + 200];
+
+	if (og_memcap_read(procroot, pid, &s) == 0)
+		fprintf(f, "%s%s\n", prefix, og_memcap_line(&s, line, sizeof(line)));
+}
+
+void og_memcap_json_pid(FILE *f, const char *key, const char *procroot, pid_t pid)
+{
+	struct og_memcap_state s;
+
+	fprintf(f, ",\"%s\":", key);
+	if (og_memcap_read(procroot, pid, &s) == 0)
+		og_memcap_json(f, &s);
+	else
+		fputs("null", f);
 }
