@@ -124,10 +124,12 @@ void og_memcap_readback(FILE *f, const char *prefix, const struct og_memcap_job 
 		fprintf(f, "%smemory cap: NOT APPLIED (%s)\n", prefix, j->not_applied);
 		return;
 	}
-	if (og_memcap_read("/proc", pid, &s) < 0) {
-		/* ended already: what was read when it was placed */
+	(void)pid;
+	/* The cgroup the job was placed in, as its files say now (a job that
+	 * has already exited shows the root cgroup in /proc/PID/cgroup); gone
+	 * already: what was read when it was placed. */
+	if (og_memcap_read_dir(&j->start.cg, &s) < 0)
 		s = j->start;
-	}
 	fprintf(f, "%s%s\n", prefix, og_memcap_line(&s, line, sizeof(line)));
 }
 

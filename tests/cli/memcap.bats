@@ -65,7 +65,7 @@ bad_run() { # $@ = options; the job would create $T/ran
 	run "$OG_BIN" run --adj 0 --memory-max 50% -- true
 	[ "$status" -eq 0 ]
 	want=$(awk '$1 == "MemTotal:" { printf "%.1f GiB", $2 / 2 / 1048576 }' /proc/meminfo)
-	[[ "$output" == *"memory cap: $want max on "* ]]
+	[[ "$output" == *"memory cap: $want max on "* ]] || { echo "want $want: $output"; false; }
 }
 
 @test "cap: unprivileged without systemd is a clear error naming what is missing" {
