@@ -36,7 +36,7 @@ void og_wsample_init(struct og_wsample *s, double t)
 {
 	memset(s, 0, sizeof(*s));
 	s->t = t;
-	s->cg_limit = s->cg_usage = -1;
+	s->cg_limit = s->cg_usage = s->cg_high_events = -1;
 	s->mem_total = s->mem_avail = s->swap_total = s->swap_free = -1;
 	s->psi_some_us = s->psi_full_us = s->cg_psi_some_us = s->cg_psi_full_us = -1;
 	s->oomd_avg10 = s->oomd_limit_pct = s->oomd_duration_s = -1;
@@ -282,6 +282,17 @@ void og_watch_feed(struct og_watch *w, const struct og_wsample *s, struct og_ver
 	double pmin = sp->psi_full > 0 ? sp->psi_full : sp->crit_psi_full;
 	if ((pmin > 0 && full >= pmin / 2) || (sp->psi_some > 0 && some >= sp->psi_some / 2))
 		c.clear = false;
+
+	/* memory.high (a --memory-high cap): each time usage goes over it the
+	 * kernel reclaims and then sleeps the job; a rising "high" count in
+	 * memory.events (cgroup-v2.rst) means the job is being throttled on its
+	 * way to memory.max. */
+	const struct og_wsample *prev = w->n > 1 ? at(w, w->n - 2) : NULL;
+	if (prev && prev->cg_high_events >= 0 && s->cg_high_events > prev->cg_high_events) {
+		raise_to(&c, OG_LEVEL_WARNING, "memcg", "memcg over memory.high: throttled %lld times since the last sample",
+			 s->cg_high_events - prev->cg_high_events);
+		c.clear = false;
+	}
 
 	/* systemd-oomd: it kills once full avg10 has stayed above its limit for
 	 * the duration; warn when the clock starts, critical at half way. */

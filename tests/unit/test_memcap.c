@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "memcap.h"
+#include "watch.h"
+#include "warnspec.h"
 #include "util.h"
 
 #define GIB (1024LL * 1024 * 1024)
@@ -132,12 +134,52 @@ static void own_kill_verdict(void **state)
 	assert_false(og_memcap_own_kill(&a, &b, true, buf, sizeof(buf)));
 }
 
+/* memory.high throttling is a warning condition of the warn loop: the
+ * memory.events "high" counter rising between two samples. */
+static void high_throttling_warns(void **state)
+{
+	struct og_warnspec sp;
+	struct og_watch w;
+	struct og_wsample s;
+	struct og_verdict v;
+	(void)state;
+	og_warnspec_default(&sp);
+	og_watch_init(&w, &sp);
+	for (int i = 0; i < 3; i++) {
+		og_wsample_init(&s, i * 0.1);
+		s.cg_limit = 256LL << 20;
+		s.cg_usage = 64LL << 20; /* far from the cap: nothing else to warn about */
+		s.cg_high_events = 7;
+		og_watch_feed(&w, &s, &v);
+		assert_int_equal(v.level, OG_LEVEL_NONE);
+	}
+	og_wsample_init(&s, 0.3);
+	s.cg_limit = 256LL << 20;
+	s.cg_usage = 64LL << 20;
+	s.cg_high_events = 12;
+	og_watch_feed(&w, &s, &v);
+	assert_int_equal(v.level, OG_LEVEL_WARNING);
+	assert_int_equal(v.notify, OG_LEVEL_WARNING);
+	assert_string_equal(v.domain, "memcg");
+	assert_non_null(strstr(v.reason, "over memory.high: throttled 5 times"));
+	/* no counter (cgroup v1, no memory.high): never this condition */
+	og_watch_init(&w, &sp);
+	for (int i = 0; i < 3; i++) {
+		og_wsample_init(&s, i * 0.1);
+		s.cg_limit = 256LL << 20;
+		s.cg_usage = 64LL << 20;
+		og_watch_feed(&w, &s, &v);
+		assert_int_equal(v.level, OG_LEVEL_NONE);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(sizes_accepted),   cmocka_unit_test(sizes_refused),
 		cmocka_unit_test(percent_of_ram),   cmocka_unit_test(options_and_checks),
 		cmocka_unit_test(line_and_match),   cmocka_unit_test(own_kill_verdict),
+		cmocka_unit_test(high_throttling_warns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
