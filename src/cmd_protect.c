@@ -27,9 +27,9 @@ const char og_protect_help[] =
 	"  -s, --scope    move them and every descendant into a transient scope of their\n"
 	"                 own (system bus as root, else the user bus), then read back\n"
 	"      --oomd P   systemd-oomd preference of that scope: omit (default), avoid, none\n"
-	"      --memory-max SIZE|PCT%  cap that scope's memory (MemoryMax=; K/M/G/T, % of RAM)\n"
-	"      --memory-high SIZE|PCT% throttle it above this (MemoryHigh=, cgroup v2)\n"
-	"      --swap-max SIZE         its swap (MemorySwapMax=)\n"
+	"      --memory-max SIZE   cap that scope's memory (MemoryMax=): 512M, 20G or 80% of RAM\n"
+	"      --memory-high SIZE  throttle it above this (MemoryHigh=, cgroup v2)\n"
+	"      --swap-max SIZE     its swap (MemorySwapMax=; 0 = none)\n"
 	"  -j, --json     machine-readable output\n"
 	"  -q, --quiet    print errors only\n"
 	"  -h, --help     this help\n";
