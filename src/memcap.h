@@ -137,7 +137,7 @@ int og_memcap_scope_precheck(const struct og_memcap_job *j, const char *who);
 /* The read-back line for pid, from the cgroup files as they are now. */
 void og_memcap_readback(FILE *f, const char *prefix, const struct og_memcap_job *j, pid_t pid);
 /* Read the job's cgroup counters now (at SIGCHLD, before systemd can
- * remove a scope that has emptied).  Keeps the first good reading. */
+ * remove a scope that has emptied).  Keeps the latest good reading. */
 void og_memcap_sample_end(struct og_memcap_job *j);
 /* The job ended with status (128+N for signal N): on SIGKILL by its own
  * cap, print the sentence.  Then remove oomguard's own cgroup. */

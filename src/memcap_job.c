@@ -135,9 +135,16 @@ void og_memcap_readback(FILE *f, const char *prefix, const struct og_memcap_job 
 
 void og_memcap_sample_end(struct og_memcap_job *j)
 {
-	if (!j->applied || j->have_end)
+	struct og_memcap_state s;
+
+	if (!j->applied)
 		return;
-	j->have_end = og_memcap_read_dir(&j->start.cg, &j->end) == 0;
+	/* the latest good reading wins: a SIGCHLD may also mean stopped or
+	 * continued, and the scope may be gone by the final call */
+	if (og_memcap_read_dir(&j->start.cg, &s) == 0) {
+		j->end = s;
+		j->have_end = true;
+	}
 }
 
 void og_memcap_finish(struct og_memcap_job *j, int status, bool warned)
