@@ -62,7 +62,7 @@ wait_for 10 systemctl is-active --quiet og-neighbour
 nb=$(systemctl show -p MainPID --value og-neighbour)
 out=$(mktemp)
 timeout -s KILL 200 "$OG" run --memory-max 96M --memory-high 88M --swap-max 0 --warn=eta:off,critical-eta:off,available:5%,critical:off,psi-full:off \
-	--warn-signal none -- python3 /opt/og/files/hog.py 400 2>"$out" &
+	--warn-signal none -- python3 /opt/og/files/leak.py 400 2>"$out" &
 og=$!
 pid=$(job_pid "$out")
 log "leak: job $pid, $(date +%T)"
@@ -96,7 +96,7 @@ rm -f "$out"
 
 # The same leak without --warn: the diagnosis comes from the plain wait.
 out=$(mktemp)
-timeout -s KILL 100 "$OG" run --memory-max 64M --swap-max 0 -- python3 /opt/og/files/hog.py 400 2>"$out"
+timeout -s KILL 100 "$OG" run --memory-max 64M --swap-max 0 -- python3 /opt/og/files/leak.py 400 2>"$out"
 rc=$?
 cat "$out" >&2
 check "leak without --warn: own-cap diagnosis (rc $rc)" grep -q "killed by its own cap" "$out"
