@@ -90,6 +90,8 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 	}
 	if (og_memcap_check(&o->cap, err, errsz) < 0)
 		return -1;
+	if (o->set && og_memcap_check_adj(&o->cap, o->adj, err, errsz) < 0)
+		return -1;
 	if (og_memcap_wanted(&o->cap) && !o->scope) {
 		snprintf(err, errsz, "--memory-max needs --scope: the cap is a property of the scope the processes move into");
 		return -1;

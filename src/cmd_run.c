@@ -29,7 +29,8 @@ const char og_run_help[] =
 	"Usage: oomguard run [OPTIONS] -- CMD [ARG...]\n"
 	"Start CMD protected from the OOM killers; children inherit the protection.\n"
 	"\n"
-	"  -a, --adj N        oom_score_adj for the job, -1000..1000 (default -1000)\n"
+	"  -a, --adj N        oom_score_adj for the job, -1000..1000 (default -1000; -999 with\n"
+	"                     --memory-max, so that its own cap can still end it)\n"
 	"  -l, --log FILE     append the job's stdout and stderr to FILE\n"
 	"  -d, --detach       start the job in its own session and return at once\n"
 	"  -b, --best-effort  run even if the value cannot be applied (read-back says EXPOSED)\n"
@@ -68,6 +69,7 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 	};
 	int c, prev = 0, r;
 	long v;
+	bool adj_given = false;
 	char esc[256], e2[200];
 
 	memset(o, 0, sizeof(*o));
@@ -88,6 +90,7 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 				return -1;
 			}
 			o->adj = (int)v;
+			adj_given = true;
 			break;
 		case 'l':
 			if (!*optarg) {
@@ -145,6 +148,10 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 		prev = optind;
 	}
 	if (og_memcap_check(&o->cap, err, errsz) < 0)
+		return -1;
+	if (!adj_given && og_memcap_wanted(&o->cap))
+		o->adj = OG_MEMCAP_ADJ;
+	if (og_memcap_check_adj(&o->cap, o->adj, err, errsz) < 0)
 		return -1;
 	if (optind >= argc || !argv[optind][0]) {
 		snprintf(err, errsz, "missing command: oomguard run [OPTIONS] -- CMD [ARG...]");

@@ -134,6 +134,16 @@ int og_memcap_getopt(int opt, const char *arg, struct og_memcap_req *c, char *er
 	return og_memcap_opt(name[opt - OG_OPT_MEMORY_MAX], arg, ram, c, err, errsz);
 }
 
+int og_memcap_check_adj(const struct og_memcap_req *c, int adj, char *err, size_t errsz)
+{
+	if (!og_memcap_wanted(c) || adj > -1000)
+		return 0;
+	snprintf(err, errsz, "--adj -1000 with --memory-max: the kernel never kills a task at -1000, not even at its own "
+		 "cap, so the job would stall there instead of ending; leave --adj out (a capped job gets -999: the last "
+		 "choice of any other OOM kill) or give -999");
+	return -1;
+}
+
 int og_memcap_check(const struct og_memcap_req *c, char *err, size_t errsz)
 {
 	char a[32], b[32];

@@ -46,6 +46,17 @@ enum { OG_OPT_MEMORY_MAX = 0x4d00, OG_OPT_MEMORY_HIGH, OG_OPT_SWAP_MAX };
 	{ "swap-max", required_argument, NULL, OG_OPT_SWAP_MAX }
 int og_memcap_getopt(int opt, const char *arg, struct og_memcap_req *c, char *err, size_t errsz);
 
+/* The oom_score_adj a capped job gets unless one is given: -999.  The kernel
+ * never picks a task at -1000, not even inside its own memory cgroup, so a
+ * job at -1000 that reaches its cap is not killed but stalls there (the
+ * charge is retried forever).  At -999 it is the last choice of a global
+ * OOM kill (points = rss - 0.999 x RAM: below any task at 0 unless it holds
+ * nearly all memory) and still the victim inside its own cap. */
+#define OG_MEMCAP_ADJ (-999)
+/* --adj with a cap: -1000 would make the cap unable to stop the job.
+ * Returns 0 or -1 with a message. */
+int og_memcap_check_adj(const struct og_memcap_req *c, int adj, char *err, size_t errsz);
+
 /* After all options: --memory-high and --swap-max need --memory-max, high
  * may not exceed max.  Returns 0 or -1 with a message. */
 int og_memcap_check(const struct og_memcap_req *c, char *err, size_t errsz);

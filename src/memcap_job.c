@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -113,6 +114,26 @@ int og_memcap_place(struct og_memcap_job *j, const char *who, pid_t pid, bool in
 	return -1;
 }
 
+/* What the job's oom_score_adj means for its cap. */
+static const char *adj_note(pid_t pid)
+{
+	char p[64], b[16];
+	long adj;
+
+	snprintf(p, sizeof(p), "/proc/%d/oom_score_adj", (int)pid);
+	if (og_read_at(AT_FDCWD, p, b, sizeof(b)) <= 0)
+		return "";
+	b[strcspn(b, "\n")] = '\0';
+	if (og_parse_long(b, -1000, 1000, &adj) < 0)
+		return "";
+	if (adj == -1000)
+		return "; but oom_score_adj is -1000: the kernel never kills it, not even at its cap, so it would stall "
+		       "there (oomguard protect --adj -999 PID)";
+	if (adj == OG_MEMCAP_ADJ)
+		return " (oom_score_adj -999: killed inside its cap, the last choice of any other OOM kill)";
+	return "";
+}
+
 void og_memcap_readback(FILE *f, const char *prefix, const struct og_memcap_job *j, pid_t pid)
 {
 	struct og_memcap_state s;
@@ -130,7 +151,8 @@ void og_memcap_readback(FILE *f, const char *prefix, const struct og_memcap_job 
 	 * already: what was read when it was placed. */
 	if (og_memcap_read_dir(&j->start.cg, &s) < 0)
 		s = j->start;
-	fprintf(f, "%s%s\n", prefix, og_memcap_line(&s, line, sizeof(line)));
+	og_memcap_line(&s, line, sizeof(line));
+	fprintf(f, "%s%s%s\n", prefix, line, adj_note(pid));
 }
 
 void og_memcap_sample_end(struct og_memcap_job *j)

@@ -38,6 +38,16 @@ bad_run() { # $@ = options; the job would create $T/ran
 	[ "$output" = "oomguard: run: option '--memory-max' needs a value" ]
 }
 
+@test "cap: --adj -1000 with a cap is refused (the kernel would never kill the job at its cap)" {
+	bad_run --adj -1000 --memory-max 1G
+	[[ "$output" == "oomguard: run: --adj -1000 with --memory-max: the kernel never kills a task at -1000, not even at its own cap"* ]]
+	sleep 30 & p=$!
+	run "$OG_BIN" protect --scope --adj -1000 --memory-max 1G "$p"
+	[ "$status" -eq 2 ]
+	[[ "$output" == "oomguard: protect: --adj -1000 with --memory-max:"* ]]
+	kill "$p"
+}
+
 @test "cap: control bytes in a bad value are escaped" {
 	bad_run --memory-max $'1\e[2J'
 	[[ "$output" == *"'1\\x1b[2J'"* ]]

@@ -80,6 +80,9 @@ static void options_and_checks(void **state)
 	assert_non_null(strstr(err, "--memory-high 2.0 GiB is above --memory-max 1.0 GiB"));
 	assert_int_equal(og_memcap_opt("memory-high", "900M", 0, &c, err, sizeof(err)), 0);
 	assert_int_equal(og_memcap_check(&c, err, sizeof(err)), 0);
+	assert_int_equal(og_memcap_check_adj(&c, -1000, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "never kills a task at -1000"));
+	assert_int_equal(og_memcap_check_adj(&c, OG_MEMCAP_ADJ, err, sizeof(err)), 0);
 	/* control bytes in a bad value are escaped in the message */
 	assert_int_equal(og_memcap_opt("memory-max", "1\x1b[2J", 0, &c, err, sizeof(err)), -1);
 	assert_null(strchr(err, '\x1b'));
