@@ -29,7 +29,7 @@ cap_route() {
 	check "$who: cgroup files: memory.max, memory.high, memory.swap.max" \
 		test "$(cat "$d/memory.max") $(cat "$d/memory.high") $(cat "$d/memory.swap.max")" = "67108864 50331648 0"
 	check "$who: read-back line from the cgroup files" \
-		grep -qx "oomguard: memory cap: 64.0 MiB max, 48.0 MiB high, 0 B swap on $cg" "$out"
+		grep -qx "oomguard: memory cap: 64.0 MiB max, 48.0 MiB high, 0 B swap on $cg (oom_score_adj -999: killed inside its cap, the last choice of any other OOM kill)" "$out"
 	kill "$pid"; wait "$og"
 	rm -f "$out"
 }
@@ -82,6 +82,7 @@ cat "$out" >&2
 tail -n 3 /tmp/og-events >&2
 last=$(grep 'oom_kill' /tmp/og-events | tail -n 1)
 high=$(sed -n 's/.*high \([0-9]*\).*/\1/p' <<<"$last")
+check "leak: a capped job gets oom_score_adj -999 (killable at its cap), read back" grep -q "oomguard: kernel OOM killer: candidate (oom_score_adj -999 as requested, pid $pid python3)" "$out"
 check "leak: the job ended by SIGKILL (rc $rc)" test "$rc" = 137
 check "leak: throttled at memory.high (memory.events high $high > 0)" test "${high:-0}" -gt 0
 check "leak: the warning loop watched the job's own cap (96 MiB)" grep -q "watching pid $pid: memory cgroup /oomguard.slice/oomguard-$pid.scope (v2, limit 96 MiB)" "$out"
