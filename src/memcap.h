@@ -125,6 +125,8 @@ struct og_memcap_job {
 	struct og_memcap_state start, end;
 	bool have_start, have_end;
 	bool finished;               /* og_memcap_finish ran */
+	pid_t pid;                   /* the job's main process */
+	long long placed_us;         /* CLOCK_REALTIME when it was placed */
 	char not_applied[1024];       /* why not (best effort), for the read-back */
 };
 void og_memcap_job_init(struct og_memcap_job *j, const struct og_memcap_req *req);

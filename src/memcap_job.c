@@ -1,6 +1,8 @@
 /* The cap of one job: placed before its first instruction, read back from
  * the cgroup files, and judged at its end (see memcap.h). */
 #include "memcap.h"
+#include "episode.h"
+#include "logsrc.h"
 #include "render.h"
 #include "systemd.h"
 #include "util.h"
@@ -8,7 +10,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 void og_memcap_job_init(struct og_memcap_job *j, const struct og_memcap_req *req)
@@ -95,6 +99,8 @@ int og_memcap_place(struct og_memcap_job *j, const char *who, pid_t pid, bool in
 
 	if (!j->wanted)
 		return 0;
+	j->pid = pid;
+	j->placed_us = (long long)time(NULL) * 1000000;
 	if (!in_scope && sd_running) {
 		/* systemd owns the cgroup tree: a cgroup beside its units would be moved or removed by it */
 		snprintf(j->not_applied, sizeof(j->not_applied), "the job has no scope of its own to carry it");
@@ -169,6 +175,44 @@ void og_memcap_sample_end(struct og_memcap_job *j)
 	}
 }
 
+/* The kernel's own word, for when the job's cgroup is gone before its end
+ * could be read (systemd prunes an emptied scope at once): a memcg OOM kill
+ * of the job whose oom_memcg is the job's own cgroup.  The usage the kernel
+ * logged at the kill stands in for the peak. */
+static bool kill_from_kmsg(const struct og_memcap_job *j, struct og_memcap_state *end)
+{
+	struct og_asm *a = malloc(sizeof(*a));
+	bool found = false;
+
+	if (!a)
+		return false;
+	/* "Killed process" is logged before the victim can be reaped; allow a slow log */
+	for (int tries = 0; tries < 5 && !found; tries++) {
+		size_t n;
+		if (tries)
+			usleep(100000);
+		og_asm_init(a, "/dev/kmsg", NULL);
+		if (og_src_kmsg(a, &n) < 0) {
+			og_asm_free(a);
+			break;
+		}
+		for (size_t i = a->nev; i-- > 0 && !found;) {
+			const struct og_event *e = &a->ev[i];
+			if (e->killer != OG_K_KERNEL_MEMCG || strcmp(e->oom_memcg, j->start.cg.path) ||
+			    (e->victim.pid != j->pid && e->victim.tgid != j->pid) ||
+			    (e->wall_us != OG_TIME_NONE && e->wall_us < j->placed_us - 2000000))
+				continue;
+			*end = j->start;
+			end->oom_kills = (j->start.oom_kills > 0 ? j->start.oom_kills : 0) + 1;
+			end->peak = e->usage_kib >= 0 ? e->usage_kib * 1024 : -1;
+			found = true;
+		}
+		og_asm_free(a);
+	}
+	free(a);
+	return found;
+}
+
 void og_memcap_finish(struct og_memcap_job *j, int status, bool warned)
 {
 	char line[2 * OG_CG_PATH_MAX + 400];
@@ -178,6 +222,9 @@ void og_memcap_finish(struct og_memcap_job *j, int status, bool warned)
 		return;
 	j->finished = true;
 	og_memcap_sample_end(j);
+	if (status == 128 + SIGKILL && j->applied &&
+	    !(j->have_end && j->end.oom_kills > (j->start.oom_kills > 0 ? j->start.oom_kills : 0)))
+		j->have_end = kill_from_kmsg(j, &j->end) || j->have_end;
 	if (status == 128 + SIGKILL && j->have_end && og_memcap_own_kill(&j->start, &j->end, warned, line, sizeof(line)))
 		og_err("%s", line);
 	if (j->own.version && (r = og_memcap_remove(&j->own)) < 0)
