@@ -114,3 +114,28 @@ done
 as_user "$OG" run --memory-max 1Q -- touch /tmp/og-ran 2>/dev/null; [ $? -eq 2 ] || bad=1
 after=$(systemctl list-units --all --plain --no-legend 'oomguard-*' | wc -l)
 check "bad values refused with exit 2, nothing ran, no scope made" sh -c "[ $bad = 0 ] && [ ! -e /tmp/og-ran ] && [ $before = $after ]"
+
+# cgroup v2 without systemd as the manager (OpenRC hosts, containers): root
+# gets a memory cgroup of its own, oomguard.slice/oomguard-PID.scope, made,
+# read back and removed by oomguard.  /run/systemd hidden in a mount
+# namespace makes oomguard see no systemd (sd_booted(3) is that directory).
+nosd() { unshare -m sh -c 'mount -t tmpfs og-nosd /run/systemd && exec "$@"' sh "$@"; }
+out=$(mktemp)
+nosd "$OG" run --memory-max 48M --memory-high 40M --swap-max 0 -- \
+	sh -c 'd=/sys/fs/cgroup$(sed -n "s/^0:://p" /proc/self/cgroup); echo "cg $d"; cat $d/memory.max $d/memory.high $d/memory.swap.max' \
+	>"$out" 2>&1
+rc=$?
+cat "$out" >&2
+d=$(sed -n 's/^cg //p' "$out")
+check "no systemd, v2: exit 0, the job in oomguard.slice/oomguard-PID.scope of its own" \
+	sh -c "[ $rc = 0 ] && case '$d' in /sys/fs/cgroup/oomguard.slice/oomguard-*.scope) ;; *) exit 1;; esac"
+check "no systemd, v2: memory.max, memory.high, memory.swap.max as asked" \
+	sh -c "grep -qx 50331648 '$out' && grep -qx 41943040 '$out' && grep -qx 0 '$out'"
+check "no systemd, v2: read-back line" grep -q "oomguard: memory cap: 48.0 MiB max, 40.0 MiB high, 0 B swap on ${d#/sys/fs/cgroup}" "$out"
+check "no systemd, v2: the cgroup is removed when the job ends" test ! -e "$d"
+nosd timeout -s KILL 100 "$OG" run --memory-max 64M --swap-max 0 -- python3 /opt/og/files/leak.py 400 >"$out" 2>&1
+rc=$?
+cat "$out" >&2
+check "no systemd, v2: a leak is killed by its own cap (rc $rc), said so" \
+	sh -c "[ $rc = 137 ] && grep -q 'killed by its own cap: .* inside /oomguard.slice/oomguard-[0-9]*.scope at its cap of 64.0 MiB (memory.max; peak' '$out'"
+rm -f "$out"
