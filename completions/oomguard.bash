@@ -150,6 +150,11 @@ _oomguard_values()
         _oomguard_warnspec "$5" "$cur"; _oomguard_trim_breaks "$cur"; return ;;
     --cgroup)
         _oomguard_cgroups "$cur"; return ;;
+    --memory-max|--memory-high)
+        # sizes take K/M/G/T, or a share of RAM
+        COMPREPLY=($(compgen -W "512M 1G 2G 4G 8G 16G 32G 50% 80% 90%" -- "$cur")); return ;;
+    --swap-max)
+        COMPREPLY=($(compgen -W "0 512M 1G 2G 4G" -- "$cur")); return ;;
     --sort)
         COMPREPLY=($(compgen -W "rank pid rss swap pte adj score comm user" -- "$cur")); return ;;
     --on-warn|--on-critical)

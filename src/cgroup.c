@@ -408,3 +408,13 @@ int og_memcg_limiting(const struct og_cgroup *cg, struct og_cgroup *lim, struct 
 			return -ENOENT;
 	}
 }
+
+int og_memcg_val(const struct og_cgroup *cg, const char *file, long long *out)
+{
+	return read_val(cg, file, out);
+}
+
+long long og_memcg_key(const struct og_cgroup *cg, const char *file, const char *key)
+{
+	return read_key(cg, file, key);
+}

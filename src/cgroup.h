@@ -57,6 +57,11 @@ int og_memcg_read(const struct og_cgroup *cg, struct og_memcg *m);
 /* The nearest cgroup at or above cg with a memory limit: what bounds it.
  * Returns 0 and fills lim/m, or -ENOENT when nothing up to the root is limited. */
 int og_memcg_limiting(const struct og_cgroup *cg, struct og_cgroup *lim, struct og_memcg *m);
+/* One memory.* file of cg as bytes (-1 for "max"): 0 or -errno. */
+int og_memcg_val(const struct og_cgroup *cg, const char *file, long long *out);
+/* The value of a "key value" line (memory.events, memory.oom_control,
+ * memory.stat); -1 when the file or key is missing. */
+long long og_memcg_key(const struct og_cgroup *cg, const char *file, const char *key);
 /* "max" / "9223372036854771712" / "1234\n" -> bytes or -1. Pure. */
 int og_parse_limit(const char *buf, size_t len, long long *out);
 

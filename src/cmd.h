@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <sys/types.h>
 
+#include "memcap.h"
 #include "warnspec.h"
 
 int cmd_run(int argc, char **argv);
@@ -35,6 +36,7 @@ struct og_run_opts {
 	struct og_warnspec warn_spec;
 	int warn_signal;  /* default SIGUSR1; 0 = none */
 	const char *on_warn;
+	struct og_memcap_req cap; /* --memory-max/--memory-high/--swap-max */
 	char **argv;      /* the job's command line, NULL-terminated */
 };
 /* Returns 0, 1 for --help (printed), or -1 with a message in err. */
@@ -47,6 +49,7 @@ struct og_protect_opts {
 	bool json;
 	bool scope;       /* --scope: move into a transient scope of their own */
 	int oomd;         /* enum og_oomd_pref for that scope (--oomd) */
+	struct og_memcap_req cap; /* --memory-max/--memory-high/--swap-max (with --scope) */
 	size_t npids;
 	int pids[64];
 };

@@ -3,6 +3,7 @@
  * command that would protect it. */
 #include "systemd.h"
 #include "cmd.h"
+#include "memcap.h"
 #include "render.h"
 #include "topview.h"
 #include "oomdreport.h"
@@ -467,7 +468,9 @@ static void print_json(const struct og_model *m, FILE *f, const struct og_task *
 	if (t) {
 		fprintf(f, ",\"process\":{\"pid\":%d,\"comm\":", (int)t->pid);
 		og_json_str(f, t->comm);
-		fprintf(f, ",\"oom_score_adj\":%d,\"exposed\":", t->adj);
+		fprintf(f, ",\"oom_score_adj\":%d", t->adj);
+		og_memcap_json_pid(f, "memory_cap", m->procfs, t->pid);
+		fputs(",\"exposed\":", f);
 		size_t nexp = 0;
 		for (size_t i = 0; i < nv; i++)
 			nexp += v[i].state == V_EXPOSED;
@@ -616,6 +619,7 @@ int cmd_doctor(int argc, char **argv)
 			if (v[i].fix[0])
 				printf("  %-27s %-11s fix: %s\n", "", "", v[i].fix);
 		}
+		og_memcap_print_pid(stdout, "  ", m->procfs, t->pid);
 		printf(nexp ? "EXPOSED to %zu killer(s).\n" : "Protected from every armed killer.\n", nexp);
 	}
 out:

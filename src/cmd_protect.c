@@ -2,6 +2,7 @@
  * with --tree, every descendant alive now), safe against PID reuse. */
 #include "adjust.h"
 #include "cmd.h"
+#include "memcap.h"
 #include "privilege.h"
 #include "proc.h"
 #include "oomd.h"
@@ -26,6 +27,9 @@ const char og_protect_help[] =
 	"  -s, --scope    move them and every descendant into a transient scope of their\n"
 	"                 own (system bus as root, else the user bus), then read back\n"
 	"      --oomd P   systemd-oomd preference of that scope: omit (default), avoid, none\n"
+	"      --memory-max SIZE   cap that scope's memory (MemoryMax=): 512M, 20G or 80% of RAM\n"
+	"      --memory-high SIZE  throttle it above this (MemoryHigh=, cgroup v2)\n"
+	"      --swap-max SIZE     its swap (MemorySwapMax=; 0 = none)\n"
 	"  -j, --json     machine-readable output\n"
 	"  -q, --quiet    print errors only\n"
 	"  -h, --help     this help\n";
@@ -40,16 +44,18 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 		{ "scope", no_argument, NULL, 's' },
 		{ "oomd", required_argument, NULL, 'O' },
 		{ "json", no_argument, NULL, 'j' },
+		OG_MEMCAP_LONGOPTS,
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, prev = 0;
+	int c, prev = 0, r;
 	long v;
 	char esc[256];
 
 	memset(o, 0, sizeof(*o));
 	o->oomd = OG_OOMD_PREF_OMIT;
+	og_memcap_req_init(&o->cap);
 	quiet = false;
 	optind = 0;
 	opterr = 0;
@@ -74,9 +80,21 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 		case 'q': quiet = true; break;
 		case 'h': return 1;
 		default:
+			if ((r = og_memcap_getopt(c, optarg, &o->cap, err, errsz)) < 0)
+				return -1;
+			if (r == 0)
+				break;
 			return og_opt_error(c, argv, prev, err, errsz);
 		}
 		prev = optind;
+	}
+	if (og_memcap_check(&o->cap, err, errsz) < 0)
+		return -1;
+	if (o->set && og_memcap_check_adj(&o->cap, o->adj, err, errsz) < 0)
+		return -1;
+	if (og_memcap_wanted(&o->cap) && !o->scope) {
+		snprintf(err, errsz, "--memory-max needs --scope: the cap is a property of the scope the processes move into");
+		return -1;
 	}
 	if (optind >= argc) {
 		snprintf(err, errsz, "missing PID: oomguard protect [OPTIONS] PID...");
@@ -175,8 +193,9 @@ static void close_all(struct target *t, size_t n)
 }
 
 /* fails: NULL on success; else the call failed as a whole (all or nothing),
- * and each object says changed:false and its own error, if any. */
-static void show_obj(const struct target *x, bool json, bool first, const struct failures *fails)
+ * and each object says changed:false and its own error, if any.  cap: add
+ * the memory_cap member (--memory-max). */
+static void show_obj(const struct target *x, bool json, bool first, const struct failures *fails, bool cap)
 {
 	char esc[4 * OG_COMM_MAX + 1];
 	long score = -1, adj = x->before;
@@ -195,6 +214,8 @@ static void show_obj(const struct target *x, bool json, bool first, const struct
 			else
 				fputs("null", stdout);
 		}
+		if (cap)
+			og_memcap_json_pid(stdout, "memory_cap", "/proc", x->p.pid);
 		putchar('}');
 	} else {
 		printf("pid %d (%s): oom_score %ld, oom_score_adj %ld\n", (int)x->p.pid,
@@ -204,7 +225,8 @@ static void show_obj(const struct target *x, bool json, bool first, const struct
 
 /* --scope: every target (roots and descendants) into one transient scope:
  * root-owned on the system bus when we are root, else on the user bus. */
-static int move_to_scope(const struct target *t, size_t n, enum og_oomd_pref pref, char *route, size_t routesz)
+static int move_to_scope(const struct target *t, size_t n, enum og_oomd_pref pref, const struct og_memcap_req *cap,
+			 char *route, size_t routesz)
 {
 	pid_t pids[256];
 	char err[512], esc[4 * OG_COMM_MAX + 1];
@@ -223,7 +245,8 @@ static int move_to_scope(const struct target *t, size_t n, enum og_oomd_pref pre
 		og_err("protect: no process %d: it has exited", (int)t[0].p.pid);
 		return -1;
 	}
-	struct og_scope_req req = { .system = geteuid() == 0, .pref = pref, .pids = pids, .npids = np };
+	struct og_scope_req req = { .system = geteuid() == 0, .pref = pref, .pids = pids, .npids = np,
+				    .cap = og_memcap_wanted(cap) ? cap : NULL };
 	if (og_scope_create(&req, route, routesz, err, sizeof(err)) < 0) {
 		og_err("protect: cannot move %d (%s) and %zu descendants into a scope of their own (%s bus): %s",
 		       (int)t[0].p.pid, og_esc(t[0].p.stat.comm, esc, sizeof(esc)), np - 1,
@@ -241,7 +264,7 @@ static int fail_json(bool json, struct target *t, size_t n, const struct failure
 		size_t k = 0;
 		putchar('[');
 		for (; k < n; k++)
-			show_obj(&t[k], true, k == 0, f);
+			show_obj(&t[k], true, k == 0, f, false);
 		for (size_t i = 0; i < f->n; i++) {
 			bool in_t = false;
 			for (size_t j = 0; j < n; j++)
@@ -346,19 +369,31 @@ int cmd_protect(int argc, char **argv)
 			}
 	}
 	char route[160] = "";
-	if (o.scope && move_to_scope(t, n, (enum og_oomd_pref)o.oomd, route, sizeof(route)) < 0) {
+	struct og_memcap_job capj;
+	og_memcap_job_init(&capj, &o.cap);
+	if (og_memcap_scope_precheck(&capj, "protect") < 0) {
+		fail_add(&fails, t[0].p.pid, "its memory cap cannot take here (the reason is on stderr)");
+		return fail_json(o.json, t, n, &fails);
+	}
+	if (o.scope && move_to_scope(t, n, (enum og_oomd_pref)o.oomd, &o.cap, route, sizeof(route)) < 0) {
 		fail_add(&fails, t[0].p.pid, "cannot move it into a scope of its own (the reason is on stderr)");
+		return fail_json(o.json, t, n, &fails);
+	}
+	if (og_memcap_place(&capj, "protect", t[0].p.pid, true, true, false) < 0) {
+		fail_add(&fails, t[0].p.pid, "its scope does not carry the memory cap (the reason is on stderr)");
 		return fail_json(o.json, t, n, &fails);
 	}
 	if (!o.set) {
 		if (o.json)
 			putchar('[');
 		for (size_t i = 0; i < n; i++)
-			show_obj(&t[i], o.json, i == 0, NULL);
+			show_obj(&t[i], o.json, i == 0, NULL, capj.wanted);
 		if (o.json)
 			puts("]");
-		if (o.scope && !quiet)
+		if (o.scope && !quiet) {
 			og_oomd_readback(o.json ? stderr : stdout, "", t[0].p.pid, (enum og_oomd_pref)o.oomd, route);
+			og_memcap_readback(o.json ? stderr : stdout, "", &capj, t[0].p.pid);
+		}
 		close_all(t, n);
 		return OG_EXIT_OK;
 	}
@@ -378,8 +413,11 @@ int cmd_protect(int argc, char **argv)
 		if (o.json) {
 			printf("%s{\"pid\":%d,\"comm\":", first ? "" : ",", (int)t[i].p.pid);
 			og_json_str(stdout, t[i].p.stat.comm);
-			printf(",\"requested\":%d,\"before\":%ld,\"oom_score_adj\":%ld,\"kernel\":\"%s\"}", o.adj,
+			printf(",\"requested\":%d,\"before\":%ld,\"oom_score_adj\":%ld,\"kernel\":\"%s\"", o.adj,
 			       t[i].before, have, have == OG_ADJ_MIN ? "protected" : have == o.adj ? "candidate" : "exposed");
+			if (capj.wanted)
+				og_memcap_json_pid(stdout, "memory_cap", "/proc", t[i].p.pid);
+			putchar('}');
 			first = false;
 		} else if (!quiet) {
 			og_readback_kernel(stdout, t[i].p.pid, t[i].p.stat.comm, have, o.adj);
@@ -387,8 +425,10 @@ int cmd_protect(int argc, char **argv)
 	}
 	if (o.json)
 		puts("]");
-	if (o.scope && !quiet)
+	if (o.scope && !quiet) {
 		og_oomd_readback(o.json ? stderr : stdout, "", t[0].p.pid, (enum og_oomd_pref)o.oomd, route);
+		og_memcap_readback(o.json ? stderr : stdout, "", &capj, t[0].p.pid);
+	}
 	close_all(t, n);
 	return rc;
 }

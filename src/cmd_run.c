@@ -29,7 +29,8 @@ const char og_run_help[] =
 	"Usage: oomguard run [OPTIONS] -- CMD [ARG...]\n"
 	"Start CMD protected from the OOM killers; children inherit the protection.\n"
 	"\n"
-	"  -a, --adj N        oom_score_adj for the job, -1000..1000 (default -1000)\n"
+	"  -a, --adj N        oom_score_adj for the job, -1000..1000 (default -1000; with a\n"
+	"                     memory cap -999, so that its own cap can still end it)\n"
 	"  -l, --log FILE     append the job's stdout and stderr to FILE\n"
 	"  -d, --detach       start the job in its own session and return at once; a watcher\n"
 	"                     stays with it (warnings, end record and diagnosis in the log)\n"
@@ -38,6 +39,11 @@ const char og_run_help[] =
 	"      --oomd PREF    systemd-oomd preference of the job's own scope: omit (default),\n"
 	"                     avoid or none; root gets a root-owned scope in oomguard.slice\n"
 	"                     on the system bus, others a scope on their user bus\n"
+	"      --memory-max SIZE  cap the job's own memory: 512M, 20G (K/M/G/T) or 80% of RAM;\n"
+	"                     MemoryMax= on its scope, or (root, no systemd) a memory cgroup\n"
+	"                     of its own: a leak kills the job, not the rest of the machine\n"
+	"      --memory-high SIZE throttle the job above this (MemoryHigh=, cgroup v2)\n"
+	"      --swap-max SIZE    swap the job may use (MemorySwapMax=; 0 = none)\n"
 	"      --warn[=SPEC]  warn the job before memory runs out (see 'oomguard watch --help',\n"
 	"                     docs/warn.md); default SPEC available:10%,critical:5%,eta:10s,...\n"
 	"      --warn-signal SIG  signal sent at each notice (default USR1; none; not KILL/STOP)\n"
@@ -58,11 +64,13 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 		{ "warn", optional_argument, NULL, 'W' },
 		{ "warn-signal", required_argument, NULL, 'G' },
 		{ "on-warn", required_argument, NULL, 'X' },
+		OG_MEMCAP_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, prev = 0;
+	int c, prev = 0, r;
 	long v;
+	bool adj_given = false;
 	char esc[256], e2[200];
 
 	memset(o, 0, sizeof(*o));
@@ -70,6 +78,7 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 	og_warnspec_default(&o->warn_spec);
 	o->warn_signal = SIGUSR1;
 	o->oomd = OG_OOMD_PREF_OMIT;
+	og_memcap_req_init(&o->cap);
 	optind = 0;
 	opterr = 0;
 	/* '+': stop at the first non-option so the job's own flags are left alone. */
@@ -82,6 +91,7 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 				return -1;
 			}
 			o->adj = (int)v;
+			adj_given = true;
 			break;
 		case 'l':
 			if (!*optarg) {
@@ -127,10 +137,20 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 			break;
 		case 'h': return 1;
 		default:
+			if ((r = og_memcap_getopt(c, optarg, &o->cap, err, errsz)) < 0)
+				return -1;
+			if (r == 0)
+				break;
 			return og_opt_error(c, argv, prev, err, errsz);
 		}
 		prev = optind;
 	}
+	if (og_memcap_check(&o->cap, err, errsz) < 0)
+		return -1;
+	if (!adj_given && og_memcap_wanted(&o->cap))
+		o->adj = OG_MEMCAP_ADJ;
+	if (og_memcap_check_adj(&o->cap, o->adj, err, errsz) < 0)
+		return -1;
 	if (optind >= argc || !argv[optind][0]) {
 		snprintf(err, errsz, "missing command: oomguard run [OPTIONS] -- CMD [ARG...]");
 		return -1;
@@ -343,7 +363,7 @@ static void report_end(pid_t pid, int status, struct job_end *e)
 	e->logfd = -1;
 }
 
-static int wait_job(pid_t pid, const sigset_t *set)
+static int wait_job(pid_t pid, const sigset_t *set, struct og_memcap_job *cap)
 {
 	for (;;) {
 		siginfo_t si;
@@ -357,6 +377,7 @@ static int wait_job(pid_t pid, const sigset_t *set)
 				kill(pid, sig);
 			continue;
 		}
+		og_memcap_sample_end(cap); /* the job may be gone: its scope soon will be */
 		pid_t w = waitpid(pid, &st, WNOHANG);
 		if (w == pid && WIFEXITED(st))
 			return WEXITSTATUS(st);
@@ -378,12 +399,18 @@ static int place_in_scope(const struct og_run_opts *o, pid_t pid, char *route, s
 		.pref = (enum og_oomd_pref)o->oomd,
 		.pids = &pid,
 		.npids = 1,
+		.cap = og_memcap_wanted(&o->cap) ? &o->cap : NULL,
 	};
 	char err[512], why[256], *text = NULL;
 
 	if (og_scope_create(&req, route, routesz, err, sizeof(err)) == 0)
 		return 0;
 	route[0] = '\0';
+	if (req.cap && og_sd_running() && !o->best_effort) {
+		og_err("run: cannot make the job's scope (%s bus) to carry its memory cap: %s; nothing was run "
+		       "(--best-effort runs it anyway, uncapped)", req.system ? "system" : "user", err);
+		return -1;
+	}
 	if (og_sd_oomd_dump(&text, why, sizeof(why)) < 0)
 		return 0; /* no systemd-oomd to protect from: the read-back says so */
 	free(text);
@@ -463,9 +490,12 @@ static int follow_start(const struct og_run_opts *o, const struct og_priv *pv, p
 /* Fork the job held at its gates, place it, follow it to exec.  Returns 0
  * with *pid, or the exit code. */
 static int start_job(const struct og_run_opts *o, const struct og_priv *pv, const sigset_t *old, pid_t *pid,
-		     char *scope_route, size_t srsz, const char **route)
+		     char *scope_route, size_t srsz, const char **route, struct og_memcap_job *cap)
 {
 	int rep[2], bar[2];
+	/* the job waits at the gate until its scope or cgroup holds it */
+	bool gate = og_sd_built() || cap->wanted;
+	bool sd_up = og_sd_built() && og_sd_running();
 	if (pipe2(rep, O_CLOEXEC) < 0 || pipe2(bar, O_CLOEXEC) < 0) {
 		og_err("run: pipe: %s", strerror(errno));
 		return OG_EXIT_FAIL;
@@ -478,14 +508,16 @@ static int start_job(const struct og_run_opts *o, const struct og_priv *pv, cons
 	if (*pid == 0) {
 		close(rep[0]);
 		close(bar[1]);
-		child(o, pv, rep[1], bar[0], old, og_sd_built());
+		child(o, pv, rep[1], bar[0], old, gate);
 	}
 	close(rep[1]);
 	close(bar[0]);
 	int r = 0;
 	if (og_sd_built() && place_in_scope(o, *pid, scope_route, srsz) < 0) {
 		r = OG_EXIT_FAIL;
-	} else if (og_sd_built() && write(bar[1], "s", 1) != 1) {
+	} else if (og_memcap_place(cap, "run", *pid, scope_route[0] != '\0', sd_up, o->best_effort) < 0) {
+		r = OG_EXIT_FAIL;
+	} else if (gate && write(bar[1], "s", 1) != 1) {
 		og_err("run: cannot release the job: %s", strerror(errno));
 		r = OG_EXIT_FAIL;
 	}
@@ -501,7 +533,7 @@ static int start_job(const struct og_run_opts *o, const struct og_priv *pv, cons
 /* Read back from /proc what the kernel holds now.  The job is our unreaped
  * child, so the PID cannot have been reused. */
 static void readback(const struct og_run_opts *o, const struct og_priv *pv, pid_t pid, const char *route,
-		     const char *scope_route)
+		     const char *scope_route, const struct og_memcap_job *cap)
 {
 	struct og_proc p;
 	long have = 1001;
@@ -521,6 +553,7 @@ static void readback(const struct og_run_opts *o, const struct og_priv *pv, pid_
 		og_readback_kernel(stderr, pid, comm, have, o->adj);
 	}
 	og_oomd_readback(stderr, "oomguard: ", pid, (enum og_oomd_pref)o->oomd, scope_route[0] ? scope_route : NULL);
+	og_memcap_readback(stderr, "oomguard: ", cap, pid);
 	/* The user-space daemons need a scan of every process: worth it for a
 	 * job that is running, not for one that has already ended. */
 	if (og_proc_open("/proc", pid, &p) == 0) {
@@ -535,7 +568,7 @@ static void readback(const struct og_run_opts *o, const struct og_priv *pv, pid_
  * wait loop: the job's pidfd ends it, a signalfd forwards the signals
  * blocked in cmd_run), or a plain wait.  Returns its exit status. */
 static int supervise(const struct og_run_opts *o, const struct og_priv *pv, pid_t pid, const sigset_t *fwd,
-		     const struct job_end *e)
+		     const struct job_end *e, struct og_memcap_job *cap)
 {
 	if (o->warn) {
 		struct og_watch_cfg wc = {
@@ -551,11 +584,13 @@ static int supervise(const struct og_run_opts *o, const struct og_priv *pv, pid_
 			.forward = fwd,
 		};
 		int status;
-		if (og_watch_loop(&wc, &status) == 0)
+		if (og_watch_loop(&wc, &status) == 0) {
+			og_memcap_finish(cap, status, true);
 			return status;
+		}
 		og_err("run: cannot watch pid %d; waiting for it without warnings", (int)pid);
 	}
-	return wait_job(pid, fwd);
+	return wait_job(pid, fwd, cap);
 }
 
 /* --detach: the terminal gets its answer (PID and log) from a front process
@@ -636,7 +671,8 @@ static void print_detached(const struct og_run_opts *o, pid_t pid)
 		printf("%d %s\n", (int)pid, o->log);
 }
 
-static int run_job(const struct og_run_opts *o, const struct og_priv *pv, struct front *front)
+static int run_job(const struct og_run_opts *o, const struct og_priv *pv, struct front *front,
+		   struct og_memcap_job *cap)
 {
 	sigset_t set, old;
 	pid_t pid;
@@ -652,21 +688,21 @@ static int run_job(const struct og_run_opts *o, const struct og_priv *pv, struct
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, &old);
 
-	int r = start_job(o, pv, &old, &pid, scope_route, sizeof(scope_route), &route);
+	int r = start_job(o, pv, &old, &pid, scope_route, sizeof(scope_route), &route, cap);
 	if (r)
 		return r;
 	job_end_capture(pid, o, &e);
-	readback(o, pv, pid, route, scope_route);
+	readback(o, pv, pid, route, scope_route, cap);
 	if (o->detach) {
 		print_detached(o, pid);
 		detach_self(front);
 	}
-	int status = supervise(o, pv, pid, &set, &e);
+	int status = supervise(o, pv, pid, &set, &e, cap);
 	report_end(pid, status, &e);
 	return status;
 }
 
-int cmd_run(int argc, char **argv)
+static int run_cmd(int argc, char **argv, struct og_memcap_job *cap)
 {
 	struct og_run_opts o;
 	struct og_priv pv;
@@ -687,9 +723,29 @@ int cmd_run(int argc, char **argv)
 		og_err("run: cannot tell who is asking (SUDO_UID/SUDO_GID invalid or unknown user): %s", strerror(-r));
 		return OG_EXIT_FAIL;
 	}
-	if (o.detach && (r = detach_split(&front)) >= 0)
+	og_memcap_job_init(cap, &o.cap);
+	bool sd_up = og_sd_built() && og_sd_running();
+	if (og_memcap_precheck(cap, "run", sd_up, o.detach) < 0 ||
+	    (sd_up && !o.best_effort && og_memcap_scope_precheck(cap, "run") < 0))
+		return OG_EXIT_FAIL;
+	if (o.detach && (r = detach_split(&front)) >= 0) {
+		cap->finished = true; /* the front: the watcher owns the job's end */
 		return r;
-	r = run_job(&o, &pv, &front);
+	}
+	r = run_job(&o, &pv, &front, cap);
 	tell_front(&front, r);
 	return r;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct og_memcap_job cap = { 0 };
+	int rc = run_cmd(argc, argv, &cap);
+
+	/* every way out, once the job has ended: the own-cap verdict, and the
+	 * job's own memory cgroup (no systemd) removed */
+	if (!cap.own.version && !cap.wanted)
+		return rc;
+	og_memcap_finish(&cap, rc, false);
+	return rc;
 }

@@ -81,6 +81,11 @@ bool og_cg_xattr_true(const char *dir, const char *name)
 	       !strcmp(v, "on");
 }
 
+bool og_sd_running(void)
+{
+	return access("/run/systemd/system", F_OK) == 0;
+}
+
 bool og_dir_has_subdirs(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -110,7 +115,7 @@ bool og_sd_built(void) { return true; }
  * libsystemd at all: the start path of `run` stays light. */
 static int bus_gate(void)
 {
-	if (access("/run/systemd/system", F_OK) < 0)
+	if (!og_sd_running())
 		return -ENOENT;
 	return og_sd() ? 0 : -ELIBACC;
 }
@@ -178,16 +183,35 @@ static int on_job_removed(sd_bus_message *m, void *data, sd_bus_error *e)
 	return 0;
 }
 
-static int append_scope_props(sd_bus_message *m, const char *slice, const char *desc, const pid_t *pids,
-			      size_t npids, enum og_oomd_pref pref)
+/* MemoryMax=/MemoryHigh=/MemorySwapMax= (bytes, "t"), as systemd-run -p
+ * sets them: systemd.resource-control(5). */
+static int append_cap_props(sd_bus_message *m, const struct og_memcap_req *c)
+{
+	int r = 0;
+
+	if (!c)
+		return 0;
+	if (c->max >= 0 && (r = sd_bus_message_append(m, "(sv)", "MemoryMax", "t", (uint64_t)c->max)) < 0)
+		return r;
+	if (c->high >= 0 && (r = sd_bus_message_append(m, "(sv)", "MemoryHigh", "t", (uint64_t)c->high)) < 0)
+		return r;
+	if (c->swap >= 0 && (r = sd_bus_message_append(m, "(sv)", "MemorySwapMax", "t", (uint64_t)c->swap)) < 0)
+		return r;
+	return 0;
+}
+
+static int append_scope_props(sd_bus_message *m, const char *slice, const char *desc,
+			      const struct og_scope_req *req)
 {
 	uint32_t u[256];
+	size_t npids = req->npids;
+	enum og_oomd_pref pref = req->pref;
 	int r;
 
 	if (npids == 0 || npids > OG_ARRAY_LEN(u))
 		return -EINVAL;
 	for (size_t i = 0; i < npids; i++)
-		u[i] = (uint32_t)pids[i];
+		u[i] = (uint32_t)req->pids[i];
 	if ((r = sd_bus_message_open_container(m, 'a', "(sv)")) < 0 ||
 	    (r = sd_bus_message_append(m, "(sv)", "Description", "s", desc)) < 0 ||
 	    (r = sd_bus_message_append(m, "(sv)", "Slice", "s", slice)) < 0 ||
@@ -197,6 +221,8 @@ static int append_scope_props(sd_bus_message *m, const char *slice, const char *
 	 * (reference/systemd-oomd.md §2.1). */
 	if (pref != OG_OOMD_PREF_NONE &&
 	    (r = sd_bus_message_append(m, "(sv)", "ManagedOOMPreference", "s", og_oomd_pref_name(pref))) < 0)
+		return r;
+	if ((r = append_cap_props(m, req->cap)) < 0)
 		return r;
 	if ((r = sd_bus_message_open_container(m, 'r', "sv")) < 0 ||
 	    (r = sd_bus_message_append(m, "s", "PIDs")) < 0 ||
@@ -209,7 +235,7 @@ static int append_scope_props(sd_bus_message *m, const char *slice, const char *
 }
 
 int og_sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
-		      const pid_t *pids, size_t npids, enum og_oomd_pref pref, char *err, size_t errsz)
+		      const struct og_scope_req *req, char *err, size_t errsz)
 {
 	sd_bus_message *m = NULL, *reply = NULL;
 	sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -231,7 +257,7 @@ int og_sd_start_scope(struct og_bus *b, const char *name, const char *slice, con
 	if (r >= 0)
 		r = sd_bus_message_append(m, "ss", name, "fail");
 	if (r >= 0)
-		r = append_scope_props(m, slice, desc, pids, npids, pref);
+		r = append_scope_props(m, slice, desc, req);
 	if (r < 0) {
 		snprintf(err, errsz, "cannot build the request: %s", strerror(-r));
 		goto out;
@@ -436,9 +462,9 @@ int og_sd_manager_version(struct og_bus *b)
 	return -ENOTSUP;
 }
 int og_sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
-		      const pid_t *pids, size_t npids, enum og_oomd_pref pref, char *err, size_t errsz)
+		      const struct og_scope_req *req, char *err, size_t errsz)
 {
-	(void)b, (void)name, (void)slice, (void)desc, (void)pids, (void)npids, (void)pref;
+	(void)b, (void)name, (void)slice, (void)desc, (void)req;
 	snprintf(err, errsz, "built without libsystemd");
 	return -ENOTSUP;
 }
@@ -468,11 +494,11 @@ int og_scope_create(const struct og_scope_req *req, char *route, size_t routesz,
 	}
 	snprintf(desc, sizeof(desc), "oomguard job %d", (int)req->pids[0]);
 	snprintf(unit, unitsz, "oomguard-%d.scope", (int)req->pids[0]);
-	r = og_sd_start_scope(b, unit, OG_SCOPE_SLICE, desc, req->pids, req->npids, req->pref, err, errsz);
+	r = og_sd_start_scope(b, unit, OG_SCOPE_SLICE, desc, req, err, errsz);
 	if (r == -EEXIST) {
 		/* A scope of an earlier job with this PID still holds processes. */
 		snprintf(unit, unitsz, "oomguard-%d-%lld.scope", (int)req->pids[0], (long long)time(NULL));
-		r = og_sd_start_scope(b, unit, OG_SCOPE_SLICE, desc, req->pids, req->npids, req->pref, err, errsz);
+		r = og_sd_start_scope(b, unit, OG_SCOPE_SLICE, desc, req, err, errsz);
 	}
 	og_sd_close(b);
 	if (r == 0 && req->system)
@@ -480,6 +506,24 @@ int og_scope_create(const struct og_scope_req *req, char *route, size_t routesz,
 	else if (r == 0)
 		snprintf(route, routesz, "user bus, uid %u's own %s", (unsigned)getuid(), unit);
 	return r;
+}
+
+int og_sd_user_memory_delegated(unsigned uid, char *dir, size_t dirsz)
+{
+	const char *root = og_cg2_root();
+	char p[OG_CG_PATH_MAX + 64], buf[512];
+	ssize_t n;
+
+	if (!root)
+		return -ENOENT;
+	snprintf(dir, dirsz, "%s/user.slice/user-%u.slice/user@%u.service", root, uid, uid);
+	snprintf(p, sizeof(p), "%s/cgroup.controllers", dir);
+	if ((n = og_read_at(AT_FDCWD, p, buf, sizeof(buf))) < 0)
+		return (int)n;
+	for (char *save = NULL, *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
+		if (!strcmp(t, "memory"))
+			return 1;
+	return 0;
 }
 
 static int deeper_first(const void *a, const void *b)

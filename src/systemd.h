@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "memcap.h"
 #include "oomd.h"
 
 /* cgroup facts, no libsystemd needed.  The cgroup2 mount point
@@ -17,6 +18,9 @@ const char *og_cg2_root(void);
 /* A user.* xattr that oomd reads with parse_boolean ("1", "yes", "on"...). */
 bool og_cg_xattr_true(const char *dir, const char *name);
 bool og_dir_has_subdirs(const char *dir);
+
+/* systemd is the service manager here (sd_booted(3): /run/systemd/system). */
+bool og_sd_running(void);
 
 /* True when oomguard was built with libsystemd. */
 bool og_sd_built(void);
@@ -36,18 +40,6 @@ int og_sd_manager_version(struct og_bus *b);
  * systemd runs here; 0 otherwise or when it does not answer. */
 int og_sd_local_version(void);
 
-/* Create a transient scope NAME (".scope") in SLICE holding PIDS, with
- * ManagedOOMPreference=pref set at creation, and wait for its start job.
- * Returns 0 or -errno with the bus error's text in err. */
-int og_sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
-		      const pid_t *pids, size_t npids, enum og_oomd_pref pref, char *err, size_t errsz);
-
-/* systemd-oomd's dump text, from org.freedesktop.oom1 DumpByFileDescriptor on
- * the system bus (never bus-activating oomd); only if that call is refused,
- * from running `oomctl dump`.  *text is malloc'd and NUL-terminated.  Returns
- * 0, -ESRCH when oomd is not running, or -errno; why names the reason. */
-int og_sd_oomd_dump(char **text, char *why, size_t whysz);
-
 /* Where the job's scope lives: a root-owned one on the system bus (root),
  * else one of the caller's own on the user bus. */
 struct og_scope_req {
@@ -55,8 +47,29 @@ struct og_scope_req {
 	enum og_oomd_pref pref;
 	const pid_t *pids;      /* pids[0] is the job's main process */
 	size_t npids;
+	/* MemoryMax=/MemoryHigh=/MemorySwapMax= at creation; NULL = no cap */
+	const struct og_memcap_req *cap;
 };
+
+/* Create a transient scope NAME (".scope") in SLICE holding req's PIDS, with
+ * ManagedOOMPreference and the memory cap set at creation, and wait for its
+ * start job.  Returns 0 or -errno with the bus error's text in err. */
+int og_sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
+		      const struct og_scope_req *req, char *err, size_t errsz);
+
+/* systemd-oomd's dump text, from org.freedesktop.oom1 DumpByFileDescriptor on
+ * the system bus (never bus-activating oomd); only if that call is refused,
+ * from running `oomctl dump`.  *text is malloc'd and NUL-terminated.  Returns
+ * 0, -ESRCH when oomd is not running, or -errno; why names the reason. */
+int og_sd_oomd_dump(char **text, char *why, size_t whysz);
+
 #define OG_SCOPE_SLICE "oomguard.slice"
+
+/* Does the user manager of uid have the memory controller delegated (its
+ * cgroup.controllers lists memory)?  Without it a user scope's MemoryMax=
+ * is accepted and silently does nothing.  1, 0, or -errno when the
+ * manager's cgroup cannot be read.  dir gets the directory checked. */
+int og_sd_user_memory_delegated(unsigned uid, char *dir, size_t dirsz);
 
 /* Create the scope for req (oomguard-<pid>.scope in oomguard.slice) and
  * describe the route taken, unit name included, for the read-back.  Returns

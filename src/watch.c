@@ -42,7 +42,7 @@ void og_wsample_init(struct og_wsample *s, double t)
 {
 	memset(s, 0, sizeof(*s));
 	s->t = t;
-	s->cg_limit = s->cg_usage = -1;
+	s->cg_limit = s->cg_usage = s->cg_high_events = -1;
 	s->mem_total = s->mem_avail = s->swap_total = s->swap_free = -1;
 	s->psi_some_us = s->psi_full_us = s->cg_psi_some_us = s->cg_psi_full_us = -1;
 	s->oomd_avg10 = s->oomd_limit_pct = s->oomd_duration_s = -1;
@@ -388,6 +388,19 @@ static void judge_psi(const struct og_watch *w, const struct og_wsample *s, bool
 
 /* systemd-oomd: it kills once full avg10 has stayed above its limit for the
  * duration; warn when the clock starts, critical at half way. */
+/* memory.high (a --memory-high cap): each time usage goes over it the
+ * kernel reclaims and then sleeps the job; a rising "high" count in
+ * memory.events (cgroup-v2.rst) means the job is being throttled on its
+ * way to memory.max. */
+static void judge_high(const struct og_watch *w, const struct og_wsample *s, struct cond *c)
+{
+	const struct og_wsample *prev = w->n > 1 ? at(w, w->n - 2) : NULL;
+	if (!prev || prev->cg_high_events < 0 || s->cg_high_events <= prev->cg_high_events)
+		return;
+	raise_to(c, OG_LEVEL_WARNING, "memcg", -1, "memcg over memory.high: throttled %lld times since the last sample",
+		 s->cg_high_events - prev->cg_high_events);
+}
+
 static void judge_oomd(struct og_watch *w, const struct og_wsample *s, struct cond *c)
 {
 	if (s->oomd_avg10 < 0 || s->oomd_limit_pct < 0)
@@ -487,6 +500,7 @@ void og_watch_feed(struct og_watch *w, const struct og_wsample *s, struct og_ver
 
 	bool sys_falling = judge_domains(w, s, &c, &pp, v, &have_cg);
 	judge_psi(w, s, have_cg, sys_falling, &c);
+	judge_high(w, s, &c);
 	judge_oomd(w, s, &c);
 
 	v->level = c.level;

@@ -43,6 +43,7 @@ struct og_wsample {
 	long long cg_limit, cg_usage;
 	long long cg_reclaim;     /* page cache on the file LRU (the kernel reclaims it before a kill); 0 if unknown */
 	bool cg_evented;          /* the kernel wakes the loop when usage grows (v1 thresholds): no need to poll for it */
+	long long cg_high_events; /* v2 memory.events "high" (cumulative): a rise = throttled at memory.high; < 0 = none */
 	/* system: kB; mem_total < 0 = not read */
 	long long mem_total, mem_avail, swap_total, swap_free;
 	bool sys_stale;           /* system figures carried over from an earlier read: judged, not used for the rate */

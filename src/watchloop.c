@@ -5,6 +5,7 @@
 #include "watchloop.h"
 
 #include "cgroup.h"
+#include "memcap.h"
 #include "meminfo.h"
 #include "proc.h"
 #include "render.h"
@@ -445,6 +446,8 @@ static void sample(const struct og_watch_cfg *c, struct src *s, struct og_wsampl
 				w->cg_reclaim = file_lru(buf, (size_t)n, s->cg.version);
 		}
 	}
+	if (s->have_cg && s->cg.version == 2)
+		og_memcap_high_events(s->cg.dir, &w->cg_high_events);
 	if (!read_sys && prev->mem_total > 0) {
 		w->mem_total = prev->mem_total;
 		w->mem_avail = prev->mem_avail;

@@ -123,6 +123,17 @@ comp() {
 	[ "$output" = "$OG_ROOT/Makefile" ]
 }
 
+@test "bash: the memory cap options of run and protect, and size values for them" {
+	run comp "$OG_BIN" run --memory-
+	[ "$output" = "$(printf '%s\n' --memory-high --memory-max)" ]
+	run comp "$OG_BIN" protect --swap
+	[ "$output" = --swap-max ]
+	run comp "$OG_BIN" run --memory-max 8
+	[ "$output" = "$(printf '%s\n' 80% 8G)" ]
+	run comp "$OG_BIN" run --swap-max 0
+	[ "$output" = 0 ]
+}
+
 @test "bash: PIDs for protect, doctor and watch; only live ones" {
 	sleep 30 & pid=$!
 	for cmd in protect doctor watch; do

@@ -1,0 +1,168 @@
+#!/usr/bin/env bats
+# Real-kernel test of issue 13 (cgroup v1, root, no systemd): protection from
+# outside killers plus a budget for the job.  A "desktop" process and a
+# leaking job share a parent memory cgroup with a 512 MiB limit.
+#   control:  the job is protected (adj 0) and uncapped: when it fills the
+#             parent, the kernel kills the desktop (raised to +1000: negative
+#             values cannot be written on this host, relative values prove
+#             the mechanism, as in memcg.bats).
+#   cap:      `oomguard run --memory-max 256M --warn`: the job gets its own
+#             memory cgroup under the parent, is warned (SIGUSR1) before the
+#             cap, then killed inside its own cgroup; the desktop lives and
+#             the parent never reached its limit.  oomguard says the job was
+#             killed by its own cap, and its cgroup is removed.
+# 10 rounds each.
+
+mc=/sys/fs/cgroup/memory
+ratehog=${OG_BUILD}/helpers/og_ratehog
+hog=${OG_BUILD}/helpers/og_hog
+PARENT_MIB=512
+CAP_MIB=256
+RATE=128
+
+setup() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root for a memory cgroup"
+	[ -w "$mc/cgroup.procs" ] || skip "no writable cgroup-v1 memory hierarchy at $mc"
+	[ ! -d /run/systemd/system ] || skip "systemd runs here: the cap goes on the scope (tests/vm)"
+	[ -x "$ratehog" ] && [ -x "$hog" ] || skip "helpers not built"
+	tmp=$(mktemp -d /tmp/og-cap.XXXXXX)
+	cg=$mc/og-test-$$-cap-$BATS_TEST_NUMBER
+	mkdir "$cg"
+	echo "${PARENT_MIB}M" > "$cg/memory.limit_in_bytes"
+	echo 0 > "$cg/memory.swappiness"
+	[ -e "$cg/memory.memsw.limit_in_bytes" ] && echo "${PARENT_MIB}M" > "$cg/memory.memsw.limit_in_bytes"
+	desk=
+}
+
+kill_in() { # every task in $1 and below
+	local d p
+	for d in $(find "$1" -mindepth 0 -type d 2>/dev/null | sort -r); do
+		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+	done
+}
+
+teardown() {
+	[ -n "${desk:-}" ] && kill -9 "$desk" 2>/dev/null
+	if [ -n "${cg:-}" ] && [ -d "$cg" ]; then
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			kill_in "$cg"
+			find "$cg" -mindepth 1 -type d 2>/dev/null | sort -r | xargs -r rmdir 2>/dev/null
+			rmdir "$cg" 2>/dev/null && break
+			sleep 0.2
+		done
+	fi
+	[ -n "${tmp:-}" ] && rm -rf "$tmp"
+	true
+}
+
+oom_kills() { awk '$1 == "oom_kill" { print $2 }' "$1/memory.oom_control"; }
+is_live() { awk '$1 == "State:" && $2 != "Z" { ok = 1 } END { exit !ok }' "/proc/$1/status" 2>/dev/null; }
+
+# The desktop: 64 MiB held, in the parent, raised to +1000.
+start_desktop() {
+	rm -f "$tmp/desk.ready"
+	sh -c 'echo $$ > "$1/cgroup.procs" && echo 1000 > /proc/$$/oom_score_adj && shift && exec "$@"' sh "$cg" \
+		"$hog" --hold 64 --ready "$tmp/desk.ready" 3>&- &
+	desk=$!
+	for _ in $(seq 200); do [ -e "$tmp/desk.ready" ] && break; sleep 0.05; done
+	[ -e "$tmp/desk.ready" ]
+	[ "$(cat /proc/$desk/oom_score_adj)" -eq 1000 ]
+}
+
+# One capped round: prints the warning->kill margin in ms, or why it failed.
+cap_round() {
+	local mark=$tmp/mark.$1 before after t_sig t_end rc own
+	start_desktop || { echo "desktop did not start"; return; }
+	before=$(oom_kills "$cg")
+	sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; shift; exec "$@"' sh "$cg" \
+		"$OG_BIN" run --adj 0 --memory-max ${CAP_MIB}M --warn=eta:1s,psi-full:off -- \
+		"$ratehog" --rate $RATE --mark "$mark" 2>"$tmp/err" 3>&-
+	rc=$?
+	t_end=$(date +%s%N)
+	after=$(oom_kills "$cg")
+	own=$(sed -n 's|^oomguard: memory cap: 256.0 MiB max on \(.*\)$|\1|p' "$tmp/err")
+	if [ "$rc" -ne 137 ]; then echo "job rc $rc: $(tr '\n' ' ' < "$tmp/err")"; return; fi
+	if ! is_live "$desk"; then echo "desktop died"; return; fi
+	# the parent never hit its own limit: the kill was inside the job's cgroup
+	if [ "$after" -ne "$before" ]; then echo "parent oom_kill $before->$after"; return; fi
+	if [ -z "$own" ] || [ "${own%/oomguard-*}" != "/$(basename "$cg")" ]; then echo "no read-back line for a child of $cg"; return; fi
+	if [ -d "$mc$own" ]; then echo "own cgroup $own left behind"; return; fi
+	grep -q "the job was killed by its own cap: the kernel's memcg OOM killer acted inside $own at its cap of 256.0 MiB" "$tmp/err" ||
+		{ echo "no own-cap diagnosis: $(tr '\n' ' ' < "$tmp/err")"; return; }
+	grep -q "peak 25[56]\.[0-9] MiB" "$tmp/err" || { echo "no peak near the cap"; return; }
+	t_sig=$(awk '$1 == "usr1" { print $2; exit }' "$mark")
+	[ -n "$t_sig" ] || { echo nosignal; return; }
+	kill -9 "$desk"; wait "$desk" 2>/dev/null; desk=
+	echo $(( (t_end - t_sig) / 1000000 ))
+}
+
+@test "cap: with --memory-max below the parent's limit the leaking job is warned, then killed in its own cgroup; the desktop lives (10 rounds)" {
+	local i m all=()
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		m=$(cap_round "$i")
+		all+=("$m")
+		[[ "$m" =~ ^[0-9]+$ ]] && [ "$m" -gt 0 ] || { echo "round $i: $m"; echo "so far: ${all[*]}"; return 1; }
+	done
+	echo "# cap ${CAP_MIB} MiB in a ${PARENT_MIB} MiB parent, ${RATE} MiB/s, eta:1s: SIGUSR1->kill margins (ms): ${all[*]}" >&3
+}
+
+# Control: the same job protected but uncapped; it holds at 480 MiB so the
+# round ends once the kernel has chosen.
+control_round() {
+	local before after job
+	start_desktop || { echo "desktop did not start"; return; }
+	before=$(oom_kills "$cg")
+	rm -f "$tmp/mark"
+	sh -c 'echo $$ > "$1/cgroup.procs" || exit 99; shift; exec "$@"' sh "$cg" \
+		"$OG_BIN" run -q --adj 0 -- "$ratehog" --rate $RATE --max 480 --mark "$tmp/mark" 2>"$tmp/err" 3>&- &
+	job=$!
+	for _ in $(seq 150); do is_live "$desk" || break; sleep 0.1; done
+	after=$(oom_kills "$cg")
+	local jobpid
+	jobpid=$(pgrep -P "$job" -x og_ratehog)
+	local desk_live=no job_live=no
+	is_live "$desk" && desk_live=yes
+	[ -n "$jobpid" ] && is_live "$jobpid" && job_live=yes
+	kill -9 "$job" $jobpid 2>/dev/null; wait "$job" 2>/dev/null
+	wait "$desk" 2>/dev/null; desk=
+	echo "desktop=$desk_live job=$job_live oom_kill=$((after - before))"
+}
+
+@test "cap control: without a cap the protected job's leak makes the kernel kill the desktop (10 rounds)" {
+	local i r
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		r=$(control_round)
+		[ "$r" = "desktop=no job=yes oom_kill=1" ] || { echo "round $i: $r"; return 1; }
+	done
+}
+
+@test "cap: --memory-high is refused on cgroup v1 before anything runs, and no cgroup is left" {
+	run sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cg" \
+		"$OG_BIN" run --adj 0 --memory-max 64M --memory-high 32M -- touch "$tmp/ran"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--memory-high needs cgroup v2 (memory.high)"*"nothing was run"* ]]
+	[ ! -e "$tmp/ran" ]
+	[ -z "$(find "$cg" -mindepth 1 -type d)" ]
+}
+
+@test "cap: --swap-max sets memory.memsw.limit_in_bytes to max + swap, read back" {
+	[ -e "$cg/memory.memsw.limit_in_bytes" ] || skip "no swap accounting"
+	run sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cg" \
+		"$OG_BIN" run --adj 0 --memory-max 64M --swap-max 16M -- \
+		sh -c 'd=/sys/fs/cgroup/memory$(sed -n "s/^[0-9]*:memory://p" /proc/self/cgroup); cat $d/memory.limit_in_bytes $d/memory.memsw.limit_in_bytes'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"memory cap: 64.0 MiB max, 16.0 MiB swap on /$(basename "$cg")/oomguard-"* ]]
+	grep -qx 67108864 <<<"$output"
+	grep -qx 83886080 <<<"$output"
+}
+
+@test "cap: doctor PID shows the job's cap" {
+	sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$cg" \
+		"$OG_BIN" run -q --adj 0 --memory-max 96M -- "$hog" --hold 1 --ready "$tmp/r" 2>/dev/null 3>&- &
+	local og=$!
+	for _ in $(seq 100); do [ -e "$tmp/r" ] && break; sleep 0.05; done
+	read -r pid _ < "$tmp/r"
+	run "$OG_BIN" doctor "$pid"
+	kill "$pid"; wait "$og"
+	[[ "$output" == *"memory cap: 96.0 MiB max on /$(basename "$cg")/oomguard-$pid"* ]]
+}
