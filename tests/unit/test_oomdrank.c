@@ -1,0 +1,200 @@
+/* systemd-oomd's victim choice, the pure core (src/oomdrank.c): the pgscan
+ * rate, the owner rule per version (v249, v252, v258), avoid/omit, the
+ * memory.current tie-break, the swap rule's 5% threshold, the near-tie test,
+ * and the memory.stat parser.  The VM tables are candidate tables that
+ * tests/vm/guest/t_50_oomd_predict.sh logged just before systemd-oomd 252
+ * killed, with the cgroup oomd really killed. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "oomdrank.h"
+#include "util.h"
+
+#define P OG_OOMD_KILL_PRESSURE
+#define S OG_OOMD_KILL_SWAP
+#define N OG_OOMD_PREF_NONE
+#define A OG_OOMD_PREF_AVOID
+#define O OG_OOMD_PREF_OMIT
+
+struct row {
+	const char *path;
+	long long current, pgscan, last_pgscan, mid_pgscan, swap;
+	long owner;
+	enum og_oomd_pref pref;
+};
+
+static size_t load(struct og_oomd_cand *c, const struct row *r, size_t n)
+{
+	memset(c, 0, n * sizeof(*c));
+	for (size_t i = 0; i < n; i++) {
+		snprintf(c[i].path, sizeof(c[i].path), "%s", r[i].path);
+		c[i].current = r[i].current;
+		c[i].pgscan = r[i].pgscan;
+		c[i].last_pgscan = r[i].last_pgscan;
+		c[i].mid_pgscan = r[i].mid_pgscan;
+		c[i].swap_current = r[i].swap;
+		c[i].last_current = r[i].current;
+		c[i].last_swap = r[i].swap;
+		c[i].owner = r[i].owner;
+		c[i].pref = r[i].pref;
+	}
+	return n;
+}
+
+static const char *victim(const struct row *rows, size_t n, enum og_oomd_kill kind, int version, long mon_owner,
+			  long long swap_total)
+{
+	static struct og_oomd_cand c[16];
+	struct og_oomd_rule r = { .kind = kind, .version = version, .monitored_owner = mon_owner, .swap_total = swap_total };
+	size_t k = og_oomd_rank(c, load(c, rows, n), &r);
+	return k ? c[0].path : "(none)";
+}
+
+static void rate(void **state)
+{
+	(void)state;
+	assert_int_equal(og_oomd_rate(1500, 1000), 500);
+	assert_int_equal(og_oomd_rate(1500, -1), 1500);  /* new candidate: last_pgscan 0 */
+	assert_int_equal(og_oomd_rate(100, 900), 100);   /* recreated cgroup: last reset to 0 */
+	assert_int_equal(og_oomd_rate(-1, 5), 0);
+	assert_int_equal(og_oomd_rate(7, 7), 0);
+}
+
+/* The rate, not the total, decides: a big old total loses to a fast scanner. */
+static void rate_beats_total(void **state)
+{
+	static const struct row t[] = {
+		{ "/s/old-big.service", 300 << 20, 9000000, 8999000, 8999500, 0, 0, N },
+		{ "/s/fast.service", 100 << 20, 50000, 20000, 35000, 0, 0, N },
+	};
+	(void)state;
+	assert_string_equal(victim(t, 2, P, 252, 0, 0), "/s/fast.service");
+	/* With a duration under one interval oomd acts on the totals. */
+	struct og_oomd_cand c[2];
+	struct og_oomd_rule r = { .kind = P, .version = 252, .totals = true };
+	og_oomd_rank(c, load(c, t, 2), &r);
+	assert_string_equal(c[0].path, "/s/old-big.service");
+}
+
+/* Equal rates: memory.current decides; both zero: passed over. */
+static void current_breaks_ties(void **state)
+{
+	static const struct row t[] = {
+		{ "/s/small.service", 10 << 20, 500, 400, 450, 0, 0, N },
+		{ "/s/large.service", 90 << 20, 800, 700, 750, 0, 0, N },
+		{ "/s/empty.service", 0, 0, 0, 0, 0, 0, N },
+		{ "/s/unreadable.service", -1, -1, -1, -1, -1, 0, N },
+	};
+	struct og_oomd_cand c[4];
+	struct og_oomd_rule r = { .kind = P, .version = 252 };
+	(void)state;
+	size_t k = og_oomd_rank(c, load(c, t, 4), &r);
+	assert_int_equal(k, 2);
+	assert_string_equal(c[0].path, "/s/large.service");
+	assert_string_equal(c[1].path, "/s/small.service");
+}
+
+/* A user's monitored user@1000.service (owner 1000) with a root-owned avoid
+ * scope and the user's own omit scope: the rule of each version. */
+static void owner_rule_by_version(void **state)
+{
+	static const struct row t[] = {
+		{ "/u/app.slice/omit-fast.scope", 50 << 20, 9000, 1000, 5000, 0, 1000, O },
+		{ "/u/app.slice/avoid-root.scope", 50 << 20, 7000, 1000, 4000, 0, 0, A },
+		{ "/u/app.slice/plain.scope", 50 << 20, 2000, 1000, 1500, 0, 1000, N },
+	};
+	(void)state;
+	/* 249: only root-owned preferences count: omit ignored, avoid honoured. */
+	assert_string_equal(victim(t, 3, P, 249, 1000, 0), "/u/app.slice/omit-fast.scope");
+	/* 252: only preferences owned like the monitored cgroup: omit honoured, avoid ignored. */
+	assert_string_equal(victim(t, 3, P, 252, 1000, 0), "/u/app.slice/avoid-root.scope");
+	/* 253+ (258): both: the plain scope goes first. */
+	assert_string_equal(victim(t, 3, P, 258, 1000, 0), "/u/app.slice/plain.scope");
+	/* Unknown version: the 253+ rule. */
+	assert_string_equal(victim(t, 3, P, 0, 1000, 0), "/u/app.slice/plain.scope");
+	/* Only avoid left: an avoid candidate is still killed. */
+	assert_string_equal(victim(t + 1, 1, P, 258, 1000, 0), "/u/app.slice/avoid-root.scope");
+	/* Only honoured omit left: nothing. */
+	assert_string_equal(victim(t, 1, P, 258, 1000, 0), "(none)");
+}
+
+/* Swap rule: above 5% of swap only, by swap use; prefix "/" is root's. */
+static void swap_rule(void **state)
+{
+	static const struct row t[] = {
+		{ "/s/under5.service", 1 << 20, 0, 0, 0, 40 << 20, 0, N },   /* 40 MiB of 1 GiB: 3.9% */
+		{ "/s/mid.service", 1 << 20, 0, 0, 0, 90 << 20, 0, N },
+		{ "/s/most-omit.service", 1 << 20, 0, 0, 0, 200 << 20, 0, O },
+		{ "/s/most-user-omit.service", 1 << 20, 0, 0, 0, 150 << 20, 1000, O },
+	};
+	(void)state;
+	/* The root-owned omit counts in every version; the user's never does for swap. */
+	assert_string_equal(victim(t, 4, S, 249, 0, 1LL << 30), "/s/most-user-omit.service");
+	assert_string_equal(victim(t, 4, S, 252, 1000, 1LL << 30), "/s/most-user-omit.service");
+	assert_string_equal(victim(t, 4, S, 258, 1000, 1LL << 30), "/s/most-user-omit.service");
+	assert_string_equal(victim(t, 2, S, 258, 0, 1LL << 30), "/s/mid.service");
+	assert_string_equal(victim(t, 1, S, 258, 0, 1LL << 30), "(none)");
+}
+
+static void near_tie(void **state)
+{
+	struct og_oomd_cand c[3];
+	struct og_oomd_rule r = { .kind = P, .version = 252 };
+	(void)state;
+	/* 1000 vs 950 per interval, halves 600/400 and 500/450: spreads 200 and 50. */
+	static const struct row close[] = {
+		{ "/a", 1, 2000, 1000, 1400, 0, 0, N },
+		{ "/b", 1, 1950, 1000, 1500, 0, 0, N },
+	};
+	size_t k = og_oomd_rank(c, load(c, close, 2), &r);
+	assert_true(og_oomd_near_tie(c, k, &r));
+	/* 1000 vs 400 with steady halves: not a tie. */
+	static const struct row apart[] = {
+		{ "/a", 1, 2000, 1000, 1500, 0, 0, N },
+		{ "/b", 1, 1400, 1000, 1200, 0, 0, N },
+	};
+	k = og_oomd_rank(c, load(c, apart, 2), &r);
+	assert_false(og_oomd_near_tie(c, k, &r));
+	/* Different preference classes never tie. */
+	static const struct row cls[] = {
+		{ "/a", 1, 2000, 1000, 1500, 0, 0, N },
+		{ "/b", 1, 2000, 1000, 1500, 0, 0, A },
+	};
+	k = og_oomd_rank(c, load(c, cls, 2), &r);
+	assert_false(og_oomd_near_tie(c, k, &r));
+	assert_false(og_oomd_near_tie(c, 1, &r));
+}
+
+static void memstat(void **state)
+{
+	long long v = -2;
+	(void)state;
+	const char *s = "anon 1\npgscan_kswapd 3\npgscan 12345\npgsteal 9\n";
+	assert_int_equal(og_memstat_pgscan(s, strlen(s), &v), 0);
+	assert_int_equal(v, 12345);
+	assert_int_equal(og_memstat_pgscan("pgscan_direct 4\n", 16, &v), -ENOENT);
+	assert_int_equal(og_memstat_pgscan("pgscan 12x\n", 11, &v), -EINVAL);
+	assert_int_equal(og_memstat_pgscan("pgscan 99999999999999999999\n", 28, &v), -EINVAL);
+	assert_int_equal(og_memstat_pgscan("pgscan 7", 8, &v), 0); /* no final newline */
+	assert_int_equal(v, 7);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(rate),
+		cmocka_unit_test(rate_beats_total),
+		cmocka_unit_test(current_breaks_ties),
+		cmocka_unit_test(owner_rule_by_version),
+		cmocka_unit_test(swap_rule),
+		cmocka_unit_test(near_tie),
+		cmocka_unit_test(memstat),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
