@@ -23,16 +23,52 @@ static long long absdiff(long long a, long long b)
 	return a > b ? a - b : b - a;
 }
 
+static long long isqrt(long long v)
+{
+	long long x = 0;
+	for (long long bit = 1LL << 62; bit; bit >>= 2) {
+		if (v >= x + bit) {
+			v -= x + bit;
+			x = (x >> 1) + bit;
+		} else {
+			x >>= 1;
+		}
+	}
+	return x;
+}
+
+/* The interval's pgscan is the sum of OG_OOMD_PARTS part increments; with
+ * independent parts its variance is OG_OOMD_PARTS times theirs. */
+static long long spread(const struct og_oomd_cand *c)
+{
+	long long at[OG_OOMD_PARTS + 1], d[OG_OOMD_PARTS];
+	double sum = 0, var = 0;
+
+	at[0] = c->last_pgscan;
+	for (int i = 0; i < OG_OOMD_PARTS - 1; i++)
+		at[i + 1] = c->part_pgscan[i];
+	at[OG_OOMD_PARTS] = c->pgscan;
+	for (int i = 0; i < OG_OOMD_PARTS; i++) {
+		if (at[i] < 0 || at[i + 1] < at[i])
+			return 0;
+		d[i] = at[i + 1] - at[i];
+		sum += (double)d[i];
+	}
+	for (int i = 0; i < OG_OOMD_PARTS; i++) {
+		double e = (double)d[i] - sum / OG_OOMD_PARTS;
+		var += e * e;
+	}
+	var = var / (OG_OOMD_PARTS - 1) * OG_OOMD_PARTS;
+	return isqrt((long long)(var < 4e18 ? var : 4e18));
+}
+
 static void apply_rule(struct og_oomd_cand *c, const struct og_oomd_rule *r)
 {
 	int ver = r->version > 0 ? r->version : 253;
 	c->honoured = c->pref != OG_OOMD_PREF_NONE &&
 		      og_oomd_pref_honoured(ver, c->owner, r->monitored_owner, r->kind, NULL, 0);
 	c->rate = r->totals ? (c->pgscan > 0 ? c->pgscan : 0) : og_oomd_rate(c->pgscan, c->last_pgscan);
-	c->spread = 0;
-	if (!r->totals && c->mid_pgscan >= 0 && c->last_pgscan >= 0 && c->pgscan >= c->mid_pgscan &&
-	    c->mid_pgscan >= c->last_pgscan)
-		c->spread = absdiff(c->pgscan - c->mid_pgscan, c->mid_pgscan - c->last_pgscan);
+	c->spread = r->totals ? 0 : spread(c);
 }
 
 size_t og_oomd_rank(struct og_oomd_cand *c, size_t n, const struct og_oomd_rule *r)
@@ -115,8 +151,10 @@ bool og_oomd_near_tie(const struct og_oomd_cand *c, size_t k, const struct og_oo
 	if (r->kind == OG_OOMD_KILL_SWAP)
 		return absdiff(c[0].swap_current, c[1].swap_current) <=
 		       moved(c[0].swap_current, c[0].last_swap) + moved(c[1].swap_current, c[1].last_swap);
-	if (c[0].rate != 0 || c[1].rate != 0)
-		return absdiff(c[0].rate, c[1].rate) <= c[0].spread + c[1].spread;
+	if (c[0].rate != 0 || c[1].rate != 0) {
+		double d = (double)absdiff(c[0].rate, c[1].rate), s0 = (double)c[0].spread, s1 = (double)c[1].spread;
+		return d * d <= 4 * (s0 * s0 + s1 * s1);
+	}
 	return absdiff(c[0].current, c[1].current) <=
 	       moved(c[0].current, c[0].last_current) + moved(c[1].current, c[1].last_current);
 }

@@ -23,6 +23,9 @@
 /* systemd-oomd samples memory pressure every MEM_PRESSURE_INTERVAL_USEC
  * (src/oom/oomd-manager.h: 1 s in every release since v247). */
 #define OG_OOMD_INTERVAL_MS 1000
+/* The interval is read in this many parts: the spread of the parts measures
+ * how much the rate of one interval varies from the next. */
+#define OG_OOMD_PARTS 4
 
 struct og_oomd_cand {
 	char path[OG_CG_PATH_MAX]; /* inside the cgroup2 hierarchy, "/a/b.scope" */
@@ -30,7 +33,7 @@ struct og_oomd_cand {
 	long long swap_current;    /* memory.swap.current, bytes; -1 unknown */
 	long long pgscan;          /* memory.stat pgscan at the second sample; -1 unknown */
 	long long last_pgscan;     /* at the first sample; -1: not there yet */
-	long long mid_pgscan;      /* half way between them; -1 unknown */
+	long long part_pgscan[OG_OOMD_PARTS - 1]; /* in between, evenly; -1 unknown */
 	long long last_current;    /* memory.current at the first sample; -1 unknown */
 	long long last_swap;       /* memory.swap.current at the first sample; -1 unknown */
 	long owner;                /* uid owning the directory; -1 unknown */
@@ -38,7 +41,8 @@ struct og_oomd_cand {
 	/* Filled by og_oomd_rank(): */
 	bool honoured;             /* the version's owner rule lets oomd use pref */
 	long long rate;            /* pgscan per interval as oomd computes it */
-	long long spread;          /* |second half - first half| of the sample: its noise */
+	long long spread;          /* standard deviation of an interval's pgscan, estimated
+				    * from the parts (0 when they are unknown) */
 };
 
 struct og_oomd_rule {
@@ -69,7 +73,8 @@ size_t og_oomd_order(struct og_oomd_cand *c, size_t n, enum og_oomd_kill kind, l
 /* Are the first two of an ordered table within the sampling error of each
  * other, so that a sample taken at another phase of oomd's interval could
  * order them the other way?  Pressure: same preference class and rates
- * apart by no more than the two spreads together (or both rates 0 and
+ * apart by no more than twice the spread of their difference (about 95%
+ * if the parts are independent), or both rates 0 and
  * memory.current apart by no more than its change over the sample); swap:
  * swap use apart by no more than its change over the sample.  false with
  * fewer than two. */
@@ -87,11 +92,11 @@ int og_memstat_pgscan(const char *buf, size_t len, long long *out);
 ssize_t og_oomd_candidates(const char *cg2root, const char *monitored, struct og_oomd_cand *out, size_t cap,
 			   long *monitored_owner);
 
-/* Re-read pgscan of each candidate into mid_pgscan (the half-way sample). */
-void og_oomd_sample_mid(const char *cg2root, struct og_oomd_cand *c, size_t n);
+/* Re-read pgscan of each candidate into part_pgscan[part]. */
+void og_oomd_sample_part(const char *cg2root, struct og_oomd_cand *c, size_t n, size_t part);
 
 /* Join the second sample b with the first a (matched by path): last_pgscan
- * and last_current from a, mid_pgscan kept from a's re-read. */
+ * and last_current from a, part_pgscan kept from a's re-reads. */
 void og_oomd_join(struct og_oomd_cand *b, size_t nb, const struct og_oomd_cand *a, size_t na);
 
 /* pgscan of one cgroup directory (the monitored cgroup's own reclaim), -1

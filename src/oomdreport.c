@@ -1,6 +1,6 @@
 /* The systemd-oomd part of top and doctor: every cgroup oomd monitors (from
  * its own dump), sampled the way oomd samples it — memory.stat pgscan of each
- * candidate twice, one oomd interval apart, plus a read half way to measure
+ * candidate twice, one oomd interval apart, plus reads in between to measure
  * the noise — and ranked by oomdrank.c into oomd's next victim. */
 #include "oomdrank.h"
 #include "meminfo.h"
@@ -142,20 +142,23 @@ static void rank(struct report *R)
 	}
 }
 
-/* First sample, the half-way pgscan, the second sample one interval later. */
+/* First sample, the pgscan of the parts, the second sample one interval later. */
 static void sample_all(struct report *R, long long swap_total)
 {
 	long long t0 = now_ms();
 	if (!R->d->n)
 		return;
 	sample(R, false, swap_total);
-	sleep_ms(OG_OOMD_INTERVAL_MS / 2);
-	for (size_t i = 0; i < R->d->n; i++)
-		if (R->m[i].a && R->m[i].err >= 0)
-			og_oomd_sample_mid(R->root, R->m[i].a, R->m[i].na);
-	long long left = OG_OOMD_INTERVAL_MS - (now_ms() - t0);
-	if (left > 0)
-		sleep_ms((long)left);
+	for (size_t p = 1; p <= OG_OOMD_PARTS; p++) {
+		long long left = (long long)OG_OOMD_INTERVAL_MS * (long long)p / OG_OOMD_PARTS - (now_ms() - t0);
+		if (left > 0)
+			sleep_ms((long)left);
+		if (p == OG_OOMD_PARTS)
+			break;
+		for (size_t i = 0; i < R->d->n; i++)
+			if (R->m[i].a && R->m[i].err >= 0)
+				og_oomd_sample_part(R->root, R->m[i].a, R->m[i].na, p - 1);
+	}
 	R->interval_ms = (long)(now_ms() - t0);
 	sample(R, true, swap_total);
 	rank(R);
@@ -177,7 +180,7 @@ static void json_cand(FILE *f, const struct og_oomd_cand *c, bool first)
 {
 	fprintf(f, "%s{\"cgroup\":", first ? "" : ",");
 	og_json_str(f, c->path);
-	fprintf(f, ",\"memory_current\":%lld,\"pgscan\":%lld,\"last_pgscan\":%lld,\"pgscan_rate\":%lld,\"rate_spread\":%lld,"
+	fprintf(f, ",\"memory_current\":%lld,\"pgscan\":%lld,\"last_pgscan\":%lld,\"pgscan_rate\":%lld,\"rate_stddev\":%lld,"
 		   "\"swap_current\":%lld,\"owner\":%ld,\"preference\":\"%s\",\"honoured\":%s}",
 		c->current, c->pgscan, c->last_pgscan, c->rate, c->spread, c->swap_current, c->owner,
 		og_oomd_pref_name(c->pref), c->honoured ? "true" : "false");

@@ -53,7 +53,9 @@ static void add(struct walk *w, const char *dir)
 		c->current = read_num(dir, "memory.current");
 		c->swap_current = read_num(dir, "memory.swap.current");
 		c->pgscan = og_oomd_read_pgscan(dir);
-		c->last_pgscan = c->mid_pgscan = c->last_current = c->last_swap = -1;
+		c->last_pgscan = c->last_current = c->last_swap = -1;
+		for (size_t i = 0; i < OG_OOMD_PARTS - 1; i++)
+			c->part_pgscan[i] = -1;
 		c->owner = stat(dir, &st) == 0 ? (long)st.st_uid : -1;
 		c->pref = og_cg_xattr_true(dir, "user.oomd_omit") ? OG_OOMD_PREF_OMIT
 			  : og_cg_xattr_true(dir, "user.oomd_avoid") ? OG_OOMD_PREF_AVOID : OG_OOMD_PREF_NONE;
@@ -113,11 +115,13 @@ ssize_t og_oomd_candidates(const char *cg2root, const char *monitored, struct og
 	return (ssize_t)w.n;
 }
 
-void og_oomd_sample_mid(const char *cg2root, struct og_oomd_cand *c, size_t n)
+void og_oomd_sample_part(const char *cg2root, struct og_oomd_cand *c, size_t n, size_t part)
 {
 	char dir[2048];
+	if (part >= OG_OOMD_PARTS - 1)
+		return;
 	for (size_t i = 0; i < n; i++)
-		c[i].mid_pgscan = cg_dir(cg2root, c[i].path, dir, sizeof(dir)) == 0 ? og_oomd_read_pgscan(dir) : -1;
+		c[i].part_pgscan[part] = cg_dir(cg2root, c[i].path, dir, sizeof(dir)) == 0 ? og_oomd_read_pgscan(dir) : -1;
 }
 
 void og_oomd_join(struct og_oomd_cand *b, size_t nb, const struct og_oomd_cand *a, size_t na)
@@ -133,7 +137,7 @@ void og_oomd_join(struct og_oomd_cand *b, size_t nb, const struct og_oomd_cand *
 		if (j == na)
 			continue;
 		b[i].last_pgscan = a[j].pgscan;
-		b[i].mid_pgscan = a[j].mid_pgscan;
+		memcpy(b[i].part_pgscan, a[j].part_pgscan, sizeof(b[i].part_pgscan));
 		b[i].last_current = a[j].current;
 		b[i].last_swap = a[j].swap_current;
 	}

@@ -62,7 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		x->current = take(&p, end);
 		x->pgscan = take(&p, end);
 		x->last_pgscan = take(&p, end);
-		x->mid_pgscan = take(&p, end);
+		for (int i = 0; i < OG_OOMD_PARTS - 1; i++)
+			x->part_pgscan[i] = take(&p, end);
 		x->swap_current = take(&p, end);
 		x->last_current = take(&p, end);
 		x->last_swap = take(&p, end);

@@ -21,10 +21,13 @@
 #define N OG_OOMD_PREF_NONE
 #define A OG_OOMD_PREF_AVOID
 #define O OG_OOMD_PREF_OMIT
+#define U { -1, -1, -1 }
 
 struct row {
 	const char *path;
-	long long current, pgscan, last_pgscan, mid_pgscan, swap;
+	long long current, pgscan, last_pgscan;
+	long long part[OG_OOMD_PARTS - 1]; /* pgscan at 1/4, 2/4, 3/4 of the interval */
+	long long swap;
 	long owner;
 	enum og_oomd_pref pref;
 };
@@ -37,7 +40,7 @@ static size_t load(struct og_oomd_cand *c, const struct row *r, size_t n)
 		c[i].current = r[i].current;
 		c[i].pgscan = r[i].pgscan;
 		c[i].last_pgscan = r[i].last_pgscan;
-		c[i].mid_pgscan = r[i].mid_pgscan;
+		memcpy(c[i].part_pgscan, r[i].part, sizeof(c[i].part_pgscan));
 		c[i].swap_current = r[i].swap;
 		c[i].last_current = r[i].current;
 		c[i].last_swap = r[i].swap;
@@ -70,8 +73,8 @@ static void rate(void **state)
 static void rate_beats_total(void **state)
 {
 	static const struct row t[] = {
-		{ "/s/old-big.service", 300 << 20, 9000000, 8999000, 8999500, 0, 0, N },
-		{ "/s/fast.service", 100 << 20, 50000, 20000, 35000, 0, 0, N },
+		{ "/s/old-big.service", 300 << 20, 9000000, 8999000, U, 0, 0, N },
+		{ "/s/fast.service", 100 << 20, 50000, 20000, U, 0, 0, N },
 	};
 	(void)state;
 	assert_string_equal(victim(t, 2, P, 252, 0, 0), "/s/fast.service");
@@ -86,10 +89,10 @@ static void rate_beats_total(void **state)
 static void current_breaks_ties(void **state)
 {
 	static const struct row t[] = {
-		{ "/s/small.service", 10 << 20, 500, 400, 450, 0, 0, N },
-		{ "/s/large.service", 90 << 20, 800, 700, 750, 0, 0, N },
-		{ "/s/empty.service", 0, 0, 0, 0, 0, 0, N },
-		{ "/s/unreadable.service", -1, -1, -1, -1, -1, 0, N },
+		{ "/s/small.service", 10 << 20, 500, 400, U, 0, 0, N },
+		{ "/s/large.service", 90 << 20, 800, 700, U, 0, 0, N },
+		{ "/s/empty.service", 0, 0, 0, U, 0, 0, N },
+		{ "/s/unreadable.service", -1, -1, -1, U, -1, 0, N },
 	};
 	struct og_oomd_cand c[4];
 	struct og_oomd_rule r = { .kind = P, .version = 252 };
@@ -105,9 +108,9 @@ static void current_breaks_ties(void **state)
 static void owner_rule_by_version(void **state)
 {
 	static const struct row t[] = {
-		{ "/u/app.slice/omit-fast.scope", 50 << 20, 9000, 1000, 5000, 0, 1000, O },
-		{ "/u/app.slice/avoid-root.scope", 50 << 20, 7000, 1000, 4000, 0, 0, A },
-		{ "/u/app.slice/plain.scope", 50 << 20, 2000, 1000, 1500, 0, 1000, N },
+		{ "/u/app.slice/omit-fast.scope", 50 << 20, 9000, 1000, U, 0, 1000, O },
+		{ "/u/app.slice/avoid-root.scope", 50 << 20, 7000, 1000, U, 0, 0, A },
+		{ "/u/app.slice/plain.scope", 50 << 20, 2000, 1000, U, 0, 1000, N },
 	};
 	(void)state;
 	/* 249: only root-owned preferences count: omit ignored, avoid honoured. */
@@ -128,10 +131,10 @@ static void owner_rule_by_version(void **state)
 static void swap_rule(void **state)
 {
 	static const struct row t[] = {
-		{ "/s/under5.service", 1 << 20, 0, 0, 0, 40 << 20, 0, N },   /* 40 MiB of 1 GiB: 3.9% */
-		{ "/s/mid.service", 1 << 20, 0, 0, 0, 90 << 20, 0, N },
-		{ "/s/most-omit.service", 1 << 20, 0, 0, 0, 200 << 20, 0, O },
-		{ "/s/most-user-omit.service", 1 << 20, 0, 0, 0, 150 << 20, 1000, O },
+		{ "/s/under5.service", 1 << 20, 0, 0, U, 40 << 20, 0, N },   /* 40 MiB of 1 GiB: 3.9% */
+		{ "/s/mid.service", 1 << 20, 0, 0, U, 90 << 20, 0, N },
+		{ "/s/most-omit.service", 1 << 20, 0, 0, U, 200 << 20, 0, O },
+		{ "/s/most-user-omit.service", 1 << 20, 0, 0, U, 150 << 20, 1000, O },
 	};
 	(void)state;
 	/* The root-owned omit counts in every version; the user's never does for swap. */
@@ -147,24 +150,43 @@ static void near_tie(void **state)
 	struct og_oomd_cand c[3];
 	struct og_oomd_rule r = { .kind = P, .version = 252 };
 	(void)state;
-	/* 1000 vs 950 per interval, halves 600/400 and 500/450: spreads 200 and 50. */
+	/* 1000 vs 900 per interval; /a's quarters 400/100/400/100 vary a lot
+	 * (stddev of an interval: 2 * 173 = 346), /b's are 225 each: within
+	 * twice the spread of the difference. */
 	static const struct row close[] = {
-		{ "/a", 1, 2000, 1000, 1400, 0, 0, N },
-		{ "/b", 1, 1950, 1000, 1500, 0, 0, N },
+		{ "/a", 1, 2000, 1000, { 1400, 1500, 1900 }, 0, 0, N },
+		{ "/b", 1, 1900, 1000, { 1225, 1450, 1675 }, 0, 0, N },
 	};
 	size_t k = og_oomd_rank(c, load(c, close, 2), &r);
+	assert_string_equal(c[0].path, "/a");
+	assert_int_equal(c[0].spread, 346);
+	assert_int_equal(c[1].spread, 0);
 	assert_true(og_oomd_near_tie(c, k, &r));
-	/* 1000 vs 400 with steady halves: not a tie. */
+	/* 1000 vs 400 with steady quarters: not a tie. */
 	static const struct row apart[] = {
-		{ "/a", 1, 2000, 1000, 1500, 0, 0, N },
-		{ "/b", 1, 1400, 1000, 1200, 0, 0, N },
+		{ "/a", 1, 2000, 1000, { 1250, 1500, 1750 }, 0, 0, N },
+		{ "/b", 1, 1400, 1000, { 1100, 1200, 1300 }, 0, 0, N },
 	};
 	k = og_oomd_rank(c, load(c, apart, 2), &r);
 	assert_false(og_oomd_near_tie(c, k, &r));
+	/* Unknown parts: no spread, only equal rates tie. */
+	static const struct row blind[] = {
+		{ "/a", 1, 2000, 1000, U, 0, 0, N },
+		{ "/b", 1, 1999, 1000, U, 0, 0, N },
+	};
+	k = og_oomd_rank(c, load(c, blind, 2), &r);
+	assert_false(og_oomd_near_tie(c, k, &r));
+	/* Both rates 0: memory.current within its own movement. */
+	static const struct row idle[] = {
+		{ "/a", 100, 50, 50, U, 0, 0, N },
+		{ "/b", 100, 70, 70, U, 0, 0, N },
+	};
+	k = og_oomd_rank(c, load(c, idle, 2), &r);
+	assert_true(og_oomd_near_tie(c, k, &r));
 	/* Different preference classes never tie. */
 	static const struct row cls[] = {
-		{ "/a", 1, 2000, 1000, 1500, 0, 0, N },
-		{ "/b", 1, 2000, 1000, 1500, 0, 0, A },
+		{ "/a", 1, 2000, 1000, U, 0, 0, N },
+		{ "/b", 1, 2000, 1000, U, 0, 0, A },
 	};
 	k = og_oomd_rank(c, load(c, cls, 2), &r);
 	assert_false(og_oomd_near_tie(c, k, &r));

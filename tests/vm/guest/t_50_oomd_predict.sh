@@ -1,8 +1,9 @@
 #!/bin/bash
 # Does the victim `oomguard top` names for systemd-oomd's memory-pressure
 # rule match the cgroup the real systemd-oomd (252) kills?  Randomized
-# rounds in oomguard.slice: 2-4 services of different sizes, growth steps and
-# MemoryHigh= throttles (some with ManagedOOMPreference=avoid or omit), with
+# rounds in oomguard.slice: 2-4 services of different sizes, growth steps,
+# touch rates and MemoryHigh= throttles (some with ManagedOOMPreference=avoid
+# or omit), with
 # zram swap so that the throttle reclaims their anonymous pages.  The slice
 # is monitored at 99% (oomd watches it but cannot act) while the services
 # grow and `oomguard top --json` predicts in a loop; then the limit drops to
@@ -54,6 +55,10 @@ predict() {
 	done
 }
 
+# Touch rates (pages a second): three levels 3x apart, all within what the
+# VM's two emulated CPUs serve together, so each service's pgscan rate follows
+# its level rather than the CPU time it happens to get.
+levels=(50 150 450)
 agree=0 disagree=0 tagree=0 tdisagree=0 none=0 t0=$(date +%s)
 for r in $(seq 1 "$rounds"); do
 	d=$work/r$r
@@ -61,12 +66,13 @@ for r in $(seq 1 "$rounds"); do
 	k=$((2 + RANDOM % 3))
 	desc=""
 	for j in $(seq 1 "$k"); do
-		size=$((48 + RANDOM % 112)) step=$((2 << (RANDOM % 3))) high=$((16 + RANDOM % 32))
+		size=$((48 + RANDOM % 80)) step=$((2 << (RANDOM % 3))) high=$((16 + RANDOM % 24))
+		rate=${levels[RANDOM % 3]}
 		case $((RANDOM % 8)) in 0) pref=omit ;; 1) pref=avoid ;; *) pref=none ;; esac
 		[ "$j" = 1 ] && [ "$pref" = omit ] && pref=none # something is always killable
-		desc="$desc j$j:${size}M/step${step}/high${high}M/$pref"
+		desc="$desc j$j:${size}M/step${step}/high${high}M/${rate}pps/$pref"
 		systemd-run --quiet --unit="og-t50-$r-$j" --slice=$slice -p MemoryHigh=${high}M \
-			-p ManagedOOMPreference=$pref python3 /opt/og/files/hog_rate.py "$size" "$step" 1 "$d/go" "$d/ready.$j"
+			-p ManagedOOMPreference=$pref python3 /opt/og/files/hog_rate.py "$size" "$step" "$rate" "$d/go" "$d/ready.$j"
 	done
 	log "round $r:$desc"
 	touch "$d/go"

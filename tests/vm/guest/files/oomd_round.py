@@ -24,8 +24,10 @@ for line in sys.stdin:
     if not msg:
         continue
     t = int(e["__REALTIME_TIMESTAMP"]) * 1000
-    if msg.startswith("Considered ") and kill is None:
-        considered = msg
+    if kill is None and msg.startswith("Considered "):
+        considered = [msg]
+    elif kill is None and considered is not None and msg[:1] in ("\t", " "):
+        considered.append(msg)  # the dump's candidate lines come one entry each
     if msg.startswith("Killed " + prefix) and kill is None:
         kill = (t, msg.split()[1], msg)
 
@@ -68,10 +70,10 @@ res = ("tie-" if tie else "") + ("agree" if pred == killed else "disagree")
 print("RESULT %s predicted=%s killed=%s prediction_ended=%.2fs_before interval_ms=%s ranking=%s" % (
     res, pred, killed, (kt - e) / 1e9, m["sample_interval_ms"], m["ranking"]))
 for c in m["candidates"]:
-    print("  cand %s rate=%s spread=%s pgscan=%s last=%s current=%s swap=%s owner=%s pref=%s honoured=%s" % (
-        c["cgroup"], c["pgscan_rate"], c["rate_spread"], c["pgscan"], c["last_pgscan"], c["memory_current"],
+    print("  cand %s rate=%s stddev=%s pgscan=%s last=%s current=%s swap=%s owner=%s pref=%s honoured=%s" % (
+        c["cgroup"], c["pgscan_rate"], c["rate_stddev"], c["pgscan"], c["last_pgscan"], c["memory_current"],
         c["swap_current"], c["owner"], c["preference"], c["honoured"]))
 print("  oomd: " + kmsg)
-if considered:
-    for l in considered.splitlines():
+for m in considered or []:
+    for l in m.splitlines():
         print("  oomd| " + l.strip())
