@@ -138,6 +138,21 @@ size_t og_oomd_order(struct og_oomd_cand *c, size_t n, enum og_oomd_kill kind, l
 	return k;
 }
 
+long long og_oomd_quantum(const struct og_oomd_cand *c, size_t n)
+{
+	long long q = 0;
+	for (size_t i = 0; i < n; i++) {
+		long long prev = c[i].last_pgscan;
+		for (int p = 0; p < OG_OOMD_PARTS; p++) {
+			long long at = p < OG_OOMD_PARTS - 1 ? c[i].part_pgscan[p] : c[i].pgscan;
+			if (prev >= 0 && at >= prev && at - prev > q)
+				q = at - prev;
+			prev = at;
+		}
+	}
+	return q;
+}
+
 /* How far a value moved over the sample (0 when the first is unknown). */
 static long long moved(long long now, long long first)
 {
@@ -152,7 +167,12 @@ bool og_oomd_near_tie(const struct og_oomd_cand *c, size_t k, const struct og_oo
 		return absdiff(c[0].swap_current, c[1].swap_current) <=
 		       moved(c[0].swap_current, c[0].last_swap) + moved(c[1].swap_current, c[1].last_swap);
 	if (c[0].rate != 0 || c[1].rate != 0) {
-		double d = (double)absdiff(c[0].rate, c[1].rate), s0 = (double)c[0].spread, s1 = (double)c[1].spread;
+		/* pgscan moves in reclaim batches: a candidate that showed no step
+		 * in this interval may show one in oomd's, so neither rate is known
+		 * better than the largest step seen in a part of the interval. */
+		long long q = og_oomd_quantum(c, k);
+		double d = (double)absdiff(c[0].rate, c[1].rate);
+		double s0 = (double)(c[0].spread > q ? c[0].spread : q), s1 = (double)(c[1].spread > q ? c[1].spread : q);
 		return d * d <= 4 * (s0 * s0 + s1 * s1);
 	}
 	return absdiff(c[0].current, c[1].current) <=

@@ -74,11 +74,17 @@ size_t og_oomd_order(struct og_oomd_cand *c, size_t n, enum og_oomd_kill kind, l
  * other, so that a sample taken at another phase of oomd's interval could
  * order them the other way?  Pressure: same preference class and rates
  * apart by no more than twice the spread of their difference (about 95%
- * if the parts are independent), or both rates 0 and
+ * if the parts are independent), each rate's spread being at least the
+ * quantum below; or both rates 0 and
  * memory.current apart by no more than its change over the sample); swap:
  * swap use apart by no more than its change over the sample.  false with
  * fewer than two. */
 bool og_oomd_near_tie(const struct og_oomd_cand *c, size_t k, const struct og_oomd_rule *r);
+
+/* The largest pgscan step any candidate made within one part of the
+ * interval: reclaim scans in batches, so no rate is known better than that.
+ * 0 when the parts are unknown. */
+long long og_oomd_quantum(const struct og_oomd_cand *c, size_t n);
 
 /* The pgscan value of a memory.stat text (the "pgscan N" line).  Returns 0
  * with *out, or -ENOENT when there is none, -EINVAL when it is malformed. */

@@ -162,13 +162,26 @@ static void near_tie(void **state)
 	assert_int_equal(c[0].spread, 346);
 	assert_int_equal(c[1].spread, 0);
 	assert_true(og_oomd_near_tie(c, k, &r));
-	/* 1000 vs 400 with steady quarters: not a tie. */
+	/* 1000 vs 200 with steady quarters (steps of 250 at most): not a tie. */
 	static const struct row apart[] = {
 		{ "/a", 1, 2000, 1000, { 1250, 1500, 1750 }, 0, 0, N },
-		{ "/b", 1, 1400, 1000, { 1100, 1200, 1300 }, 0, 0, N },
+		{ "/b", 1, 1200, 1000, { 1050, 1100, 1150 }, 0, 0, N },
 	};
 	k = og_oomd_rank(c, load(c, apart, 2), &r);
+	assert_int_equal(og_oomd_quantum(c, k), 250);
 	assert_false(og_oomd_near_tie(c, k, &r));
+	/* The VM's reclaim batches (t_50 run 3, round 7): one candidate scanned
+	 * 182 evenly, the other none in our interval, then 357 in oomd's (and
+	 * oomd killed it).  A third made one 512-page step: a tie. */
+	static const struct row batch[] = {
+		{ "/og-t50-7-1", 38313984, 28899, 28717, { 28762, 28808, 28853 }, 0, 0, N },
+		{ "/og-t50-7-4", 31875072, 60717, 60717, { 60717, 60717, 60717 }, 0, 0, N },
+		{ "/og-t50-7-2", 34328576, 40797, 40285, { 40285, 40797, 40797 }, 0, 0, N },
+	};
+	k = og_oomd_rank(c, load(c, batch, 3), &r);
+	assert_string_equal(c[0].path, "/og-t50-7-2");
+	assert_int_equal(og_oomd_quantum(c, k), 512);
+	assert_true(og_oomd_near_tie(c, k, &r));
 	/* Unknown parts: no spread, only equal rates tie. */
 	static const struct row blind[] = {
 		{ "/a", 1, 2000, 1000, U, 0, 0, N },
@@ -191,6 +204,77 @@ static void near_tie(void **state)
 	k = og_oomd_rank(c, load(c, cls, 2), &r);
 	assert_false(og_oomd_near_tie(c, k, &r));
 	assert_false(og_oomd_near_tie(c, 1, &r));
+}
+
+/* systemd-oomd 252's own inputs at its kill, from its "Considered N cgroups"
+ * journal dump in VM rounds of t_50 (Pgscan, Last Pgscan, Current Memory
+ * Usage as printed), with the preferences the round set and the cgroup oomd
+ * killed: the core must pick what oomd picked from what oomd saw.  All
+ * services are root-owned in the root-owned oomguard.slice. */
+#define M(x) ((long long)((x) * 1048576))
+static void vm_oomd_tables(void **state)
+{
+	/* Round 2: 2-2 carried omit: absent from oomd's dump (dropped before sorting),
+	 * so its figures here are made up, fast enough to win without the omit. */
+	static const struct row r2[] = {
+		{ "/oomguard.slice/og-t50-2-1.service", M(31.5), 73246, 71530, U, 0, 0, N },
+		{ "/oomguard.slice/og-t50-2-2.service", M(18.0), 99000, 90000, U, 0, 0, O },
+		{ "/oomguard.slice/og-t50-2-3.service", M(35.5), 70959, 68866, U, 0, 0, N },
+		{ "/oomguard.slice/og-t50-2-4.service", M(29.6), 79244, 77837, U, 0, 0, N },
+	};
+	/* Round 4: 4-3 carried avoid. */
+	static const struct row r4[] = {
+		{ "/oomguard.slice/og-t50-4-1.service", M(34.9), 76969, 66962, U, 0, 0, N },
+		{ "/oomguard.slice/og-t50-4-2.service", M(17.7), 85752, 80441, U, 0, 0, N },
+		{ "/oomguard.slice/og-t50-4-3.service", M(33.5), 49493, 49329, U, 0, 0, A },
+	};
+	/* Round 7: 7-1 (avoid) scanned faster than 7-3 and still sorted last. */
+	static const struct row r7[] = {
+		{ "/oomguard.slice/og-t50-7-1.service", M(29.7), 75093, 73541, U, 0, 0, A },
+		{ "/oomguard.slice/og-t50-7-3.service", M(25.7), 48592, 48253, U, 0, 0, N },
+		{ "/oomguard.slice/og-t50-7-4.service", M(19.7), 71540, 69875, U, 0, 0, N },
+	};
+	/* Round 10: 10-1 had no reclaim in oomd's interval (rate 0). */
+	static const struct row r10[] = {
+		{ "/oomguard.slice/og-t50-10-1.service", M(31.5), 52841, 52841, U, 0, 0, N },
+		{ "/oomguard.slice/og-t50-10-2.service", M(22.1), 34806, 34630, U, 0, 0, N },
+		{ "/oomguard.slice/og-t50-10-4.service", M(23.6), 61387, 60620, U, 0, 0, N },
+	};
+	static const int versions[] = { 249, 252, 258 };
+	(void)state;
+	for (size_t i = 0; i < OG_ARRAY_LEN(versions); i++) {
+		int v = versions[i];
+		assert_string_equal(victim(r2, 4, P, v, 0, 0), "/oomguard.slice/og-t50-2-3.service");
+		assert_string_equal(victim(r4, 3, P, v, 0, 0), "/oomguard.slice/og-t50-4-1.service");
+		assert_string_equal(victim(r7, 3, P, v, 0, 0), "/oomguard.slice/og-t50-7-4.service");
+		assert_string_equal(victim(r10, 3, P, v, 0, 0), "/oomguard.slice/og-t50-10-4.service");
+	}
+	/* oomd's whole order of round 7 (its dump lists 7-4, 7-3, 7-1). */
+	struct og_oomd_cand c[3];
+	struct og_oomd_rule r = { .kind = P, .version = 252 };
+	assert_int_equal(og_oomd_rank(c, load(c, r7, 3), &r), 3);
+	assert_string_equal(c[1].path, "/oomguard.slice/og-t50-7-3.service");
+	assert_string_equal(c[2].path, "/oomguard.slice/og-t50-7-1.service");
+	/* The same table under a user's manager (everything owned by uid 1000):
+	 * 249 ignores the avoid (not root-owned), so 7-1 moves ahead of 7-3;
+	 * 252 and 258 honour it (owner equals the monitored cgroup's). */
+	struct row u7[3];
+	memcpy(u7, r7, sizeof(u7));
+	for (size_t i = 0; i < 3; i++)
+		u7[i].owner = 1000;
+	r.monitored_owner = 1000;
+	r.version = 249;
+	og_oomd_rank(c, load(c, u7, 3), &r);
+	assert_string_equal(c[1].path, "/oomguard.slice/og-t50-7-1.service");
+	r.version = 258;
+	og_oomd_rank(c, load(c, u7, 3), &r);
+	assert_string_equal(c[2].path, "/oomguard.slice/og-t50-7-1.service");
+	/* And round 2's omit, root-owned under a monitor owned by 1000: 252
+	 * ignores it (the LXD regression) and kills the omitted service. */
+	struct row u2[4];
+	memcpy(u2, r2, sizeof(u2));
+	assert_string_equal(victim(u2, 4, P, 252, 1000, 0), "/oomguard.slice/og-t50-2-2.service");
+	assert_string_equal(victim(u2, 4, P, 258, 1000, 0), "/oomguard.slice/og-t50-2-3.service");
 }
 
 static void memstat(void **state)
@@ -216,6 +300,7 @@ int main(void)
 		cmocka_unit_test(owner_rule_by_version),
 		cmocka_unit_test(swap_rule),
 		cmocka_unit_test(near_tie),
+		cmocka_unit_test(vm_oomd_tables),
 		cmocka_unit_test(memstat),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

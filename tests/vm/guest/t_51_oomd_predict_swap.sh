@@ -1,7 +1,7 @@
 #!/bin/bash
 # The same comparison as t_50 for systemd-oomd's swap rule: oomguard.slice
 # with ManagedOOMSwap=kill, SwapUsedLimit=30% over a 1.5 GiB zram swap.
-# Randomized rounds: 2-4 services that each grow past their MemoryHigh= by a
+# Randomized rounds: 2-4 services that each grow past their MemoryMax= by a
 # random amount (that much goes to swap) and then sit still, one of them at
 # times under the rule's 5%-of-swap floor, some with avoid or omit.  A
 # service outside the slice holds memory so that used memory is above the
@@ -69,27 +69,29 @@ for r in $(seq 1 "$rounds"); do
 	d=$work/r$r
 	mkdir -p "$d"
 	k=$((2 + RANDOM % 3))
-	desc="" budget=$((360 / k))
+	desc="" budget=$((400 / k))
 	for j in $(seq 1 "$k"); do
 		high=$((16 + RANDOM % 16)) sw=$((80 + RANDOM % (budget - 79)))
 		[ $((RANDOM % 6)) = 0 ] && sw=$((20 + RANDOM % 40)) # under the 5% floor (77 MiB)
 		case $((RANDOM % 8)) in 0) pref=omit ;; 1) pref=avoid ;; *) pref=none ;; esac
 		[ "$j" = 1 ] && { pref=none; sw=$((80 + RANDOM % (budget - 79))); } # something is always killable
 		desc="$desc j$j:swap${sw}M/high${high}M/$pref"
-		systemd-run --quiet --unit="og-t51-$r-$j" --slice=$slice -p MemoryHigh=${high}M -p MemorySwapMax=infinity \
+		# MemoryMax=: the excess goes to swap at once, without memory.high's throttle.
+		systemd-run --quiet --unit="og-t51-$r-$j" --slice=$slice -p MemoryMax=${high}M \
 			-p ManagedOOMPreference=$pref python3 /opt/og/files/hog_rate.py $((sw + high)) 4 0 "$d/go" "$d/ready.$j"
 	done
 	log "round $r:$desc"
 	touch "$d/go"
-	wait_for 60 sh -c "[ \$(ls $d/ready.* 2>/dev/null | wc -l) -ge $k ]" || log "round $r: not all grown after 60 s"
+	wait_for 30 sh -c "[ \$(ls $d/ready.* 2>/dev/null | wc -l) -ge $k ]" || log "round $r: not all grown after 30 s"
 	sleep 1 # the last pages reach swap
 	predict "$d" &
 	pp=$!
 	wait_for 10 test -s "$d/idx"
 	ts=$(now_ts)
 	# Swap outside the slice until the total crosses the limit.
-	systemd-run --quiet --unit="og-t51-push-$r" -p MemoryHigh=16M python3 /opt/og/files/hog_rate.py 900 4 0 "$d/go" "$d/pushed"
-	wait_for 60 oomd_killed "/$slice/og-t51-$r-" "$ts"
+	systemd-run --quiet --unit="og-t51-push-$r" -p MemoryMax=32M python3 /opt/og/files/hog_rate.py 900 8 0 "$d/go" "$d/pushed"
+	wait_for 45 oomd_killed "/$slice/og-t51-$r-" "$ts" ||
+		log "round $r: no kill in 45 s; $(grep -E '^(MemAvailable|SwapTotal|SwapFree)' /proc/meminfo | tr -s ' \n' ' ')"
 	systemctl stop "og-t51-push-$r" 2>/dev/null
 	touch "$d/stop"
 	wait "$pp"
