@@ -26,6 +26,7 @@ struct mon {
 	long long pg0, pg1;         /* the monitored cgroup's own pgscan */
 	struct og_oomd_rule rule;
 	bool near_tie;
+	char victim[OG_CG_PATH_MAX]; /* oomd's next victim for this rule ("" none) */
 };
 
 struct report {
@@ -123,6 +124,8 @@ static void sample(struct report *R, bool second, long long swap_total)
 	}
 }
 
+static void swap_union(struct report *R);
+
 static void rank(struct report *R)
 {
 	for (size_t i = 0; i < R->d->n; i++) {
@@ -139,7 +142,52 @@ static void rank(struct report *R)
 		og_oomd_join(m->b, m->nb, m->a, m->na);
 		m->k = og_oomd_rank(m->b, m->nb, &m->rule);
 		m->near_tie = og_oomd_near_tie(m->b, m->k, &m->rule);
+		snprintf(m->victim, sizeof(m->victim), "%s", m->k ? m->b[0].path : "");
 	}
+	swap_union(R);
+}
+
+/* The swap rule ranks the candidates of every swap-monitored cgroup together
+ * (monitor_swap_contexts_handler() gathers them all, then
+ * oomd_kill_by_swap_usage() sorts them without a prefix): its one victim is
+ * the top of the union, whichever monitor lists it. */
+static void swap_union(struct report *R)
+{
+	struct og_oomd_cand *u = NULL;
+	size_t n = 0, cap = 0;
+	struct og_oomd_rule rule = { 0 };
+	for (size_t i = 0; i < R->d->n; i++) {
+		struct mon *m = &R->m[i];
+		if (m->cg->kind != OG_OOMD_KILL_SWAP || m->err < 0 || !m->b)
+			continue;
+		rule = m->rule;
+		for (size_t j = 0; j < m->k; j++) {
+			size_t x = 0;
+			while (x < n && strcmp(u[x].path, m->b[j].path))
+				x++;
+			if (x < n)
+				continue;
+			if (n == cap) {
+				struct og_oomd_cand *t = realloc(u, (cap = cap ? cap * 2 : 64) * sizeof(*u));
+				if (!t) {
+					free(u);
+					return;
+				}
+				u = t;
+			}
+			u[n++] = m->b[j];
+		}
+	}
+	size_t k = n ? og_oomd_rank(u, n, &rule) : 0;
+	bool tie = og_oomd_near_tie(u, k, &rule);
+	for (size_t i = 0; i < R->d->n; i++) {
+		struct mon *m = &R->m[i];
+		if (m->cg->kind != OG_OOMD_KILL_SWAP || m->err < 0)
+			continue;
+		snprintf(m->victim, sizeof(m->victim), "%s", k ? u[0].path : "");
+		m->near_tie = tie;
+	}
+	free(u);
 }
 
 /* First sample, the pgscan of the parts, the second sample one interval later. */
@@ -204,8 +252,8 @@ static void json_mon(FILE *f, const struct report *R, const struct mon *m, bool 
 	else
 		fputs(m->pg1 > m->pg0 ? "true" : "false", f);
 	fputs(",\"next_victim\":", f);
-	if (m->k)
-		og_json_str(f, m->b[0].path);
+	if (m->victim[0])
+		og_json_str(f, m->victim);
 	else
 		fputs("null", f);
 	fprintf(f, ",\"near_tie\":%s,\"candidates\":[", m->near_tie ? "true" : "false");
@@ -246,8 +294,9 @@ static void text_mon(FILE *f, const struct report *R, const struct mon *m, const
 		fprintf(f, "%s  candidates unknown: %s\n", indent, strerror((int)-m->err));
 		return;
 	}
-	if (m->k)
-		fprintf(f, "%s  next victim: %s%s\n", indent, og_esc(m->b[0].path, v, sizeof(v)),
+	if (m->victim[0])
+		fprintf(f, "%s  next victim: %s%s%s\n", indent, og_esc(m->victim, v, sizeof(v)),
+			m->cg->kind == OG_OOMD_KILL_SWAP ? " (of every swap-monitored cgroup together)" : "",
 			m->near_tie ? " (near tie with the second: within the sampling error)" : "");
 	for (size_t j = 0; j < m->k && j < 3; j++)
 		text_cand(f, indent, j, &m->b[j], m->cg->kind);

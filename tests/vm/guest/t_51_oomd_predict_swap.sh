@@ -7,11 +7,14 @@
 # service outside the slice holds memory so that used memory is above the
 # limit too, and a "push" service outside the slice then swaps until the
 # total crosses the limit: oomd kills within 150 ms.  `oomguard top --json`
-# predicts in a loop; the last prediction before the kill is compared with
-# oomd's journal line.  Env: OG_T51_ROUNDS (default 10), OG_T51_SEED.
+# predicts in a loop (Debian's -.slice is swap-monitored too, so the rule
+# ranks the whole machine: the push can be the victim, and top's prediction
+# covers that); the last prediction before the kill is compared with
+# oomd's journal line.  Env: OG_T51_ROUNDS (default 8: the rounds are
+# longer than t_50's and the runner gives a test 420 s), OG_T51_SEED.
 . /opt/og/lib.sh
 slice=oomguard.slice
-rounds=${OG_T51_ROUNDS:-10}
+rounds=${OG_T51_ROUNDS:-8}
 seed=${OG_T51_SEED:-$(( ($(date +%s) + 7) % 32768 ))}
 RANDOM=$seed
 log "seed $seed, $rounds rounds"
@@ -44,8 +47,9 @@ systemctl daemon-reload
 systemctl start $slice
 systemctl restart systemd-oomd
 wait_for 10 systemctl is-active --quiet systemd-oomd
-check "oomctl dump lists /$slice under swap monitoring at 30%" wait_for 10 sh -c \
-	"oomctl dump | grep -q 'Swap Used Limit: 30.00%' && oomctl dump | grep -A1 '^Swap Monitored CGroups:' | grep -q 'Path: /$slice\$'"
+swap_listed() { oomctl dump | grep -q 'Swap Used Limit: 30.00%' &&
+	oomctl dump | sed -n '/^Swap Monitored CGroups:/,/^Memory Pressure Monitored/p' | grep -q "Path: /$slice\$"; }
+check "oomctl dump lists /$slice under swap monitoring at 30%" wait_for 10 swap_listed
 oomctl dump | sed -n '1,/^Swap Monitored/p' >&2
 
 # Used memory above 30% of RAM for the whole test, outside the slice.
@@ -69,7 +73,7 @@ for r in $(seq 1 "$rounds"); do
 	d=$work/r$r
 	mkdir -p "$d"
 	k=$((2 + RANDOM % 3))
-	desc="" budget=$((400 / k))
+	desc="" budget=$((420 / k))
 	for j in $(seq 1 "$k"); do
 		high=$((16 + RANDOM % 16)) sw=$((80 + RANDOM % (budget - 79)))
 		[ $((RANDOM % 6)) = 0 ] && sw=$((20 + RANDOM % 40)) # under the 5% floor (77 MiB)
@@ -82,20 +86,24 @@ for r in $(seq 1 "$rounds"); do
 	done
 	log "round $r:$desc"
 	touch "$d/go"
-	wait_for 30 sh -c "[ \$(ls $d/ready.* 2>/dev/null | wc -l) -ge $k ]" || log "round $r: not all grown after 30 s"
+	wait_for 20 sh -c "[ \$(ls $d/ready.* 2>/dev/null | wc -l) -ge $k ]" || log "round $r: not all grown after 20 s"
 	sleep 1 # the last pages reach swap
 	predict "$d" &
 	pp=$!
 	wait_for 10 test -s "$d/idx"
 	ts=$(now_ts)
 	# Swap outside the slice until the total crosses the limit.
-	systemd-run --quiet --unit="og-t51-push-$r" -p MemoryMax=32M python3 /opt/og/files/hog_rate.py 900 8 0 "$d/go" "$d/pushed"
-	wait_for 45 oomd_killed "/$slice/og-t51-$r-" "$ts" ||
-		log "round $r: no kill in 45 s; $(grep -E '^(MemAvailable|SwapTotal|SwapFree)' /proc/meminfo | tr -s ' \n' ' ')"
+	# memory.high, not memory.max: reclaim to swap without the memcg OOM
+	# killer ending the push half way.
+	systemd-run --quiet --unit="og-t51-push-$r" -p MemoryHigh=64M python3 /opt/og/files/hog_rate.py 900 8 0 "$d/go" "$d/pushed"
+	# Debian ships -.slice with ManagedOOMSwap=kill: the rule ranks every
+	# cgroup of the machine together, the push included; any kill counts.
+	wait_for 30 oomd_killed "/" "$ts" ||
+		log "round $r: no kill in 30 s; $(grep -E '^(MemAvailable|SwapTotal|SwapFree)' /proc/meminfo | tr -s ' \n' ' ')push $(systemctl show -p ActiveState,Result og-t51-push-$r | tr '\n' ' ')"
 	systemctl stop "og-t51-push-$r" 2>/dev/null
 	touch "$d/stop"
 	wait "$pp"
-	res=$(journalctl -u systemd-oomd --since="$ts" -o json --no-pager | python3 /opt/og/files/oomd_round.py "$d" "/$slice" "/$slice/og-t51-$r-")
+	res=$(journalctl -u systemd-oomd --since="$ts" -o json --no-pager | python3 /opt/og/files/oomd_round.py "$d" "/$slice" "/")
 	echo "$res" | sed "s/^/# swap round $r: /" >&2
 	case $(sed -n '1s/^RESULT \([a-z-]*\).*/\1/p' <<<"$res") in
 	agree) agree=$((agree + 1)) ;;
