@@ -69,7 +69,12 @@ predict() {
 }
 
 agree=0 disagree=0 tagree=0 tdisagree=0 none=0 t0=$(date +%s)
+tstart=$(date +%s) done_rounds=0
 for r in $(seq 1 "$rounds"); do
+	# The runner kills a test after 420 s: no round starts after 260 s (one
+	# takes 70 s at worst: 20 to grow, 40 for the kill, the rest to stop).
+	[ $(( $(date +%s) - tstart )) -gt 260 ] && { log "round $r: time budget spent, stopping"; break; }
+	done_rounds=$r
 	d=$work/r$r
 	mkdir -p "$d"
 	k=$((2 + RANDOM % 3))
@@ -115,6 +120,7 @@ for r in $(seq 1 "$rounds"); do
 	systemctl stop "og-t51-$r-*" 2>/dev/null
 	systemctl reset-failed "og-t51-$r-*" "og-t51-push-$r" 2>/dev/null
 done
+rounds=$done_rounds
 summary="swap rounds: $rounds (seed $seed, $(( $(date +%s) - t0 )) s): outside near ties $agree agree, $disagree disagree; near ties $tagree agree, $tdisagree disagree; $none without a kill or a prediction"
 log "$summary"
 echo "# $summary"
