@@ -1,119 +1,81 @@
+/* The pure ranking core of systemd-oomd's victim choice (see oomdrank.h). */
 #include "oomdrank.h"
-#include "systemd.h"
-#include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/xattr.h>
-#include <unistd.h>
 
-static long long read_num(const char *dir, const char *file)
+#include "util.h"
+
+long long og_oomd_rate(long long pgscan, long long last_pgscan)
 {
-	char path[2200], buf[64];
-	long v;
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	ssize_t n = og_read_at(AT_FDCWD, path, buf, sizeof(buf));
-	if (n <= 0)
-		return -1;
-	buf[strcspn(buf, "\n")] = '\0';
-	return og_parse_long(buf, 0, 0x7fffffffffffffffL, &v) == 0 ? v : -1;
+	if (pgscan < 0)
+		return 0;
+	/* oomd_pgscan_rate(): a larger last value means the cgroup was
+	 * recreated, and a new context starts with last_pgscan 0. */
+	if (last_pgscan < 0 || last_pgscan > pgscan)
+		return pgscan;
+	return pgscan - last_pgscan;
 }
 
-/* pgscan from memory.stat (the sum oomd reads). */
-static long long read_pgscan(const char *dir)
+static long long absdiff(long long a, long long b)
 {
-	char path[2200], buf[8192];
-	snprintf(path, sizeof(path), "%s/memory.stat", dir);
-	ssize_t n = og_read_at(AT_FDCWD, path, buf, sizeof(buf));
-	if (n <= 0)
-		return -1;
-	for (const char *p = buf, *end = buf + n; p < end;) {
-		size_t ll;
-		const char *line = p;
-		p = og_next_line(p, end, &ll);
-		if (ll > 7 && !memcmp(line, "pgscan ", 7))
-			return strtoll(line + 7, NULL, 10);
-	}
-	return -1;
+	return a > b ? a - b : b - a;
 }
 
-struct walk {
-	const char *root;
-	size_t rootlen;
-	enum og_oomd_kill kind;
-	int version;
-	long anc_owner;
-	struct og_oomd_cand *out;
-	size_t cap, n;
-};
-
-static void add(struct walk *w, const char *dir)
+static long long isqrt(long long v)
 {
-	struct stat st;
-	if (w->n < w->cap) {
-		struct og_oomd_cand *c = &w->out[w->n];
-		memset(c, 0, sizeof(*c));
-		snprintf(c->path, sizeof(c->path), "%s", dir[w->rootlen] ? dir + w->rootlen : "/");
-		c->current = read_num(dir, "memory.current");
-		c->swap_current = read_num(dir, "memory.swap.current");
-		c->pgscan = read_pgscan(dir);
-		c->owner = stat(dir, &st) == 0 ? (long)st.st_uid : -1;
-		c->pref = og_cg_xattr_true(dir, "user.oomd_omit") ? OG_OOMD_PREF_OMIT
-			  : og_cg_xattr_true(dir, "user.oomd_avoid") ? OG_OOMD_PREF_AVOID : OG_OOMD_PREF_NONE;
-		c->honoured = c->pref != OG_OOMD_PREF_NONE &&
-			      og_oomd_pref_honoured(w->version ? w->version : 253, c->owner, w->anc_owner, w->kind, NULL, 0);
+	long long x = 0;
+	for (long long bit = 1LL << 62; bit; bit >>= 2) {
+		if (v >= x + bit) {
+			v -= x + bit;
+			x = (x >> 1) + bit;
+		} else {
+			x >>= 1;
+		}
 	}
-	w->n++;
+	return x;
 }
 
-/* recursively_get_cgroup_context(): stop at leaves and at memory.oom.group=1. */
-static void walk(struct walk *w, const char *dir, int depth)
+/* The interval's pgscan is the sum of OG_OOMD_PARTS part increments; with
+ * independent parts its variance is OG_OOMD_PARTS times theirs. */
+static long long spread(const struct og_oomd_cand *c)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	if (!d || depth > 32) {
-		if (d)
-			closedir(d);
-		return;
+	long long at[OG_OOMD_PARTS + 1], d[OG_OOMD_PARTS];
+	double sum = 0, var = 0;
+
+	at[0] = c->last_pgscan;
+	for (int i = 0; i < OG_OOMD_PARTS - 1; i++)
+		at[i + 1] = c->part_pgscan[i];
+	at[OG_OOMD_PARTS] = c->pgscan;
+	for (int i = 0; i < OG_OOMD_PARTS; i++) {
+		if (at[i] < 0 || at[i + 1] < at[i])
+			return 0;
+		d[i] = at[i + 1] - at[i];
+		sum += (double)d[i];
 	}
-	while ((de = readdir(d))) {
-		char sub[2048];
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		if (snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name) >= (int)sizeof(sub))
-			continue;
-		if (read_num(sub, "memory.oom.group") == 1 || !og_dir_has_subdirs(sub))
-			add(w, sub);
-		else
-			walk(w, sub, depth + 1);
+	for (int i = 0; i < OG_OOMD_PARTS; i++) {
+		double e = (double)d[i] - sum / OG_OOMD_PARTS;
+		var += e * e;
 	}
-	closedir(d);
+	var = var / (OG_OOMD_PARTS - 1) * OG_OOMD_PARTS;
+	return isqrt((long long)(var < 4e18 ? var : 4e18));
 }
 
-ssize_t og_oomd_candidates(const char *cg2root, const char *monitored, enum og_oomd_kill kind, int version,
-			   struct og_oomd_cand *out, size_t cap)
+static void apply_rule(struct og_oomd_cand *c, const struct og_oomd_rule *r)
 {
-	char dir[2048];
-	struct stat st;
-	struct walk w = { .root = cg2root, .rootlen = strlen(cg2root), .kind = kind, .version = version, .out = out,
-			  .cap = cap };
+	int ver = r->version > 0 ? r->version : 253;
+	c->honoured = c->pref != OG_OOMD_PREF_NONE &&
+		      og_oomd_pref_honoured(ver, c->owner, r->monitored_owner, r->kind, NULL, 0);
+	c->rate = r->totals ? (c->pgscan > 0 ? c->pgscan : 0) : og_oomd_rate(c->pgscan, c->last_pgscan);
+	c->spread = r->totals ? 0 : spread(c);
+}
 
-	if (snprintf(dir, sizeof(dir), "%s%s", cg2root, strcmp(monitored, "/") ? monitored : "") >= (int)sizeof(dir))
-		return -ENAMETOOLONG;
-	if (stat(dir, &st) < 0)
-		return -errno;
-	w.anc_owner = (long)st.st_uid;
-	/* A monitored cgroup without children is its own only candidate. */
-	if (!og_dir_has_subdirs(dir))
-		add(&w, dir);
-	else
-		walk(&w, dir, 0);
-	return (ssize_t)w.n;
+size_t og_oomd_rank(struct og_oomd_cand *c, size_t n, const struct og_oomd_rule *r)
+{
+	for (size_t i = 0; i < n; i++)
+		apply_rule(&c[i], r);
+	return og_oomd_order(c, n, r->kind, r->swap_total);
 }
 
 static int pref_rank(const struct og_oomd_cand *c)
@@ -126,10 +88,11 @@ static int cmp_pressure(const void *pa, const void *pb)
 	const struct og_oomd_cand *a = pa, *b = pb;
 	if (pref_rank(a) != pref_rank(b))
 		return pref_rank(a) - pref_rank(b);
-	if (a->pgscan != b->pgscan)
-		return a->pgscan > b->pgscan ? -1 : 1;
+	if (a->rate != b->rate)
+		return a->rate > b->rate ? -1 : 1;
 	if (a->current != b->current)
 		return a->current > b->current ? -1 : 1;
+	/* oomd's order among full ties is its hashmap's: any. */
 	return strcmp(a->path, b->path);
 }
 
@@ -143,115 +106,96 @@ static int cmp_swap(const void *pa, const void *pb)
 	return strcmp(a->path, b->path);
 }
 
+static bool considered(const struct og_oomd_cand *c, enum og_oomd_kill kind, long long swap_total)
+{
+	if (c->honoured && c->pref == OG_OOMD_PREF_OMIT)
+		return false;
+	/* oomd_cgroup_context_acquire() fails on a cgroup whose memory files it
+	 * cannot read, and such a cgroup is no candidate. */
+	if (c->current < 0 || c->pgscan < 0)
+		return false;
+	/* THRESHOLD_SWAP_USED_PERCENT: more than 5% of swap. */
+	if (kind == OG_OOMD_KILL_SWAP)
+		return c->swap_current > swap_total * 5 / 100;
+	/* Both zero: the pressure rule passes over it ("won't alleviate pressure"). */
+	return !(c->pgscan == 0 && c->current == 0);
+}
+
 size_t og_oomd_order(struct og_oomd_cand *c, size_t n, enum og_oomd_kill kind, long long swap_total_bytes)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
-		bool keep = !(c[i].honoured && c[i].pref == OG_OOMD_PREF_OMIT);
-		/* THRESHOLD_SWAP_USED_PERCENT: more than 5% of swap. */
-		if (kind == OG_OOMD_KILL_SWAP && !(c[i].swap_current > swap_total_bytes * 5 / 100))
-			keep = false;
-		/* Both zero: the pressure rule passes over it. */
-		if (kind == OG_OOMD_KILL_PRESSURE && c[i].pgscan <= 0 && c[i].current <= 0)
-			keep = false;
-		if (keep) {
-			if (k != i) {
-				struct og_oomd_cand t = c[k];
-				c[k] = c[i];
-				c[i] = t;
-			}
-			k++;
+		if (!considered(&c[i], kind, swap_total_bytes))
+			continue;
+		if (k != i) {
+			struct og_oomd_cand t = c[k];
+			c[k] = c[i];
+			c[i] = t;
 		}
+		k++;
 	}
 	qsort(c, k, sizeof(*c), kind == OG_OOMD_KILL_SWAP ? cmp_swap : cmp_pressure);
 	return k;
 }
 
-#include "meminfo.h"
-#include "render.h"
-
-int og_oomd_report(FILE *f, bool json, const char *indent, long long swap_total_bytes, char *why, size_t whysz)
+long long og_oomd_quantum(const struct og_oomd_cand *c, size_t n)
 {
-	char *text = NULL;
-	struct og_oomd_dump *d = malloc(sizeof(*d));
-	struct og_oomd_cand *c = malloc(64 * sizeof(*c));
-	const char *root = og_cg2_root();
-	int r, version = 0;
+	long long q = 0;
+	for (size_t i = 0; i < n; i++) {
+		long long prev = c[i].last_pgscan;
+		for (int p = 0; p < OG_OOMD_PARTS; p++) {
+			long long at = p < OG_OOMD_PARTS - 1 ? c[i].part_pgscan[p] : c[i].pgscan;
+			if (prev >= 0 && at >= prev && at - prev > q)
+				q = at - prev;
+			prev = at;
+		}
+	}
+	return q;
+}
 
-	if (!d || !c) {
-		free(d);
-		free(c);
-		snprintf(why, whysz, "out of memory");
-		return -ENOMEM;
+/* How far a value moved over the sample (0 when the first is unknown). */
+static long long moved(long long now, long long first)
+{
+	return first >= 0 && now >= 0 ? absdiff(now, first) : 0;
+}
+
+bool og_oomd_near_tie(const struct og_oomd_cand *c, size_t k, const struct og_oomd_rule *r)
+{
+	if (k < 2 || pref_rank(&c[0]) != pref_rank(&c[1]))
+		return false;
+	if (r->kind == OG_OOMD_KILL_SWAP)
+		return absdiff(c[0].swap_current, c[1].swap_current) <=
+		       moved(c[0].swap_current, c[0].last_swap) + moved(c[1].swap_current, c[1].last_swap);
+	if (c[0].rate != 0 || c[1].rate != 0) {
+		/* pgscan moves in reclaim batches: a candidate that showed no step
+		 * in this interval may show one in oomd's, so neither rate is known
+		 * better than the largest step seen in a part of the interval. */
+		long long q = og_oomd_quantum(c, k);
+		double d = (double)absdiff(c[0].rate, c[1].rate);
+		double s0 = (double)(c[0].spread > q ? c[0].spread : q), s1 = (double)(c[1].spread > q ? c[1].spread : q);
+		return d * d <= 4 * (s0 * s0 + s1 * s1);
 	}
-	if ((r = og_sd_oomd_dump(&text, why, whysz)) < 0 || (r = og_oomd_parse_dump(text, strlen(text), d)) < 0) {
-		if (r == -EINVAL)
-			snprintf(why, whysz, "its state dump could not be parsed");
-		free(text);
-		free(d);
-		free(c);
-		return r;
-	}
-	free(text);
-	struct og_bus *bus = NULL;
-	if (og_sd_open(true, &bus) == 0) {
-		int v = og_sd_manager_version(bus);
-		version = v > 0 ? v : 0;
-		og_sd_close(bus);
-	}
-	if (json)
-		fputc('[', f);
-	for (size_t i = 0; i < d->n; i++) {
-		const struct og_oomd_cg *m = &d->cg[i];
-		char dir[2048], pp[4096], esc[4096];
-		struct og_psi psi;
-		int lim = m->kind == OG_OOMD_KILL_PRESSURE ? (m->limit_pm >= 0 ? m->limit_pm : d->default_pressure_limit_pm)
-							    : d->swap_limit_pm;
-		bool have_psi = false;
-		if (root) {
-			snprintf(dir, sizeof(dir), "%s%s/memory.pressure", root, strcmp(m->path, "/") ? m->path : "");
-			have_psi = og_read_psi(dir, &psi) == 0 && psi.full.present;
-		}
-		ssize_t n = root ? og_oomd_candidates(root, m->path, m->kind, version, c, 64) : -ENOENT;
-		size_t k = n > 0 ? og_oomd_order(c, n > 64 ? 64 : (size_t)n, m->kind, swap_total_bytes) : 0;
-		if (json) {
-			fprintf(f, "%s{\"cgroup\":", i ? "," : "");
-			og_json_str(f, m->path);
-			fprintf(f, ",\"rule\":\"%s\",\"limit_permyriad\":%d,\"pressure_full_avg10\":",
-				m->kind == OG_OOMD_KILL_SWAP ? "swap" : "pressure", lim);
-			if (have_psi)
-				fprintf(f, "%.2f", psi.full.avg10);
-			else
-				fputs("null", f);
-			fputs(",\"candidates\":[", f);
-			for (size_t j = 0; j < k; j++) {
-				fprintf(f, "%s{\"cgroup\":", j ? "," : "");
-				og_json_str(f, c[j].path);
-				fprintf(f, ",\"memory_current\":%lld,\"pgscan\":%lld,\"swap_current\":%lld,\"owner\":%ld,\"preference\":\"%s\",\"honoured\":%s}",
-					c[j].current, c[j].pgscan, c[j].swap_current, c[j].owner, og_oomd_pref_name(c[j].pref),
-					c[j].honoured ? "true" : "false");
-			}
-			fputs("]}", f);
+	return absdiff(c[0].current, c[1].current) <=
+	       moved(c[0].current, c[0].last_current) + moved(c[1].current, c[1].last_current);
+}
+
+int og_memstat_pgscan(const char *buf, size_t len, long long *out)
+{
+	const char *end = buf + len;
+	for (const char *p = buf; p < end;) {
+		size_t ll;
+		const char *line = p;
+		p = og_next_line(p, end, &ll);
+		if (ll < 8 || memcmp(line, "pgscan ", 7))
 			continue;
+		long long v = 0;
+		for (size_t i = 7; i < ll; i++) {
+			if (line[i] < '0' || line[i] > '9' || v > (0x7fffffffffffffffLL - 9) / 10)
+				return -EINVAL;
+			v = v * 10 + (line[i] - '0');
 		}
-		og_esc(m->path, esc, sizeof(esc));
-		fprintf(f, "%s%s: %s kill at %d.%02d%%", indent, esc, m->kind == OG_OOMD_KILL_SWAP ? "swap" : "pressure",
-			lim / 100, lim % 100);
-		if (have_psi)
-			fprintf(f, ", full avg10 now %.2f%%", psi.full.avg10);
-		fprintf(f, "; %zu candidate(s)%s\n", k,
-			m->kind == OG_OOMD_KILL_PRESSURE ? " by pgscan (oomd uses its 1 s rate), then memory.current" : " by swap use");
-		for (size_t j = 0; j < k && j < 3; j++) {
-			og_esc(c[j].path, pp, sizeof(pp));
-			fprintf(f, "%s  %zu. %s  current %lld, pgscan %lld%s%s%s\n", indent, j + 1, pp, c[j].current, c[j].pgscan,
-				c[j].pref != OG_OOMD_PREF_NONE ? ", preference " : "",
-				c[j].pref != OG_OOMD_PREF_NONE ? og_oomd_pref_name(c[j].pref) : "",
-				c[j].pref != OG_OOMD_PREF_NONE ? (c[j].honoured ? " (honoured)" : " (ignored: owner rule)") : "");
-		}
+		*out = v;
+		return 0;
 	}
-	if (json)
-		fputc(']', f);
-	free(d);
-	free(c);
-	return 0;
+	return -ENOENT;
 }

@@ -150,18 +150,22 @@ static void oomd_candidates(void **state)
 {
 	struct og_oomd_cand c[16];
 	(void)state;
-	ssize_t n = og_oomd_candidates(CG2, "/user.slice/user-1000.slice/user@1000.service", OG_OOMD_KILL_PRESSURE, 252, c, 16);
+	long owner = -2;
+	ssize_t n = og_oomd_candidates(CG2, "/user.slice/user-1000.slice/user@1000.service", c, 16, &owner);
 	/* a.scope, b.scope, idle.scope (leaves) and grp.service (memory.oom.group=1: its child is not separate). */
 	assert_int_equal(n, 4);
-	size_t k = og_oomd_order(c, (size_t)n, OG_OOMD_KILL_PRESSURE, 0);
+	assert_true(owner >= 0);
+	/* One sample: no first one, so the rate is oomd's for a new context, the total. */
+	struct og_oomd_rule rule = { .kind = OG_OOMD_KILL_PRESSURE, .version = 252, .monitored_owner = owner };
+	size_t k = og_oomd_rank(c, (size_t)n, &rule);
 	assert_int_equal(k, 3); /* idle.scope: no pgscan, no memory */
 	assert_string_equal(c[0].path, "/user.slice/user-1000.slice/user@1000.service/app.slice/grp.service");
 	assert_string_equal(c[1].path, "/user.slice/user-1000.slice/user@1000.service/app.slice/a.scope");
 	assert_string_equal(c[2].path, "/user.slice/user-1000.slice/user@1000.service/app.slice/b.scope");
 	/* A monitored leaf is its own candidate. */
-	n = og_oomd_candidates(CG2, "/user.slice/user-1000.slice/user@1000.service/app.slice/b.scope", OG_OOMD_KILL_PRESSURE, 252, c, 16);
+	n = og_oomd_candidates(CG2, "/user.slice/user-1000.slice/user@1000.service/app.slice/b.scope", c, 16, NULL);
 	assert_int_equal(n, 1);
-	assert_int_equal(og_oomd_candidates(CG2, "/nope", OG_OOMD_KILL_PRESSURE, 252, c, 16), -ENOENT);
+	assert_int_equal(og_oomd_candidates(CG2, "/nope", c, 16, NULL), -ENOENT);
 }
 
 static void oomd_order_prefs(void **state)
@@ -170,13 +174,13 @@ static void oomd_order_prefs(void **state)
 	(void)state;
 	memset(c, 0, sizeof(c));
 	strcpy(c[0].path, "/big-avoid");
-	c[0].pgscan = 900; c[0].current = 1; c[0].pref = OG_OOMD_PREF_AVOID; c[0].honoured = true;
+	c[0].rate = c[0].pgscan = 900; c[0].current = 1; c[0].pref = OG_OOMD_PREF_AVOID; c[0].honoured = true;
 	strcpy(c[1].path, "/omit");
-	c[1].pgscan = 999; c[1].current = 1; c[1].pref = OG_OOMD_PREF_OMIT; c[1].honoured = true;
+	c[1].rate = c[1].pgscan = 999; c[1].current = 1; c[1].pref = OG_OOMD_PREF_OMIT; c[1].honoured = true;
 	strcpy(c[2].path, "/omit-ignored");
-	c[2].pgscan = 500; c[2].current = 1; c[2].pref = OG_OOMD_PREF_OMIT; c[2].honoured = false;
+	c[2].rate = c[2].pgscan = 500; c[2].current = 1; c[2].pref = OG_OOMD_PREF_OMIT; c[2].honoured = false;
 	strcpy(c[3].path, "/small");
-	c[3].pgscan = 10; c[3].current = 1;
+	c[3].rate = c[3].pgscan = 10; c[3].current = 1;
 	size_t k = og_oomd_order(c, 4, OG_OOMD_KILL_PRESSURE, 0);
 	assert_int_equal(k, 3);
 	assert_string_equal(c[0].path, "/omit-ignored"); /* the owner rule voided its omit */

@@ -1,0 +1,35 @@
+# Memory hog with a growth step and a touch rate, for the systemd-oomd
+# prediction rounds:
+#   hog_rate.py MIB STEP_MIB PAGES_PER_S GATE READY
+# waits for the file GATE, grows to MIB in STEP_MIB steps (one step per
+# 0.05 s), creates the file READY once grown, and then touches PAGES_PER_S
+# pages a second, cycling over all of them.  Under a MemoryHigh= throttle
+# with swap, nearly every touch of a page beyond the throttle swaps it in and
+# makes reclaim scan for another: the cgroup's pgscan rate (what
+# systemd-oomd ranks by) follows the touch rate, not the CPU it happens to
+# get.  PAGES_PER_S=0: idle once grown, so memory.swap.current holds still.
+import os, sys, time
+mib, step, rate, gate, ready = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+while not os.path.exists(gate):
+    time.sleep(0.1)
+chunks = []
+while len(chunks) * step < mib:
+    c = bytearray(step << 20)
+    for i in range(0, len(c), 4096):
+        c[i] = 1
+    chunks.append(c)
+    time.sleep(0.05)
+open(ready, "w").close()
+per_chunk = (step << 20) // 4096
+pages = len(chunks) * per_chunk
+pos = 0
+tick = 0.05
+while True:
+    t = time.monotonic()
+    for _ in range(int(rate * tick)):
+        c = chunks[pos // per_chunk]
+        o = (pos % per_chunk) * 4096
+        c[o] = (c[o] + 1) & 0xff
+        pos = (pos + 1) % pages
+    left = tick - (time.monotonic() - t)
+    time.sleep(left if left > 0 else 0.001)

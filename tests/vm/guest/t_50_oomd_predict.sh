@@ -1,0 +1,108 @@
+#!/bin/bash
+# Does the victim `oomguard top` names for systemd-oomd's memory-pressure
+# rule match the cgroup the real systemd-oomd (252) kills?  Randomized
+# rounds in oomguard.slice: 2-4 services of different sizes, growth steps,
+# touch rates and MemoryHigh= throttles (some with ManagedOOMPreference=avoid
+# or omit), with
+# zram swap so that the throttle reclaims their anonymous pages.  The slice
+# is monitored at 99% (oomd watches it but cannot act) while the services
+# grow and `oomguard top --json` predicts in a loop; then the limit drops to
+# 1% and oomd kills 2 s later.  The last prediction whose sample ended before
+# the kill is compared with oomd's journal line.  Rounds whose top two were
+# within the sampling error (near_tie in the JSON) are counted apart.
+# Env: OG_T50_ROUNDS (default 10), OG_T50_SEED.
+. /opt/og/lib.sh
+slice=oomguard.slice
+rounds=${OG_T50_ROUNDS:-10}
+seed=${OG_T50_SEED:-$(( $(date +%s) % 32768 ))}
+RANDOM=$seed
+log "seed $seed, $rounds rounds"
+work=$(mktemp -d)
+conf=/etc/systemd/system/$slice.d/50-og-t50.conf
+
+cleanup() {
+	touch "$work/stop"
+	systemctl stop 'og-t50-*' 2>/dev/null
+	systemctl reset-failed 'og-t50-*' 2>/dev/null
+	rm -f "$conf"
+	systemctl daemon-reload
+	swapoff /dev/zram0 2>/dev/null
+	oomd_restore
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# zram swap: the throttled services' pages go somewhere, and reclaim scans them.
+modprobe zram num_devices=1 && echo 1536M >/sys/block/zram0/disksize && mkswap /dev/zram0 >/dev/null &&
+	swapon /dev/zram0 || log "no zram swap: reclaim will only scan file pages"
+mkdir -p "${conf%/*}"
+printf '[Slice]\nManagedOOMMemoryPressure=kill\nManagedOOMMemoryPressureLimit=99%%\n' >"$conf"
+systemctl daemon-reload
+systemctl start $slice
+oomd_fast
+limit_is() { oomctl dump | grep -A1 "Path: /$slice\$" | grep -q "Limit: $1"; }
+check "oomctl dump lists /$slice at 99.00%" wait_for 10 limit_is 99.00%
+
+# predict DIR: oomguard top --json in a loop until DIR/stop exists.
+predict() {
+	local i=0 s e
+	while [ ! -e "$1/stop" ]; do
+		s=$(date +%s%N)
+		"$OG" top --json --lines 0 >"$1/p.$i" 2>/dev/null
+		e=$(date +%s%N)
+		echo "$i $s $e" >>"$1/idx"
+		i=$((i + 1))
+	done
+}
+
+# Touch rates (pages a second): three levels 10x and 5x apart.  pgscan moves
+# in reclaim batches (~512 pages here), so one interval's rate is a count of
+# batches: close levels are near ties by construction; the top level is as
+# fast as the VM's emulated CPUs allow.
+levels=(100 1000 5000)
+agree=0 disagree=0 tagree=0 tdisagree=0 none=0 t0=$(date +%s)
+for r in $(seq 1 "$rounds"); do
+	d=$work/r$r
+	mkdir -p "$d"
+	k=$((2 + RANDOM % 3))
+	desc=""
+	for j in $(seq 1 "$k"); do
+		size=$((48 + RANDOM % 80)) step=$((2 << (RANDOM % 3))) high=$((16 + RANDOM % 24))
+		rate=${levels[RANDOM % 3]}
+		case $((RANDOM % 8)) in 0) pref=omit ;; 1) pref=avoid ;; *) pref=none ;; esac
+		[ "$j" = 1 ] && [ "$pref" = omit ] && pref=none # something is always killable
+		desc="$desc j$j:${size}M/step${step}/high${high}M/${rate}pps/$pref"
+		systemd-run --quiet --unit="og-t50-$r-$j" --slice=$slice -p MemoryHigh=${high}M \
+			-p ManagedOOMPreference=$pref python3 /opt/og/files/hog_rate.py "$size" "$step" "$rate" "$d/go" "$d/ready.$j"
+	done
+	log "round $r:$desc"
+	touch "$d/go"
+	wait_for 20 sh -c "[ \$(ls $d/ready.* 2>/dev/null | wc -l) -ge $k ]" || log "round $r: not all grown after 20 s"
+	predict "$d" &
+	pp=$!
+	wait_for 10 test -s "$d/idx"
+	ts=$(now_ts)
+	systemctl set-property --runtime $slice ManagedOOMMemoryPressureLimit=1%
+	wait_for 30 oomd_killed "/$slice/og-t50-$r-" "$ts"
+	touch "$d/stop"
+	wait "$pp"
+	systemctl set-property --runtime $slice ManagedOOMMemoryPressureLimit=99%
+	res=$(journalctl -u systemd-oomd --since="$ts" -o json --no-pager | python3 /opt/og/files/oomd_round.py "$d" "/$slice" "/$slice/og-t50-$r-")
+	echo "$res" | sed "s/^/# round $r: /" >&2
+	case $(sed -n '1s/^RESULT \([a-z-]*\).*/\1/p' <<<"$res") in
+	agree) agree=$((agree + 1)) ;;
+	disagree) disagree=$((disagree + 1)) ;;
+	tie-agree) tagree=$((tagree + 1)) ;;
+	tie-disagree) tdisagree=$((tdisagree + 1)) ;;
+	*) none=$((none + 1)) ;;
+	esac
+	systemctl stop "og-t50-$r-*" 2>/dev/null
+	systemctl reset-failed "og-t50-$r-*" 2>/dev/null
+	wait_for 10 limit_is 99.00%
+done
+summary="pressure rounds: $rounds (seed $seed, $(( $(date +%s) - t0 )) s): outside near ties $agree agree, $disagree disagree; near ties $tagree agree, $tdisagree disagree; $none without a kill or a prediction"
+log "$summary"
+echo "# $summary"
+check "every round ended in an oomd kill with a prediction before it" test "$none" -eq 0
+check "oomguard's next pressure victim is oomd's in every round outside near ties ($agree of $((agree + disagree)))" \
+	test "$disagree" -eq 0 -a "$agree" -gt 0
