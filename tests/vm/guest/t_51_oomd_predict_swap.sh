@@ -1,4 +1,7 @@
 #!/bin/bash
+# NOT RUN BY THE LANE: the runner skips it because it is not executable.  Its
+# last two runs passed the runner's 420 s limit; run it by hand with
+# chmod +x and OG_VM_ONLY=t_51 until its time budget is measured.
 # The same comparison as t_50 for systemd-oomd's swap rule: oomguard.slice
 # with ManagedOOMSwap=kill, SwapUsedLimit=30% over a 1.5 GiB zram swap.
 # Randomized rounds: 2-4 services that each grow past their MemoryMax= by a
