@@ -489,6 +489,39 @@ static bool exe_has(const char *procroot, pid_t pid, const char *needle)
 	return found;
 }
 
+int og_daemons_find(const char *procroot, struct og_daemons *d, bool (*stop)(void *), void *arg)
+{
+	DIR *dp = opendir(procroot);
+	struct dirent *de;
+	unsigned long seen = 0;
+	int r = 0;
+
+	memset(d, 0, sizeof(*d));
+	if (!dp)
+		return -errno;
+	while ((de = readdir(dp))) {
+		char path[300], comm[32];
+		pid_t pid;
+		if (og_parse_pid(de->d_name, &pid) < 0)
+			continue;
+		if (stop && seen++ % 16 == 0 && stop(arg)) {
+			r = -EINTR;
+			break;
+		}
+		snprintf(path, sizeof(path), "%s/comm", de->d_name);
+		ssize_t n = og_read_once(dirfd(dp), path, comm, sizeof(comm));
+		if (n <= 0)
+			continue; /* gone, or not ours to read */
+		comm[n - 1] = '\0'; /* the newline */
+		if (!strcmp(comm, "earlyoom") && d->n_earlyoom < OG_MAX_EARLYOOM)
+			d->earlyoom[d->n_earlyoom++] = pid;
+		else if (!strcmp(comm, "nohang") && !d->nohang)
+			d->nohang = pid;
+	}
+	closedir(dp);
+	return r;
+}
+
 int og_killers_detect(const char *procroot, const char *etcroot, const struct og_taskset *ts, struct og_killers *k)
 {
 	char path[1024], buf[16384];

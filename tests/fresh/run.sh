@@ -155,7 +155,7 @@ check_after() { # $1 = label, $2 = runner, $3 = root, $4 = dir, $5 = log of the 
 		|| no "$label: oomguard is not on PATH after the set-up ('$out')"
 	out=$($run "$r" "$d" 'MANPAGER=cat MANWIDTH=80 man oomguard 2>&1 | head -n 5')
 	[[ $out == *OOMGUARD* ]] && ok "$label: man oomguard" || no "$label: man oomguard: $(head -n 2 <<<"$out")"
-	out=$($run "$r" "$d" "bash -c '. /usr/share/bash-completion/bash_completion && _completion_loader oomguard && complete -p oomguard'" 2>&1)
+	out=$($run "$r" "$d" "bash -c '. /usr/share/bash-completion/bash_completion && _completion_loader oomguard; complete -p oomguard'" 2>&1)
 	[[ $out == *" oomguard" ]] && ok "$label: bash completion is loaded for oomguard ($out)" \
 		|| no "$label: bash completion for oomguard: $out"
 	[ -f "$r/usr/local/share/zsh/site-functions/_oomguard" ] && ok "$label: zsh completion in /usr/local/share/zsh/site-functions (on zsh's default fpath)" \
@@ -215,7 +215,7 @@ fi
 [ "${OG_FRESH_FULL:-0}" = 1 ] || unset OG_SUITES
 export OG_SUITES=${OG_SUITES:-unit cli host}
 run_cmd "sudo user" as_user_in "$r" "/home/$U/oomguard" "${setup_cmds[0]}" "$logs/user.1"
-out=$(find "$r/home/$U/oomguard" ! -user "$U" -print -quit)
+out=$(find "$r/home/$U/oomguard" ! -uid "$(chroot "$r" id -u "$U")" -print -quit)
 [ -z "$out" ] && ok "sudo user: the tree stays the user's after the first command" \
 	|| no "sudo user: root-owned files in the tree after the first command: $out"
 run_cmd "sudo user" as_user_in "$r" "/home/$U/oomguard" "${setup_cmds[1]}" "$logs/user.2"

@@ -42,3 +42,17 @@ start_earlyoom() {
 	[ "$status" -eq 0 ]
 	grep -qx 'oomguard: earlyoom: protected (runs as root and earlyoom has --ignore-root-user)' <<<"$output"
 }
+
+# nohang is not packaged in Debian 12: a process whose comm is "nohang" (a
+# copy of sleep) is what run's one-read-per-process scan looks for.
+@test "run: a process named nohang is found by its comm and judged" {
+	pgrep -x nohang >/dev/null && skip "a nohang is already running here"
+	cp "$(command -v sleep)" "$BATS_TEST_TMPDIR/nohang"
+	"$BATS_TEST_TMPDIR/nohang" 30 3>&- &
+	eo_pid=$!
+	for _ in $(seq 50); do [ "$(cat /proc/$eo_pid/comm 2>/dev/null)" = nohang ] && break; sleep 0.05; done
+	run "$OG_BIN" run --adj 100 -- sleep 0.3
+	[ "$status" -eq 0 ]
+	grep -q '^oomguard: nohang: EXPOSED (badness [0-9]* (oom_score)): add the line .@BADNESS_ADJ_RE_NAME -1000 /// ^sleep\$' <<<"$output"
+	grep -qx 'oomguard: earlyoom: not running' <<<"$output"
+}
