@@ -6,6 +6,11 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${OG_BIN:?}" "${OG_BUILD:?}"
 export OG_BIN OG_BUILD OG_ROOT="$(dirname "$here")"
+# Run with sudo (`./setup.sh check` as a user), the suite is root; an outer
+# sudo's SUDO_UID/SUDO_GID/SUDO_USER would turn every root test into
+# oomguard's sudo route (the job dropped to that user).  The tests of that
+# route set these variables themselves.
+for v in $(env | sed -n 's/^\(SUDO_[A-Za-z_]*\)=.*/\1/p'); do unset "$v"; done
 suites=${OG_SUITES:-unit cli host}
 pass=0 fail=0 skip=0
 failed_names=()

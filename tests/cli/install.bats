@@ -90,3 +90,13 @@ expected_files() { # $1 = prefix
 	run getcap "$D/usr/bin/oomguard"
 	[[ $output =~ cap_sys_resource[=+]p$ ]]
 }
+
+@test "install: under /usr/local the zsh completion goes to site-functions, on zsh's default fpath" {
+	run make -s -C "$S" -o oomguard install DESTDIR="$D"
+	[ "$status" -eq 0 ]
+	[ -f "$D/usr/local/share/zsh/site-functions/_oomguard" ]
+	[ ! -e "$D/usr/local/share/zsh/vendor-completions" ]
+	if command -v zsh >/dev/null; then
+		zsh -fc 'print -l $fpath' | grep -qx /usr/local/share/zsh/site-functions
+	fi
+}
