@@ -219,6 +219,9 @@ out=$(find "$r/home/$U/oomguard" ! -uid "$(chroot "$r" id -u "$U")" -print -quit
 [ -z "$out" ] && ok "sudo user: the tree stays the user's after the first command" \
 	|| no "sudo user: root-owned files in the tree after the first command: $out"
 run_cmd "sudo user" as_user_in "$r" "/home/$U/oomguard" "${setup_cmds[1]}" "$logs/user.2"
+out=$(find "$r/home/$U/oomguard" ! -uid "$(chroot "$r" id -u "$U")" -print -quit)
+[ -z "$out" ] && ok "sudo user: the tree stays the user's after the second command (the suite ran as root)" \
+	|| no "sudo user: root-owned files in the tree after the second command: $out"
 check_after "sudo user" as_user_in "$r" "/home/$U/oomguard" "$logs/user.2"
 for l in "$logs"/root.2 "$logs"/user.2; do
 	sed -n '/^# failures:/,$p' "$l" | sed "s|^|# $(basename "$l"): |"
