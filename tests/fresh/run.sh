@@ -203,7 +203,8 @@ new_root user /home/$U/oomguard root || { no "cannot prepare the sudo pass"; exi
 # What a user's machine has and the bare root has not: sudo, and the user in it.
 if chroot "$r" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends sudo' \
 	>"$logs/sudo" 2>&1 && chroot "$r" useradd -m -s /bin/bash "$U"; then
-	rm -rf "$r/var/lib/apt/lists/"* # as fresh as the root pass
+	# The apt lists stay: an installed system with a sudo user has them,
+	# where a fresh container (the root pass) has none.
 	printf '%s ALL=(ALL) NOPASSWD: ALL\n' "$U" >"$r/etc/sudoers.d/$U" && chmod 0440 "$r/etc/sudoers.d/$U"
 	chroot "$r" chown -R "$U:$U" "/home/$U/oomguard"
 	ok "sudo pass: user $U with sudo (NOPASSWD) in a fresh root"
