@@ -26,7 +26,7 @@ mkdir -p "$out"
 sleepers=()
 stop_sleepers() { [ ${#sleepers[@]} -gt 0 ] && kill "${sleepers[@]}" 2>/dev/null; wait 2>/dev/null; sleepers=(); }
 trap stop_sleepers EXIT
-nprocs() { ls -d /proc/[0-9]* | wc -l; }
+nprocs() { ls -d /proc/[0-9]* 2>/dev/null | wc -l; }
 
 # pair A B RUNS: both commands, mean/median wall and mean CPU each, and the ratios.
 pair() {
@@ -45,15 +45,16 @@ pair() {
 		read -r ma mb meda medb ca cb < <(python3 - "$out" "$a" "$tag" <<'PY'
 import json, statistics, sys
 out, a, tag = sys.argv[1], sys.argv[2], sys.argv[3]
+m = statistics.mean
 t = {True: [], False: []}
 cpu = {True: [], False: []}
 for k in range(1, 9):
     for r in json.load(open(f"{out}/startup-{k}.json"))["results"]:
         t[r["command"] == a] += r["times"]
-        cpu[r["command"] == a] += [u + s for u, s in zip(r["user"], r["system"])]
-json.dump({"oomguard_s": t[True], "choom_s": t[False], "oomguard_cpu_s": cpu[True], "choom_cpu_s": cpu[False]},
+        # hyperfine gives user and system time as means per command only.
+        cpu[r["command"] == a] += [r["user"] + r["system"]] * len(r["times"])
+json.dump({"oomguard_s": t[True], "choom_s": t[False], "oomguard_cpu_mean_s": m(cpu[True]), "choom_cpu_mean_s": m(cpu[False])},
           open(f"{out}/startup-{tag}.json", "w"))
-m = statistics.mean
 print(m(t[True]) * 1e3, m(t[False]) * 1e3, statistics.median(t[True]) * 1e3, statistics.median(t[False]) * 1e3,
       m(cpu[True]) * 1e3, m(cpu[False]) * 1e3)
 PY

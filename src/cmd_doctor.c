@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char doctor_help[] =
@@ -505,9 +506,16 @@ int og_doctor_daemon_readback(FILE *f, const char *prefix, pid_t pid)
 	size_t nv = 0;
 	int e;
 
+	/* The job's own start (exec, loading) goes first: the scan would take a
+	 * core from it just then.  A job that ends within these 2 ms, or during
+	 * the scan, needs no verdict: the scan stops there. */
+	for (int i = 0; i < 20; i++) {
+		if (job_ended(&pid))
+			return -EINTR;
+		nanosleep(&(struct timespec){ .tv_nsec = 100000 }, NULL);
+	}
 	/* One comm read per process finds the daemons; the full snapshot (two
-	 * reads per process and the ranking) only where one runs.  A job that
-	 * ends meanwhile needs no verdict: the scan stops there. */
+	 * reads per process and the ranking) only where one runs. */
 	if ((e = og_daemons_find("/proc", &d, job_ended, &pid)) < 0)
 		return e;
 	if (!d.n_earlyoom && !d.nohang) {
