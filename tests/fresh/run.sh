@@ -225,5 +225,7 @@ out=$(find "$r/home/$U/oomguard" ! -uid "$(chroot "$r" id -u "$U")" -print -quit
 	|| no "sudo user: root-owned files in the tree after the second command: $out"
 check_after "sudo user" as_user_in "$r" "/home/$U/oomguard" "$logs/user.2"
 for l in "$logs"/root.2 "$logs"/user.2; do
+	# Each failed test with its diagnostics (the logs go with the roots).
+	awk '/^not ok /{ f = 1 } /^(ok |# (unit|cli|host): )/{ f = 0 } f' "$l" | head -n 80 | sed "s|^|# $(basename "$l"): |"
 	sed -n '/^# failures:/,$p' "$l" | sed "s|^|# $(basename "$l"): |"
 done
