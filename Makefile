@@ -8,7 +8,9 @@ BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 DOCDIR     ?= $(PREFIX)/share/doc/oomguard
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
-ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
+# zsh's fpath on Debian/Ubuntu: vendor-completions under /usr (packages),
+# site-functions under /usr/local (what `make install` defaults to).
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completions,site-functions)
 DESTDIR    ?=
 
 # Sanitizer builds live in their own directory so that a plain build is never
@@ -31,24 +33,23 @@ LDFLAGS  += $(SANFLAGS)
 .DEFAULT_GOAL := all
 
 # Required: libcap.  Optional: libsystemd (scopes, oomd manager, journal), zlib (gzip logs).
-PKGS     := libcap
-HAVE_SYSTEMD := $(shell $(PKG_CONFIG) --exists libsystemd 2>/dev/null && echo 1)
-HAVE_ZLIB    := $(shell $(PKG_CONFIG) --exists zlib 2>/dev/null && echo 1)
-ifeq ($(HAVE_SYSTEMD),1)
-PKGS     += libsystemd
-CFLAGS   += -DHAVE_SYSTEMD=1
-endif
-ifeq ($(HAVE_ZLIB),1)
-PKGS     += zlib
-CFLAGS   += -DHAVE_ZLIB=1
-endif
-CFLAGS   += $(shell $(PKG_CONFIG) --cflags $(PKGS))
+# Every pkg-config probe runs when a recipe first needs it, not when the
+# Makefile is read: in `make deps check` the first goal installs the packages
+# the probes look for.  $(call og_once,VAR,shell command) runs the command on
+# first expansion and keeps the result.
+og_once = $(eval $1 := $$(shell $2))$($1)
+HAVE_SYSTEMD = $(call og_once,HAVE_SYSTEMD,$(PKG_CONFIG) --exists libsystemd 2>/dev/null && echo 1)
+HAVE_ZLIB    = $(call og_once,HAVE_ZLIB,$(PKG_CONFIG) --exists zlib 2>/dev/null && echo 1)
+PKGS         = libcap $(if $(HAVE_SYSTEMD),libsystemd) $(if $(HAVE_ZLIB),zlib)
+PKG_CFLAGS   = $(call og_once,PKG_CFLAGS,$(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS     = $(call og_once,PKG_LIBS,$(PKG_CONFIG) --libs $(PKGS))
+CFLAGS   += $(if $(HAVE_SYSTEMD),-DHAVE_SYSTEMD=1) $(if $(HAVE_ZLIB),-DHAVE_ZLIB=1) $(PKG_CFLAGS)
 # libsystemd is dlopen()ed on first use (src/sdsym.h): linking it would load
 # five more libraries at every start.  Its headers are still needed.
-LIBS     := $(filter-out -lsystemd,$(shell $(PKG_CONFIG) --libs $(PKGS))) $(if $(HAVE_SYSTEMD),-ldl)
+LIBS      = $(filter-out -lsystemd,$(PKG_LIBS)) $(if $(HAVE_SYSTEMD),-ldl)
 
-CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
-CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+CMOCKA_CFLAGS = $(call og_once,CMOCKA_CFLAGS,$(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   = $(call og_once,CMOCKA_LIBS,$(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 LIB_SRC   := $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
@@ -61,8 +62,13 @@ FUZZ_BIN  := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 
 # The bundled example: a stand-in training job with two forked workers, run
 # protected at the default -1000 (asks sudo for that one step when needed).
+# --best-effort, said out loud: where -1000 cannot be set (no
+# CAP_SYS_RESOURCE, sudo refused) the demo still runs and shows EXPOSED,
+# where a plain `oomguard run` would refuse to start the job.
 demo: oomguard
 	rm -f examples/demo.log
+	@echo 'make demo: runs with --best-effort: if -1000 cannot be set here the example still runs, EXPOSED;'
+	@echo '           without --best-effort, oomguard run refuses to start a job it cannot protect.'
 	./oomguard run --best-effort --log examples/demo.log -- python3 examples/demo.py
 	@echo '--- examples/demo.log (the job'"'"'s output)'; cat examples/demo.log
 
@@ -70,7 +76,7 @@ demo: oomguard
 deps:
 	.ci/deps
 
-.PHONY: demo deps all check check-unit check-cli fuzz fuzz-run bench install install-cap uninstall clean check-vm
+.PHONY: demo deps all build-tests check check-unit check-cli fuzz fuzz-run bench install install-cap uninstall clean check-vm
 
 all: oomguard
 
@@ -102,13 +108,15 @@ $(BUILD):
 	mkdir -p $(BUILD)
 
 # The whole suite: unit (cmocka), CLI (bats), real-kernel host tests (bats).
-# Ends with "N passed, N failed".
-check: $(BUILD)/oomguard $(UNIT_BIN) $(HELPER_BIN)
+# Ends with "N passed, N failed, N skipped".  build-tests builds what it runs
+# (./setup.sh check builds as the user, then runs the suite as root).
+build-tests: $(BUILD)/oomguard $(UNIT_BIN) $(HELPER_BIN)
+check: build-tests
 	@OG_BIN=$(CURDIR)/$(BUILD)/oomguard OG_BUILD=$(CURDIR)/$(BUILD) tests/run-all.sh
 
 # libFuzzer targets: clang only.  FUZZ_SECONDS bounds each target's run.
-FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
-               -fno-sanitize-recover=undefined $(shell $(PKG_CONFIG) --cflags $(PKGS)) \
+FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=undefined $(PKG_CFLAGS) \
                $(if $(HAVE_ZLIB),-DHAVE_ZLIB=1) $(if $(HAVE_SYSTEMD),-DHAVE_SYSTEMD=1)
 FUZZ_SECONDS ?= 20
 fuzz: $(FUZZ_BIN)

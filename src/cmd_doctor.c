@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char doctor_help[] =
@@ -491,14 +493,39 @@ static void print_json(const struct og_model *m, FILE *f, const struct og_task *
 	fputs("}\n", f);
 }
 
+/* run's job, our unreaped child, has exited (WNOWAIT: run still reaps it). */
+static bool job_ended(void *arg)
+{
+	pid_t pid = *(const pid_t *)arg;
+	siginfo_t si = { 0 };
+	return waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid;
+}
+
 int og_doctor_daemon_readback(FILE *f, const char *prefix, pid_t pid)
 {
-	struct og_model *m = calloc(1, sizeof(*m));
+	struct og_model *m;
+	struct og_daemons d;
 	struct verdict v[1 + OG_MAX_EARLYOOM];
 	size_t nv = 0;
 	int e;
 
-	if (!m)
+	/* The job's own start (exec, loading) goes first: the scan would take a
+	 * core from it just then.  A job that ends within these 2 ms, or during
+	 * the scan, needs no verdict: the scan stops there. */
+	for (int i = 0; i < 20; i++) {
+		if (job_ended(&pid))
+			return -EINTR;
+		nanosleep(&(struct timespec){ .tv_nsec = 100000 }, NULL);
+	}
+	/* One comm read per process finds the daemons; the full snapshot (two
+	 * reads per process and the ranking) only where one runs. */
+	if ((e = og_daemons_find("/proc", &d, job_ended, &pid)) < 0)
+		return e;
+	if (!d.n_earlyoom && !d.nohang) {
+		fprintf(f, "%searlyoom: not running\n%snohang: not running\n", prefix, prefix);
+		return 0;
+	}
+	if (!(m = calloc(1, sizeof(*m))))
 		return -ENOMEM;
 	if ((e = og_model_build(m, "/proc", 0)) < 0) {
 		free(m);

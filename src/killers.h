@@ -79,6 +79,17 @@ struct og_killers {
 	struct og_nohang_conf nohang;
 	bool nohang_conf_read;
 };
+/* The user-space OOM daemons by name, with one small read per process
+ * (/proc/PID/comm, never argv or status): what `run` needs to know before
+ * paying for a full snapshot.  stop(arg), when given, is asked first and
+ * every 16 processes; true ends the scan with -EINTR (the job it was for is gone). */
+struct og_daemons {
+	pid_t earlyoom[OG_MAX_EARLYOOM];
+	size_t n_earlyoom;
+	pid_t nohang;
+};
+int og_daemons_find(const char *procroot, struct og_daemons *d, bool (*stop)(void *), void *arg);
+
 /* procroot "/proc", etcroot "" normally (prefix for /etc, /usr/lib, /run). */
 int og_killers_detect(const char *procroot, const char *etcroot, const struct og_taskset *ts, struct og_killers *k);
 

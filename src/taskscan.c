@@ -10,29 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* open + one read + close: /proc seq files hand over the whole text in the
- * first read when the buffer is large enough, so a second read for EOF is a
- * wasted syscall per file (thousands per scan). */
-static ssize_t read_once(int dfd, const char *path, char *buf, size_t size)
-{
-	int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	do
-		n = read(fd, buf, size - 1);
-	while (n < 0 && errno == EINTR);
-	int e = n < 0 ? errno : 0;
-	close(fd);
-	if (n < 0)
-		return -e;
-	if ((size_t)n == size - 1)
-		return og_read_at(dfd, path, buf, size); /* rare: let the careful reader decide */
-	buf[n] = '\0';
-	return n;
-}
-
 /* status escapes '\n' and '\\' in Name (seq_escape_str with "\n\\"); undo it
  * so comm is the raw bytes, escaped once for display like stat's comm. */
 static void unescape_name(const char *s, char *out, size_t outsz)
@@ -94,17 +71,17 @@ static int read_task(int procfd, pid_t pid, unsigned flags, struct og_task *t, c
 	ssize_t sl, al;
 
 	snprintf(path, sizeof(path), "%d/status", (int)pid);
-	if ((sl = read_once(procfd, path, sbuf, ssz)) < 0)
+	if ((sl = og_read_once(procfd, path, sbuf, ssz)) < 0)
 		return sl == -ENOENT ? -ESRCH : (int)sl;
 	snprintf(path, sizeof(path), "%d/oom_score_adj", (int)pid);
-	if ((al = read_once(procfd, path, abuf, sizeof(abuf))) < 0)
+	if ((al = og_read_once(procfd, path, abuf, sizeof(abuf))) < 0)
 		return al == -ENOENT ? -ESRCH : (int)al;
 	if (og_task_from_text(pid, sbuf, (size_t)sl, abuf, (size_t)al, t) < 0)
 		return -EINVAL;
 	if (flags & OG_SCAN_OOM_SCORE) {
 		long v;
 		snprintf(path, sizeof(path), "%d/oom_score", (int)pid);
-		if ((al = read_once(procfd, path, abuf, sizeof(abuf))) < 0)
+		if ((al = og_read_once(procfd, path, abuf, sizeof(abuf))) < 0)
 			return al == -ENOENT ? -ESRCH : (int)al;
 		if (og_parse_int_file(abuf, (size_t)al, &v) == 0)
 			t->oom_score = v;

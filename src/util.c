@@ -44,6 +44,26 @@ int og_parse_pid(const char *s, pid_t *out)
 	return 0;
 }
 
+ssize_t og_read_once(int dfd, const char *path, char *buf, size_t size)
+{
+	int fd = openat(dfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	do
+		n = read(fd, buf, size - 1);
+	while (n < 0 && errno == EINTR);
+	int e = n < 0 ? errno : 0;
+	close(fd);
+	if (n < 0)
+		return -e;
+	if ((size_t)n == size - 1)
+		return og_read_at(dfd, path, buf, size); /* rare: let the careful reader decide */
+	buf[n] = '\0';
+	return n;
+}
+
 ssize_t og_read_at(int dfd, const char *path, char *buf, size_t size)
 {
 	size_t len = 0;

@@ -20,6 +20,11 @@ int og_parse_pid(const char *s, pid_t *out);
 /* Read a whole small file under dfd into buf (NUL-terminated).  Returns the
  * length or -errno; -EFBIG when it does not fit. */
 ssize_t og_read_at(int dfd, const char *path, char *buf, size_t size);
+/* open + one read + close, for /proc and /sys files: their seq files hand
+ * over the whole text in the first read when the buffer is large enough, so
+ * a second read for EOF is a wasted syscall per file (thousands per scan).
+ * Returns the length (NUL-terminated) or -errno; -EFBIG when it does not fit. */
+ssize_t og_read_once(int dfd, const char *path, char *buf, size_t size);
 /* Write a whole string to a file under dfd.  Returns 0 or -errno. */
 int og_write_at(int dfd, const char *path, const char *s);
 

@@ -6,9 +6,38 @@ set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${OG_BIN:?}" "${OG_BUILD:?}"
 export OG_BIN OG_BUILD OG_ROOT="$(dirname "$here")"
+# Run with sudo (`./setup.sh check` as a user), the suite is root; an outer
+# sudo's SUDO_UID/SUDO_GID/SUDO_USER would turn every root test into
+# oomguard's sudo route (the job dropped to that user).  The tests of that
+# route set these variables themselves.
+for v in $(env | sed -n 's/^\(SUDO_[A-Za-z_]*\)=.*/\1/p'); do unset "$v"; done
 suites=${OG_SUITES:-unit cli host}
 pass=0 fail=0 skip=0
 failed_names=()
+
+# What a test file started and left running: processes of this build's
+# binaries (oomguard, the helpers).  Listed before and after each file; what
+# is new after it (and still there a second later) fails that file: every
+# test cleans up, also when it fails.  (Leftover og-test-* cgroups cannot be
+# told apart from another suite's running at the same time on one machine;
+# the fresh-machine lane checks for them.)
+leftovers() {
+	local p exe
+	for p in /proc/[0-9]*; do
+		exe=$(readlink "$p/exe" 2>/dev/null) || continue
+		case $exe in "$OG_BUILD"/*|"$OG_BIN") echo "pid ${p#/proc/} $exe" ;; esac
+	done
+}
+check_leftovers() { # $1 = suite label, $2 = list before the file
+	local now i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		now=$(comm -13 <(sort <<<"$2") <(leftovers | sort))
+		[ -z "$now" ] && return 0
+		sleep 0.1
+	done
+	fail=$((fail + 1)); failed_names+=("$1: left behind: $(tr '\n' ';' <<<"$now")")
+	echo "not ok - $1 left behind: $(tr '\n' ';' <<<"$now")"
+}
 
 count_tap() { # $1 = suite label; reads TAP on stdin, echoes it, counts it
 	local line
@@ -41,7 +70,9 @@ for s in $suites; do
 		for f in "$here/$s"/*.bats; do
 			[ -e "$f" ] || continue
 			echo "# $s: $(basename "$f")"
+			before=$(leftovers)
 			count_tap "$(basename "$f")" < <(bats --tap "$f" 2>&1)
+			check_leftovers "$(basename "$f")" "$before"
 		done ;;
 	esac
 done

@@ -90,3 +90,39 @@ expected_files() { # $1 = prefix
 	run getcap "$D/usr/bin/oomguard"
 	[[ $output =~ cap_sys_resource[=+]p$ ]]
 }
+
+@test "install: under /usr/local the zsh completion goes to site-functions, on zsh's default fpath" {
+	run make -s -C "$S" -o oomguard install DESTDIR="$D"
+	[ "$status" -eq 0 ]
+	[ -f "$D/usr/local/share/zsh/site-functions/_oomguard" ]
+	[ ! -e "$D/usr/local/share/zsh/vendor-completions" ]
+	if command -v zsh >/dev/null; then
+		zsh -fc 'print -l $fpath' | grep -qx /usr/local/share/zsh/site-functions
+	fi
+}
+
+# Issue 10 point 1: `make deps check` on a machine without cmocka linked no
+# unit test, because the Makefile ran pkg-config when it was read, before
+# `deps` had installed anything.  A copy of the Makefile with a stand-in
+# .ci/deps that "installs" cmocka (creates a marker a stand-in pkg-config
+# answers for): the goal after deps must see what deps installed.
+@test "make: pkg-config runs when a recipe needs it, after deps installed the packages" {
+	mkdir -p "$S/.ci"
+	printf '#!/bin/sh\ntouch "%s/installed"\n' "$S" >"$S/.ci/deps"
+	cat >"$S/pkg-config" <<PC
+#!/bin/sh
+echo "\$*" >>"$S/calls"
+[ -e "$S/installed" ] || exit 1
+case "\$*" in *--libs*cmocka*) echo -lcmocka ;; *--exists*) exit 0 ;; *) echo ;; esac
+PC
+	chmod +x "$S/.ci/deps" "$S/pkg-config"
+	printf '\nog-show-cmocka:\n\t@echo "cmocka: $(CMOCKA_LIBS)"\n' >>"$S/Makefile"
+	run make -s -C "$S" PKG_CONFIG="$S/pkg-config" deps og-show-cmocka
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$output" = "cmocka: -lcmocka" ] || { echo "$output"; cat "$S/calls"; false; }
+	# deps alone asks pkg-config nothing.
+	rm -f "$S/calls" "$S/installed"
+	run make -s -C "$S" PKG_CONFIG="$S/pkg-config" deps
+	[ "$status" -eq 0 ]
+	[ ! -e "$S/calls" ] || { cat "$S/calls"; false; }
+}

@@ -10,9 +10,14 @@ setup() {
 	BG=
 }
 
+# A background job and everything below it (og_hog's workers, a shell's
+# children), collected before any kill: orphans would be reparented away.
+tree() { local c; echo "$1"; for c in $(pgrep -P "$1"); do tree "$c"; done; }
+
 teardown() {
-	local p
-	for p in $BG; do kill -KILL "$p" 2>/dev/null; done
+	local p all=
+	for p in $BG; do all="$all $(tree "$p")"; done
+	for p in $all; do kill -KILL "$p" 2>/dev/null; done
 	for p in $BG; do wait "$p" 2>/dev/null; done
 	return 0
 }
@@ -404,7 +409,9 @@ PY
 	mask=$(awk '{print $2}' <<<"$output")
 	# SIGHUP=1, SIGINT=2, SIGQUIT=3: bits 0, 1, 2.
 	[ $(( 0x$mask & 0x7 )) -eq 7 ]
-	run bash -c "exec '$OG_BIN' run -q --adj 0 -- grep SigIgn /proc/self/status"
+	# Not ignored by the caller: set so explicitly, since the suite itself
+	# may run from a background job or nohup (which ignore INT/QUIT or HUP).
+	run env --default-signal=HUP,INT,QUIT "$OG_BIN" run -q --adj 0 -- grep SigIgn /proc/self/status
 	mask=$(awk '{print $2}' <<<"$output")
 	[ $(( 0x$mask & 0x7 )) -eq 0 ]
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,11 +88,16 @@ int main(int argc, char **argv)
 		nworkers = 64;
 	if (pipe(p) < 0)
 		return 1;
+	pid_t parent = getpid();
 	for (unsigned long i = 0; i < nworkers; i++) {
 		workers[i] = fork();
 		if (workers[i] < 0)
 			return 1;
 		if (workers[i] == 0) {
+			/* Die with the parent, however it dies (a test killing it
+			 * with SIGKILL cannot reach the workers by name). */
+			if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+				_exit(1);
 			close(p[0]);
 			if (touch_mib(wmib) < 0 || write(p[1], "w", 1) != 1)
 				_exit(1);

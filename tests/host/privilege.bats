@@ -44,7 +44,12 @@ teardown() {
 	return 0
 }
 
-as_user() { setpriv --reuid="$UID_" --regid="$GID_" --init-groups -- "$@"; }
+# The user's own session: an outer sudo's SUDO_* (the suite run with sudo)
+# are not in it.
+as_user() {
+	env $(env | sed -n 's/^\(SUDO_[A-Za-z_]*\)=.*/-u \1/p') \
+		setpriv --reuid="$UID_" --regid="$GID_" --init-groups -- "$@"
+}
 field() { awk -v k="$1:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' "$2"; }
 bnd_has_sys_resource() { (( (0x$(field CapBnd /proc/self/status) >> 24) & 1 )); }
 

@@ -1,6 +1,6 @@
 /* Killer detection parsers (earlyoom/nohang argv, nohang.conf, oomd.conf),
- * earlyoom's and nohang's picks on the fixture /proc, and systemd-oomd's
- * candidate order on a fixture cgroup2 tree. */
+ * earlyoom's and nohang's picks on the fixture /proc, systemd-oomd's
+ * candidate order on a fixture cgroup2 tree, and finding the daemons by comm. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -196,6 +196,40 @@ static void oomd_order_prefs(void **state)
 	assert_string_equal(c[0].path, "/b");
 }
 
+static bool stop_now(void *arg)
+{
+	++*(int *)arg;
+	return true;
+}
+
+static bool stop_never(void *arg)
+{
+	++*(int *)arg;
+	return false;
+}
+
+/* The daemons by comm alone: exact names, at most one nohang, no
+ * non-numeric entries; a stop callback ends the scan before any read. */
+static void daemons_by_comm(void **state)
+{
+	struct og_daemons d;
+	int asked = 0;
+	(void)state;
+	assert_int_equal(og_daemons_find(FIXTURES "/daemons/proc", &d, NULL, NULL), 0);
+	assert_int_equal(d.n_earlyoom, 2);
+	assert_true((d.earlyoom[0] == 200 && d.earlyoom[1] == 202) || (d.earlyoom[0] == 202 && d.earlyoom[1] == 200));
+	assert_int_equal(d.nohang, 201);
+	assert_int_equal(og_daemons_find(FIXTURES "/daemons/proc", &d, stop_never, &asked), 0);
+	assert_int_equal(d.n_earlyoom, 2);
+	assert_int_equal(asked, 1); /* 6 processes: asked before the first, then every 16 */
+	asked = 0;
+	assert_int_equal(og_daemons_find(FIXTURES "/daemons/proc", &d, stop_now, &asked), -EINTR);
+	assert_int_equal(asked, 1);
+	assert_int_equal(d.n_earlyoom, 0);
+	assert_int_equal(d.nohang, 0);
+	assert_int_equal(og_daemons_find(FIXTURES "/daemons/nosuch", &d, NULL, NULL), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +239,7 @@ int main(void)
 		cmocka_unit_test(picks_on_fixture),
 		cmocka_unit_test(oomd_candidates),
 		cmocka_unit_test(oomd_order_prefs),
+		cmocka_unit_test(daemons_by_comm),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
