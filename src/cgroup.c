@@ -408,3 +408,27 @@ int og_memcg_limiting(const struct og_cgroup *cg, struct og_cgroup *lim, struct 
 			return -ENOENT;
 	}
 }
+
+int og_memcg_peak_reclaim(const struct og_cgroup *cg, long long *peak, long long *reclaim)
+{
+	char path[OG_CG_PATH_MAX + 64], buf[8192];
+	const char *key = cg->version == 1 ? "total_inactive_file" : "inactive_file";
+	size_t kl = strlen(key);
+	ssize_t n;
+
+	*peak = *reclaim = -1;
+	/* v1 memory.max_usage_in_bytes; v2 memory.peak (Linux 5.19+). */
+	read_val(cg, cg->version == 1 ? "memory.max_usage_in_bytes" : "memory.peak", peak);
+	snprintf(path, sizeof(path), "%s/memory.stat", cg->dir);
+	n = og_read_at(AT_FDCWD, path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	for (const char *p = buf, *end = buf + n; p < end;) {
+		size_t ll;
+		const char *line = p;
+		p = og_next_line(p, end, &ll);
+		if (ll > kl && !memcmp(line, key, kl) && line[kl] == ' ')
+			*reclaim = strtoll(line + kl + 1, NULL, 10);
+	}
+	return 0;
+}

@@ -57,6 +57,10 @@ int og_memcg_read(const struct og_cgroup *cg, struct og_memcg *m);
 /* The nearest cgroup at or above cg with a memory limit: what bounds it.
  * Returns 0 and fills lim/m, or -ENOENT when nothing up to the root is limited. */
 int og_memcg_limiting(const struct og_cgroup *cg, struct og_cgroup *lim, struct og_memcg *m);
+/* The true peak (v1 memory.max_usage_in_bytes, v2 memory.peak) and the
+ * inactive file pages the kernel drops first (memory.stat); -1 where the
+ * kernel has no such file.  Returns 0 or -errno (memory.stat unreadable). */
+int og_memcg_peak_reclaim(const struct og_cgroup *cg, long long *peak, long long *reclaim);
 /* "max" / "9223372036854771712" / "1234\n" -> bytes or -1. Pure. */
 int og_parse_limit(const char *buf, size_t len, long long *out);
 

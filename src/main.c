@@ -1,4 +1,7 @@
 /* oomguard: subcommand dispatch. */
+#ifdef HAVE_SPANK
+#include <slurm/slurm_version.h>
+#endif
 #include "cmd.h"
 #include "util.h"
 
@@ -40,6 +43,13 @@ static void version(void)
 	puts("zlib: yes");
 #else
 	puts("zlib: no");
+#endif
+#ifdef HAVE_SPANK
+	printf("slurm plugin: yes (oomguard-spank.so, built against Slurm %d.%02d.%d)\n",
+	       SLURM_VERSION_MAJOR(SLURM_VERSION_NUMBER), SLURM_VERSION_MINOR(SLURM_VERSION_NUMBER),
+	       SLURM_VERSION_MICRO(SLURM_VERSION_NUMBER));
+#else
+	puts("slurm plugin: no");
 #endif
 }
 
