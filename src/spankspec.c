@@ -74,7 +74,7 @@ static int item(const char *it, size_t n, struct og_spank_spec *o, char *wbuf, s
 int og_spankspec_parse(const char *s, struct og_spank_spec *o, char *err, size_t errsz)
 {
 	struct og_spank_spec t;
-	char wbuf[SPEC_MAX] = "", e2[256];
+	char wbuf[SPEC_MAX] = "", e2[256], esc[1024];
 	const char *p;
 
 	memset(&t, 0, sizeof(t));
@@ -108,7 +108,8 @@ int og_spankspec_parse(const char *s, struct og_spank_spec *o, char *err, size_t
 			return bad(err, errsz, "empty item after the last ','", "", 0);
 	}
 	if (og_warnspec_parse(wbuf, &t.warn_spec, e2, sizeof(e2)) < 0) {
-		snprintf(err, errsz, "invalid --oomguard warn SPEC: %s", e2);
+		/* warn's message may quote the item as typed */
+		snprintf(err, errsz, "invalid --oomguard warn SPEC: %s", og_esc(e2, esc, sizeof(esc)));
 		return -EINVAL;
 	}
 	*o = t;

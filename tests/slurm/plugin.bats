@@ -125,6 +125,25 @@ sr() { timeout 120 srun --quiet "$@"; }
 	[[ $output == *"Out Of Memory"* ]]
 }
 
+@test "oomguard why on kmsg and the job's output names the job, step and task of the kill, and Slurm's lines for it" {
+	sr -n2 --mem=200M -o "$T/out" -e "$T/out" sh -c 'exec "$1/og_ratehog" --rate $((40 + 40 * SLURM_PROCID))' sh "$HELPERS" || true
+	cat "$T/out"
+	job=$(sed -n 's/.*Detected [0-9]* oom-kill event(s) in StepId=\([0-9]*\)\.0\..*/\1/p' "$T/out")
+	[ -n "$job" ]
+	run "$OG_BIN" why --kmsg --since -5min --job "$T/out"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# The kernel's kill of this job's step, with the job, step and task it belongs to ...
+	[[ $output =~ kernel-memcg\ +[0-9]+\ +og_ratehog.*/job_$job/step_0/task_([01]) ]]
+	task=${BASH_REMATCH[1]}
+	[[ $output == *"    Slurm: job $job, step 0, task $task (uid 0)"* ]]
+	# ... and the job's own line for that step, joined to it.
+	[[ $output == *"    job output: slurmstepd-"*": error: Detected 1 oom-kill event(s) in StepId=$job.0."* ]]
+	run "$OG_BIN" why --kmsg --since -5min --job "$T/out" --json
+	[ "$status" -eq 0 ]
+	grep "/job_$job/" <<<"$output" | jq -e --argjson j "$job" '.slurm.job == $j and .slurm.step == "0" and (.job_output | length) >= 1' >/dev/null
+}
+
 @test "#SBATCH --oomguard reaches the batch step and the steps inside it; a step overrides it or turns it off" {
 	cat >"$T/job.sh" <<-EOF
 	#!/bin/sh
