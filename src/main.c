@@ -19,6 +19,7 @@ static const struct {
 	{ "doctor", cmd_doctor, "which killers are armed here; is PID exposed to each" },
 	{ "why", cmd_why, "past OOM kills, from kmsg, the journal, or log files" },
 	{ "watch", cmd_watch, "warn a running job before memory runs out" },
+	{ "metrics", cmd_metrics, "OOM kills and protection state for node_exporter" },
 };
 
 static void usage(FILE *f)
