@@ -28,7 +28,7 @@ static bool is_hexish(const char *p, size_t n)
 {
 	size_t digits = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (!isxdigit((unsigned char)p[i]))
+		if (!isxdigit((unsigned char)p[i]) && p[i] != '-')
 			return false;
 		digits += isdigit((unsigned char)p[i]) != 0;
 	}
@@ -42,12 +42,12 @@ void og_met_label(const char *where, char *out, size_t size)
 	for (const char *p = where; *p && o + 1 < size;) {
 		size_t run = strspn(p, "0123456789");
 		size_t hex = strspn(p, "0123456789abcdefABCDEF-");
-		if (run) {
-			out[o++] = '*';
-			p += run;
-		} else if (hex >= 8 && is_hexish(p, hex) && (p == where || !isalnum((unsigned char)p[-1]))) {
+		if (hex >= 8 && is_hexish(p, hex) && (p == where || !isalnum((unsigned char)p[-1]))) {
 			out[o++] = '*';   /* a uuid or hash: vte-spawn-<uuid>.scope */
 			p += hex;
+		} else if (run) {
+			out[o++] = '*';
+			p += run;
 		} else {
 			unsigned char c = (unsigned char)*p++;
 			out[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
@@ -186,7 +186,11 @@ void og_met_add_job(struct og_met_view *v, const char *job, const char *layer, c
 	if (!j) {
 		j = &v->job[v->njob++];
 		memset(j, 0, sizeof(*j));
-		og_met_label(job, j->job, sizeof(j->job));
+		/* a command name: bounded by OG_MET_JOBS already, kept as it is */
+		size_t o = 0;
+		for (const char *q = job; *q && o + 1 < sizeof(j->job); q++)
+			j->job[o++] = (unsigned char)*q >= 0x20 && (unsigned char)*q < 0x7f ? *q : '?';
+		j->job[o] = '\0';
 		copy(j->layer, sizeof(j->layer), layer, strlen(layer));
 		copy(j->state, sizeof(j->state), state, strlen(state));
 	}
