@@ -4,6 +4,7 @@
 #include "cgroup.h"
 #include "episode.h"
 #include "logsrc.h"
+#include "memcg_event.h"
 #include "proc.h"
 #include "render.h"
 #include "util.h"
@@ -28,6 +29,7 @@
 
 #define MAX_TASKS 256
 #define MAX_SEEN 64
+#define LIMIT_EVERY_S 10.0
 
 struct task {
 	unsigned local, global;
@@ -45,6 +47,13 @@ struct agent {
 	char stepd_exe[256];         /* a task still running slurmstepd's code has not set up its stdio yet */
 	struct og_watch w;
 	long long kills;             /* oom_kill count of the step seen so far */
+	int oom_efd;                 /* v1: the kernel signals an OOM in the step or above; -1 = look every tick */
+	int thr_efd;                 /* v1: usage thresholds on the limited memcg; -1 = none armed */
+	long long armed_at;          /* usage when they were armed */
+	bool kill_check;             /* an OOM event came: read the counters */
+	int usage_fd;                /* the limited memcg's usage file, read with pread every tick */
+	long long limit;             /* its limit, read again every LIMIT_EVERY_S */
+	double limit_t;
 	int64_t start_wall_us;        /* kills logged before the agent started are not this step's */
 	pid_t seen[MAX_SEEN];        /* victims already reported */
 	size_t nseen;
@@ -135,6 +144,7 @@ static void find_cgroup(struct agent *a, pid_t pid)
 		return;
 	a->have_cg = true;
 	a->kills = step_kills(a);
+	a->oom_efd = og_memcg_v1_event(&a->step, "memory.oom_control", NULL, 0);
 }
 
 /* Open the task's stderr once it has exec'd the job (slurmstepd sets up a
@@ -294,6 +304,56 @@ static void notice(struct agent *a, const struct og_verdict *v, bool first)
 		run_hook(a, v);
 }
 
+/* v1 usage thresholds at the next step of growth and at the warning and
+ * critical levels: the kernel wakes the agent when memory grows, so the core
+ * need not poll fast for a sudden fill. */
+static void arm(struct agent *a, long long usage, long long limit)
+{
+	long long step = limit / 32 > (16LL << 20) ? limit / 32 : (16LL << 20), lv[3];
+	long long cand[3] = { usage + step, limit - og_thr_bytes(&a->c->spec.avail, limit),
+			      limit - og_thr_bytes(&a->c->spec.crit, limit) };
+	size_t n = 0;
+
+	if (a->thr_efd >= 0 && llabs(usage - a->armed_at) < step / 2)
+		return;
+	for (size_t i = 0; i < 3; i++)
+		if (cand[i] > usage && cand[i] < limit)
+			lv[n++] = cand[i];
+	if (a->thr_efd >= 0)
+		close(a->thr_efd);
+	a->thr_efd = n ? og_memcg_v1_event(&a->lim, "memory.usage_in_bytes", lv, n) : -1;
+	if (a->thr_efd < 0)
+		a->thr_efd = -1;
+	a->armed_at = usage;
+}
+
+/* The tick's read: one pread of usage; the limit (and a reopened usage
+ * file) only every LIMIT_EVERY_S, since Slurm sets it once per step. */
+static int read_usage(struct agent *a, struct og_memcg *m)
+{
+	char buf[64];
+	double t = now_s();
+
+	if (a->usage_fd < 0 || t - a->limit_t >= LIMIT_EVERY_S) {
+		char p[OG_CG_PATH_MAX + 32];
+		if (og_memcg_read(&a->lim, m) < 0)
+			return -ENOENT;
+		a->limit = m->limit;
+		a->limit_t = t;
+		if (a->usage_fd < 0) {
+			snprintf(p, sizeof(p), "%s/%s", a->lim.dir,
+				 a->lim.version == 1 ? "memory.usage_in_bytes" : "memory.current");
+			a->usage_fd = open(p, O_RDONLY | O_CLOEXEC);
+		}
+		return 0;
+	}
+	ssize_t n = pread(a->usage_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0 || og_parse_limit(buf, (size_t)n, &m->usage) < 0)
+		return -EIO;
+	m->limit = a->limit;
+	return 0;
+}
+
 static void sample_and_feed(struct agent *a, double *next)
 {
 	struct og_wsample s;
@@ -302,12 +362,19 @@ static void sample_and_feed(struct agent *a, double *next)
 	long long peak, reclaim;
 	unsigned before = a->w.incidents;
 
-	if (!a->have_cg || og_memcg_read(&a->lim, &m) < 0)
+	if (!a->have_cg || read_usage(a, &m) < 0)
 		return;
 	og_wsample_init(&s, now_s());
 	s.cg_limit = m.limit;
 	s.cg_usage = m.usage;
-	if (og_memcg_peak_reclaim(&a->lim, &peak, &reclaim) == 0 && reclaim > 0)
+	if (m.limit > 0)
+		arm(a, m.usage, m.limit);
+	s.cg_evented = a->thr_efd >= 0;
+	/* memory.stat is the costly read (v1 sums the subtree): only near the
+	 * warning level, where the file pages the kernel drops first matter. */
+	long long warn_b = m.limit > 0 ? og_thr_bytes(&a->c->spec.avail, m.limit) : -1;
+	if (m.limit > 0 && m.limit - m.usage < 2 * (warn_b > 0 ? warn_b : m.limit / 10) &&
+	    og_memcg_peak_reclaim(&a->lim, &peak, &reclaim) == 0 && reclaim > 0)
 		s.cg_reclaim = reclaim;
 	og_watch_feed(&a->w, &s, &v);
 	*next = v.next_s;
@@ -440,6 +507,53 @@ static int detach_from_stepd(struct agent *a)
 	return 0;
 }
 
+static void drain(int fd)
+{
+	uint64_t v;
+	if (read(fd, &v, sizeof(v)) < 0) {
+		/* EAGAIN: nothing pending */
+	}
+}
+
+/* One wait: slurmstepd's lines, a task's end, the kernel's OOM and usage
+ * events, or the core's next sample time.  Returns false at the step's end. */
+static bool wait_once(struct agent *a, double next)
+{
+	struct pollfd pf[3 + 64];
+	size_t map[64], np = 3, nt = 0;
+
+	pf[0] = (struct pollfd){ .fd = a->c->ctl, .events = POLLIN };
+	pf[1] = (struct pollfd){ .fd = a->oom_efd, .events = POLLIN };
+	pf[2] = (struct pollfd){ .fd = a->thr_efd, .events = POLLIN };
+	for (size_t i = 0; i < a->nt && nt < OG_ARRAY_LEN(map); i++)
+		if (a->t[i].pidfd >= 0) {
+			map[nt++] = i;
+			pf[np++] = (struct pollfd){ .fd = a->t[i].pidfd, .events = POLLIN };
+		}
+	int r = poll(pf, np, (int)(next * 1000));
+	if (r > 0 && (pf[0].revents & (POLLIN | POLLHUP)) && !read_ctl(a))
+		return false;
+	if (r > 0 && (pf[1].revents & POLLIN)) {
+		drain(a->oom_efd);
+		a->kill_check = true;
+	}
+	if (r > 0 && (pf[2].revents & POLLIN))
+		drain(a->thr_efd);
+	for (size_t i = 3; r > 0 && i < np; i++)
+		if (pf[i].revents & POLLIN)
+			task_gone(a, &a->t[map[i - 3]]);
+	return true;
+}
+
+/* Until a task has exec'd its stderr is not the job's yet: look again soon. */
+static bool all_open(const struct agent *a)
+{
+	for (size_t i = 0; i < a->nt; i++)
+		if (!a->t[i].gone && a->t[i].errfd < 0)
+			return false;
+	return a->nt > 0;
+}
+
 int og_agent_run(const struct og_agent_cfg *cfg)
 {
 	struct og_agent_cfg c = *cfg;
@@ -450,6 +564,7 @@ int og_agent_run(const struct og_agent_cfg *cfg)
 	if (!a)
 		return -ENOMEM;
 	a->c = &c;
+	a->oom_efd = a->thr_efd = a->usage_fd = -1;
 	if (detach_from_stepd(a) < 0)
 		return -EBADF;
 	c.ctl = 3;
@@ -457,21 +572,7 @@ int og_agent_run(const struct og_agent_cfg *cfg)
 	og_watch_init(&a->w, &c.spec);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	a->start_wall_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000 - 2000000;
-	for (;;) {
-		struct pollfd pf[1 + 64];
-		size_t map[64], np = 1;
-		pf[0] = (struct pollfd){ .fd = c.ctl, .events = POLLIN };
-		for (size_t i = 0; i < a->nt && np < OG_ARRAY_LEN(pf); i++)
-			if (a->t[i].pidfd >= 0) {
-				map[np - 1] = i;
-				pf[np++] = (struct pollfd){ .fd = a->t[i].pidfd, .events = POLLIN };
-			}
-		int r = poll(pf, np, (int)(next * 1000));
-		if (r > 0 && (pf[0].revents & (POLLIN | POLLHUP)) && !read_ctl(a))
-			break;
-		for (size_t i = 1; r > 0 && i < np; i++)
-			if (pf[i].revents & POLLIN)
-				task_gone(a, &a->t[map[i - 1]]);
+	while (wait_once(a, next)) {
 		for (size_t i = 0; i < a->nt; i++) {
 			if (!a->have_cg)
 				find_cgroup(a, a->t[i].pid);
@@ -479,8 +580,11 @@ int og_agent_run(const struct og_agent_cfg *cfg)
 		}
 		while (waitpid(-1, NULL, WNOHANG) > 0) {
 		}
-		check_kills(a);
-		next = 1;
+		/* without the kernel's OOM event, read the counters every time */
+		if (a->kill_check || a->oom_efd < 0)
+			check_kills(a);
+		a->kill_check = false;
+		next = all_open(a) && a->have_cg ? 5 : 0.2;
 		if (c.warn)
 			sample_and_feed(a, &next);
 	}

@@ -62,6 +62,7 @@ og_cluster_conf() { # DIR PLUGIN_ARGS: writes slurm.conf, cgroup.conf, plugstack
 	JobCompType=jobcomp/none
 	MpiDefault=none
 	ReturnToService=2
+	DefMemPerCPU=100
 	KillWait=5
 	InactiveLimit=0
 	NodeName=$host NodeAddr=127.0.0.1 CPUs=$(nproc) RealMemory=4096 State=UNKNOWN

@@ -158,7 +158,7 @@ sr() { timeout 120 srun --quiet "$@"; }
 	run timeout 120 sbatch --wait "$T/job.sh"
 	[ "$status" -eq 0 ]
 	cat "$T/job.out"
-	[ "$(grep -vx 'oomguard:.*' "$T/job.out" | tr '\n' ' ')" = "batch 300 300 700 0 " ]
+	[ "$(grep -vx 'oomguard:.*\|srun: .*' "$T/job.out" | tr '\n' ' ')" = "batch 300 300 700 0 " ]
 	grep -q 'oomguard: step [0-9]*\.batch task 0 pid [0-9]*: kernel OOM killer: oom_score_adj as requested (oom_score_adj 300)' "$T/job.out"
 }
 
