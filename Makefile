@@ -151,7 +151,7 @@ install: oomguard
 	install -D -m 0644 docs/oomguard.1 $(DESTDIR)$(MANDIR)/man1/oomguard.1
 	install -D -m 0644 completions/oomguard.bash $(DESTDIR)$(BASHCOMPDIR)/oomguard
 	install -D -m 0644 completions/_oomguard $(DESTDIR)$(ZSHCOMPDIR)/_oomguard
-	$(if $(SPANK_SO),install -D -m 0755 $(SPANK_SO) $(DESTDIR)$(SLURM_PLUGINDIR)/oomguard-spank.so)
+	$(if $(wildcard $(SPANK_SO)),install -D -m 0755 $(SPANK_SO) $(DESTDIR)$(SLURM_PLUGINDIR)/oomguard-spank.so)
 	install -d $(DESTDIR)$(DOCDIR)
 	$(if $(INSTALL_DOCS),install -m 0644 $(INSTALL_DOCS) $(DESTDIR)$(DOCDIR)/)
 	$(if $(INSTALL_EXAMPLES),install -d $(DESTDIR)$(DOCDIR)/examples)
