@@ -144,6 +144,20 @@ sr() { timeout 120 srun --quiet "$@"; }
 	grep "/job_$job/" <<<"$output" | jq -e --argjson j "$job" '.slurm.job == $j and .slurm.step == "0" and (.job_output | length) >= 1' >/dev/null
 }
 
+@test "a PyTorch DataLoader worker killed in a step: the job's stderr names it, and why --job joins PyTorch's line to the kernel's kill by pid" {
+	/usr/bin/python3 -c 'import torch' 2>/dev/null || skip "python3-torch not installed"
+	run sr -n1 --mem=1G --oomguard=adj:0 -o "$T/out" -e "$T/out" "$HERE/torch_oom.py" dataloader
+	[ "$status" -ne 0 ]
+	cat "$T/out"
+	# PyTorch names the worker; the plugin's line names the same pid, with its size
+	pid=$(sed -n 's/.*DataLoader worker (pid \([0-9]*\)) is killed by signal: Killed\..*/\1/p' "$T/out" | head -n1)
+	[ -n "$pid" ]
+	grep -q "oomguard: step [0-9]*\.0 task 0: pid $pid (torch_oom.py) was killed by the kernel-memcg OOM killer, RSS [0-9.]*[MG]; limit 1.0G of /slurm" "$T/out"
+	run "$OG_BIN" why --kmsg --since -5min --job "$T/out" --json
+	[ "$status" -eq 0 ]
+	grep "\"pid\":$pid," <<<"$output" | jq -e '.killer == "kernel-memcg" and .slurm.step == "0" and any(.job_output[]; test("DataLoader worker \\(pid [0-9]+\\) is killed by signal: Killed"))' >/dev/null
+}
+
 @test "#SBATCH --oomguard reaches the batch step and the steps inside it; a step overrides it or turns it off" {
 	cat >"$T/job.sh" <<-EOF
 	#!/bin/sh
