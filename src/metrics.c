@@ -69,15 +69,21 @@ static struct og_met_kill *killer_slot(struct og_met_state *s, const char *kille
 	return k;
 }
 
-static struct og_met_cg *cg_slot(struct og_met_state *s, const char *killer, const char *label)
+static struct og_met_cg *cg_slot(struct og_met_state *s, const char *killer_in, const char *label_in)
 {
+	char killer[32], label[OG_MET_LABEL];
+
+	/* compare what will be stored: two long labels that cut to the same
+	 * text are one label */
+	copy(killer, sizeof(killer), killer_in, strlen(killer_in));
+	copy(label, sizeof(label), label_in, strlen(label_in));
 	for (size_t i = 0; i < s->nc; i++)
 		if (!strcmp(s->c[i].killer, killer) && !strcmp(s->c[i].label, label))
 			return &s->c[i];
 	if (s->nc >= OG_MET_CGROUPS) {
 		/* bounded: one "other" per killer would be unbounded again, so one in all */
-		label = "other";
-		killer = "any";
+		strcpy(label, "other");
+		strcpy(killer, "any");
 		for (size_t i = OG_MET_CGROUPS; i < s->nc; i++)
 			return &s->c[i];
 	}

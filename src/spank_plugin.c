@@ -58,7 +58,7 @@ static long adj_have = -32768;
 static pid_t agent = -1;
 static int agent_ctl = -1, agent_ack = -1;
 
-static int opt_cb(int val, const char *optarg, int remote);
+static int opt_cb(int val, const char *arg, int remote);
 
 static struct spank_option opt = {
 	"oomguard", "[SPEC]",
@@ -97,13 +97,13 @@ int slurm_spank_slurmd_init(spank_t sp, int ac, char **av)
 	return parse_args(ac, av, true);
 }
 
-static int opt_cb(int val, const char *optarg, int remote)
+static int opt_cb(int val, const char *arg, int remote)
 {
 	struct og_spank_spec s;
 	char err[1024];
 
 	(void)val;
-	snprintf(user_spec, sizeof(user_spec), "%s", optarg ? optarg : "");
+	snprintf(user_spec, sizeof(user_spec), "%s", arg ? arg : "");
 	user_given = true;
 	if (remote || disabled)
 		return 0;

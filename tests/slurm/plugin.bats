@@ -96,6 +96,9 @@ sr() { timeout 120 srun --quiet "$@"; }
 	done
 	# One notice per incident: one warning line (a critical one may follow).
 	[ "$(grep -c 'memory warning:' <<<"$output")" -eq 1 ]
+	# The agent never outlives its step.
+	for i in $(seq 1 20); do pgrep -x oomguard-step >/dev/null || break; sleep 0.1; done
+	! pgrep -x oomguard-step || false
 }
 
 @test "a job that checkpoints on the warning resumes from its checkpoint after the OOM kill" {
