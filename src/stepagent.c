@@ -430,6 +430,21 @@ static void report_kill(struct agent *a, const struct og_event *e, long long lim
 	say(a, t, line);
 }
 
+/* Kills the counters show but the kernel log does not name (its lines can
+ * be interleaved with another memcg's kill at the same moment): still one
+ * line, with what the step's memcg knows. */
+static void unnamed_kills(struct agent *a, long long n, long long limit, long long peak)
+{
+	char line[OG_CG_PATH_MAX + 512], lim[32], pk[32];
+
+	og_fmt_kib((unsigned long long)(limit > 0 ? limit / 1024 : 0), lim, sizeof(lim));
+	og_fmt_kib((unsigned long long)(peak > 0 ? peak / 1024 : 0), pk, sizeof(pk));
+	snprintf(line, sizeof(line),
+		 "oomguard: step %s: %lld process(es) killed by the kernel-memcg OOM killer that the kernel log does not name; limit %s of %s, the step's peak %s\n",
+		 a->c->step, n, lim, a->lim.path, pk);
+	say(a, NULL, line);
+}
+
 /* The step's oom_kill counter rose: find the kernel's lines for it. */
 static void check_kills(struct agent *a)
 {
@@ -464,6 +479,8 @@ static void check_kills(struct agent *a)
 		if (kills > a->kills)
 			usleep(100000);
 	}
+	if (kills > a->kills)
+		unnamed_kills(a, kills - a->kills, m.limit, peak);
 	a->kills = kills;
 	og_asm_free(as);
 	free(as);

@@ -76,7 +76,10 @@ sr() { timeout 120 srun --quiet "$@"; }
 	run sr -n1 --mem=200M --oomguard=adj:500 sh -c "$job" sh "$HELPERS"
 	[[ $output == *"helper status 137"* ]]
 	[[ $output == *"trainer alive"* ]]
-	run sr -n1 --mem=200M --oomguard=adj:900 sh -c "$job" sh "$HELPERS"
+	for try in 1 2; do
+		run sr -n1 --mem=200M --oomguard=adj:900 sh -c "$job" sh "$HELPERS"
+		[[ $output == *"does not name"* ]] || break
+	done
 	[[ $output != *"trainer alive"* ]]
 	[[ $output == *"pid "*" (hold_mem) was killed by the kernel-memcg OOM killer"* ]]
 }
@@ -118,8 +121,14 @@ sr() { timeout 120 srun --quiet "$@"; }
 }
 
 @test "after the OOM kill the job's stderr names the killed pid, its RSS, the limit and the step's peak, before Slurm's own lines" {
-	run sr -n1 --mem=200M --oomguard=adj:0 "$HELPERS/og_ratehog" --rate 100
-	echo "$output"
+	# Another test's OOM kill logged at the same moment can interleave with
+	# this one in the kernel log and hide its victim (the agent then says so):
+	# a second try then.
+	for try in 1 2; do
+		run sr -n1 --mem=200M --oomguard=adj:0 "$HELPERS/og_ratehog" --rate 100
+		echo "$output"
+		[[ $output == *"does not name"* ]] || break
+	done
 	[ "$status" -ne 0 ]
 	line=$(grep -n 'oomguard: step [0-9]*\.0 task 0: pid [0-9]* (og_ratehog) was killed by the kernel-memcg OOM killer, RSS [0-9.]*M; limit 200M of /slurm[^ ]*/job_[0-9]*, the step.s peak 200M; allocating: pid [0-9]* (og_ratehog)\.' <<<"$output" | cut -d: -f1)
 	[ -n "$line" ]
