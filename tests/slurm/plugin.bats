@@ -136,7 +136,9 @@ adj_of() { grep -x -- '-\?[0-9]\+' <<<"$1"; }
 	[ "$status" -ne 0 ]
 	line=$(grep -n 'oomguard: step [0-9]*\.0 task 0: pid [0-9]* (og_ratehog) was killed by the kernel-memcg OOM killer, RSS [0-9.]*M; limit 200M of /slurm[^ ]*/job_[0-9]*, the step.s peak 200M; allocating: pid [0-9]* (og_ratehog)\.' <<<"$output" | cut -d: -f1)
 	[ -n "$line" ]
-	slurm=$(grep -n 'Out Of Memory\|oom-kill event' <<<"$output" | head -n1 | cut -d: -f1)
+	# before slurmstepd's line, which takes the same way to srun (srun's own
+	# "task N: Out Of Memory" is its own stream: no order between the two)
+	slurm=$(grep -n 'oom-kill event' <<<"$output" | head -n1 | cut -d: -f1)
 	[ "$line" -lt "$slurm" ]
 	# Without the option Slurm's lines are all the user gets.
 	run sr -n1 --mem=200M "$HELPERS/og_ratehog" --rate 100
