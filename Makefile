@@ -48,10 +48,22 @@ CFLAGS   += $(if $(HAVE_SYSTEMD),-DHAVE_SYSTEMD=1) $(if $(HAVE_ZLIB),-DHAVE_ZLIB
 # five more libraries at every start.  Its headers are still needed.
 LIBS      = $(filter-out -lsystemd,$(PKG_LIBS)) $(if $(HAVE_SYSTEMD),-ldl)
 
+# Optional: the Slurm SPANK plugin, built when <slurm/spank.h> is found
+# (Debian: libslurm-dev).  It needs the header only, never -lslurm: slurmstepd
+# and srun provide the spank_* symbols it calls.  Its objects are built
+# position-independent and never sanitized (slurmstepd does not load ASan).
+HAVE_SPANK := $(shell printf '\043include <slurm/spank.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1)
+SLURM_PLUGINDIR ?= $(or $(firstword $(wildcard /usr/lib/*-linux-gnu*/slurm-wlm /usr/lib64/slurm /usr/lib/slurm)),$(PREFIX)/lib/slurm)
+ifeq ($(HAVE_SPANK),1)
+CFLAGS   += -DHAVE_SPANK=1
+SPANK_SO := $(BUILD)/oomguard-spank.so
+endif
+PIC_OBJ   = $(LIB_SRC:src/%.c=$(BUILD)/pic/%.o)
+
 CMOCKA_CFLAGS = $(call og_once,CMOCKA_CFLAGS,$(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS   = $(call og_once,CMOCKA_LIBS,$(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-LIB_SRC   := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_SRC   := $(filter-out src/main.c src/spank_plugin.c,$(wildcard src/*.c))
 LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -78,7 +90,7 @@ deps:
 
 .PHONY: demo deps all build-tests check check-unit check-cli fuzz fuzz-run bench install install-cap uninstall clean check-vm
 
-all: oomguard
+all: oomguard $(SPANK_SO)
 
 oomguard: $(BUILD)/oomguard
 	@if [ "$(BUILD)" = build ]; then cp -f $< $@; fi
@@ -91,6 +103,15 @@ $(BUILD)/liboomguard.a: $(LIB_OBJ)
 
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/pic/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out $(SANFLAGS),$(CFLAGS)) -fPIC -c -o $@ $<
+
+# Exports only what Slurm looks up (src/spank.map), so no oomguard symbol can
+# clash with slurmstepd's.
+$(BUILD)/oomguard-spank.so: $(BUILD)/pic/spank_plugin.o $(PIC_OBJ) src/spank.map
+	$(CC) -shared -Wl,--version-script=src/spank.map -Wl,-Bsymbolic -o $@ $(filter %.o,$^) $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liboomguard.a $(wildcard src/*.h) | $(BUILD)
 	@mkdir -p $(dir $@)
@@ -110,7 +131,7 @@ $(BUILD):
 # The whole suite: unit (cmocka), CLI (bats), real-kernel host tests (bats).
 # Ends with "N passed, N failed, N skipped".  build-tests builds what it runs
 # (./setup.sh check builds as the user, then runs the suite as root).
-build-tests: $(BUILD)/oomguard $(UNIT_BIN) $(HELPER_BIN)
+build-tests: $(BUILD)/oomguard $(SPANK_SO) $(UNIT_BIN) $(HELPER_BIN)
 check: build-tests
 	@OG_BIN=$(CURDIR)/$(BUILD)/oomguard OG_BUILD=$(CURDIR)/$(BUILD) tests/run-all.sh
 
@@ -138,6 +159,7 @@ install: oomguard
 	install -D -m 0644 docs/oomguard.1 $(DESTDIR)$(MANDIR)/man1/oomguard.1
 	install -D -m 0644 completions/oomguard.bash $(DESTDIR)$(BASHCOMPDIR)/oomguard
 	install -D -m 0644 completions/_oomguard $(DESTDIR)$(ZSHCOMPDIR)/_oomguard
+	$(if $(wildcard $(SPANK_SO)),install -D -m 0755 $(SPANK_SO) $(DESTDIR)$(SLURM_PLUGINDIR)/oomguard-spank.so)
 	install -d $(DESTDIR)$(DOCDIR)
 	$(if $(INSTALL_DOCS),install -m 0644 $(INSTALL_DOCS) $(DESTDIR)$(DOCDIR)/)
 	$(if $(INSTALL_EXAMPLES),install -d $(DESTDIR)$(DOCDIR)/examples)
@@ -161,6 +183,7 @@ install-cap:
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/oomguard $(DESTDIR)$(MANDIR)/man1/oomguard.1
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/oomguard $(DESTDIR)$(ZSHCOMPDIR)/_oomguard
+	rm -f $(DESTDIR)$(SLURM_PLUGINDIR)/oomguard-spank.so
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:

@@ -418,3 +418,12 @@ long long og_memcg_key(const struct og_cgroup *cg, const char *file, const char 
 {
 	return read_key(cg, file, key);
 }
+
+int og_memcg_peak_reclaim(const struct og_cgroup *cg, long long *peak, long long *reclaim)
+{
+	*peak = -1;
+	/* v1 memory.max_usage_in_bytes; v2 memory.peak (Linux 5.19+). */
+	read_val(cg, cg->version == 1 ? "memory.max_usage_in_bytes" : "memory.peak", peak);
+	*reclaim = read_key(cg, "memory.stat", cg->version == 1 ? "total_inactive_file" : "inactive_file");
+	return *reclaim < 0 ? -ENOENT : 0;
+}

@@ -62,6 +62,10 @@ int og_memcg_val(const struct og_cgroup *cg, const char *file, long long *out);
 /* The value of a "key value" line (memory.events, memory.oom_control,
  * memory.stat); -1 when the file or key is missing. */
 long long og_memcg_key(const struct og_cgroup *cg, const char *file, const char *key);
+/* The true peak (v1 memory.max_usage_in_bytes, v2 memory.peak) and the
+ * inactive file pages the kernel drops first (memory.stat); -1 where the
+ * kernel has no such file.  Returns 0 or -errno (memory.stat unreadable). */
+int og_memcg_peak_reclaim(const struct og_cgroup *cg, long long *peak, long long *reclaim);
 /* "max" / "9223372036854771712" / "1234\n" -> bytes or -1. Pure. */
 int og_parse_limit(const char *buf, size_t len, long long *out);
 

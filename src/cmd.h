@@ -18,6 +18,7 @@ int cmd_top(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_why(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
 
 /* earlyoom and nohang read-back lines for pid, judged as `doctor PID` judges
  * them ("earlyoom: protected (...)", "nohang: EXPOSED (...): fix").  Costs one

@@ -7,6 +7,7 @@
 #include "systemd.h"
 #include "render.h"
 #include "util.h"
+#include "why_job.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -31,6 +32,8 @@ static const char why_help[] =
 	"  -D, --directory DIR  journal: read the journal files in DIR (from another machine)\n"
 	"  -S, --since TIME     only kills at or after TIME\n"
 	"  -U, --until TIME     only kills at or before TIME\n"
+	"      --job PATH       also read a job's output (slurm-J.out, srun/torchrun stderr) and join\n"
+	"                       Slurm's, torchrun's and PyTorch's OOM lines to the kills; repeatable\n"
 	"                       TIME: 'YYYY-MM-DD[ HH:MM[:SS]]', 'HH:MM[:SS]', '@EPOCH', 'now', 'today',\n"
 	"                       'yesterday', '-2h', '30min ago' (s, min, h, d)\n"
 	"  -p, --pid PID        only kills of PID (as victim, or with its cgroup)\n"
@@ -49,6 +52,8 @@ static const char why_help[] =
 struct why_opts {
 	const char *files[MAX_FILES];
 	size_t nfiles;
+	const char *jobs[MAX_FILES];
+	size_t njobs;
 	bool kmsg, journal, json, verbose;
 	int sd_version;   /* --systemd-version; 0 unknown */
 	int pid;          /* --pid; 0 = any */
@@ -157,6 +162,7 @@ static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size
 		{ "verbose", no_argument, NULL, 'v' },	    { "help", no_argument, NULL, 'h' },
 		{ "systemd-version", required_argument, NULL, 'Y' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "job", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -180,6 +186,14 @@ static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size
 				return -1;
 			}
 			o->files[o->nfiles++] = optarg;
+			break;
+		case 'O':
+			if (!*optarg || o->njobs == MAX_FILES) {
+				snprintf(err, errsz, *optarg ? "too many --job options (at most %d)" : "--job needs a path",
+					 MAX_FILES);
+				return -1;
+			}
+			o->jobs[o->njobs++] = optarg;
 			break;
 		case 'k': o->kmsg = true; break;
 		case 'j': o->journal = true; break;
@@ -285,7 +299,8 @@ static bool alike(const struct og_event *a, const struct og_event *b, int sd_ver
 	return !strcmp(x, y);
 }
 
-static void print_table(const struct og_event *ev, size_t n, bool verbose, int sd_version)
+static void print_table(const struct og_event *ev, size_t n, bool verbose, int sd_version,
+			const struct og_joblog *jl)
 {
 	char t[40], c1[96], c2[520], rss[32], w[1600];
 	size_t run = 0; /* rows of the current run of alike kills */
@@ -310,6 +325,7 @@ static void print_table(const struct og_event *ev, size_t n, bool verbose, int s
 		run++;
 		if (last && run == 1)
 			printf("    %s\n", og_esc_text(e->why, w, sizeof(w)));
+		og_why_job_text(stdout, e, jl);
 		if (verbose && e->ntop) {
 			printf("    top memory users:\n");
 			for (int k = 0; k < e->ntop; k++) {
@@ -417,7 +433,7 @@ static void json_top(const struct og_event *e)
 	putchar(']');
 }
 
-static void print_json(const struct og_event *ev, size_t n)
+static void print_json(const struct og_event *ev, size_t n, const struct og_joblog *jl)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct og_event *e = &ev[i];
@@ -478,6 +494,7 @@ static void print_json(const struct og_event *ev, size_t n)
 		json_oomd(e);
 		json_top(e);
 		jstr("explanation", e->why);
+		og_why_job_json(stdout, e, jl);
 		puts("}");
 	}
 }
@@ -647,6 +664,17 @@ int cmd_why(int argc, char **argv)
 	og_asm_free(a);
 	free(a);
 
+	struct og_joblog jl = { 0 };
+	for (size_t i = 0; i < o.njobs; i++) {
+		r = og_joblog_read(&jl, o.jobs[i]);
+		if (r < 0) {
+			og_err("why: cannot read job output '%s': %s", o.jobs[i], strerror(-r));
+			og_joblog_free(&jl);
+			free(c.ev);
+			return OG_EXIT_FAIL;
+		}
+	}
+
 	/* --since / --until on what has a wall-clock time */
 	size_t k = 0, noclock = 0;
 	bool ranged = o.jo.since_us != OG_TIME_NONE || o.jo.until_us != OG_TIME_NONE;
@@ -669,6 +697,7 @@ int cmd_why(int argc, char **argv)
 	explain_oomd(c.ev, c.n, &o);
 
 	if (!c.ok) {
+		og_joblog_free(&jl);
 		free(c.ev);
 		return OG_EXIT_FAIL;
 	}
@@ -682,10 +711,11 @@ int cmd_why(int argc, char **argv)
 		}
 		fprintf(o.json ? stderr : stdout, "no OOM kills found%s in %s\n", when, c.read);
 	} else if (o.json) {
-		print_json(c.ev, c.n);
+		print_json(c.ev, c.n, &jl);
 	} else {
-		print_table(c.ev, c.n, o.verbose, o.sd_version);
+		print_table(c.ev, c.n, o.verbose, o.sd_version, &jl);
 	}
+	og_joblog_free(&jl);
 	free(c.ev);
 	fflush(stdout);
 	/* a file that could not be read fails the command; a default source

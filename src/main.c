@@ -1,4 +1,7 @@
 /* oomguard: subcommand dispatch. */
+#ifdef HAVE_SPANK
+#include <slurm/slurm_version.h>
+#endif
 #include "cmd.h"
 #include "util.h"
 
@@ -16,6 +19,7 @@ static const struct {
 	{ "doctor", cmd_doctor, "which killers are armed here; is PID exposed to each" },
 	{ "why", cmd_why, "past OOM kills, from kmsg, the journal, or log files" },
 	{ "watch", cmd_watch, "warn a running job before memory runs out" },
+	{ "metrics", cmd_metrics, "OOM kills and protection state for node_exporter" },
 };
 
 static void usage(FILE *f)
@@ -40,6 +44,13 @@ static void version(void)
 	puts("zlib: yes");
 #else
 	puts("zlib: no");
+#endif
+#ifdef HAVE_SPANK
+	printf("slurm plugin: yes (oomguard-spank.so, built against Slurm %d.%02d.%d)\n",
+	       SLURM_VERSION_MAJOR(SLURM_VERSION_NUMBER), SLURM_VERSION_MINOR(SLURM_VERSION_NUMBER),
+	       SLURM_VERSION_MICRO(SLURM_VERSION_NUMBER));
+#else
+	puts("slurm plugin: no");
 #endif
 }
 

@@ -192,6 +192,8 @@ int og_parse_status(const char *buf, size_t len, struct og_status *st)
 			if (parse_hex64(v, le, &st->cap_eff) < 0) return -EINVAL;
 		} else if (KEY("CapBnd")) {
 			if (parse_hex64(v, le, &st->cap_bnd) < 0) return -EINVAL;
+		} else if (KEY("SigCgt")) {
+			if (parse_hex64(v, le, &st->sig_cgt) < 0) return -EINVAL;
 		} else if (KEY("CapAmb")) {
 			if (parse_hex64(v, le, &st->cap_amb) < 0) return -EINVAL;
 		} else if (KEY("NoNewPrivs")) {

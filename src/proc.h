@@ -31,6 +31,7 @@ struct og_status {
 	size_t ngroups;
 	long groups[OG_MAX_GROUPS];
 	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
+	uint64_t sig_cgt;         /* SigCgt: bit N-1 set = a handler for signal N */
 	int no_new_privs;         /* -1 when absent */
 	pid_t ppid;               /* PPid; -1 when absent */
 	int kthread;              /* Kthread: (6.x); -1 when absent */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every suite and ends with "N passed, N failed, N skipped".
 # Unit tests are cmocka binaries (TAP output); CLI and host tests are bats files.
-# Suites: OG_SUITES="unit cli host" (default all).  Needs OG_BIN and OG_BUILD.
+# Suites: OG_SUITES="unit cli host slurm" (default all; slurm starts a one-node
+# Slurm cluster, tests/slurm/cluster.sh, and skips with the reason without one).  Needs OG_BIN and OG_BUILD.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${OG_BIN:?}" "${OG_BUILD:?}"
@@ -11,7 +12,7 @@ export OG_BIN OG_BUILD OG_ROOT="$(dirname "$here")"
 # oomguard's sudo route (the job dropped to that user).  The tests of that
 # route set these variables themselves.
 for v in $(env | sed -n 's/^\(SUDO_[A-Za-z_]*\)=.*/\1/p'); do unset "$v"; done
-suites=${OG_SUITES:-unit cli host}
+suites=${OG_SUITES:-unit cli host slurm}
 pass=0 fail=0 skip=0
 failed_names=()
 
@@ -66,7 +67,7 @@ for s in $suites; do
 				echo "not ok - $name exited with $rc"
 			fi
 		done ;;
-	cli|host)
+	cli|host|slurm)
 		for f in "$here/$s"/*.bats; do
 			[ -e "$f" ] || continue
 			echo "# $s: $(basename "$f")"

@@ -85,6 +85,7 @@ check_command() { # $1 = command
 @test "docs: doctor options agree between --help, the man page and the README" { check_command doctor; }
 @test "docs: why options agree between --help, the man page and the README" { check_command why; }
 @test "docs: watch options agree between --help, the man page and the README" { check_command watch; }
+@test "docs: metrics options agree between --help, the man page and the README" { check_command metrics; }
 
 @test "docs: every command of 'oomguard --help' has a man section, a SYNOPSIS line, a README section and a test here" {
 	cmds=$("$OG_BIN" --help | awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 } on && /^$/ { exit }')

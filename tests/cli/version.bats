@@ -10,7 +10,8 @@
 		[ "${lines[0]}" = "oomguard $want" ]
 		[[ ${lines[1]} =~ ^libsystemd:\ (yes|no)$ ]]
 		[[ ${lines[2]} =~ ^zlib:\ (yes|no)$ ]]
-		[ "${#lines[@]}" -eq 3 ]
+		[[ ${lines[3]} =~ ^slurm\ plugin:\ (yes\ \(oomguard-spank\.so,\ built\ against\ Slurm\ [0-9.]+\)|no)$ ]]
+		[ "${#lines[@]}" -eq 4 ]
 	done
 }
 
@@ -47,4 +48,12 @@
 	deb=$(sed -nE '1s/^oomguard \(([^)-]+)(-[^)]*)?\).*/\1/p' "$OG_ROOT/debian/changelog")
 	run "$OG_BIN" --version
 	[ "${lines[0]}" = "oomguard $deb" ]
+}
+
+@test "--version says whether the Slurm plugin was built, as make did" {
+	if [ -e "$OG_BUILD/oomguard-spank.so" ]; then
+		"$OG_BIN" --version | grep -qx 'slurm plugin: yes (oomguard-spank.so, built against Slurm [0-9.]*)'
+	else
+		"$OG_BIN" --version | grep -qx 'slurm plugin: no'
+	fi
 }

@@ -1,0 +1,37 @@
+#!/usr/bin/env bats
+# make install puts the Slurm plugin, when it was built, into Slurm's plugin
+# directory (SLURM_PLUGINDIR, detected; overridable), and uninstall removes it.
+
+setup() {
+	[ -e "$OG_BUILD/oomguard-spank.so" ] || skip "oomguard-spank.so not built (no <slurm/spank.h>)"
+	D=$(mktemp -d)
+}
+
+teardown() {
+	rm -rf "$D"
+}
+
+@test "install: the Slurm plugin goes to SLURM_PLUGINDIR with mode 755, uninstall removes it" {
+	run make -s -C "$OG_ROOT" -o oomguard -o "$OG_BUILD/oomguard-spank.so" install BUILD="${OG_BUILD#$OG_ROOT/}" \
+		PREFIX=/usr DESTDIR="$D" SLURM_PLUGINDIR=/usr/lib/slurm-test
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(stat -c %a "$D/usr/lib/slurm-test/oomguard-spank.so")" = 755 ]
+	cmp "$D/usr/lib/slurm-test/oomguard-spank.so" "$OG_BUILD/oomguard-spank.so"
+	# Slurm looks up these names, and only these are exported (src/spank.map).
+	nm -D --defined-only "$D/usr/lib/slurm-test/oomguard-spank.so" | awk '{ print $3 }' | sort >"$D/syms"
+	grep -qx slurm_spank_task_init_privileged "$D/syms"
+	grep -qx plugin_name "$D/syms"
+	! grep -v -e '^slurm_spank_' -e '^plugin_' "$D/syms" || false
+	# No libslurm: slurmstepd and srun provide the spank_* functions.
+	! ldd "$OG_BUILD/oomguard-spank.so" | grep -q libslurm || false
+	run make -s -C "$OG_ROOT" uninstall PREFIX=/usr DESTDIR="$D" SLURM_PLUGINDIR=/usr/lib/slurm-test
+	[ "$status" -eq 0 ]
+	[ ! -e "$D/usr/lib/slurm-test/oomguard-spank.so" ]
+}
+
+@test "the default plugin directory is Slurm's own when Slurm's plugins are installed" {
+	plugdir=$(ls -d /usr/lib/*-linux-gnu*/slurm-wlm 2>/dev/null | head -n1)
+	[ -n "$plugdir" ] || skip "no Slurm plugin directory on this machine"
+	run make -s -C "$OG_ROOT" --eval 'print-plugindir: ; @echo $(SLURM_PLUGINDIR)' print-plugindir
+	[ "$output" = "$plugdir" ]
+}
