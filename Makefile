@@ -131,7 +131,7 @@ $(BUILD):
 # The whole suite: unit (cmocka), CLI (bats), real-kernel host tests (bats).
 # Ends with "N passed, N failed, N skipped".  build-tests builds what it runs
 # (./setup.sh check builds as the user, then runs the suite as root).
-build-tests: $(BUILD)/oomguard $(SPANK_SO) $(UNIT_BIN) $(HELPER_BIN)
+build-tests: oomguard $(SPANK_SO) $(UNIT_BIN) $(HELPER_BIN)
 check: build-tests
 	@OG_BIN=$(CURDIR)/$(BUILD)/oomguard OG_BUILD=$(CURDIR)/$(BUILD) tests/run-all.sh
 
