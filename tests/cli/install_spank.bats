@@ -4,15 +4,21 @@
 
 setup() {
 	[ -e "$OG_BUILD/oomguard-spank.so" ] || skip "oomguard-spank.so not built (no <slurm/spank.h>)"
-	D=$(mktemp -d)
+	D=$(mktemp -d) S=$(mktemp -d)
+	# A scratch tree with this build's binary and plugin (as install.bats
+	# does): the test must not depend on which build made ./oomguard.
+	(cd "$OG_ROOT" && tar cf - Makefile docs completions $(ls -d README.md examples 2>/dev/null)) | tar xf - -C "$S"
+	cp "$OG_BIN" "$S/oomguard"
+	mkdir -p "$S/build"
+	cp "$OG_BUILD/oomguard-spank.so" "$S/build/"
 }
 
 teardown() {
-	rm -rf "$D"
+	rm -rf "$D" "$S"
 }
 
 @test "install: the Slurm plugin goes to SLURM_PLUGINDIR with mode 755, uninstall removes it" {
-	run make -s -C "$OG_ROOT" -o oomguard -o "$OG_BUILD/oomguard-spank.so" install BUILD="${OG_BUILD#$OG_ROOT/}" \
+	run make -s -C "$S" -o oomguard -o build/oomguard-spank.so install BUILD=build \
 		PREFIX=/usr DESTDIR="$D" SLURM_PLUGINDIR=/usr/lib/slurm-test
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "$(stat -c %a "$D/usr/lib/slurm-test/oomguard-spank.so")" = 755 ]
@@ -24,7 +30,7 @@ teardown() {
 	! grep -v -e '^slurm_spank_' -e '^plugin_' "$D/syms" || false
 	# No libslurm: slurmstepd and srun provide the spank_* functions.
 	! ldd "$OG_BUILD/oomguard-spank.so" | grep -q libslurm || false
-	run make -s -C "$OG_ROOT" uninstall PREFIX=/usr DESTDIR="$D" SLURM_PLUGINDIR=/usr/lib/slurm-test
+	run make -s -C "$S" uninstall PREFIX=/usr DESTDIR="$D" SLURM_PLUGINDIR=/usr/lib/slurm-test
 	[ "$status" -eq 0 ]
 	[ ! -e "$D/usr/lib/slurm-test/oomguard-spank.so" ]
 }
