@@ -101,8 +101,18 @@ $(BUILD)/oomguard: $(BUILD)/main.o $(BUILD)/liboomguard.a
 $(BUILD)/liboomguard.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-$(BUILD)/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
+$(BUILD)/%.o: src/%.c $(wildcard src/*.h) $(BUILD)/features | $(BUILD)
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The optional features found (--version prints them): objects are rebuilt
+# when they change, e.g. when libslurm-dev is installed after a first build
+# (./setup.sh, then ./setup.sh check).  Rewritten only when they differ, so
+# an unchanged set rebuilds nothing.
+$(BUILD)/features: FORCE | $(BUILD)
+	@f='spank=$(HAVE_SPANK) systemd=$(HAVE_SYSTEMD) zlib=$(HAVE_ZLIB)'; \
+	 [ "$$(cat $@ 2>/dev/null)" = "$$f" ] || echo "$$f" >$@
+FORCE:
+.PHONY: FORCE
 
 $(BUILD)/pic/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
 	@mkdir -p $(dir $@)

@@ -117,12 +117,12 @@ case "\$*" in *--libs*cmocka*) echo -lcmocka ;; *--exists*) exit 0 ;; *) echo ;;
 PC
 	chmod +x "$S/.ci/deps" "$S/pkg-config"
 	printf '\nog-show-cmocka:\n\t@echo "cmocka: $(CMOCKA_LIBS)"\n' >>"$S/Makefile"
-	run make -s -C "$S" PKG_CONFIG="$S/pkg-config" deps og-show-cmocka
+	run make -s --no-print-directory -C "$S" PKG_CONFIG="$S/pkg-config" deps og-show-cmocka
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "$output" = "cmocka: -lcmocka" ] || { echo "$output"; cat "$S/calls"; false; }
 	# deps alone asks pkg-config nothing.
 	rm -f "$S/calls" "$S/installed"
-	run make -s -C "$S" PKG_CONFIG="$S/pkg-config" deps
+	run make -s --no-print-directory -C "$S" PKG_CONFIG="$S/pkg-config" deps
 	[ "$status" -eq 0 ]
 	[ ! -e "$S/calls" ] || { cat "$S/calls"; false; }
 }

@@ -38,6 +38,6 @@ teardown() {
 @test "the default plugin directory is Slurm's own when Slurm's plugins are installed" {
 	plugdir=$(ls -d /usr/lib/*-linux-gnu*/slurm-wlm 2>/dev/null | head -n1)
 	[ -n "$plugdir" ] || skip "no Slurm plugin directory on this machine"
-	run make -s -C "$OG_ROOT" --eval 'print-plugindir: ; @echo $(SLURM_PLUGINDIR)' print-plugindir
+	run make -s --no-print-directory -C "$OG_ROOT" --eval 'print-plugindir: ; @echo $(SLURM_PLUGINDIR)' print-plugindir
 	[ "$output" = "$plugdir" ]
 }
