@@ -105,7 +105,9 @@ expected_files() { # $1 = prefix
 # unit test, because the Makefile ran pkg-config when it was read, before
 # `deps` had installed anything.  A copy of the Makefile with a stand-in
 # .ci/deps that "installs" cmocka (creates a marker a stand-in pkg-config
-# answers for): the goal after deps must see what deps installed.
+# answers for): the goal after deps must see what deps installed.  CFLAGS and
+# LDFLAGS from the environment (dpkg-buildpackage exports them) are exported
+# to recipes, which expands them (and their pkg-config calls) for any recipe.
 @test "make: pkg-config runs when a recipe needs it, after deps installed the packages" {
 	mkdir -p "$S/.ci"
 	printf '#!/bin/sh\ntouch "%s/installed"\n' "$S" >"$S/.ci/deps"
@@ -117,12 +119,12 @@ case "\$*" in *--libs*cmocka*) echo -lcmocka ;; *--exists*) exit 0 ;; *) echo ;;
 PC
 	chmod +x "$S/.ci/deps" "$S/pkg-config"
 	printf '\nog-show-cmocka:\n\t@echo "cmocka: $(CMOCKA_LIBS)"\n' >>"$S/Makefile"
-	run make -s --no-print-directory -C "$S" PKG_CONFIG="$S/pkg-config" deps og-show-cmocka
+	run env -u CFLAGS -u LDFLAGS -u CPPFLAGS -u MAKEFLAGS -u MAKELEVEL make -s --no-print-directory -C "$S" PKG_CONFIG="$S/pkg-config" deps og-show-cmocka
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "$output" = "cmocka: -lcmocka" ] || { echo "$output"; cat "$S/calls"; false; }
 	# deps alone asks pkg-config nothing.
 	rm -f "$S/calls" "$S/installed"
-	run make -s --no-print-directory -C "$S" PKG_CONFIG="$S/pkg-config" deps
+	run env -u CFLAGS -u LDFLAGS -u CPPFLAGS -u MAKEFLAGS -u MAKELEVEL make -s --no-print-directory -C "$S" PKG_CONFIG="$S/pkg-config" deps
 	[ "$status" -eq 0 ]
 	[ ! -e "$S/calls" ] || { cat "$S/calls"; false; }
 }
