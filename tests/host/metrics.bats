@@ -32,6 +32,11 @@ teardown() {
 }
 
 oom_kill() { # a hog killed by the kernel in $CG
+	# The kernel prints an OOM report's header and its "oom-kill:" summary
+	# (the one that names the cgroup) at most 10 times per 5 s (oom_rs in
+	# mm/oom_kill.c, DEFAULT_RATELIMIT_*); the suite's earlier kills can use
+	# that up, and a kill without its summary has no cgroup to count by.
+	sleep 6
 	(sh -c 'echo $$ > "$1/cgroup.procs" && exec "$2" --hold 1 --grow 8 --tick 10 --max 0' sh "$CG" "$OG_BUILD/helpers/og_hog") 2>/dev/null || true
 }
 
