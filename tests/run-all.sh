@@ -3,6 +3,7 @@
 # Unit tests are cmocka binaries (TAP output); CLI and host tests are bats files.
 # Suites: OG_SUITES="unit cli host slurm" (default all; slurm starts a one-node
 # Slurm cluster, tests/slurm/cluster.sh, and skips with the reason without one).  Needs OG_BIN and OG_BUILD.
+# Each file (bats or unit binary) fails after OG_FILE_TIMEOUT seconds (900).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 : "${OG_BIN:?}" "${OG_BUILD:?}"
@@ -13,6 +14,9 @@ export OG_BIN OG_BUILD OG_ROOT="$(dirname "$here")"
 # route set these variables themselves.
 for v in $(env | sed -n 's/^\(SUDO_[A-Za-z_]*\)=.*/\1/p'); do unset "$v"; done
 suites=${OG_SUITES:-unit cli host slurm}
+file_timeout=${OG_FILE_TIMEOUT:-900}
+# count_tap runs as the last part of a pipeline and must count in this shell.
+shopt -s lastpipe
 pass=0 fail=0 skip=0
 failed_names=()
 
@@ -59,7 +63,7 @@ for s in $suites; do
 			[ -x "$t" ] || continue
 			name=$(basename "$t")
 			echo "# unit: $name"
-			out=$(CMOCKA_MESSAGE_OUTPUT=TAP "$t" 2>&1); rc=$?
+			out=$(CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 10 "$file_timeout" "$t" 2>&1); rc=$?
 			count_tap "$name" < <(printf '%s\n' "$out")
 			# A crash before cmocka could report is a failure too.
 			if [ $rc -ne 0 ] && ! grep -q '^not ok' <<<"$out"; then
@@ -71,9 +75,16 @@ for s in $suites; do
 		for f in "$here/$s"/*.bats; do
 			[ -e "$f" ] || continue
 			echo "# $s: $(basename "$f")"
-			before=$(leftovers)
-			count_tap "$(basename "$f")" < <(bats --tap "$f" 2>&1)
+			before=$(leftovers) t0=$SECONDS
+			# A file that hangs fails after OG_FILE_TIMEOUT seconds (timeout
+			# signals its whole process group) instead of eating the CI run.
+			timeout -k 10 "$file_timeout" bats --tap "$f" 2>&1 | count_tap "$(basename "$f")"
+			if [ "${PIPESTATUS[0]}" -eq 124 ]; then
+				fail=$((fail + 1)); failed_names+=("$(basename "$f"): timed out after ${file_timeout}s")
+				echo "not ok - $(basename "$f") timed out after ${file_timeout}s"
+			fi
 			check_leftovers "$(basename "$f")" "$before"
+			echo "# $s: $(basename "$f") took $((SECONDS - t0))s"
 		done ;;
 	esac
 done
@@ -82,5 +93,6 @@ if [ ${#failed_names[@]} -gt 0 ]; then
 	echo "# failures:"
 	printf '#   %s\n' "${failed_names[@]}"
 fi
+echo "# suite wall time: ${SECONDS}s"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

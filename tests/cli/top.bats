@@ -85,7 +85,13 @@ setup() {
 @test "top --watch restores the terminal on SIGINT" {
 	command -v script >/dev/null || skip "needs script (util-linux)"
 	log=$(mktemp)
-	script -qfc "timeout -s INT 1.5 $OG_BIN top --watch 1 -n 3" "$log" >/dev/null 2>&1 || true
+	# script runs the command with $SHELL -c; dash (SHELL unset, as in CI)
+	# forks timeout, whose own process group is then not the terminal's
+	# foreground group: top --watch would stop on SIGTTOU for ever (it did,
+	# CI ran out of time).  --foreground keeps it in the foreground group;
+	# the outer timeout bounds the test whatever happens.
+	SHELL=/bin/sh timeout -k 5 30 script -qfc "timeout --foreground -s INT 1.5 $OG_BIN top --watch 1 -n 3" "$log" \
+		</dev/null >/dev/null 2>&1 || true
 	grep -q $'\e\[?1049h' "$log"
 	grep -q $'\e\[?1049l' "$log"
 	grep -q $'\e\[?25h' "$log"

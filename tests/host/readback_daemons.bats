@@ -55,7 +55,7 @@ start_earlyoom() {
 	for _ in $(seq 50); do [ "$(cat /proc/$eo_pid/comm 2>/dev/null)" = nohang ] && break; sleep 0.05; done
 	run "$OG_BIN" run --adj 100 -- sleep 0.3
 	[ "$status" -eq 0 ]
-	grep -q '^oomguard: nohang: EXPOSED (badness [0-9]* (oom_score)): add the line .@BADNESS_ADJ_RE_NAME -1000 /// ^sleep\$' <<<"$output"
+	grep -Eq '^oomguard: nohang: EXPOSED \(badness [0-9]+ \(oom_score\)(; nohang.s pick now: [^)]+)?\): add the line .@BADNESS_ADJ_RE_NAME -1000 /// \^sleep\$' <<<"$output"
 	grep -qx 'oomguard: earlyoom: not running' <<<"$output"
 }
 
