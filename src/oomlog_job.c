@@ -1,6 +1,7 @@
 /* Parsers of the OOM lines in a job's output (Slurm, torchrun, PyTorch) and
  * their join to the kernel's kill; see oomlog_job.h. */
 #include "oomlog_job.h"
+#include "oomlog_slurm.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -68,18 +69,21 @@ static bool step_id(struct cur *c, long *job, char *step, size_t size)
 	return true;
 }
 
+/* Slurm's own reader of this line (oomlog_slurm.c), shared with the log
+ * parsers: one grammar for every wording Slurm used. */
+_Static_assert(sizeof(((struct og_jobrec *)0)->step) == sizeof(((struct og_slurm_oom *)0)->step), "step ids");
+
 static bool detected(struct cur c, struct og_jobrec *r)
 {
-	const char *h = find(c.p, c.end, "Detected ");
-	if (!h)
-		return false;
-	c.p = h + 9;
-	if ((r->count = num(&c)) < 0 || !lit(&c, " oom-kill event(s) in "))
-		return false;
-	if (!lit(&c, "StepId=") && !lit(&c, "step "))
+	struct og_slurm_oom so;
+
+	if (!og_slurm_oom_parse(c.p, (size_t)(c.end - c.p), &so))
 		return false;
 	r->kind = OG_JOB_SLURM_DETECTED;
-	return step_id(&c, &r->job, r->step, sizeof(r->step));
+	r->count = so.count;
+	r->job = so.job;
+	memcpy(r->step, so.step, sizeof(r->step));
+	return true;
 }
 
 /* "NODE: task N: Out Of Memory" or "NODE: tasks A-B: Out Of Memory" */
@@ -265,7 +269,8 @@ static bool belongs(const struct og_event *e, const struct og_slurm_ids *id, con
 {
 	switch (r->kind) {
 	case OG_JOB_SLURM_DETECTED:
-		return id->job == r->job && (!id->step[0] || !strcmp(id->step, r->step));
+		/* a placeholder job id ("StepId=JOBID.13") is nobody's */
+		return id->job >= 0 && id->job == r->job && (!id->step[0] || !strcmp(id->step, r->step));
 	case OG_JOB_SLURM_TASK_OOM:
 		/* srun's line has no job id: believe it when the output is this job's */
 		return id->job >= 0 && file_has_job && id->task >= r->task_lo && id->task <= r->task_hi;

@@ -24,9 +24,11 @@ bool og_slurm_oom_parse(const char *msg, size_t len, struct og_slurm_oom *r)
 			break;
 	if (i == sizeof(words) / sizeof(words[0]) || !(eat(&c, "StepId=") || eat(&c, "step ")))
 		return false;
-	if (num(&c, &v) && v >= 0)
+	if (num(&c, &v)) {
+		if (v < 0 || v > 0xfffffffeLL)
+			return false;   /* Slurm's job ids are uint32_t */
 		r->job = (long)v;
-	else
+	} else
 		while (c.p < c.end && ((*c.p >= 'A' && *c.p <= 'Z') || *c.p == '_'))
 			c.p++; /* "StepId=JOBID.13": the user hid the id */
 	if (!eat(&c, "."))
@@ -34,8 +36,8 @@ bool og_slurm_oom_parse(const char *msg, size_t len, struct og_slurm_oom *r)
 	const char *s = c.p;
 	while (c.p < c.end && (ts_alpha(*c.p) || ts_digit(*c.p) || *c.p == '_'))
 		c.p++;
-	if (c.p == s)
-		return false;
+	if (c.p == s || (size_t)(c.p - s) >= sizeof(r->step))
+		return false;   /* a step name cut short would join the wrong step */
 	cpy(r->step, sizeof(r->step), s, (size_t)(c.p - s));
 	return true;
 }

@@ -3,7 +3,9 @@
  *   "Detected N oom-kill event(s) in StepId=J.S"   (20.11+)
  *   "Detected N oom-kill event(s) in step J.S cgroup."   (before 20.11)
  *   "Detected N oom_kill event(s) in StepId=J.S"   (21.08+ wording, also "events"/"event")
- * Pure; the line may hold anything else around it. */
+ * Pure; the line may hold anything else around it.  The one reader of this
+ * line: the log parsers (episode_kernel.c) and the job-output reader
+ * (oomlog_job.c) both call it. */
 #ifndef OG_OOMLOG_SLURM_H
 #define OG_OOMLOG_SLURM_H
 #include <stdbool.h>

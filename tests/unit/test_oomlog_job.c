@@ -34,6 +34,17 @@ static void slurm_lines(void **state)
 	assert_int_equal(r.job, 1234);
 	assert_string_equal(r.step, "batch");
 	assert_int_equal(r.count, 2);
+	/* Slurm 21.08+'s wording, read by the same parser as the log lines
+	 * (oomlog_slurm.c); a user's placeholder for the job id is kept, -1 */
+	r = parse("slurmstepd: error: Detected 3 oom_kill events in StepId=77.batch. Some of the step tasks have been OOM Killed.");
+	assert_int_equal(r.kind, OG_JOB_SLURM_DETECTED);
+	assert_int_equal(r.job, 77);
+	assert_string_equal(r.step, "batch");
+	assert_int_equal(r.count, 3);
+	r = parse("slurmstepd: error: Detected 2 oom_kill events in StepId=JOBID.13. Some of the step tasks have been OOM Killed.");
+	assert_int_equal(r.kind, OG_JOB_SLURM_DETECTED);
+	assert_int_equal(r.job, -1);
+	assert_string_equal(r.step, "13");
 	r = parse("srun: error: node1: task 0: Out Of Memory");
 	assert_int_equal(r.kind, OG_JOB_SLURM_TASK_OOM);
 	assert_int_equal(r.task_lo, 0);
@@ -82,7 +93,8 @@ static void not_these(void **state)
 	static const char *no[] = { "", "Detected", "Detected x oom-kill event(s) in StepId=5.0.", "task 0: Out Of Memory",
 				    "srun: error: n: task : Out Of Memory", "*** JOB x ON n CANCELLED AT t ***",
 				    "Signal 9 (SIGKILL) received by PID ", "DataLoader worker (pid abc) is killed by signal: Killed.",
-				    "Detected 1 oom-kill event(s) in StepId=12345678901.0" };
+				    "Detected 1 oom-kill event(s) in StepId=12345678901.0",
+				    "Detected 1 oom-kill event(s) in StepId=5.averyveryverylongstepname" };
 	struct og_jobrec r;
 	(void)state;
 	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
@@ -147,6 +159,11 @@ static void join(void **state)
 	assert_int_equal(r[idx[0]].kind, OG_JOB_DATALOADER);
 	/* nothing for an unrelated kill */
 	e.victim.pid = 1;
+	assert_int_equal(og_job_join(&e, r, n, &id, idx, 8), 0);
+	/* a placeholder job id joins no kill, not even one outside Slurm */
+	static const char ph[] = "slurmstepd: error: Detected 2 oom_kill events in StepId=JOBID.13.\n";
+	n = og_joblog_scan(ph, sizeof(ph) - 1, r, 16);
+	assert_int_equal(n, 1);
 	assert_int_equal(og_job_join(&e, r, n, &id, idx, 8), 0);
 }
 
