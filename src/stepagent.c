@@ -7,11 +7,11 @@
 #include "memcg_event.h"
 #include "proc.h"
 #include "render.h"
+#include "slurmcg.h"
 #include "util.h"
 #include "watch.h"
 #include "watchloop.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -29,6 +29,7 @@
 
 #define MAX_TASKS 256
 #define MAX_SEEN 64
+#define MAX_PIDS 16384
 #define LIMIT_EVERY_S 10.0
 
 struct task {
@@ -105,45 +106,17 @@ static void say(struct agent *a, const struct task *t, const char *line)
 	}
 }
 
-/* Kills among the step's processes.  v2's memory.events counts up the tree,
- * so the step's own is the sum; v1 counts a kill only in the victim's memcg
- * (mm/memcontrol.c memcg_memory_event stops at once off the default
- * hierarchy), which is the task_N below the step. */
-static long long step_kills(const struct agent *a)
-{
-	char p[OG_CG_PATH_MAX + 300];
-	struct og_cgroup cg;
-	struct og_memcg m;
-	struct dirent *de;
-	long long n = og_memcg_read(&a->step, &m) == 0 && m.oom_kills > 0 ? m.oom_kills : 0;
-	DIR *d = a->step.version == 1 ? opendir(a->step.dir) : NULL;
-
-	while (d && (de = readdir(d))) {
-		if (strncmp(de->d_name, "task_", 5))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", a->step.dir, de->d_name);
-		if (og_cgroup_from_dir(p, &cg) == 0 && og_memcg_read(&cg, &m) == 0 && m.oom_kills > 0)
-			n += m.oom_kills;
-	}
-	if (d)
-		closedir(d);
-	return n;
-}
-
 /* The step's memcg from the first task's /proc/PID/cgroup, once Slurm has
- * moved the task into .../step_S/task_N (it does so right after the fork). */
+ * moved the task into its task_N (it does so right after the fork): step_S
+ * on cgroup v1 and v2 alike (slurmcg.h). */
 static void find_cgroup(struct agent *a, pid_t pid)
 {
-	struct og_cgroup cg;
 	struct og_memcg m;
 
-	if (a->have_cg || og_cgroup_of_pid(a->c->procroot, pid, &cg) < 0 || og_slurm_task_of(cg.path) < 0)
-		return;
-	a->step = cg;
-	if (og_cgroup_parent(&a->step) < 0 || og_memcg_limiting(&a->step, &a->lim, &m) < 0)
+	if (a->have_cg || og_slurm_step_find(a->c->procroot, pid, &a->step, &a->lim, &m) < 0)
 		return;
 	a->have_cg = true;
-	a->kills = step_kills(a);
+	a->kills = og_slurm_step_kills(&a->step);
 	a->oom_efd = og_memcg_v1_event(&a->step, "memory.oom_control", NULL, 0);
 }
 
@@ -239,32 +212,21 @@ static bool catches(struct agent *a, pid_t pid, int sig)
 	return n > 0 && og_parse_status(buf, (size_t)n, &st) == 0 && (st.sig_cgt >> (sig - 1)) & 1;
 }
 
-/* Every process in the step's task_N cgroups that catches sig. */
+/* Every process in the step's task cgroups that catches sig. */
 static void signal_step(struct agent *a, int sig, unsigned *sent, unsigned *all)
 {
-	char p[OG_CG_PATH_MAX + 300], buf[65536];
-	struct dirent *de;
-	DIR *d = opendir(a->step.dir);
+	pid_t *pids = malloc(MAX_PIDS * sizeof(*pids));
+	int n = pids ? og_slurm_step_pids(&a->step, pids, MAX_PIDS) : -ENOMEM;
 
 	*sent = *all = 0;
-	while (d && (de = readdir(d))) {
-		if (strncmp(de->d_name, "task_", 5))
+	for (int i = 0; i < n; i++) {
+		if (pids[i] <= 1 || pids[i] == getpid())
 			continue;
-		snprintf(p, sizeof(p), "%s/%s/cgroup.procs", a->step.dir, de->d_name);
-		ssize_t n = og_read_at(AT_FDCWD, p, buf, sizeof(buf));
-		for (char *s = buf, *e; n > 0 && *s; s = e) {
-			long pid = strtol(s, &e, 10);
-			if (e == s)
-				break;
-			if (pid <= 1 || pid == getpid())
-				continue;
-			(*all)++;
-			if (catches(a, (pid_t)pid, sig) && kill((pid_t)pid, sig) == 0)
-				(*sent)++;
-		}
+		(*all)++;
+		if (catches(a, pids[i], sig) && kill(pids[i], sig) == 0)
+			(*sent)++;
 	}
-	if (d)
-		closedir(d);
+	free(pids);
 }
 
 /* The hook, as the job's user (never root unless the job is root's), without
@@ -453,7 +415,7 @@ static void check_kills(struct agent *a)
 	long long peak, reclaim;
 	size_t n;
 
-	long long kills = a->have_cg ? step_kills(a) : 0;
+	long long kills = a->have_cg ? og_slurm_step_kills(&a->step) : 0;
 
 	if (!a->have_cg || kills <= a->kills || og_memcg_read(&a->lim, &m) < 0)
 		return;
