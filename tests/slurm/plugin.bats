@@ -242,3 +242,41 @@ adj_of() { grep -x -- '-\?[0-9]\+' <<<"$1"; }
 	[ "$status" -eq 0 ]
 	grep -q "oomguard: plugin argument default=: --oomguard adj:-100 is below this cluster's floor (min_adj=0); the plugin is disabled" "$OG_SLURM_DIR/slurmd.log"
 }
+
+@test "a 2-rank torchrun job (gloo, CPU) that leaks: every rank is warned before the OOM kill, the job's stderr names the killed rank, why --job joins torchrun's line to the kernel's kill" {
+	/usr/bin/python3 -c 'import torch.distributed.run, torch.distributed as d; assert d.is_gloo_available()' 2>/dev/null ||
+		skip "torch.distributed (python3-torch) with gloo not installed"
+	# ~20 s here: torchrun and two ranks importing torch take ~7 s on a loaded
+	# 2-core machine, then ~5 s of leak into the 1 GiB limit.
+	# Debian's torch 1.13 under Python 3.11: torchrun's default "--redirects 0
+	# --tee 0" fails (Std.from_str("0") finds no member: 3.11's IntFlag no
+	# longer iterates the zero one), so stdout is redirected and teed (1).
+	# The warning at 30% available, without the eta levels: torchrun's start
+	# (three processes importing torch) climbs at ~100 MiB/s, which the eta
+	# level calls an incident (one signal) before the ranks exist; the agent
+	# has no start-up hold.
+	run timeout 90 srun --quiet -n1 --mem=1G --oomguard=adj:0,warn:available:30%,eta:off,critical-eta:off -o "$T/out" -e "$T/out" \
+		/usr/bin/python3 -m torch.distributed.run --standalone --nproc_per_node 2 --monitor_interval 1 \
+		--redirects 1 --tee 1 --log_dir "$T/tlogs" "$HERE/torch_oom.py" rank "$T"
+	cat "$T/out"
+	[ "$status" -ne 0 ]
+	pid=$(sed -n 's/.*Signal 9 (SIGKILL) received by PID \([0-9]*\).*/\1/p' "$T/out" | head -n1)
+	[ -n "$pid" ]
+	# torchrun's killed rank is the pid the plugin names, with its size and the step's limit
+	grep -q "oomguard: step [0-9]*\.0 task 0: pid $pid (python3) was killed by the kernel-memcg OOM killer, RSS [0-9.]*[MG]; limit 1.0G of /slurm" "$T/out"
+	# the warning went to both ranks (the launcher has no handler of its own)
+	grep -Eq 'memory (warning|critical): .*SIGUSR1 sent to [2-9] of ' "$T/out"
+	# the victim's last step is the latest the kill can be
+	victim=$(sed -n "s/.*rank \([01]\) pid $pid leaking.*/\1/p" "$T/out" | head -n1)
+	[ -n "$victim" ]
+	kill_ns=$(awk '$1 == "tick" { t = $2 } END { print t }' "$T/mark.$victim")
+	for r in 0 1; do
+		warn_ns=$(awk '$1 == "usr1" { print $2; exit }' "$T/mark.$r")
+		[ -n "$warn_ns" ]
+		[ "$warn_ns" -lt "$kill_ns" ]
+		echo "# torchrun rank $r ($((40 + 40 * r)) MiB/s): warned $(( (kill_ns - warn_ns) / 1000000 )) ms before the OOM kill" >&3
+	done
+	run "$OG_BIN" why --kmsg --since -5min --job "$T/out" --json
+	[ "$status" -eq 0 ]
+	grep "\"pid\":$pid," <<<"$output" | jq -e --arg p "$pid" '.killer == "kernel-memcg" and .slurm.step == "0" and any(.job_output[]; test("Signal 9 \\(SIGKILL\\) received by PID " + $p))' >/dev/null
+}
