@@ -119,9 +119,10 @@ $(BUILD)/pic/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
 	$(CC) $(filter-out $(SANFLAGS),$(CFLAGS)) -fPIC -c -o $@ $<
 
 # Exports only what Slurm looks up (src/spank.map), so no oomguard symbol can
-# clash with slurmstepd's.
+# clash with slurmstepd's.  LDFLAGS (a package build's -z relro -z now), never
+# the sanitizers'.
 $(BUILD)/oomguard-spank.so: $(BUILD)/pic/spank_plugin.o $(PIC_OBJ) src/spank.map
-	$(CC) -shared -Wl,--version-script=src/spank.map -Wl,-Bsymbolic -o $@ $(filter %.o,$^) $(LIBS)
+	$(CC) -shared -Wl,--version-script=src/spank.map -Wl,-Bsymbolic $(filter-out $(SANFLAGS),$(LDFLAGS)) -o $@ $(filter %.o,$^) $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liboomguard.a $(wildcard src/*.h) | $(BUILD)
 	@mkdir -p $(dir $@)

@@ -2,7 +2,10 @@
 # Packaging lane: builds the .deb with dpkg-buildpackage from a copy of the
 # tree (it writes ../*.deb), runs lintian on it, installs it with dpkg into a
 # clean Debian 12 chroot (debootstrap --variant=minbase, cached under
-# /var/cache/oomguard-pkg) and runs the installed oomguard there.
+# /var/cache/oomguard-pkg) and runs the installed oomguard there.  The Slurm
+# plugin's package (oomguard-slurm) is checked on its own (tests/pkg/slurm.sh):
+# its files, its dependency on Slurm's release, and its plugin loaded by a
+# real srun and slurmstepd (tests/slurm/cluster.sh).
 # Ends with "N passed, N failed, N skipped".  Needs root, dpkg-dev, debhelper,
 # fakeroot, lintian and debootstrap.
 #
@@ -62,6 +65,9 @@ else
 	no "the package build ran no tests"
 fi
 
+sdeb=$(ls "$work"/oomguard-slurm_*_*.deb 2>/dev/null | head -n 1)
+[ -n "$sdeb" ] && ok "built $(basename "$sdeb")" || no "no oomguard-slurm .deb produced"
+
 # --- lintian -------------------------------------------------------------
 lintian --pedantic -I "$work"/oomguard_*.changes > "$work/lintian.log" 2>&1
 errors=$(grep -c '^E: ' "$work/lintian.log")
@@ -105,6 +111,9 @@ else
 	ok "no maintainer scripts (no capability, no tunable set at install)"
 fi
 rm -rf "$tmpx"
+
+# --- the Slurm plugin package ----------------------------------------------
+[ -n "$sdeb" ] && source "$root/tests/pkg/slurm.sh"
 
 # --- the optional features, off -------------------------------------------
 # A build without libsystemd and zlib (as on a machine without their -dev
