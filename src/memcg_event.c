@@ -1,4 +1,4 @@
-/* cgroup v1 memory notifications (memcg_event.h). */
+/* Memory cgroup notifications, v1 and v2 (memcg_event.h). */
 #include "memcg_event.h"
 
 #include <errno.h>
@@ -38,4 +38,26 @@ int og_memcg_v1_event(const struct og_cgroup *cg, const char *file, const long l
 	if (r < 0 && efd >= 0)
 		close(efd);
 	return r < 0 ? r : efd;
+}
+
+int og_cg_notify_rearm(int fd)
+{
+	char buf[512];
+	return pread(fd, buf, sizeof(buf), 0) < 0 ? -errno : 0;
+}
+
+int og_cg_notify_fd(const char *dir, const char *file)
+{
+	char p[OG_CG_PATH_MAX + 64];
+	int fd, r;
+
+	if (snprintf(p, sizeof(p), "%s/%s", dir, file) >= (int)sizeof(p))
+		return -ENAMETOOLONG;
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+		return -errno;
+	if ((r = og_cg_notify_rearm(fd)) < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
 }

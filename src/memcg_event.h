@@ -1,4 +1,4 @@
-/* cgroup v1 memory notifications through cgroup.event_control (the kernel's
+/* Memory cgroup notifications.  cgroup v1 through cgroup.event_control (the kernel's
  * Documentation/admin-guide/cgroup-v1/memory.rst, "Memory thresholds" and
  * "OOM Control"): an eventfd the kernel signals when the memcg's usage
  * crosses a threshold, or when it (or an ancestor) is out of memory. */
@@ -13,5 +13,15 @@
  * Closing it drops the registrations.  Returns the fd or -errno
  * (-EOPNOTSUPP on cgroup v2). */
 int og_memcg_v1_event(const struct og_cgroup *cg, const char *file, const long long *thr, size_t nthr);
+
+/* cgroup v2: the kernel signals a change of memory.events (and of
+ * cgroup.events) as a "file modified event" (Documentation/admin-guide/
+ * cgroup-v2.rst): poll() on the open file reports POLLPRI (with POLLERR)
+ * until it is read again.  Returns an fd on dir/file, already read (so that
+ * only later changes wake it), or -errno.  Poll it for POLLPRI only: it is
+ * always readable. */
+int og_cg_notify_fd(const char *dir, const char *file);
+/* After a wake-up: read the file again so that the next change wakes. */
+int og_cg_notify_rearm(int fd);
 
 #endif

@@ -48,7 +48,8 @@ struct agent {
 	char stepd_exe[256];         /* a task still running slurmstepd's code has not set up its stdio yet */
 	struct og_watch w;
 	long long kills;             /* oom_kill count of the step seen so far */
-	int oom_efd;                 /* v1: the kernel signals an OOM in the step or above; -1 = look every tick */
+	int oom_efd;                 /* v1: the kernel signals an OOM in the step or above (eventfd);
+	                              * v2: the step's memory.events, changed (POLLPRI); -1 = look every tick */
 	int thr_efd;                 /* v1: usage thresholds on the limited memcg; -1 = none armed */
 	long long armed_at;          /* usage when they were armed */
 	bool kill_check;             /* an OOM event came: read the counters */
@@ -117,7 +118,8 @@ static void find_cgroup(struct agent *a, pid_t pid)
 		return;
 	a->have_cg = true;
 	a->kills = og_slurm_step_kills(&a->step);
-	a->oom_efd = og_memcg_v1_event(&a->step, "memory.oom_control", NULL, 0);
+	a->oom_efd = a->step.version == 1 ? og_memcg_v1_event(&a->step, "memory.oom_control", NULL, 0)
+					   : og_cg_notify_fd(a->step.dir, "memory.events");
 }
 
 /* Open the task's stderr once it has exec'd the job (slurmstepd sets up a
@@ -502,7 +504,7 @@ static bool wait_once(struct agent *a, double next)
 	size_t map[64], np = 3, nt = 0;
 
 	pf[0] = (struct pollfd){ .fd = a->c->ctl, .events = POLLIN };
-	pf[1] = (struct pollfd){ .fd = a->oom_efd, .events = POLLIN };
+	pf[1] = (struct pollfd){ .fd = a->oom_efd, .events = a->step.version == 2 ? POLLPRI : POLLIN };
 	pf[2] = (struct pollfd){ .fd = a->thr_efd, .events = POLLIN };
 	for (size_t i = 0; i < a->nt && nt < OG_ARRAY_LEN(map); i++)
 		if (a->t[i].pidfd >= 0) {
@@ -512,8 +514,11 @@ static bool wait_once(struct agent *a, double next)
 	int r = poll(pf, np, (int)(next * 1000));
 	if (r > 0 && (pf[0].revents & (POLLIN | POLLHUP)) && !read_ctl(a))
 		return false;
-	if (r > 0 && (pf[1].revents & POLLIN)) {
-		drain(a->oom_efd);
+	if (r > 0 && (pf[1].revents & (POLLIN | POLLPRI))) {
+		if (a->step.version == 2)
+			og_cg_notify_rearm(a->oom_efd);   /* v2: any counter of memory.events changed */
+		else
+			drain(a->oom_efd);
 		a->kill_check = true;
 	}
 	if (r > 0 && (pf[2].revents & POLLIN))
