@@ -30,6 +30,7 @@
 #define MAX_TASKS 256
 #define MAX_SEEN 64
 #define MAX_PIDS 16384
+#define MAX_WARNED 4096
 #define LIMIT_EVERY_S 10.0
 
 struct task {
@@ -57,6 +58,8 @@ struct agent {
 	long long limit;             /* its limit, read again every LIMIT_EVERY_S */
 	double limit_t;
 	int64_t start_wall_us;        /* kills logged before the agent started are not this step's */
+	pid_t warned[MAX_WARNED];    /* processes signalled in this incident */
+	size_t nwarned;
 	pid_t seen[MAX_SEEN];        /* victims already reported */
 	size_t nseen;
 	char linebuf[256];
@@ -214,19 +217,34 @@ static bool catches(struct agent *a, pid_t pid, int sig)
 	return n > 0 && og_parse_status(buf, (size_t)n, &st) == 0 && (st.sig_cgt >> (sig - 1)) & 1;
 }
 
-/* Every process in the step's task cgroups that catches sig. */
-static void signal_step(struct agent *a, int sig, unsigned *sent, unsigned *all)
+static bool was_warned(const struct agent *a, pid_t pid)
+{
+	for (size_t i = 0; i < a->nwarned; i++)
+		if (a->warned[i] == pid)
+			return true;
+	return false;
+}
+
+/* Every process in the step's task cgroups that catches sig and has not had
+ * it in this incident: a rank or worker that starts (or installs its handler)
+ * after the incident's first notice gets it at the next one. */
+static void signal_step(struct agent *a, int sig, unsigned *sent, unsigned *all, unsigned *before)
 {
 	pid_t *pids = malloc(MAX_PIDS * sizeof(*pids));
 	int n = pids ? og_slurm_step_pids(&a->step, pids, MAX_PIDS) : -ENOMEM;
 
-	*sent = *all = 0;
+	*sent = *all = *before = 0;
 	for (int i = 0; i < n; i++) {
 		if (pids[i] <= 1 || pids[i] == getpid())
 			continue;
 		(*all)++;
-		if (catches(a, pids[i], sig) && kill(pids[i], sig) == 0)
+		if (was_warned(a, pids[i]))
+			(*before)++;
+		else if (catches(a, pids[i], sig) && kill(pids[i], sig) == 0) {
 			(*sent)++;
+			if (a->nwarned < MAX_WARNED)
+				a->warned[a->nwarned++] = pids[i];
+		}
 	}
 	free(pids);
 }
@@ -251,18 +269,27 @@ static void run_hook(struct agent *a, const struct og_verdict *v)
 static void notice(struct agent *a, const struct og_verdict *v, bool first)
 {
 	char line[768], sig[32] = "no signal", esc[600];
-	unsigned sent = 0, all = 0;
+	unsigned sent = 0, all = 0, before = 0;
+	int n;
 
-	if (first && a->c->signal) {
-		signal_step(a, a->c->signal, &sent, &all);
+	if (first)
+		a->nwarned = 0;   /* a new incident: everyone is told again */
+	if (a->c->signal) {
+		signal_step(a, a->c->signal, &sent, &all, &before);
 		og_signal_name(a->c->signal, sig, sizeof(sig));
 	}
 	og_esc(v->reason, esc, sizeof(esc));
+	n = snprintf(line, sizeof(line) - 128, "oomguard: step %s: memory %s: %s", a->c->step, og_level_name(v->notify), esc);
+	if (n < 0 || n > (int)sizeof(line) - 129)
+		n = (int)sizeof(line) - 129;   /* cut: the signal's part still fits */
 	if (first && a->c->signal)
-		snprintf(line, sizeof(line), "oomguard: step %s: memory %s: %s; %s sent to %u of %u processes (%u have no handler)\n",
-			 a->c->step, og_level_name(v->notify), esc, sig, sent, all, all - sent);
+		snprintf(line + n, sizeof(line) - (size_t)n, "; %s sent to %u of %u processes (%u have no handler)\n", sig,
+			 sent, all, all - sent);
+	else if (sent)
+		snprintf(line + n, sizeof(line) - (size_t)n, "; %s sent to %u more of %u processes (%u had it already)\n",
+			 sig, sent, all, before);
 	else
-		snprintf(line, sizeof(line), "oomguard: step %s: memory %s: %s\n", a->c->step, og_level_name(v->notify), esc);
+		snprintf(line + n, sizeof(line) - (size_t)n, "\n");
 	say(a, NULL, line);
 	if (a->c->hook)
 		run_hook(a, v);
