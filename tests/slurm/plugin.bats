@@ -246,7 +246,7 @@ adj_of() { grep -x -- '-\?[0-9]\+' <<<"$1"; }
 @test "a 2-rank torchrun job (gloo, CPU) that leaks: every rank is warned before the OOM kill, the job's stderr names the killed rank, why --job joins torchrun's line to the kernel's kill" {
 	/usr/bin/python3 -c 'import torch.distributed.run, torch.distributed as d; assert d.is_gloo_available()' 2>/dev/null ||
 		skip "torch.distributed (python3-torch) with gloo not installed"
-	# ~20 s here: torchrun and two ranks importing torch take ~7 s on a loaded
+	# 12-30 s here: torchrun and two ranks importing torch take ~7 s on a loaded
 	# 2-core machine, then ~5 s of leak into the 1 GiB limit.
 	# Debian's torch 1.13 under Python 3.11: torchrun's default "--redirects 0
 	# --tee 0" fails (Std.from_str("0") finds no member: 3.11's IntFlag no
