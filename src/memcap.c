@@ -469,6 +469,13 @@ bool og_memcap_own_kill(const struct og_memcap_state *start, const struct og_mem
 	if (start->max < 0 || end->oom_kills < 0 || end->oom_kills <= (start->oom_kills > 0 ? start->oom_kills : 0))
 		return false;
 	long long pk = end->peak >= 0 ? end->peak : end->usage;
+	/* The kill counter of the job's cgroup also rises when a parent's
+	 * limit killed it (cgroup v1 counts a kill in the victim's own
+	 * memcg): its own cap was the cause only if usage reached it (the
+	 * kernel charges in batches of 64 pages and reclaims just below). */
+	long long slack = start->max / 64 > (4LL << 20) ? start->max / 64 : (4LL << 20);
+	if (pk >= 0 && pk < start->max - slack)
+		return false;
 	snprintf(buf, size,
 		 "the job was killed by its own cap: the kernel's memcg OOM killer acted inside %s at its cap of %s "
 		 "(%s; peak %s); give it more with --memory-max, or %s",

@@ -43,9 +43,27 @@ void og_wsample_init(struct og_wsample *s, double t)
 	memset(s, 0, sizeof(*s));
 	s->t = t;
 	s->cg_limit = s->cg_usage = s->cg_high_events = -1;
+	s->cg_level = -1;
 	s->mem_total = s->mem_avail = s->swap_total = s->swap_free = -1;
 	s->psi_some_us = s->psi_full_us = s->cg_psi_some_us = s->cg_psi_full_us = -1;
 	s->oomd_avg10 = s->oomd_limit_pct = s->oomd_duration_s = -1;
+}
+
+int og_memcg_binding(const struct og_cglevel *lv, size_t n)
+{
+	int best = -1;
+	long long best_h = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (lv[i].limit <= 0 || lv[i].usage < 0)
+			continue;
+		long long used = lv[i].usage - (lv[i].reclaim > 0 ? lv[i].reclaim : 0);
+		long long h = lv[i].limit - (used > 0 ? used : 0);
+		if (best < 0 || h < best_h) {
+			best = (int)i;
+			best_h = h;
+		}
+	}
+	return best;
 }
 
 void og_watch_init(struct og_watch *w, const struct og_warnspec *spec, double job_start)
@@ -129,8 +147,8 @@ static bool fill_rate(const struct og_watch *w, enum dom d, double *rate)
 			break;
 		if (d == D_SYSTEM && s->sys_stale)
 			continue;
-		/* A changed limit starts a new series. */
-		if (k && d == D_MEMCG && s->cg_limit != last->cg_limit)
+		/* A changed limit, or another cgroup's limit binding, starts a new series. */
+		if (k && d == D_MEMCG && (s->cg_limit != last->cg_limit || s->cg_level != last->cg_level))
 			break;
 		t[k] = -age;
 		y[k] = -h;
@@ -171,7 +189,7 @@ struct cond {
 	bool crit_clear;          /* every critical condition clear, with its margin */
 	const char *domain;
 	double eta;               /* the worst condition is a prediction: the end due in eta s; < 0 not */
-	char reason[200];
+	char reason[320];
 };
 
 static void raise_to(struct cond *c, enum og_level l, const char *domain, double eta, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -199,6 +217,7 @@ struct dfig {
 	double h, tot, used, rate, eta; /* eta < 0: not filling */
 	bool have_rate;
 	long long wb, cb;               /* thresholds in bytes; < 0 off */
+	const char *name;               /* memcg: the binding cgroup, or NULL */
 };
 
 /* A steady rate: this reading within STEADY_TOL of the one a second
@@ -237,7 +256,13 @@ static void judge_headroom(const struct og_watch *w, const struct dfig *f, struc
 	const struct og_warnspec *sp = &w->spec;
 	const char *dn = dom_name[f->d];
 	double h = f->h, eta = w->settled ? f->eta : -1;
-	char tb[32];
+	char tb[32], of[160] = "", ofp[168] = "";
+
+	/* Name the cgroup whose limit it is: a parent's may bind, not the job's own. */
+	if (f->d == D_MEMCG && f->name) {
+		snprintf(of, sizeof(of), " (limit %.0f MiB of %.120s)", mib(f->tot), f->name);
+		snprintf(ofp, sizeof(ofp), " of %.120s's limit", f->name);
+	}
 
 	/* While memory fills at a measured rate and the end is further than
 	 * critical-eta, the critical notice waits for critical-eta: at a slow
@@ -248,20 +273,20 @@ static void judge_headroom(const struct og_watch *w, const struct dfig *f, struc
 	 * cgroup reclaiming at its limit, not a slow leak.) */
 	if (f->cb >= 0 && h <= (double)f->cb && !timed) {
 		og_thr_format(&sp->crit, tb, sizeof(tb));
-		raise_to(c, OG_LEVEL_CRITICAL, dn, -1, "%s headroom %.0f MiB (%.1f%%) at or below critical:%s (%.0f MiB)",
-			 dn, mib(h), h * 100 / f->tot, tb, mib((double)f->cb));
+		raise_to(c, OG_LEVEL_CRITICAL, dn, -1, "%s headroom %.0f MiB (%.1f%%%s) at or below critical:%s (%.0f MiB)",
+			 dn, mib(h), h * 100 / f->tot, ofp, tb, mib((double)f->cb));
 	}
 	if (sp->crit_eta_s > 0 && eta >= 0 && eta <= sp->crit_eta_s)
-		raise_to(c, OG_LEVEL_CRITICAL, dn, eta, "%s headroom %.0f MiB gone in %.1fs at %.0f MiB/s (threshold critical-eta:%gs)",
-			 dn, mib(h), eta, mib(f->rate), sp->crit_eta_s);
+		raise_to(c, OG_LEVEL_CRITICAL, dn, eta, "%s headroom %.0f MiB%s gone in %.1fs at %.0f MiB/s (threshold critical-eta:%gs)",
+			 dn, mib(h), of, eta, mib(f->rate), sp->crit_eta_s);
 	if (f->wb >= 0 && h <= (double)f->wb) {
 		og_thr_format(&sp->avail, tb, sizeof(tb));
-		raise_to(c, OG_LEVEL_WARNING, dn, -1, "%s headroom %.0f MiB (%.1f%%) at or below available:%s (%.0f MiB)",
-			 dn, mib(h), h * 100 / f->tot, tb, mib((double)f->wb));
+		raise_to(c, OG_LEVEL_WARNING, dn, -1, "%s headroom %.0f MiB (%.1f%%%s) at or below available:%s (%.0f MiB)",
+			 dn, mib(h), h * 100 / f->tot, ofp, tb, mib((double)f->wb));
 	}
 	if (sp->eta_s > 0 && eta >= 0 && eta <= sp->eta_s)
-		raise_to(c, OG_LEVEL_WARNING, dn, eta, "%s headroom %.0f MiB gone in %.1fs at %.0f MiB/s (threshold eta:%gs)",
-			 dn, mib(h), eta, mib(f->rate), sp->eta_s);
+		raise_to(c, OG_LEVEL_WARNING, dn, eta, "%s headroom %.0f MiB%s gone in %.1fs at %.0f MiB/s (threshold eta:%gs)",
+			 dn, mib(h), of, eta, mib(f->rate), sp->eta_s);
 
 	/* Hysteresis: a level clears only with a margin beyond its thresholds
 	 * (the clear points of the total above the headroom threshold, an eta
@@ -335,7 +360,7 @@ static bool judge_domains(struct og_watch *w, const struct og_wsample *s, struct
 	bool sys_falling = false;
 	*have_cg = false;
 	for (int d = 0; d < ND; d++) {
-		struct dfig f = { .d = (enum dom)d, .eta = -1 };
+		struct dfig f = { .d = (enum dom)d, .eta = -1, .name = d == D_MEMCG ? s->cg_name : NULL };
 		if (!headroom(s, f.d, &f.h, &f.tot, &f.used))
 			continue;
 		f.have_rate = fill_rate(w, f.d, &f.rate);
@@ -497,6 +522,7 @@ void og_watch_feed(struct og_watch *w, const struct og_wsample *s, struct og_ver
 	v->next_sys_s = POLL_MIN_S;
 	v->avail_kb = v->limit_kb = v->usage_kb = -1;
 	v->eta_s = -1;
+	v->cg_level = s->cg_level;
 
 	bool sys_falling = judge_domains(w, s, &c, &pp, v, &have_cg);
 	judge_psi(w, s, have_cg, sys_falling, &c);

@@ -2,7 +2,9 @@
  *
  * A job's memory domain has up to three parts, each judged on its own and the
  * worst wins:
- *   memcg   usage against the limit of the nearest limited memory cgroup
+ *   memcg   usage against the limits of the memory cgroups above the job: the
+ *           one with the least headroom binds (a job in an unlimited or a
+ *           roomy cgroup under a tight parent is killed by the parent's OOM)
  *   system  MemAvailable + SwapFree against MemTotal + SwapTotal
  *   oomd    full pressure of a systemd-oomd-monitored ancestor against oomd's
  *           limit: oomd kills once avg10 stays above it for its duration
@@ -39,8 +41,10 @@ const char *og_level_name(enum og_level l);
 
 struct og_wsample {
 	double t;                 /* seconds, monotonic */
-	/* memcg: bytes; limit < 0 = no limited memcg */
+	/* memcg: bytes, of the binding cgroup (og_memcg_binding); limit < 0 = no limited memcg */
 	long long cg_limit, cg_usage;
+	int cg_level;             /* which of the watched cgroups binds (0 = nearest the job); -1 none */
+	const char *cg_name;      /* its path, named in the notice; NULL = unnamed */
 	long long cg_reclaim;     /* page cache on the file LRU (the kernel reclaims it before a kill); 0 if unknown */
 	bool cg_evented;          /* the kernel wakes the loop when usage grows (v1 thresholds): no need to poll for it */
 	long long cg_high_events; /* v2 memory.events "high" (cumulative): a rise = throttled at memory.high; < 0 = none */
@@ -57,6 +61,18 @@ struct og_wsample {
 };
 /* Sample with every source marked absent. */
 void og_wsample_init(struct og_wsample *s, double t);
+
+/* One limited memory cgroup on the job's path (the job's own and its
+ * limited ancestors), bytes. */
+struct og_cglevel {
+	long long limit, usage, reclaim; /* limit < 0: none; reclaim: file LRU, 0 if unknown */
+};
+/* Pure: the level with the least headroom, limit - (usage - reclaim): the
+ * kernel charges a page to every ancestor (cgroup-v1/memory.rst
+ * "Hierarchy support", cgroup-v2.rst "memory.max"), so the first limit
+ * reached is the tightest one on the path, whichever cgroup sets it.  Ties
+ * go to the level nearest the job.  -1 when none is limited. */
+int og_memcg_binding(const struct og_cglevel *lv, size_t n);
 
 #define OG_WATCH_HIST 64
 
@@ -85,7 +101,8 @@ struct og_verdict {
 	bool eased;               /* the critical level re-armed; the warning still holds */
 	bool settled_now;         /* this sample ended the start-up hold */
 	const char *domain;       /* "memcg", "system", "psi", "oomd" (of the worst condition) */
-	char reason[200];         /* the worst condition; with rearmed/eased: the state now */
+	char reason[320];         /* the worst condition; with rearmed/eased: the state now */
+	int cg_level;             /* the binding memory cgroup of this sample (og_wsample.cg_level) */
 	/* headroom of the binding domain, kB; -1 unknown */
 	long long avail_kb, limit_kb, usage_kb;
 	double eta_s;             /* seconds until headroom is gone at the current fill rate; < 0 = not filling */

@@ -11,6 +11,7 @@
 #include "render.h"
 #include "util.h"
 #include "watch.h"
+#include "watchcg.h"
 #include "warn_oomd.h"
 
 #include <errno.h>
@@ -107,10 +108,11 @@ const char *og_signal_name(int sig, char *buf, size_t size)
 
 /* Everything the loop reads, opened once. */
 struct src {
-	struct og_cgroup cg;       /* the limiting memory cgroup */
+	struct og_cgroup cg;       /* the nearest limited memory cgroup (wc.lv[0]) */
 	bool have_cg;
-	int cg_usage, cg_limit, cg_stat;
+	struct og_watchcg wc;      /* it and every limited one above it */
 	int cg_efd;                /* v1 usage thresholds (cgroup.event_control) */
+	int cg_armed;              /* ... on this level of wc */
 	long long cg_armed_at;     /* usage when they were set */
 	double cg_event_t;         /* when one last fired */
 	int meminfo;
@@ -139,44 +141,6 @@ static ssize_t pread_buf(int fd, char *buf, size_t size)
 		return -errno;
 	buf[n] = '\0';
 	return n;
-}
-
-static int read_ll(int fd, long long *v)
-{
-	char buf[64];
-	ssize_t n = pread_buf(fd, buf, sizeof(buf));
-	if (n < 0)
-		return (int)n;
-	return og_parse_limit(buf, (size_t)n, v);
-}
-
-/* The value of one "key value" line of memory.stat; -1 when absent. */
-static long long stat_key(const char *buf, size_t len, const char *key)
-{
-	const char *p = buf, *end = buf + len;
-	size_t ll, kl = strlen(key);
-	while (p < end) {
-		const char *line = p;
-		p = og_next_line(p, end, &ll);
-		if (ll > kl + 1 && !memcmp(line, key, kl) && line[kl] == ' ') {
-			long long v = 0;
-			for (size_t i = kl + 1; i < ll && line[i] >= '0' && line[i] <= '9'; i++)
-				v = v * 10 + (line[i] - '0');
-			return v;
-		}
-	}
-	return -1;
-}
-
-/* Page cache on the file LRU lists of a memcg (memory.stat): the kernel
- * reclaims it, active pages included, before it OOM-kills in the cgroup
- * (mm/vmscan.c; cgroup-v1/memory.rst "stat file"), so it is headroom.  v1
- * counts the hierarchy in the total_ keys. */
-static long long file_lru(const char *buf, size_t len, int version)
-{
-	long long ia = stat_key(buf, len, version == 1 ? "total_inactive_file" : "inactive_file");
-	long long ac = stat_key(buf, len, version == 1 ? "total_active_file" : "active_file");
-	return (ia > 0 ? ia : 0) + (ac > 0 ? ac : 0);
 }
 
 static int open_rel(const char *dir, const char *file)
@@ -246,7 +210,8 @@ static int open_trigger(const char *path, const char *kind, double pct, char *de
 
 static void src_close(struct src *s)
 {
-	int *fds[] = { &s->cg_usage, &s->cg_limit, &s->cg_stat, &s->meminfo, &s->psi, &s->cgpsi, &s->trig, &s->oomd, &s->cg_efd };
+	og_watchcg_close(&s->wc);
+	int *fds[] = { &s->meminfo, &s->psi, &s->cgpsi, &s->trig, &s->oomd, &s->cg_efd };
 	for (size_t i = 0; i < OG_ARRAY_LEN(fds); i++)
 		if (*fds[i] >= 0) {
 			close(*fds[i]);
@@ -254,22 +219,19 @@ static void src_close(struct src *s)
 		}
 }
 
-/* The limiting memory cgroup of the job (or --cgroup DIR). */
+/* The limiting memory cgroups of the job (or --cgroup DIR): the nearest
+ * and every limited one above it. */
 static int open_memcg(const struct og_watch_cfg *c, struct src *s)
 {
 	struct og_cgroup job;
-	struct og_memcg m;
 	int r = c->cgroup_dir ? og_cgroup_from_dir(c->cgroup_dir, &job) : og_cgroup_of_pid(c->procroot, c->pid, &job);
 	if (r < 0 && c->cgroup_dir) {
 		og_err("watch: cannot use '%s' as a memory cgroup: %s", c->cgroup_dir, strerror(-r));
 		return r;
 	}
-	if (r == 0 && og_memcg_limiting(&job, &s->cg, &m) == 0) {
-		bool v1 = s->cg.version == 1;
-		s->cg_usage = open_rel(s->cg.dir, v1 ? "memory.usage_in_bytes" : "memory.current");
-		s->cg_limit = open_rel(s->cg.dir, v1 ? "memory.limit_in_bytes" : "memory.max");
-		s->cg_stat = open_rel(s->cg.dir, "memory.stat");
-		s->have_cg = s->cg_usage >= 0 && s->cg_limit >= 0;
+	if (r == 0 && og_watchcg_open(&s->wc, &job) > 0) {
+		s->cg = s->wc.lv[0].cg;
+		s->have_cg = true;
 	}
 	return 0;
 }
@@ -333,7 +295,7 @@ static int src_open(const struct og_watch_cfg *c, struct src *s)
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	s->cg_usage = s->cg_limit = s->cg_stat = s->meminfo = s->psi = s->cgpsi = s->trig = s->oomd = -1;
+	s->meminfo = s->psi = s->cgpsi = s->trig = s->oomd = -1;
 	s->cg_efd = -1;
 	s->cg_event_t = -1e9;
 	if ((r = open_memcg(c, s)) < 0)
@@ -357,19 +319,20 @@ static int src_open(const struct og_watch_cfg *c, struct src *s)
  * not poll fast for a sudden fill (memory.txt "Memory thresholds").  Set
  * again whenever usage has moved half a step; closing the old eventfd drops
  * its thresholds.  Returns 0 or -errno (then the loop polls as before). */
-static int arm_thresholds(struct src *s, const struct og_warnspec *sp, long long usage, long long limit)
+static int arm_thresholds(struct src *s, const struct og_warnspec *sp, int level, long long usage, long long limit)
 {
+	const struct og_watchcg_level *l = &s->wc.lv[level];
 	char p[OG_CG_PATH_MAX + 32], t[64];
 	long long step = limit / 32 > (16LL << 20) ? limit / 32 : (16LL << 20);
 	long long lv[3] = { usage + step, limit - og_thr_bytes(&sp->avail, limit), limit - og_thr_bytes(&sp->crit, limit) };
-	if (s->cg.version != 1)
+	if (l->cg.version != 1)
 		return -EOPNOTSUPP;
 	if (s->cg_efd >= 0)
 		close(s->cg_efd);
 	s->cg_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s->cg_efd < 0)
 		return -errno;
-	snprintf(p, sizeof(p), "%s/cgroup.event_control", s->cg.dir);
+	snprintf(p, sizeof(p), "%s/cgroup.event_control", l->cg.dir);
 	int ec = open(p, O_WRONLY | O_CLOEXEC);
 	if (ec < 0) {
 		int e = -errno;
@@ -381,7 +344,7 @@ static int arm_thresholds(struct src *s, const struct og_warnspec *sp, long long
 	for (size_t i = 0; i < OG_ARRAY_LEN(lv); i++) {
 		if (lv[i] <= usage || lv[i] > limit || (i == 0 && lv[i] >= limit))
 			continue;
-		int n = snprintf(t, sizeof(t), "%d %d %lld", s->cg_efd, s->cg_usage, lv[i]);
+		int n = snprintf(t, sizeof(t), "%d %d %lld", s->cg_efd, l->usage, lv[i]);
 		if (write(ec, t, (size_t)n) != n) {
 			r = -errno;
 			break;
@@ -394,6 +357,7 @@ static int arm_thresholds(struct src *s, const struct og_warnspec *sp, long long
 		return r;
 	}
 	s->cg_armed_at = usage;
+	s->cg_armed = level;
 	return 0;
 }
 
@@ -429,22 +393,16 @@ static void sample(const struct og_watch_cfg *c, struct src *s, struct og_wsampl
 	og_wsample_init(w, now_s());
 	w->psi_fired = fired;
 	w->psi_fired_sys = fired && s->trig_sys;
-	if (s->have_cg) {
-		long long lim, use;
-		if (read_ll(s->cg_limit, &lim) == 0 && read_ll(s->cg_usage, &use) == 0 && lim > 0) {
-			w->cg_limit = lim;
-			w->cg_usage = use;
-			long long step = lim / 32 > (16LL << 20) ? lim / 32 : (16LL << 20);
-			if (s->cg.version == 1 && (s->cg_efd < 0 || llabs(use - s->cg_armed_at) >= step / 2))
-				arm_thresholds(s, &c->spec, use, lim);
-			/* Right after a threshold fired, poll as if unarmed until
-			 * the rate is known. */
-			w->cg_evented = s->cg_efd >= 0 && w->t - s->cg_event_t > 1.0;
-			/* Every sample, not only near the limit: a headroom that
-			 * jumped when the read started would fake a rate. */
-			if (s->cg_stat >= 0 && (n = pread_buf(s->cg_stat, buf, sizeof(buf))) > 0)
-				w->cg_reclaim = file_lru(buf, (size_t)n, s->cg.version);
-		}
+	int b = s->have_cg ? og_watchcg_sample(&s->wc, w) : -1;
+	if (b >= 0) {
+		long long lim = w->cg_limit, use = w->cg_usage;
+		long long step = lim / 32 > (16LL << 20) ? lim / 32 : (16LL << 20);
+		if (s->wc.lv[b].cg.version == 1 &&
+		    (s->cg_efd < 0 || s->cg_armed != b || llabs(use - s->cg_armed_at) >= step / 2))
+			arm_thresholds(s, &c->spec, b, use, lim);
+		/* Right after a threshold fired, poll as if unarmed until
+		 * the rate is known. */
+		w->cg_evented = s->cg_efd >= 0 && w->t - s->cg_event_t > 1.0;
 	}
 	if (s->have_cg && s->cg.version == 2)
 		og_memcap_high_events(s->cg.dir, &w->cg_high_events);
@@ -731,6 +689,18 @@ static int loop_open(struct loop *L, const struct og_watch_cfg *c)
 	return 0;
 }
 
+/* The limited cgroups above the nearest: their headroom is judged too. */
+static void announce_above(const struct src *s)
+{
+	char esc[OG_CG_PATH_MAX * 4];
+	for (size_t i = 1; i < s->wc.n; i++) {
+		long long lim = -1;
+		og_pread_ll(s->wc.lv[i].limit, &lim);
+		fprintf(stderr, "oomguard: ... and above it memory cgroup %.160s (limit %lld MiB): the tightest headroom binds\n",
+			og_esc(s->wc.lv[i].cg.path, esc, sizeof(esc)), lim >> 20);
+	}
+}
+
 static void announce_start(struct loop *L)
 {
 	const struct og_watch_cfg *c = L->c;
@@ -742,9 +712,10 @@ static void announce_start(struct loop *L)
 	og_warnspec_format(&c->spec, spec, sizeof(spec));
 	if (s->have_cg) {
 		long long lim = -1;
-		read_ll(s->cg_limit, &lim);
+		og_pread_ll(s->wc.lv[0].limit, &lim);
 		snprintf(line, sizeof(line), "watching pid %d: memory cgroup %.160s (v%d, limit %lld MiB), system memory; %.200s",
 			 (int)c->pid, og_esc(s->cg.path, esc, sizeof(esc)), s->cg.version, lim >> 20, tesc);
+		announce_above(s);
 	} else {
 		snprintf(line, sizeof(line), "watching pid %d: system memory (no limited memory cgroup); %.200s", (int)c->pid, tesc);
 	}
@@ -778,6 +749,9 @@ static void act_notice(struct loop *L)
 		size_t k;
 		for (k = 0; k < MAX_HOOKS && L->hooks[k] > 0; k++)
 			;
+		/* the cgroup whose limit binds now */
+		if (v->cg_level >= 0 && (size_t)v->cg_level < L->s.wc.n)
+			snprintf(L->cgpath, sizeof(L->cgpath), "%s", L->s.wc.lv[v->cg_level].cg.dir);
 		pid_t h = k < MAX_HOOKS ? run_hook(c, v, L->cgpath, signame) : -1;
 		size_t al = strlen(act);
 		if (h > 0) {

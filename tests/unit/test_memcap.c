@@ -133,6 +133,10 @@ static void own_kill_verdict(void **state)
 	assert_non_null(strstr(buf, "add --warn"));
 	assert_true(og_memcap_own_kill(&a, &b, true, buf, sizeof(buf)));
 	assert_non_null(strstr(buf, "checkpoint at the warning"));
+	b.peak = 191LL << 20; /* killed by a parent's limit (v1 counts it here too): not its own cap */
+	assert_false(og_memcap_own_kill(&a, &b, true, buf, sizeof(buf)));
+	b.peak = 254LL << 20; /* reclaimed just below the cap at the kill */
+	assert_true(og_memcap_own_kill(&a, &b, true, buf, sizeof(buf)));
 	a.max = -1; /* no cap asked: never "its own cap" */
 	assert_false(og_memcap_own_kill(&a, &b, true, buf, sizeof(buf)));
 }

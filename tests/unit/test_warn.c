@@ -558,6 +558,77 @@ static void trace_steady_leaks(void **state)
  * ends once the rate has been steady for about 2 s, then the eta levels
  * act as on a job already running.  A lumpy start (a burst in steps, as
  * imports load) is not steady: held. */
+/* The binding memory cgroup: least headroom (limit - usage + file LRU)
+ * along the path, unlimited levels skipped, ties to the nearest. */
+static void memcg_binding_fixtures(void **state)
+{
+	const struct og_cglevel roomy_child[] = { { 1000 * MiB, 300 * MiB, 0 }, { 600 * MiB, 500 * MiB, 0 } };
+	const struct og_cglevel tight_child[] = { { 400 * MiB, 390 * MiB, 0 }, { 600 * MiB, 500 * MiB, 0 } };
+	const struct og_cglevel unlimited_child[] = { { -1, 300 * MiB, 0 }, { 600 * MiB, 300 * MiB, 0 } };
+	const struct og_cglevel cache[] = { { 400 * MiB, 390 * MiB, 200 * MiB }, { 600 * MiB, 500 * MiB, 0 } };
+	const struct og_cglevel tie[] = { { 600 * MiB, 500 * MiB, 0 }, { 700 * MiB, 600 * MiB, 0 } };
+	const struct og_cglevel none[] = { { -1, 5, 0 }, { -1, 7, 0 } };
+	(void)state;
+	assert_int_equal(og_memcg_binding(roomy_child, 2), 1);
+	assert_int_equal(og_memcg_binding(tight_child, 2), 0);
+	assert_int_equal(og_memcg_binding(unlimited_child, 2), 1);
+	assert_int_equal(og_memcg_binding(cache, 2), 1); /* the child's page cache is room */
+	assert_int_equal(og_memcg_binding(tie, 2), 0);
+	assert_int_equal(og_memcg_binding(none, 2), -1);
+	assert_int_equal(og_memcg_binding(none, 0), -1);
+}
+
+/* A job with its own roomy cap (1000 MiB) under a parent limited to 600 MiB
+ * that a neighbour fills with 200 MiB: the job leaks 40 MiB/s after a flat
+ * start.  The parent binds: the warning names it, its eta is the parent's
+ * (the kernel's memcg OOM of the parent comes at job usage 400 MiB), and it
+ * comes before that.  Control: judged by the job's own cap alone (what the
+ * watcher did before), no notice comes before the parent's kill. */
+static void trace_parent_limit_binds(void **state)
+{
+	struct og_warnspec sp = spec_of("eta:5s,critical-eta:2s,psi-full:off,startup:0s");
+	const char *const names[] = { "/job", "/parent" };
+	for (int control = 0; control < 2; control++) {
+		struct og_watch w;
+		struct og_verdict v;
+		struct og_wsample s;
+		double first = -1, kill_t = -1;
+		char reason[sizeof(v.reason)] = "";
+		og_watch_init(&w, &sp, 0);
+		(void)state;
+		for (int i = 0; i <= 200; i++) {
+			double t = i * 0.1, job = t < 2 ? 50 : 50 + (t - 2) * 40;
+			struct og_cglevel lv[2] = { { 1000 * MiB, (long long)(job * MiB), 0 },
+						    { 600 * MiB, (long long)((job + 200) * MiB), 0 } };
+			if (job + 200 >= 600) {
+				kill_t = t;
+				break;
+			}
+			og_wsample_init(&s, t);
+			int b = og_memcg_binding(lv, control ? 1 : 2);
+			s.cg_limit = lv[b].limit;
+			s.cg_usage = lv[b].usage;
+			s.cg_level = b;
+			s.cg_name = names[b];
+			og_watch_feed(&w, &s, &v);
+			if (v.notify != OG_LEVEL_NONE && first < 0) {
+				first = t;
+				snprintf(reason, sizeof(reason), "%s", v.reason);
+			}
+		}
+		printf("# parent limit binds (%s): first notice at %.1fs, parent kill at %.1fs: %s\n",
+		       control ? "control: own cap only" : "judged", first, kill_t, reason);
+		assert_true(kill_t > 10);
+		if (control) {
+			assert_true(first < 0);
+			continue;
+		}
+		assert_true(first > 0 && kill_t - first >= 4.5 && kill_t - first <= 5.5);
+		assert_non_null(strstr(reason, "memcg headroom "));
+		assert_non_null(strstr(reason, "(limit 600 MiB of /parent) gone in"));
+	}
+}
+
 static void trace_steady_from_start(void **state)
 {
 	static const double pts[][2] = { { 0, 20 }, { 49, 1000 } }; /* 20 MiB/s */
@@ -680,6 +751,8 @@ int main(void)
 		cmocka_unit_test(trace_two_incidents),
 		cmocka_unit_test(trace_stall_at_limit),
 		cmocka_unit_test(trace_steady_from_start),
+		cmocka_unit_test(memcg_binding_fixtures),
+		cmocka_unit_test(trace_parent_limit_binds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
