@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 int og_adjust(const struct og_proc *p, int adj)
 {
@@ -28,6 +29,49 @@ int og_adjust_self(int adj)
 	r = og_write_at(AT_FDCWD, "/proc/self/oom_score_adj", v);
 	r2 = og_priv_lower();
 	return r < 0 ? r : r2;
+}
+
+static int read_adj(const char *path, int *v)
+{
+	char b[16];
+	long l;
+	ssize_t n = og_read_at(AT_FDCWD, path, b, sizeof(b));
+	if (n < 0)
+		return (int)n;
+	b[strcspn(b, "\n")] = '\0';
+	if (og_parse_long(b, OG_ADJ_MIN, OG_ADJ_MAX, &l) < 0)
+		return -EINVAL;
+	*v = (int)l;
+	return 0;
+}
+
+int og_adjust_follow(pid_t job, int *from, int *to)
+{
+	char p[64];
+	int r;
+	snprintf(p, sizeof(p), "/proc/%d/oom_score_adj", (int)job);
+	if ((r = read_adj("/proc/self/oom_score_adj", from)) < 0 || (r = read_adj(p, to)) < 0)
+		return r;
+	if (*to >= *from) {
+		*to = *from;
+		return 0;
+	}
+	return og_adjust_self(*to);
+}
+
+void og_adjust_follow_say(FILE *f, const char *prefix, pid_t job)
+{
+	int from = 0, to = 0;
+	int r = og_adjust_follow(job, &from, &to);
+	if (!f)
+		return;
+	if (r == 0 && from != to)
+		fprintf(f, "%swatcher pid %d: oom_score_adj %d -> %d, the job's: an OOM kill the two share ranks them by "
+			"size, and the watcher is the smaller\n", prefix, (int)getpid(), from, to);
+	else if (r < 0 && og_adjust_is_perm_error(r))
+		fprintf(f, "%swatcher pid %d stays at oom_score_adj %d, above the job's %d (lowering %s): in a memory cgroup "
+			"they share, an OOM kill may take the watcher first\n", prefix, (int)getpid(), from, to,
+			og_adjust_lower_hint());
 }
 
 int og_adjust_is_perm_error(int err)

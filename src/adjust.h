@@ -16,6 +16,21 @@ int og_adjust(const struct og_proc *p, int adj);
  * path of `run` (the child before exec) uses it.  Returns 0 or -errno. */
 int og_adjust_self(int adj);
 
+/* The watcher (run's parent, watch) as protected as the job it watches:
+ * when the job's oom_score_adj is below the caller's own, lower the caller's
+ * to it.  A kernel OOM kill in a memory cgroup they share ranks tasks by
+ * rss + adj x limit / 1000 (mm/oom_kill.c oom_badness); at equal adj the
+ * size decides, and the watcher is a few MiB, the job the leak.  At a
+ * higher adj the tiny watcher is the first victim and nothing diagnoses
+ * the end.  *from and *to get the values (equal: nothing to do).  Returns
+ * 0 or -errno (the job's value unreadable, or lowering refused: needs
+ * CAP_SYS_RESOURCE below the floor). */
+int og_adjust_follow(pid_t job, int *from, int *to);
+/* og_adjust_follow, then the line for it on f (with prefix): the value
+ * followed, or, refused, that a shared OOM may take the watcher first.
+ * f NULL: quiet. */
+void og_adjust_follow_say(FILE *f, const char *prefix, pid_t job);
+
 /* True for the errors that mean "below the floor without CAP_SYS_RESOURCE". */
 int og_adjust_is_perm_error(int err);
 

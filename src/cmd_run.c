@@ -692,7 +692,13 @@ static int run_job(const struct og_run_opts *o, const struct og_priv *pv, struct
 	if (r)
 		return r;
 	job_end_capture(pid, o, &e);
+	if (cap->wanted && e.logfd >= 0)
+		cap->logfd = fcntl(e.logfd, F_DUPFD_CLOEXEC, 3);
 	readback(o, pv, pid, route, scope_route, cap);
+	/* The watcher stays as protected as the job (adjust.h): in a memory
+	 * cgroup they share it must not be the kernel's first choice, or the
+	 * job's end goes undiagnosed (docs/warn.md "The watcher"). */
+	og_adjust_follow_say(o->quiet ? NULL : stderr, "oomguard: ", pid);
 	if (o->detach) {
 		print_detached(o, pid);
 		detach_self(front);
@@ -725,7 +731,7 @@ static int run_cmd(int argc, char **argv, struct og_memcap_job *cap)
 	}
 	og_memcap_job_init(cap, &o.cap);
 	bool sd_up = og_sd_built() && og_sd_running();
-	if (og_memcap_precheck(cap, "run", sd_up, o.detach) < 0 ||
+	if (og_memcap_precheck(cap, "run", sd_up) < 0 ||
 	    (sd_up && !o.best_effort && og_memcap_scope_precheck(cap, "run") < 0))
 		return OG_EXIT_FAIL;
 	if (o.detach && (r = detach_split(&front)) >= 0) {
@@ -739,7 +745,7 @@ static int run_cmd(int argc, char **argv, struct og_memcap_job *cap)
 
 int cmd_run(int argc, char **argv)
 {
-	struct og_memcap_job cap = { 0 };
+	struct og_memcap_job cap = { .logfd = -1 };
 	int rc = run_cmd(argc, argv, &cap);
 
 	/* every way out, once the job has ended: the own-cap verdict, and the

@@ -1,5 +1,6 @@
 /* oomguard watch: warn a job that is already running before memory runs out
  * (the same loop `oomguard run --warn` runs around its own child). */
+#include "adjust.h"
 #include "cgroup.h"
 #include "cmd.h"
 #include "logsrc.h"
@@ -211,6 +212,8 @@ int cmd_watch(int argc, char **argv)
 	snprintf(cgpath, sizeof(cgpath), "/proc/%d/cgroup", (int)o.pid);
 	if (og_read_at(AT_FDCWD, cgpath, cgroups, sizeof(cgroups)) < 0)
 		cgroups[0] = '\0';
+	/* as protected as the job: not the first victim of an OOM kill they share */
+	og_adjust_follow_say(o.quiet ? NULL : stderr, "oomguard: ", o.pid);
 	if (og_watch_loop(&c, &status) < 0)
 		return OG_EXIT_FAIL;
 	diagnose_end(o.pid, cgroups, since);

@@ -127,6 +127,7 @@ struct og_memcap_job {
 	bool finished;               /* og_memcap_finish ran */
 	pid_t pid;                   /* the job's main process */
 	long long placed_us;         /* CLOCK_REALTIME when it was placed */
+	int logfd;                   /* the job's log (og_memcap_finish writes its verdict there too, and closes it); -1 */
 	char not_applied[1024];       /* why not (best effort), for the read-back */
 };
 void og_memcap_job_init(struct og_memcap_job *j, const struct og_memcap_req *req);
@@ -142,7 +143,7 @@ int og_memcap_place(struct og_memcap_job *j, const char *who, pid_t pid, bool in
 		    bool best_effort);
 /* Fail early, before anything runs, when a cap cannot be had at all:
  * neither systemd (sd_running) nor root.  Prints why, returns -1. */
-int og_memcap_precheck(const struct og_memcap_job *j, const char *who, bool sd_running, bool detach);
+int og_memcap_precheck(const struct og_memcap_job *j, const char *who, bool sd_running);
 /* Before a user-bus scope is made: refuse when the user manager has no
  * memory controller delegated (the cap would be accepted and do nothing).
  * Prints why, returns -1; 0 otherwise (root, no systemd, delegated). */

@@ -6,6 +6,7 @@
 #include "render.h"
 #include "systemd.h"
 #include "util.h"
+#include "watchloop.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,11 +19,12 @@
 void og_memcap_job_init(struct og_memcap_job *j, const struct og_memcap_req *req)
 {
 	memset(j, 0, sizeof(*j));
+	j->logfd = -1;
 	j->req = *req;
 	j->wanted = og_memcap_wanted(req);
 }
 
-int og_memcap_precheck(const struct og_memcap_job *j, const char *who, bool sd_running, bool detach)
+int og_memcap_precheck(const struct og_memcap_job *j, const char *who, bool sd_running)
 {
 	if (!j->wanted || sd_running)
 		return 0;
@@ -33,11 +35,8 @@ int og_memcap_precheck(const struct og_memcap_job *j, const char *who, bool sd_r
 		       who, (unsigned)geteuid());
 		return -1;
 	}
-	if (detach) {
-		og_err("%s: --memory-max without systemd makes a memory cgroup that oomguard removes when the job ends, so it "
-		       "must stay with the job: drop --detach; nothing was run", who);
-		return -1;
-	}
+	/* --detach is fine: the watcher that stays with a detached job
+	 * removes the cgroup at its end, as the foreground one does. */
 	return 0;
 }
 
@@ -226,7 +225,10 @@ void og_memcap_finish(struct og_memcap_job *j, int status, bool warned)
 	    !(j->have_end && j->end.oom_kills > (j->start.oom_kills > 0 ? j->start.oom_kills : 0)))
 		j->have_end = kill_from_kmsg(j, &j->end) || j->have_end;
 	if (status == 128 + SIGKILL && j->have_end && og_memcap_own_kill(&j->start, &j->end, warned, line, sizeof(line)))
-		og_err("%s", line);
+		og_watch_note(j->logfd, line); /* a detached job's terminal is gone: the log has it */
+	if (j->logfd >= 0)
+		close(j->logfd);
+	j->logfd = -1;
 	if (j->own.version && (r = og_memcap_remove(&j->own)) < 0)
 		og_err("cannot remove the job's memory cgroup %s: %s (processes of the job still in it?)", j->own.dir,
 		       strerror(-r));

@@ -88,11 +88,3 @@ bad_run() { # $@ = options; the job would create $T/ran
 	[ ! -e "$T/ran" ]
 }
 
-@test "cap: --detach with a cap of its own (no systemd) is refused before anything runs" {
-	[ "$(id -u)" -eq 0 ] || skip "root only"
-	[ ! -d /run/systemd/system ] || skip "systemd here"
-	run "$OG_BIN" run --adj 0 --detach --log "$T/log" --memory-max 1G -- touch "$T/ran"
-	[ "$status" -eq 1 ]
-	[[ "$output" == *"drop --detach; nothing was run" ]]
-	[ ! -e "$T/ran" ]
-}
