@@ -521,10 +521,12 @@ static int start_job(const struct og_run_opts *o, const struct og_priv *pv, cons
 		og_err("run: cannot release the job: %s", strerror(errno));
 		r = OG_EXIT_FAIL;
 	}
-	if (r)
+	if (r) {
 		abort_job(*pid);
-	else
-		r = follow_start(o, pv, *pid, rep[0], bar[1], route);
+		og_memcap_undo(cap); /* nothing half-changed: no cgroup left for a job that never ran */
+	} else if ((r = follow_start(o, pv, *pid, rep[0], bar[1], route)) != 0) {
+		og_memcap_undo(cap); /* reaped in follow_start */
+	}
 	close(bar[1]);
 	close(rep[0]);
 	return r;

@@ -141,6 +141,9 @@ void og_memcap_job_init(struct og_memcap_job *j, const struct og_memcap_req *req
  * was asked. */
 int og_memcap_place(struct og_memcap_job *j, const char *who, pid_t pid, bool in_scope, bool sd_running,
 		    bool best_effort);
+/* The job never ran (it was held before exec and has been killed and
+ * reaped): remove the cgroup oomguard made for it, nothing else. */
+void og_memcap_undo(struct og_memcap_job *j);
 /* Fail early, before anything runs, when a cap cannot be had at all:
  * neither systemd (sd_running) nor root.  Prints why, returns -1. */
 int og_memcap_precheck(const struct og_memcap_job *j, const char *who, bool sd_running);

@@ -114,8 +114,8 @@ int og_memcap_place(struct og_memcap_job *j, const char *who, pid_t pid, bool in
 	}
 	og_err("%s: the memory cap did not take: %s; nothing was run (--best-effort runs it anyway, uncapped)", who,
 	       j->not_applied);
-	og_memcap_remove(&j->own);
-	j->own.version = 0;
+	/* The held job may be in the cgroup already (a read-back that failed
+	 * after the move): the caller ends it, then og_memcap_undo. */
 	return -1;
 }
 
@@ -210,6 +210,15 @@ static bool kill_from_kmsg(const struct og_memcap_job *j, struct og_memcap_state
 	}
 	free(a);
 	return found;
+}
+
+void og_memcap_undo(struct og_memcap_job *j)
+{
+	int r;
+	if (j->own.version && (r = og_memcap_remove(&j->own)) < 0)
+		og_err("cannot remove the job's memory cgroup %s: %s", j->own.dir, strerror(-r));
+	j->own.version = 0;
+	j->finished = true;
 }
 
 void og_memcap_finish(struct og_memcap_job *j, int status, bool warned)

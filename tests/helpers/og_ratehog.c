@@ -1,13 +1,15 @@
 /* og_ratehog: a memory hog with a fixed fill rate, for the warning tests.
  *
  *   og_ratehog --rate MiB/s [--max MiB] [--mark FILE]
- *   og_ratehog --steps MiB:SEC[,MiB:SEC...] [--mark FILE]
+ *   og_ratehog --steps MiB:SEC[,MiB:SEC...] [--rate MiB/s [--max MiB]] [--mark FILE]
  *
  * --rate touches memory paced by the clock (not by a sleep per chunk), so the
  * fill rate holds whatever the page-fault cost; at --max (default 8192, a
  * bound should it ever run outside its memory cgroup) it holds and sleeps.
  * --steps sets the touched size to MiB (allocating or unmapping 1 MiB
- * chunks) and holds it SEC seconds, in order, then exits 0.
+ * chunks) and holds it SEC seconds, in order, then exits 0; with --rate too,
+ * the steps are a start-up and the leak at --rate follows from where they
+ * left off.
  * --mark FILE: on every SIGUSR1 append "usr1 <CLOCK_REALTIME ns>" (written
  * from the handler with async-signal-safe calls only), and "start <ns>" at
  * start.  (tests/helpers/og_hog.c grows by ticks and has no mark; this one
@@ -156,15 +158,16 @@ int main(int argc, char **argv)
 			nap(hold);
 		}
 		free(dup);
-		return 0;
+		if (rate <= 0)
+			return 0;
 	}
 	if (rate <= 0) {
 		fprintf(stderr, "usage: og_ratehog --rate MiB/s [--max MiB] [--mark FILE] | --steps MiB:SEC,...\n");
 		return 2;
 	}
-	double t0 = now();
+	double t0 = now(), base = (double)nchunks;
 	for (;;) {
-		double want = rate * (now() - t0);
+		double want = base + rate * (now() - t0);
 		if (max > 0 && want > max)
 			want = max;
 		while ((double)nchunks < want)
