@@ -27,7 +27,8 @@ const char og_protect_help[] =
 	"  -s, --scope    move them and every descendant into a transient scope of their\n"
 	"                 own (system bus as root, else the user bus), then read back\n"
 	"      --oomd P   systemd-oomd preference of that scope: omit (default), avoid, none\n"
-	"      --memory-max SIZE   cap that scope's memory (MemoryMax=): 512M, 20G or 80% of RAM\n"
+	"      --memory-max SIZE   cap that scope's memory (MemoryMax=): 512M, 20G or 80% of RAM;\n"
+	"                 without systemd (root) a memory cgroup of their own instead\n"
 	"      --memory-high SIZE  throttle it above this (MemoryHigh=, cgroup v2)\n"
 	"      --swap-max SIZE     its swap (MemorySwapMax=; 0 = none)\n"
 	"  -j, --json     machine-readable output\n"
@@ -225,9 +226,29 @@ static void show_obj(const struct target *x, bool json, bool first, const struct
 
 /* --scope: every target (roots and descendants) into one transient scope:
  * root-owned on the system bus when we are root, else on the user bus. */
-static int move_to_scope(const struct target *t, size_t n, enum og_oomd_pref pref, const struct og_memcap_req *cap,
+/* Without systemd, as root, --memory-max: a memory cgroup of their own
+ * instead of a scope (og_memcap_adopt). */
+static int move_to_own(struct og_memcap_job *capj, const pid_t *pids, size_t np)
+{
+	char err[1024];
+	if (geteuid() != 0) {
+		og_err("protect: --memory-max needs a memory cgroup for them, and nothing here can make one: systemd is not "
+		       "the service manager (no scope with MemoryMax=) and uid %u is not root; nothing was moved",
+		       (unsigned)geteuid());
+		return -1;
+	}
+	if (og_memcap_adopt(capj, pids, np, err, sizeof(err)) < 0) {
+		og_err("protect: cannot move %d and %zu descendants into a memory cgroup of their own: %s; nothing was moved",
+		       (int)pids[0], np - 1, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int move_to_scope(const struct target *t, size_t n, enum og_oomd_pref pref, struct og_memcap_job *capj,
 			 char *route, size_t routesz)
 {
+	const struct og_memcap_req *cap = &capj->req;
 	pid_t pids[256];
 	char err[512], esc[4 * OG_COMM_MAX + 1];
 	size_t np = 0;
@@ -245,6 +266,8 @@ static int move_to_scope(const struct target *t, size_t n, enum og_oomd_pref pre
 		og_err("protect: no process %d: it has exited", (int)t[0].p.pid);
 		return -1;
 	}
+	if (capj->wanted && !(og_sd_built() && og_sd_running()))
+		return move_to_own(capj, pids, np);
 	struct og_scope_req req = { .system = geteuid() == 0, .pref = pref, .pids = pids, .npids = np,
 				    .cap = og_memcap_wanted(cap) ? cap : NULL };
 	if (og_scope_create(&req, route, routesz, err, sizeof(err)) < 0) {
@@ -254,6 +277,18 @@ static int move_to_scope(const struct target *t, size_t n, enum og_oomd_pref pre
 		return -1;
 	}
 	return 0;
+}
+
+/* What a cgroup of their own means (og_memcap_adopt), said once. */
+static void own_note(FILE *f, const struct og_memcap_job *capj)
+{
+	if (!capj->own.version)
+		return;
+	/* cgroup-v2.rst "Memory Ownership" (v1 alike, with charge moving
+	 * gone): pages stay charged to the cgroup that allocated them. */
+	fprintf(f, "memory cap: it counts what they allocate from now on: the memory they held before the move stays charged "
+		"to the cgroup they came from; a detached oomguard waiter removes %s once they have all ended\n",
+		capj->own.path);
 }
 
 /* --json when the call fails: nothing was changed (or it was undone), so
@@ -375,7 +410,7 @@ int cmd_protect(int argc, char **argv)
 		fail_add(&fails, t[0].p.pid, "its memory cap cannot take here (the reason is on stderr)");
 		return fail_json(o.json, t, n, &fails);
 	}
-	if (o.scope && move_to_scope(t, n, (enum og_oomd_pref)o.oomd, &o.cap, route, sizeof(route)) < 0) {
+	if (o.scope && move_to_scope(t, n, (enum og_oomd_pref)o.oomd, &capj, route, sizeof(route)) < 0) {
 		fail_add(&fails, t[0].p.pid, "cannot move it into a scope of its own (the reason is on stderr)");
 		return fail_json(o.json, t, n, &fails);
 	}
@@ -393,6 +428,7 @@ int cmd_protect(int argc, char **argv)
 		if (o.scope && !quiet) {
 			og_oomd_readback(o.json ? stderr : stdout, "", t[0].p.pid, (enum og_oomd_pref)o.oomd, route);
 			og_memcap_readback(o.json ? stderr : stdout, "", &capj, t[0].p.pid);
+			own_note(o.json ? stderr : stdout, &capj);
 		}
 		close_all(t, n);
 		return OG_EXIT_OK;

@@ -296,22 +296,20 @@ static int make_dir_v1(pid_t pid, const struct og_cgroup *self, struct og_memcap
 	return 0;
 }
 
-int og_memcap_create(const struct og_memcap_req *c, pid_t pid, struct og_memcap_cg *out, char *err, size_t errsz)
+int og_memcap_make(const struct og_memcap_req *c, const struct og_cgroup *under, pid_t name, struct og_memcap_cg *out,
+		   char *err, size_t errsz)
 {
-	struct og_cgroup self;
-	char ps[16];
 	int r;
 
 	memset(out, 0, sizeof(*out));
 	err[0] = '\0';
-	r = og_cgroup_of_pid("/proc", getpid(), &self);
-	if (r == 0 && self.version == 1)
-		r = make_dir_v1(pid, &self, out);
+	if (under && under->version == 1)
+		r = make_dir_v1(name, under, out);
 	else
-		r = make_dir_v2(pid, out, err, errsz);
+		r = make_dir_v2(name, out, err, errsz);
 	if (r < 0) {
 		if (!err[0])
-			snprintf(err, errsz, "cannot name a memory cgroup for pid %d: %s", (int)pid, strerror(-r));
+			snprintf(err, errsz, "cannot name a memory cgroup for pid %d: %s", (int)name, strerror(-r));
 		out->version = 0;
 		return r;
 	}
@@ -322,10 +320,29 @@ int og_memcap_create(const struct og_memcap_req *c, pid_t pid, struct og_memcap_
 		return r;
 	}
 	r = out->version == 1 ? apply_v1(c, out->dir, err, errsz) : apply_v2(c, out->dir, err, errsz);
-	snprintf(ps, sizeof(ps), "%d", (int)pid);
-	if (r == 0 && (r = write_file(out->dir, "cgroup.procs", ps)) < 0)
-		snprintf(err, errsz, "cannot move pid %d into %s: %s", (int)pid, out->dir, strerror(-r));
 	if (r < 0) {
+		rmdir(out->dir);
+		out->version = 0;
+	}
+	return r;
+}
+
+int og_memcap_move(const struct og_memcap_cg *cg, pid_t pid)
+{
+	char ps[16];
+	snprintf(ps, sizeof(ps), "%d", (int)pid);
+	return write_file(cg->dir, "cgroup.procs", ps);
+}
+
+int og_memcap_create(const struct og_memcap_req *c, pid_t pid, struct og_memcap_cg *out, char *err, size_t errsz)
+{
+	struct og_cgroup self;
+	int r = og_cgroup_of_pid("/proc", getpid(), &self);
+
+	if ((r = og_memcap_make(c, r == 0 ? &self : NULL, pid, out, err, errsz)) < 0)
+		return r;
+	if ((r = og_memcap_move(out, pid)) < 0) {
+		snprintf(err, errsz, "cannot move pid %d into %s: %s", (int)pid, out->dir, strerror(-r));
 		rmdir(out->dir);
 		out->version = 0;
 	}

@@ -79,6 +79,13 @@ struct og_memcap_cg {
  * write the cap, and move pid (held before exec) into it.  Nothing is left
  * behind on error.  Returns 0 or -errno with the reason in err. */
 int og_memcap_create(const struct og_memcap_req *c, pid_t pid, struct og_memcap_cg *out, char *err, size_t errsz);
+/* Its two halves: make the cgroup with the cap (v1: a child "oomguard-NAME"
+ * of under, which must be a v1 memory cgroup, else the v2 scope), nothing
+ * moved; and move pid into it.  0 or -errno (make: reason in err, nothing
+ * left). */
+int og_memcap_make(const struct og_memcap_req *c, const struct og_cgroup *under, pid_t name, struct og_memcap_cg *out,
+		   char *err, size_t errsz);
+int og_memcap_move(const struct og_memcap_cg *cg, pid_t pid);
 /* rmdir once the job has ended (its processes gone).  0 or -errno. */
 int og_memcap_remove(const struct og_memcap_cg *cg);
 
@@ -141,6 +148,14 @@ void og_memcap_job_init(struct og_memcap_job *j, const struct og_memcap_req *req
  * was asked. */
 int og_memcap_place(struct og_memcap_job *j, const char *who, pid_t pid, bool in_scope, bool sd_running,
 		    bool best_effort);
+/* protect --scope --memory-max without systemd (root): the running
+ * processes pids[0..n) into a memory cgroup of their own, a child of
+ * pids[0]'s, with the cap; on any failure they go back where they were and
+ * the cgroup is removed.  Then a detached waiter (its own session, outside
+ * that cgroup, at the processes' oom_score_adj) removes the cgroup once
+ * pids[0] has ended and the cgroup is empty: nothing else waits on an
+ * unrelated process.  0 or -errno with the reason in err. */
+int og_memcap_adopt(struct og_memcap_job *j, const pid_t *pids, size_t n, char *err, size_t errsz);
 /* The job never ran (it was held before exec and has been killed and
  * reaped): remove the cgroup oomguard made for it, nothing else. */
 void og_memcap_undo(struct og_memcap_job *j);

@@ -208,3 +208,39 @@ one_line_nothing_left() { # $1 = expected status, then the run options
 	one_line_nothing_left 1 --memory-max 64M -- touch "$tmp/ran"
 	[[ "$output" == *"cannot lower oom_score_adj of the job to -999"* ]]
 }
+
+# protect --scope --memory-max without systemd (issue 13 point 1): running
+# processes (a shell and, with --tree, its child) move into a memory cgroup
+# of their own below their current one, with the cap read back; the cap
+# counts what they allocate from then on; a detached waiter removes the
+# cgroup once the main process has ended and the cgroup is empty (the child
+# outlives the shell here: the cgroup stays until it is gone too).
+@test "cap: protect --scope --tree --memory-max (no systemd) caps running processes in a cgroup of their own, removed when they are gone" {
+	sh -c 'echo $$ > "$1/cgroup.procs" && sleep 60 & echo $! > "$2"; wait' sh "$cg" "$tmp/child" >/dev/null 2>&1 3>&- &
+	local main=$! child own
+	for _ in $(seq 100); do [ -s "$tmp/child" ] && break; sleep 0.05; done
+	child=$(cat "$tmp/child")
+	[[ "$child" =~ ^[0-9]+$ ]]
+	for _ in $(seq 100); do grep -q "^$main\$" "$cg/cgroup.procs" && break; sleep 0.05; done
+	run "$OG_BIN" protect --scope --tree --memory-max 64M "$main"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	own=/$(basename "$cg")/oomguard-$main
+	[[ "$output" == *"memory cap: 64.0 MiB max on $own"* ]]
+	[[ "$output" == *"the memory they held before the move stays charged to the cgroup they came from"* ]]
+	grep -q ":memory:$own\$" /proc/$main/cgroup
+	grep -q ":memory:$own\$" /proc/$child/cgroup
+	[ "$(cat "$mc$own/memory.limit_in_bytes")" -eq $((64 << 20)) ]
+	kill -9 "$main"; wait "$main" 2>/dev/null || true
+	sleep 1.5
+	[ -d "$mc$own" ]   # the child is still in it
+	kill -9 "$child"
+	for _ in $(seq 50); do [ -d "$mc$own" ] || break; sleep 0.1; done
+	[ ! -d "$mc$own" ]
+}
+
+@test "cap: protect --scope --memory-max (no systemd) of a process that is gone changes nothing" {
+	run "$OG_BIN" protect --scope --memory-max 64M 999999999
+	[ "$status" -ne 0 ]
+	[ -z "$(find "$cg" -mindepth 1 -type d)" ]
+}
