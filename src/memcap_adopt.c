@@ -67,6 +67,26 @@ static int spawn_waiter(pid_t main, const struct og_memcap_cg *cg, char *err, si
 	return 0;
 }
 
+/* The cap as the cgroup's files say, before anything is left behind. */
+static int read_back(const struct og_memcap_job *j, char *err, size_t errsz)
+{
+	struct og_cgroup cg = { .version = j->own.version };
+	struct og_memcap_state st;
+	char why[512];
+	int r;
+	snprintf(cg.dir, sizeof(cg.dir), "%s", j->own.dir);
+	snprintf(cg.path, sizeof(cg.path), "%s", j->own.path);
+	if ((r = og_memcap_read_dir(&cg, &st)) < 0) {
+		snprintf(err, errsz, "cannot read back %s: %s", j->own.dir, strerror(-r));
+		return r;
+	}
+	if (!og_memcap_matches(&st, &j->req, why, sizeof(why))) {
+		snprintf(err, errsz, "%s", why);
+		return -EIO;
+	}
+	return 0;
+}
+
 int og_memcap_adopt(struct og_memcap_job *j, const pid_t *pids, size_t n, char *err, size_t errsz)
 {
 	struct og_cgroup *orig = calloc(n ? n : 1, sizeof(*orig));
@@ -88,6 +108,8 @@ int og_memcap_adopt(struct og_memcap_job *j, const pid_t *pids, size_t n, char *
 			break;
 		}
 	if (k == n)
+		r = read_back(j, err, errsz);
+	if (k == n && r == 0)
 		r = spawn_waiter(pids[0], &j->own, err, errsz);
 	if (r < 0) {
 		move_back(pids, orig, k);

@@ -88,3 +88,16 @@ bad_run() { # $@ = options; the job would create $T/ran
 	[ ! -e "$T/ran" ]
 }
 
+
+@test "cap: protect --scope --memory-max unprivileged without systemd is a clear error; nothing is moved" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to become nobody"
+	[ ! -d /run/systemd/system ] || skip "systemd here"
+	command -v setpriv >/dev/null || skip "no setpriv"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups sh -c 'sleep 5 & p=$!; before=$(grep :memory: /proc/$p/cgroup)
+		"$1" protect --scope --memory-max 64M "$p"; rc=$?
+		[ "$(grep :memory: /proc/$p/cgroup)" = "$before" ] || echo MOVED; kill $p; exit $rc' sh "$OG_BIN"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--memory-max needs a memory cgroup for them, and nothing here can make one"*"uid 65534 is not root; nothing was moved" ]]
+	[[ "$output" != *MOVED* ]]
+}
