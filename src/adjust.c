@@ -1,4 +1,5 @@
 #include "adjust.h"
+#include "cgroup.h"
 #include "privilege.h"
 #include "render.h"
 #include "util.h"
@@ -59,6 +60,25 @@ int og_adjust_follow(pid_t job, int *from, int *to)
 	return og_adjust_self(*to);
 }
 
+/* Does a limited memory cgroup hold both the job and the caller?  Then its
+ * OOM kill may choose either. */
+static bool shares_limited_memcg(pid_t job)
+{
+	struct og_cgroup j, self, lim;
+	struct og_memcg m;
+	if (og_cgroup_of_pid("/proc", job, &j) < 0 || og_cgroup_of_pid("/proc", getpid(), &self) < 0)
+		return false;
+	while (og_memcg_limiting(&j, &lim, &m) == 0) {
+		size_t l = strlen(lim.path);
+		if (!strcmp(lim.path, "/") || (!strncmp(self.path, lim.path, l) && (self.path[l] == '/' || !self.path[l])))
+			return true;
+		j = lim;
+		if (og_cgroup_parent(&j) < 0)
+			break;
+	}
+	return false;
+}
+
 void og_adjust_follow_say(FILE *f, const char *prefix, pid_t job)
 {
 	int from = 0, to = 0;
@@ -68,7 +88,7 @@ void og_adjust_follow_say(FILE *f, const char *prefix, pid_t job)
 	if (r == 0 && from != to)
 		fprintf(f, "%swatcher pid %d: oom_score_adj %d -> %d, the job's: an OOM kill the two share ranks them by "
 			"size, and the watcher is the smaller\n", prefix, (int)getpid(), from, to);
-	else if (r < 0 && og_adjust_is_perm_error(r))
+	else if (r < 0 && og_adjust_is_perm_error(r) && shares_limited_memcg(job))
 		fprintf(f, "%swatcher pid %d stays at oom_score_adj %d, above the job's %d (lowering %s): in a memory cgroup "
 			"they share, an OOM kill may take the watcher first\n", prefix, (int)getpid(), from, to,
 			og_adjust_lower_hint());

@@ -27,7 +27,8 @@ int og_adjust_self(int adj);
  * CAP_SYS_RESOURCE below the floor). */
 int og_adjust_follow(pid_t job, int *from, int *to);
 /* og_adjust_follow, then the line for it on f (with prefix): the value
- * followed, or, refused, that a shared OOM may take the watcher first.
+ * followed, or, refused where a limited memory cgroup holds both, that its
+ * OOM kill may take the watcher first.
  * f NULL: quiet. */
 void og_adjust_follow_say(FILE *f, const char *prefix, pid_t job);
 
