@@ -46,15 +46,25 @@ static int read_adj(const char *path, int *v)
 	return 0;
 }
 
-int og_adjust_follow(pid_t job, int *from, int *to)
+int og_adjust_self_value(void)
+{
+	int v;
+	return read_adj("/proc/self/oom_score_adj", &v) == 0 ? v : OG_ADJ_MAX + 1;
+}
+
+int og_adjust_follow(pid_t job, int before, int *from, int *to)
 {
 	char p[64];
-	int r;
+	int r, now;
 	snprintf(p, sizeof(p), "/proc/%d/oom_score_adj", (int)job);
-	if ((r = read_adj("/proc/self/oom_score_adj", from)) < 0 || (r = read_adj(p, to)) < 0)
+	if ((r = read_adj("/proc/self/oom_score_adj", &now)) < 0 || (r = read_adj(p, to)) < 0)
 		return r;
-	if (*to >= *from) {
-		*to = *from;
+	*from = before <= OG_ADJ_MAX ? before : now;
+	/* lowered ahead of the job further than the job got: back up to it */
+	if (*to > now && now < *from)
+		return og_adjust_self(*to < *from ? *to : *from);
+	if (*to >= now) {
+		*to = now;
 		return 0;
 	}
 	return og_adjust_self(*to);
@@ -79,10 +89,10 @@ static bool shares_limited_memcg(pid_t job)
 	return false;
 }
 
-void og_adjust_follow_say(FILE *f, const char *prefix, pid_t job)
+void og_adjust_follow_say(FILE *f, const char *prefix, pid_t job, int before)
 {
 	int from = 0, to = 0;
-	int r = og_adjust_follow(job, &from, &to);
+	int r = og_adjust_follow(job, before, &from, &to);
 	if (!f)
 		return;
 	if (r == 0 && from != to)

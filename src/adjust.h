@@ -22,15 +22,18 @@ int og_adjust_self(int adj);
  * rss + adj x limit / 1000 (mm/oom_kill.c oom_badness); at equal adj the
  * size decides, and the watcher is a few MiB, the job the leak.  At a
  * higher adj the tiny watcher is the first victim and nothing diagnoses
- * the end.  *from and *to get the values (equal: nothing to do).  Returns
- * 0 or -errno (the job's value unreadable, or lowering refused: needs
- * CAP_SYS_RESOURCE below the floor). */
-int og_adjust_follow(pid_t job, int *from, int *to);
+ * the end.  before: the caller's value before run lowered it ahead of the
+ * job (og_adjust_self_value), or OG_ADJ_MAX + 1 (none): a caller lowered
+ * further than the job got is raised back to the job's.  *from (before) and
+ * *to (now) get the values.  Returns 0 or -errno (the job's value
+ * unreadable, or lowering refused: needs CAP_SYS_RESOURCE below the floor). */
+int og_adjust_follow(pid_t job, int before, int *from, int *to);
+/* The caller's own oom_score_adj, OG_ADJ_MAX + 1 when unreadable. */
+int og_adjust_self_value(void);
 /* og_adjust_follow, then the line for it on f (with prefix): the value
  * followed, or, refused where a limited memory cgroup holds both, that its
- * OOM kill may take the watcher first.
- * f NULL: quiet. */
-void og_adjust_follow_say(FILE *f, const char *prefix, pid_t job);
+ * OOM kill may take the watcher first.  f NULL: quiet. */
+void og_adjust_follow_say(FILE *f, const char *prefix, pid_t job, int before);
 
 /* True for the errors that mean "below the floor without CAP_SYS_RESOURCE". */
 int og_adjust_is_perm_error(int err);

@@ -690,6 +690,14 @@ static int run_job(const struct og_run_opts *o, const struct og_priv *pv, struct
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, &old);
 
+	/* The watcher stays as protected as the job (adjust.h): in a memory
+	 * cgroup they share it must not be the kernel's first choice, or the
+	 * job's end goes undiagnosed (docs/warn.md "The watcher").  Lowered
+	 * before the job runs its first instruction: a fast leak can reach
+	 * the cgroup's limit before the start-up read-back is done. */
+	int before = og_adjust_self_value();
+	if (before <= OG_ADJ_MAX && o->adj < before)
+		og_adjust_self(o->adj);
 	int r = start_job(o, pv, &old, &pid, scope_route, sizeof(scope_route), &route, cap);
 	if (r)
 		return r;
@@ -697,10 +705,8 @@ static int run_job(const struct og_run_opts *o, const struct og_priv *pv, struct
 	if (cap->wanted && e.logfd >= 0)
 		cap->logfd = fcntl(e.logfd, F_DUPFD_CLOEXEC, 3);
 	readback(o, pv, pid, route, scope_route, cap);
-	/* The watcher stays as protected as the job (adjust.h): in a memory
-	 * cgroup they share it must not be the kernel's first choice, or the
-	 * job's end goes undiagnosed (docs/warn.md "The watcher"). */
-	og_adjust_follow_say(o->quiet ? NULL : stderr, "oomguard: ", pid);
+	/* ... and settled at the job's value as it came out (adjust.h). */
+	og_adjust_follow_say(o->quiet ? NULL : stderr, "oomguard: ", pid, before);
 	if (o->detach) {
 		print_detached(o, pid);
 		detach_self(front);

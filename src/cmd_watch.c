@@ -213,7 +213,7 @@ int cmd_watch(int argc, char **argv)
 	if (og_read_at(AT_FDCWD, cgpath, cgroups, sizeof(cgroups)) < 0)
 		cgroups[0] = '\0';
 	/* as protected as the job: not the first victim of an OOM kill they share */
-	og_adjust_follow_say(o.quiet ? NULL : stderr, "oomguard: ", o.pid);
+	og_adjust_follow_say(o.quiet ? NULL : stderr, "oomguard: ", o.pid, OG_ADJ_MAX + 1);
 	if (og_watch_loop(&c, &status) < 0)
 		return OG_EXIT_FAIL;
 	diagnose_end(o.pid, cgroups, since);

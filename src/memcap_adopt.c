@@ -38,7 +38,7 @@ static void waiter(int pidfd, pid_t main, const struct og_memcap_cg *cg)
 		dup2(nul, 1);
 		dup2(nul, 2);
 	}
-	og_adjust_follow(main, &from, &to);
+	og_adjust_follow(main, OG_ADJ_MAX + 1, &from, &to);
 	struct pollfd pf = { .fd = pidfd, .events = POLLIN };
 	while (poll(&pf, 1, -1) < 0 && errno == EINTR)
 		;
