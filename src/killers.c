@@ -1,4 +1,5 @@
 #include "killers.h"
+#include "sdvalue.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -283,65 +284,6 @@ void og_oomd_conf_defaults(struct og_oomd_conf *c)
 	c->duration_usec = 30000000ULL;
 }
 
-/* "90%", "60.5%", "95.25%" -> permyriad. */
-static int conf_percent(const char *v, size_t vl, int *pm)
-{
-	double x = pct_value(v, vl);
-	if (x < 0 || !vl || v[vl - 1] != '%')
-		return -EINVAL;
-	*pm = (int)(x * 100 + 0.5);
-	return 0;
-}
-
-/* systemd time span subset: "20s", "1min 30s", "500ms", "2h", bare seconds. */
-static int conf_timespan(const char *v, size_t vl, unsigned long long *usec)
-{
-	static const struct { const char *u; unsigned long long mul; } units[] = {
-		{ "usec", 1 }, { "us", 1 }, { "msec", 1000 }, { "ms", 1000 }, { "seconds", 1000000 },
-		{ "second", 1000000 }, { "sec", 1000000 }, { "s", 1000000 }, { "minutes", 60000000ULL },
-		{ "minute", 60000000ULL }, { "min", 60000000ULL }, { "m", 60000000ULL }, { "hours", 3600000000ULL },
-		{ "hour", 3600000000ULL }, { "hr", 3600000000ULL }, { "h", 3600000000ULL },
-	};
-	unsigned long long total = 0;
-	const char *p = v, *e = v + vl;
-	bool any = false;
-
-	while (p < e) {
-		while (p < e && *p == ' ')
-			p++;
-		if (p >= e)
-			break;
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		unsigned long long n = 0;
-		while (p < e && *p >= '0' && *p <= '9') {
-			if (n > 1000000000ULL)
-				return -ERANGE;
-			n = n * 10 + (unsigned long long)(*p++ - '0');
-		}
-		while (p < e && *p == ' ')
-			p++;
-		const char *u = p;
-		while (p < e && ((*p >= 'a' && *p <= 'z')))
-			p++;
-		size_t ul = (size_t)(p - u);
-		unsigned long long mul = 0;
-		if (!ul)
-			mul = 1000000;
-		for (size_t i = 0; i < OG_ARRAY_LEN(units) && !mul; i++)
-			if (strlen(units[i].u) == ul && !memcmp(units[i].u, u, ul))
-				mul = units[i].mul;
-		if (!mul)
-			return -EINVAL;
-		total += n * mul;
-		any = true;
-	}
-	if (!any)
-		return -EINVAL;
-	*usec = total;
-	return 0;
-}
-
 int og_oomd_parse_conf(const char *buf, size_t len, struct og_oomd_conf *c)
 {
 	const char *p = buf, *end = buf + len;
@@ -365,13 +307,13 @@ int og_oomd_parse_conf(const char *buf, size_t len, struct og_oomd_conf *c)
 		const char *v = trim(eq + 1, l + ll, &vl);
 #define KEY(s) (kl == sizeof(s) - 1 && !memcmp(k, s, kl))
 		if (KEY("SwapUsedLimit")) {
-			if (vl && conf_percent(v, vl, &c->swap_used_limit_pm) < 0)
+			if (vl && og_percent_parse(v, vl, &c->swap_used_limit_pm) < 0)
 				return -EINVAL;
 		} else if (KEY("DefaultMemoryPressureLimit")) {
-			if (vl && conf_percent(v, vl, &c->pressure_limit_pm) < 0)
+			if (vl && og_percent_parse(v, vl, &c->pressure_limit_pm) < 0)
 				return -EINVAL;
 		} else if (KEY("DefaultMemoryPressureDurationSec")) {
-			if (vl && conf_timespan(v, vl, &c->duration_usec) < 0)
+			if (vl && og_timespan_parse(v, vl, &c->duration_usec) < 0)
 				return -EINVAL;
 		}
 #undef KEY

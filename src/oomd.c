@@ -1,5 +1,6 @@
 #include "oomd.h"
 #include "render.h"
+#include "sdvalue.h"
 #include "util.h"
 
 #include <errno.h>
@@ -200,108 +201,6 @@ const char *og_oomd_rule_text(int version)
 	if (version == 252)
 		return "systemd 252 honours it when the cgroup's owner equals the monitored cgroup's; swap kills: root-owned only";
 	return "systemd 253+ honour it on root-owned cgroups or when the owner equals the monitored cgroup's; swap kills: root-owned only";
-}
-
-static const struct {
-	const char *name;
-	unsigned long long usec;
-} units[] = {
-	/* Longest names first so "min"/"ms"/"month" are not read as "m". */
-	{ "month", 2629800ULL * 1000000ULL }, { "min", 60ULL * 1000000ULL }, { "ms", 1000ULL },
-	{ "us", 1ULL }, { "y", 31557600ULL * 1000000ULL }, { "w", 604800ULL * 1000000ULL },
-	{ "d", 86400ULL * 1000000ULL }, { "h", 3600ULL * 1000000ULL }, { "s", 1000000ULL },
-};
-
-int og_timespan_parse(const char *s, size_t len, unsigned long long *usec)
-{
-	unsigned long long total = 0;
-	size_t i = 0;
-	bool any = false;
-
-	while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-		len--;
-	while (i < len && s[i] == ' ')
-		i++;
-	if (len - i == 8 && !memcmp(s + i, "infinity", 8)) {
-		*usec = ~0ULL;
-		return 0;
-	}
-	while (i < len) {
-		unsigned long long whole = 0, frac = 0, fdiv = 1;
-		size_t k;
-
-		if (!is_digit(s[i]))
-			return -EINVAL;
-		for (; i < len && is_digit(s[i]); i++) {
-			if (whole > 1000000000000ULL)
-				return -ERANGE;
-			whole = whole * 10 + (unsigned)(s[i] - '0');
-		}
-		if (i < len && s[i] == '.') {
-			i++;
-			for (; i < len && is_digit(s[i]); i++)
-				if (fdiv < 1000000ULL) {
-					frac = frac * 10 + (unsigned)(s[i] - '0');
-					fdiv *= 10;
-				}
-		}
-		for (k = 0; k < OG_ARRAY_LEN(units); k++) {
-			size_t n = strlen(units[k].name);
-			if (len - i >= n && !memcmp(s + i, units[k].name, n) &&
-			    (len - i == n || s[i + n] == ' ' || is_digit(s[i + n])))
-				break;
-		}
-		if (k == OG_ARRAY_LEN(units))
-			return -EINVAL;
-		i += strlen(units[k].name);
-		if (whole > ~0ULL / units[k].usec)
-			return -ERANGE;
-		unsigned long long add = whole * units[k].usec + frac * units[k].usec / fdiv;
-		if (total > ~0ULL - add)
-			return -ERANGE;
-		total += add;
-		any = true;
-		while (i < len && s[i] == ' ')
-			i++;
-	}
-	if (!any)
-		return -EINVAL;
-	*usec = total;
-	return 0;
-}
-
-int og_percent_parse(const char *s, size_t len, int *permyriad)
-{
-	long whole = 0, frac = 0;
-	size_t i = 0;
-	int nfrac = 0;
-
-	if (len == 0 || s[len - 1] != '%')
-		return -EINVAL;
-	len--;
-	if (i >= len || !is_digit(s[i]))
-		return -EINVAL;
-	for (; i < len && is_digit(s[i]); i++) {
-		whole = whole * 10 + (s[i] - '0');
-		if (whole > 100)
-			return -ERANGE;
-	}
-	if (i < len && s[i] == '.') {
-		i++;
-		if (i >= len)
-			return -EINVAL;
-		for (; i < len && is_digit(s[i]); i++, nfrac++)
-			if (nfrac < 2)
-				frac = frac * 10 + (s[i] - '0');
-		if (nfrac == 1)
-			frac *= 10;
-	}
-	if (i != len)
-		return -EINVAL;
-	if (whole * 100 + frac > 10000)
-		return -ERANGE;
-	*permyriad = (int)(whole * 100 + frac);
-	return 0;
 }
 
 /* "Key: value" after leading whitespace; value points past ": ". */

@@ -46,14 +46,6 @@ void og_oomd_advice(int version, bool kind_known, enum og_oomd_kill kind, const 
 /* The rule of a version in words, for a cgroup no monitor contains yet. */
 const char *og_oomd_rule_text(int version);
 
-/* systemd time span as oomd prints it ("20s", "1min 30s", "500ms", "2s 500ms",
- * "infinity").  Returns 0 with *usec, or -EINVAL. */
-int og_timespan_parse(const char *s, size_t len, unsigned long long *usec);
-
-/* A percentage with up to two decimals ("60.00%", "1%") as permyriad (0..10000).
- * Returns 0 or -EINVAL / -ERANGE. */
-int og_percent_parse(const char *s, size_t len, int *permyriad);
-
 #define OG_OOMD_MAX_CG 64
 struct og_oomd_cg {
 	enum og_oomd_kill kind;

@@ -33,6 +33,39 @@ int og_parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
+int og_scan_ull(const char *s, size_t len, unsigned long long max, unsigned long long *out, size_t *used)
+{
+	unsigned long long v = 0;
+	size_t i = 0;
+
+	if (!len || s[0] < '0' || s[0] > '9')
+		return -EINVAL;
+	for (; i < len && s[i] >= '0' && s[i] <= '9'; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+		if (d > max || v > (max - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*out = v;
+	if (used)
+		*used = i;
+	return 0;
+}
+
+int og_parse_ull(const char *s, size_t len, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v;
+	size_t used;
+	int r = og_scan_ull(s, len, max, &v, &used);
+
+	if (r < 0)
+		return r;
+	if (used != len)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 int og_parse_pid(const char *s, pid_t *out)
 {
 	long v;

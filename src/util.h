@@ -14,6 +14,14 @@ enum { OG_EXIT_OK = 0, OG_EXIT_FAIL = 1, OG_EXIT_USAGE = 2 };
 /* Parse a whole decimal integer in [min, max]: no empty string, no trailing
  * garbage, no silent overflow.  Returns 0, -EINVAL (not a number) or -ERANGE. */
 int og_parse_long(const char *s, long min, long max, long *out);
+/* The leading decimal digits of s[0..len) as a value <= max, for parsers of
+ * text that goes on after the number: no sign, no blank, at least one digit.
+ * *used (optional) gets the number of digits read.  Returns 0, -EINVAL (no
+ * digit first) or -ERANGE (above max; *out untouched). */
+int og_scan_ull(const char *s, size_t len, unsigned long long max, unsigned long long *out, size_t *used);
+/* The whole of s[0..len) as one decimal number <= max (og_scan_ull with
+ * nothing after the digits).  Returns 0, -EINVAL or -ERANGE. */
+int og_parse_ull(const char *s, size_t len, unsigned long long max, unsigned long long *out);
 /* Same for a PID: 1..PID_MAX_LIMIT (4194304). */
 int og_parse_pid(const char *s, pid_t *out);
 

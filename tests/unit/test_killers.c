@@ -97,6 +97,15 @@ static void oomd_conf(void **state)
 	assert_int_equal(c.swap_used_limit_pm, 8000);
 	assert_int_equal(og_oomd_parse_conf("[OOM]\nSwapUsedLimit=80\n", 23, &c), -EINVAL);
 	assert_int_equal(og_oomd_parse_conf("[OOM]\nDefaultMemoryPressureDurationSec=5 parsecs\n", 50, &c), -EINVAL);
+	/* The drop-in reader once had its own time-span parser without fractions
+	 * or days: systemd takes both, and such a drop-in was skipped whole. */
+	const char *frac = "[OOM]\nDefaultMemoryPressureDurationSec=1.5s\n";
+	const char *days = "[OOM]\nDefaultMemoryPressureDurationSec=1d\nSwapUsedLimit=95.25%\n";
+	assert_int_equal(og_oomd_parse_conf(frac, strlen(frac), &c), 0);
+	assert_true(c.duration_usec == 1500000ULL);
+	assert_int_equal(og_oomd_parse_conf(days, strlen(days), &c), 0);
+	assert_true(c.duration_usec == 86400000000ULL);
+	assert_int_equal(c.swap_used_limit_pm, 9525);
 }
 
 static void picks_on_fixture(void **state)

@@ -84,48 +84,6 @@ static void version_strings(void **state)
 	assert_int_equal(og_systemd_version_parse("2529", 3), 252);
 }
 
-static void timespans_and_percents(void **state)
-{
-	unsigned long long u = 7;
-	int pm = 7;
-	(void)state;
-	assert_int_equal(og_timespan_parse("20s", 3, &u), 0);
-	assert_int_equal(u, 20000000ULL);
-	assert_int_equal(og_timespan_parse("1min 30s", 8, &u), 0);
-	assert_int_equal(u, 90000000ULL);
-	assert_int_equal(og_timespan_parse("2s 500ms", 8, &u), 0);
-	assert_int_equal(u, 2500000ULL);
-	assert_int_equal(og_timespan_parse("1.5s", 4, &u), 0);
-	assert_int_equal(u, 1500000ULL);
-	assert_int_equal(og_timespan_parse("1month", 6, &u), 0);
-	assert_int_equal(og_timespan_parse("infinity", 8, &u), 0);
-	assert_int_equal(u, ~0ULL);
-	u = 7;
-	assert_int_equal(og_timespan_parse("", 0, &u), -EINVAL);
-	assert_int_equal(og_timespan_parse("20", 2, &u), -EINVAL);
-	assert_int_equal(og_timespan_parse("20x", 3, &u), -EINVAL);
-	assert_int_equal(og_timespan_parse("s", 1, &u), -EINVAL);
-	assert_int_equal(og_timespan_parse("99999999999999999999y", 21, &u), -ERANGE);
-	assert_int_equal(u, 7);
-
-	assert_int_equal(og_percent_parse("60.00%", 6, &pm), 0);
-	assert_int_equal(pm, 6000);
-	assert_int_equal(og_percent_parse("1%", 2, &pm), 0);
-	assert_int_equal(pm, 100);
-	assert_int_equal(og_percent_parse("0.5%", 4, &pm), 0);
-	assert_int_equal(pm, 50);
-	assert_int_equal(og_percent_parse("100.00%", 7, &pm), 0);
-	assert_int_equal(pm, 10000);
-	pm = 7;
-	assert_int_equal(og_percent_parse("100.01%", 7, &pm), -ERANGE);
-	assert_int_equal(og_percent_parse("101%", 4, &pm), -ERANGE);
-	assert_int_equal(og_percent_parse("50", 2, &pm), -EINVAL);
-	assert_int_equal(og_percent_parse("%", 1, &pm), -EINVAL);
-	assert_int_equal(og_percent_parse("5.%", 3, &pm), -EINVAL);
-	assert_int_equal(og_percent_parse("-5%", 3, &pm), -EINVAL);
-	assert_int_equal(pm, 7);
-}
-
 static size_t load(const char *name, char *buf, size_t sz)
 {
 	char path[512];
@@ -356,7 +314,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(rule_table),
 		cmocka_unit_test(version_strings),
-		cmocka_unit_test(timespans_and_percents),
 		cmocka_unit_test(dump_ubuntu_2204),
 		cmocka_unit_test(dump_newer_format),
 		cmocka_unit_test(dump_rejects_other_text),
