@@ -202,6 +202,11 @@ static void kthread_live(void **state)
 	ssize_t n = og_proc_scan("/proc", &ps);
 	bool seen = false;
 	(void)state;
+	/* oomguard itself first: a machine without kernel threads in view
+	 * (a PID namespace) skips only the part it cannot check. */
+	assert_int_equal(og_proc_open("/proc", getpid(), &p), 0);
+	assert_false(og_proc_is_kthread(&p));
+	og_proc_close(&p);
 	assert_true(n > 0);
 	for (ssize_t i = 0; i < n && !seen; i++) {
 		if (og_proc_open("/proc", ps[i].pid, &p) < 0)
@@ -218,9 +223,6 @@ static void kthread_live(void **state)
 	free(ps);
 	if (!seen)
 		skip(); /* a PID namespace shows no kernel threads */
-	assert_int_equal(og_proc_open("/proc", getpid(), &p), 0);
-	assert_false(og_proc_is_kthread(&p));
-	og_proc_close(&p);
 }
 
 static void kthread_by_flag(void **state)
@@ -297,14 +299,17 @@ static void readback_lines(void **state)
 	og_readback_kernel(f, 45, "x", -500, 300);
 	og_readback_kernel(f, 46, NULL, 0, 0);
 	fclose(f);
-	char *l1 = buf, *l2 = strchr(l1, '\n') + 1, *l3 = strchr(l2, '\n') + 1, *l4 = strchr(l3, '\n') + 1;
-	char *l5 = strchr(l4, '\n') + 1;
-	assert_true(!strncmp(l1, "kernel OOM killer: protected (oom_score_adj -1000, pid 42 py\\x1b[2Jthon)\n", (size_t)(l2 - l1)));
-	assert_true(!strncmp(l2, "kernel OOM killer: EXPOSED (oom_score_adj 0, wanted -1000, pid 43 a b))", 70));
-	assert_non_null(strstr(l2, "CAP_SYS_RESOURCE"));
-	assert_true(!strncmp(l3, "kernel OOM killer: candidate (oom_score_adj 300 as requested, pid 44 x)", 70));
-	assert_true(!strncmp(l4, "kernel OOM killer: oom_score_adj -500, wanted 300", 49));
-	assert_non_null(strstr(l5, "pid 46 ?"));
+	/* Every line whole: the EXPOSED line's remedy depends on this machine's
+	 * bounding set, so it comes from the same function the command calls. */
+	char want[2048];
+	snprintf(want, sizeof(want),
+		 "kernel OOM killer: protected (oom_score_adj -1000, pid 42 py\\x1b[2Jthon)\n"
+		 "kernel OOM killer: EXPOSED (oom_score_adj 0, wanted -1000, pid 43 a b)): lowering %s\n"
+		 "kernel OOM killer: candidate (oom_score_adj 300 as requested, pid 44 x); only -1000 excludes a process\n"
+		 "kernel OOM killer: oom_score_adj -500, wanted 300 (pid 45 x): changed by someone else\n"
+		 "kernel OOM killer: candidate (oom_score_adj 0 as requested, pid 46 ?); only -1000 excludes a process\n",
+		 og_adjust_lower_hint());
+	assert_string_equal(buf, want);
 	assert_null(strchr(buf, '\x1b'));
 	free(buf);
 }

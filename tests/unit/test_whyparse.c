@@ -82,7 +82,7 @@ static void check_motivating(const char *text)
 		assert_string_equal(e->monitored, "/user.slice/user-1000.slice/user@1000.service");
 		assert_true(e->wall_us == utc(2023, 12, 17, 10, 4, 41));
 		assert_true(e->year_guess);
-		assert_true(e->victim.pid <= 0);
+		assert_int_equal(e->victim.pid, 0); /* oomd names no PID */
 		assert_non_null(strstr(e->why, "57.97% > 50.00% for > 20s"));
 		assert_non_null(strstr(e->why, "(3 processes)"));
 		assert_non_null(strstr(e->why, "never reads oom_score_adj, so -1000 would not have helped"));
@@ -310,7 +310,7 @@ static void one_line_is_enough(void **state)
 	assert_int_equal(a->nev, 1);
 	assert_int_equal(a->ev[0].killer, OG_K_KERNEL_MEMCG);
 	assert_string_equal(a->ev[0].cgroup, "/docker/74be");
-	assert_true(a->ev[0].victim.pid <= 0);
+	assert_int_equal(a->ev[0].victim.pid, 0); /* this line names no PID */
 	unload(a);
 
 	a = feed("[Sa Feb  3 00:21:41 2018] Out of memory: Kill process 136340 (spades) score 270 or sacrifice child\n", &c,
