@@ -151,36 +151,63 @@ static bool v2_has_memory(const char *dir)
 	return false;
 }
 
-/* dfd: the procfs root. */
+/* dfd: the procfs root.  mountinfo has no size limit: a busy machine (many
+ * containers) has hundreds of KiB of it. */
 static int read_mounts(int dfd, struct og_cg_mounts *mnt)
 {
 	char buf[8192];
 	ssize_t n = og_read_at(dfd, "self/mountinfo", buf, sizeof(buf));
-	int r;
+	size_t cap = 1 << 18;
+	char *big = NULL;
 
 	if (n != -EFBIG)
 		return n < 0 ? (int)n : og_parse_mountinfo(buf, (size_t)n, mnt);
-	/* Busy machines have long mountinfo files. */
-	char *big = malloc(1 << 20);
-	if (!big)
-		return -ENOMEM;
-	n = og_read_at(dfd, "self/mountinfo", big, 1 << 20);
-	r = n < 0 ? (int)n : og_parse_mountinfo(big, (size_t)n, mnt);
+	do {
+		char *nb = realloc(big, cap *= 4);
+		if (!nb) {
+			free(big);
+			return -ENOMEM;
+		}
+		big = nb;
+		n = og_read_at(dfd, "self/mountinfo", big, cap);
+	} while (n == -EFBIG && cap < (16u << 20));
+	int r = n < 0 ? (int)n : og_parse_mountinfo(big, (size_t)n, mnt);
 	free(big);
 	return r;
 }
 
-int og_cgroup_of_pid(const char *procroot, pid_t pid, struct og_cgroup *cg)
+int og_cg_read_mounts(const char *procroot, struct og_cg_mounts *m)
+{
+	int dfd = open(procroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	int r = read_mounts(dfd, m);
+	close(dfd);
+	return r;
+}
+
+int og_cg2_mount(const char *procroot, char *out, size_t outsz)
+{
+	struct og_cg_mounts m;
+	int r = og_cg_read_mounts(procroot, &m);
+
+	if (r < 0)
+		return r;
+	if (!m.v2[0])
+		return -ENOENT;
+	return snprintf(out, outsz, "%s", m.v2) < (int)outsz ? 0 : -ENAMETOOLONG;
+}
+
+/* The mounts and pid's /proc/PID/cgroup, both from procroot. */
+static int read_pid_cgroups(const char *procroot, pid_t pid, struct og_cg_mounts *mnt, struct og_proc_cgroup *pc)
 {
 	char buf[8192], path[64];
-	struct og_cg_mounts mnt;
-	struct og_proc_cgroup pc;
-	ssize_t n;
 	int dfd = open(procroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+	ssize_t n;
 
 	if (dfd < 0)
 		return -errno;
-	if ((r = read_mounts(dfd, &mnt)) < 0) {
+	if ((r = read_mounts(dfd, mnt)) < 0) {
 		close(dfd);
 		return r;
 	}
@@ -189,7 +216,16 @@ int og_cgroup_of_pid(const char *procroot, pid_t pid, struct og_cgroup *cg)
 	close(dfd);
 	if (n < 0)
 		return n == -ENOENT ? -ESRCH : (int)n;
-	if ((r = og_parse_proc_cgroup(buf, (size_t)n, &pc)) < 0)
+	return og_parse_proc_cgroup(buf, (size_t)n, pc);
+}
+
+int og_cgroup_of_pid(const char *procroot, pid_t pid, struct og_cgroup *cg)
+{
+	struct og_cg_mounts mnt;
+	struct og_proc_cgroup pc;
+	int r = read_pid_cgroups(procroot, pid, &mnt, &pc);
+
+	if (r < 0)
 		return r;
 	memset(cg, 0, sizeof(*cg));
 	if (mnt.v1_memory[0] && pc.v1_memory[0]) {
@@ -205,6 +241,25 @@ int og_cgroup_of_pid(const char *procroot, pid_t pid, struct og_cgroup *cg)
 		return v2_has_memory(cg->dir) ? 0 : -ENOENT;
 	}
 	return -ENOENT;
+}
+
+int og_cg2_of_pid(const char *procroot, pid_t pid, struct og_cg2 *out)
+{
+	struct og_cg_mounts mnt;
+	struct og_proc_cgroup pc;
+	int r = read_pid_cgroups(procroot, pid, &mnt, &pc);
+
+	if (r < 0)
+		return r;
+	if (!mnt.v2[0] || !pc.v2[0])
+		return -ENOENT;
+	snprintf(out->mnt, sizeof(out->mnt), "%s", mnt.v2);
+	if ((r = join(out->dir, sizeof(out->dir), mnt.v2, mnt.v2_root, pc.v2)) < 0)
+		return r;
+	/* The path inside the mount: the part of dir after the mount point. */
+	const char *rel = out->dir + strlen(mnt.v2);
+	snprintf(out->path, sizeof(out->path), "%s", *rel ? rel : "/");
+	return 0;
 }
 
 int og_cgroup_from_dir(const char *dir, struct og_cgroup *cg)

@@ -18,6 +18,11 @@ struct og_cg_mounts {
 };
 /* /proc/self/mountinfo; \040-style escapes in mount points are decoded. */
 int og_parse_mountinfo(const char *buf, size_t len, struct og_cg_mounts *m);
+/* The same read from procroot/self/mountinfo, whatever its length. */
+int og_cg_read_mounts(const char *procroot, struct og_cg_mounts *m);
+/* The cgroup2 mount point as mountinfo names it (unified /sys/fs/cgroup,
+ * hybrid /sys/fs/cgroup/unified, or wherever it is).  0, -ENOENT or -errno. */
+int og_cg2_mount(const char *procroot, char *out, size_t outsz);
 
 struct og_proc_cgroup {
 	char v1_memory[OG_CG_PATH_MAX]; /* path in the v1 memory hierarchy, "" if none */
@@ -34,6 +39,16 @@ struct og_cgroup {
 /* The memory cgroup of pid: the v1 memory hierarchy when mounted, else v2 if
  * its memory controller is enabled there.  -ENOENT when no memory controller. */
 int og_cgroup_of_pid(const char *procroot, pid_t pid, struct og_cgroup *cg);
+/* The cgroup-v2 cgroup of pid, whether or not v2 has the memory controller
+ * (memory.pressure and cgroup.procs are core files of every v2 cgroup;
+ * systemd-oomd's xattrs live there too). */
+struct og_cg2 {
+	char mnt[OG_CG_PATH_MAX];  /* the cgroup2 mount point */
+	char path[OG_CG_PATH_MAX]; /* inside it, "/" at its root: "/user.slice/x.scope" */
+	char dir[OG_CG_PATH_MAX];  /* mnt + path */
+};
+/* 0, -ENOENT (not in a cgroup2 hierarchy), -ESRCH (no such pid) or -errno. */
+int og_cg2_of_pid(const char *procroot, pid_t pid, struct og_cg2 *out);
 /* dir under an explicit cgroup directory (--cgroup PATH).  Version detected
  * from the files present. */
 int og_cgroup_from_dir(const char *dir, struct og_cgroup *cg);

@@ -258,11 +258,10 @@ static int enable_memory(const char *dir)
 
 static int make_dir_v2(pid_t pid, struct og_memcap_cg *out, char *err, size_t errsz)
 {
-	const char *root = og_cg2_root();
-	char slice[OG_CG_PATH_MAX];
+	char root[OG_CG_PATH_MAX], slice[OG_CG_PATH_MAX + 64];
 	int r;
 
-	if (!root) {
+	if (og_cg2_mount("/proc", root, sizeof(root)) < 0) {
 		snprintf(err, errsz, "no cgroup2 hierarchy and no cgroup-v1 memory controller mounted");
 		return -ENOENT;
 	}
@@ -282,7 +281,10 @@ static int make_dir_v2(pid_t pid, struct og_memcap_cg *out, char *err, size_t er
 	}
 	out->version = 2;
 	snprintf(out->path, sizeof(out->path), "/%s/oomguard-%d.scope", OG_SCOPE_SLICE, (int)pid);
-	snprintf(out->dir, sizeof(out->dir), "%s%s", root, out->path);
+	if (snprintf(out->dir, sizeof(out->dir), "%s%s", root, out->path) >= (int)sizeof(out->dir)) {
+		snprintf(err, errsz, "the cgroup path under %s is too long", root);
+		return -ENAMETOOLONG;
+	}
 	return 0;
 }
 

@@ -31,7 +31,7 @@ struct mon {
 
 struct report {
 	struct og_oomd_dump *d;
-	const char *root;
+	char root[OG_CG_PATH_MAX]; /* the cgroup2 mount, "" without one */
 	int version;
 	struct mon *m;
 	long interval_ms;           /* measured between the two samples */
@@ -84,7 +84,8 @@ static int load_dump(struct report *R, char *why, size_t whysz)
 		R->version = v > 0 ? v : 0;
 		og_sd_close(bus);
 	}
-	R->root = og_cg2_root();
+	if (og_cg2_mount("/proc", R->root, sizeof(R->root)) < 0)
+		R->root[0] = '\0';
 	return 0;
 }
 
@@ -100,7 +101,7 @@ static void sample(struct report *R, bool second, long long swap_total)
 		struct mon *m = &R->m[i];
 		struct og_oomd_cand **c = second ? &m->b : &m->a;
 		char dir[2200];
-		if (!R->root)
+		if (!R->root[0])
 			m->err = -ENOENT;
 		if (m->err < 0)
 			continue;

@@ -262,20 +262,6 @@ int og_memcg_totalpages(const char *procroot, const struct og_cgroup *cg, const 
 	return 0;
 }
 
-int og_cg_read_mounts(const char *procroot, struct og_cg_mounts *m)
-{
-	char path[300], *buf = NULL;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "%s/self/mountinfo", procroot);
-	n = read_whole(AT_FDCWD, path, 1 << 16, 16u << 20, &buf);
-	if (n < 0)
-		return (int)n;
-	int r = og_parse_mountinfo(buf, (size_t)n, m);
-	free(buf);
-	return r;
-}
-
 struct lim_ctx {
 	struct og_limited_cg *out;
 	size_t cap, n;

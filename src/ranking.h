@@ -54,7 +54,4 @@ struct og_limited_cg {
 };
 ssize_t og_memcg_limited(const char *procroot, struct og_limited_cg *out, size_t cap);
 
-/* v1 memory and v2 mount points from procroot/self/mountinfo. */
-int og_cg_read_mounts(const char *procroot, struct og_cg_mounts *m);
-
 #endif

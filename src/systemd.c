@@ -21,44 +21,6 @@
 
 /* ---- cgroup facts (no libsystemd needed) ---------------------------------- */
 
-/* The cgroup2 mount: unified (/sys/fs/cgroup) or hybrid (…/unified). */
-const char *og_cg2_root(void)
-{
-	if (access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0)
-		return "/sys/fs/cgroup";
-	if (access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) == 0)
-		return "/sys/fs/cgroup/unified";
-	return NULL;
-}
-
-/* The "0::/path" line of /proc/PID/cgroup. */
-static int pid_cgroup(pid_t pid, char *out, size_t outsz)
-{
-	char path[64], buf[4096];
-	const char *p, *end;
-	size_t ll;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	n = og_read_at(AT_FDCWD, path, buf, sizeof(buf));
-	if (n < 0)
-		return (int)n;
-	p = buf;
-	end = buf + n;
-	while (p < end) {
-		const char *line = p;
-		p = og_next_line(p, end, &ll);
-		if (ll > 3 && !memcmp(line, "0::", 3)) {
-			if (ll - 3 >= outsz)
-				return -ENAMETOOLONG;
-			memcpy(out, line + 3, ll - 3);
-			out[ll - 3] = '\0';
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
 static long dir_owner(const char *root, const char *cg)
 {
 	char path[2 * OG_CG_PATH_MAX];
@@ -510,12 +472,12 @@ int og_scope_create(const struct og_scope_req *req, char *route, size_t routesz,
 
 int og_sd_user_memory_delegated(unsigned uid, char *dir, size_t dirsz)
 {
-	const char *root = og_cg2_root();
-	char p[OG_CG_PATH_MAX + 64], buf[512];
+	char root[OG_CG_PATH_MAX], p[OG_CG_PATH_MAX + 64], buf[512];
 	ssize_t n;
+	int r = og_cg2_mount("/proc", root, sizeof(root));
 
-	if (!root)
-		return -ENOENT;
+	if (r < 0)
+		return r;
 	snprintf(dir, dirsz, "%s/user.slice/user-%u.slice/user@%u.service", root, uid, uid);
 	snprintf(p, sizeof(p), "%s/cgroup.controllers", dir);
 	if ((n = og_read_at(AT_FDCWD, p, buf, sizeof(buf))) < 0)
@@ -555,9 +517,9 @@ enum og_oomd_verdict og_oomd_readback(FILE *f, const char *prefix, pid_t pid, en
 	struct og_oomd_state s = { 0 };
 	struct og_oomd_dump *d = NULL;
 	struct og_oomd_anc anc[OG_OOMD_MAX_CG];
-	char why[512], cg[OG_CG_PATH_MAX], dir[2 * OG_CG_PATH_MAX], line[8192];
+	char why[512], dir[2 * OG_CG_PATH_MAX], line[8192];
 	char *text = NULL;
-	const char *root = og_cg2_root();
+	struct og_cg2 c2;
 	enum og_oomd_verdict v;
 	int r;
 
@@ -590,9 +552,10 @@ enum og_oomd_verdict og_oomd_readback(FILE *f, const char *prefix, pid_t pid, en
 	free(text);
 	r = systemd_version();
 	s.version = r > 0 ? r : 0;
-	if (root && pid_cgroup(pid, cg, sizeof(cg)) == 0) {
+	if (og_cg2_of_pid("/proc", pid, &c2) == 0) {
+		const char *root = c2.mnt, *cg = c2.path;
 		s.cgroup = cg;
-		snprintf(dir, sizeof(dir), "%s%s", root, cg);
+		snprintf(dir, sizeof(dir), "%s", c2.dir);
 		s.owner = dir_owner(root, cg);
 		if (og_cg_xattr_true(dir, "user.oomd_omit"))
 			s.have = OG_OOMD_PREF_OMIT;

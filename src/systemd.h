@@ -12,10 +12,8 @@
 #include "memcap.h"
 #include "oomd.h"
 
-/* cgroup facts, no libsystemd needed.  The cgroup2 mount point
- * (/sys/fs/cgroup, or .../unified on a hybrid host), NULL without one. */
-const char *og_cg2_root(void);
-/* A user.* xattr that oomd reads with parse_boolean ("1", "yes", "on"...). */
+/* cgroup facts, no libsystemd needed (the cgroup2 mount: og_cg2_mount).
+ * A user.* xattr that oomd reads with parse_boolean ("1", "yes", "on"...). */
 bool og_cg_xattr_true(const char *dir, const char *name);
 bool og_dir_has_subdirs(const char *dir);
 

@@ -153,34 +153,6 @@ static int open_rel(const char *dir, const char *file)
 	return open(p, O_RDONLY | O_CLOEXEC);
 }
 
-/* The job's cgroup-v2 directory (whether or not v2 has the memory
- * controller: memory.pressure is a core file of every non-root v2 cgroup). */
-static int v2_dir_of(const char *procroot, pid_t pid, char *out, size_t outsz, char *mnt, size_t mntsz,
-		     char *relout, size_t relsz)
-{
-	static char mi[1 << 17];
-	char buf[4096], path[64];
-	struct og_cg_mounts m;
-	struct og_proc_cgroup pc;
-	ssize_t n = og_read_at(AT_FDCWD, "/proc/self/mountinfo", mi, sizeof(mi));
-	if (n < 0 || og_parse_mountinfo(mi, (size_t)n, &m) < 0 || !m.v2[0])
-		return -ENOENT;
-	snprintf(path, sizeof(path), "%s/%d/cgroup", procroot, (int)pid);
-	n = og_read_at(AT_FDCWD, path, buf, sizeof(buf));
-	if (n < 0)
-		return (int)n;
-	if (og_parse_proc_cgroup(buf, (size_t)n, &pc) < 0 || !pc.v2[0] || !strcmp(pc.v2, "/"))
-		return -ENOENT;
-	const char *rel = pc.v2;
-	size_t rl = strlen(m.v2_root);
-	if (rl > 1 && !strncmp(rel, m.v2_root, rl))
-		rel += rl;
-	snprintf(mnt, mntsz, "%s", m.v2);
-	if (snprintf(relout, relsz, "%s", rel) >= (int)relsz)
-		return -ENAMETOOLONG;
-	return snprintf(out, outsz, "%s%s", m.v2, rel) < (int)outsz ? 0 : -ENAMETOOLONG;
-}
-
 /* A PSI trigger: "<some|full> STALL WINDOW" with the NUL the kernel
  * overwrites (kernel-oom.md §4).  A 1 s window needs CAP_SYS_RESOURCE; the
  * unprivileged rule (6.5+) wants a multiple of 2 s. */
@@ -291,7 +263,8 @@ static int open_oomd(const struct og_watch_cfg *c, struct src *s, bool have_v2, 
 
 static int src_open(const struct og_watch_cfg *c, struct src *s)
 {
-	char mp[64], v2[OG_CG_PATH_MAX], v2mnt[OG_CG_PATH_MAX], v2rel[OG_CG_PATH_MAX] = "";
+	char mp[64];
+	struct og_cg2 v2 = { .path = "" };
 	int r;
 
 	memset(s, 0, sizeof(*s));
@@ -306,9 +279,10 @@ static int src_open(const struct og_watch_cfg *c, struct src *s)
 		og_err("watch: cannot open %s: %s", mp, strerror(errno));
 		return -errno;
 	}
-	bool have_v2 = v2_dir_of(c->procroot, c->pid, v2, sizeof(v2), v2mnt, sizeof(v2mnt), v2rel, sizeof(v2rel)) == 0;
-	open_psi(c, s, have_v2, v2);
-	return open_oomd(c, s, have_v2, v2mnt, v2rel);
+	/* The v2 root cgroup has no memory.pressure of its own. */
+	bool have_v2 = og_cg2_of_pid(c->procroot, c->pid, &v2) == 0 && strcmp(v2.path, "/");
+	open_psi(c, s, have_v2, v2.dir);
+	return open_oomd(c, s, have_v2, v2.mnt, v2.path);
 }
 
 /* prev: the previous sample, whose system figures are carried over when

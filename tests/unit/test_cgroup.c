@@ -6,7 +6,12 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cgroup.h"
 #include "meminfo.h"
@@ -102,6 +107,103 @@ static void psi(void **state)
 	assert_int_equal(og_parse_psi("junk\n", 5, &ps), -EINVAL);
 }
 
+/* A procfs root of two files: self/mountinfo (filler mount lines first,
+ * then mi) and 4242/cgroup. */
+static void fake_proc(char *root, size_t nfill, const char *mi, const char *cg)
+{
+	char p[256];
+	snprintf(root, 64, "/tmp/og-test-%d-proc-XXXXXX", (int)getpid());
+	assert_non_null(mkdtemp(root));
+	snprintf(p, sizeof(p), "%s/self", root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/4242", root);
+	assert_int_equal(mkdir(p, 0755), 0);
+	snprintf(p, sizeof(p), "%s/self/mountinfo", root);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	for (size_t i = 0; i < nfill; i++)
+		fprintf(f, "%zu 25 0:%zu / /run/containers/overlay-%06zu/merged rw,relatime - overlay overlay rw\n",
+			100 + i, 100 + i, i);
+	fputs(mi, f);
+	assert_int_equal(fclose(f), 0);
+	snprintf(p, sizeof(p), "%s/4242/cgroup", root);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(cg, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void fake_proc_rm(const char *root)
+{
+	char p[256];
+	snprintf(p, sizeof(p), "%s/self/mountinfo", root);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/4242/cgroup", root);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/self", root);
+	rmdir(p);
+	snprintf(p, sizeof(p), "%s/4242", root);
+	rmdir(p);
+	rmdir(root);
+}
+
+/* One lookup for every caller: the v2 mount from mountinfo (not the two
+ * paths systemd.c once tried), the mount's root taken off, any length of
+ * mountinfo (watch once read it into 128 KiB and lost v2 past that). */
+static void cg2_lookup(void **state)
+{
+	const char *mi = "33 25 0:28 / /mnt/cg2 rw,nosuid shared:10 - cgroup2 cgroup2 rw,nsdelegate\n";
+	const char *ns = "33 25 0:28 /lxc/c1 /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+	char root[64], mnt[OG_CG_PATH_MAX];
+	struct og_cg2 c;
+	(void)state;
+	fake_proc(root, 3000, mi, "12:memory:/x\n0::/user.slice/job.scope\n");
+	assert_int_equal(og_cg2_mount(root, mnt, sizeof(mnt)), 0);
+	assert_string_equal(mnt, "/mnt/cg2");
+	assert_int_equal(og_cg2_of_pid(root, 4242, &c), 0);
+	assert_string_equal(c.mnt, "/mnt/cg2");
+	assert_string_equal(c.path, "/user.slice/job.scope");
+	assert_string_equal(c.dir, "/mnt/cg2/user.slice/job.scope");
+	assert_int_equal(og_cg2_of_pid(root, 4243, &c), -ESRCH);
+	fake_proc_rm(root);
+
+	fake_proc(root, 0, ns, "0::/lxc/c1/app\n");
+	assert_int_equal(og_cg2_of_pid(root, 4242, &c), 0);
+	assert_string_equal(c.path, "/app");
+	assert_string_equal(c.dir, "/sys/fs/cgroup/app");
+	fake_proc_rm(root);
+
+	fake_proc(root, 0, mi, "0::/\n");
+	assert_int_equal(og_cg2_of_pid(root, 4242, &c), 0);
+	assert_string_equal(c.path, "/");
+	assert_string_equal(c.dir, "/mnt/cg2");
+	fake_proc_rm(root);
+
+	fake_proc(root, 0, "25 30 0:23 / /sys rw,nosuid - sysfs sysfs rw\n", "0::/a\n");
+	assert_int_equal(og_cg2_mount(root, mnt, sizeof(mnt)), -ENOENT);
+	assert_int_equal(og_cg2_of_pid(root, 4242, &c), -ENOENT);
+	fake_proc_rm(root);
+}
+
+/* The real kernel: this process's v2 cgroup is the 0:: line of
+ * /proc/self/cgroup under the cgroup2 mount, and that directory exists. */
+static void cg2_live(void **state)
+{
+	char buf[4096];
+	struct og_proc_cgroup pc;
+	struct og_cg2 c;
+	struct stat st;
+	(void)state;
+	if (og_cg2_of_pid("/proc", getpid(), &c) == -ENOENT)
+		skip(); /* no cgroup2 mounted */
+	ssize_t n = og_read_at(AT_FDCWD, "/proc/self/cgroup", buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(og_parse_proc_cgroup(buf, (size_t)n, &pc), 0);
+	assert_string_equal(c.path, pc.v2);
+	assert_int_equal(stat(c.dir, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -112,6 +214,8 @@ int main(void)
 		cmocka_unit_test(meminfo),
 		cmocka_unit_test(meminfo_fallback_available),
 		cmocka_unit_test(psi),
+		cmocka_unit_test(cg2_lookup),
+		cmocka_unit_test(cg2_live),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
