@@ -6,6 +6,7 @@
 #include "memcap.h"
 #include "render.h"
 #include "topview.h"
+#include "killerjson.h"
 #include "oomdreport.h"
 #include "util.h"
 
@@ -424,40 +425,16 @@ static void print_json(const struct og_model *m, FILE *f, const struct og_task *
 		vm->overcommit_memory, vm->overcommit_ratio, vm->panic_on_oom, vm->oom_kill_allocating_task, vm->oom_dump_tasks,
 		vm->swappiness, m->mi.swap_total, m->k.psi ? "true" : "false", m->k.cg_v1_memory ? "true" : "false",
 		m->k.cg_v2 ? "true" : "false", m->k.cg_v2_memory ? "true" : "false", m->nlim);
-	fprintf(f, "\"systemd_oomd\":{\"running\":%s", m->k.oomd_pid ? "true" : "false");
-	if (m->k.oomd_pid) {
-		fprintf(f, ",\"pid\":%d,\"swap_used_limit_permyriad\":%d,\"pressure_limit_permyriad\":%d,\"duration_usec\":%llu,\"conf_files\":",
-			(int)m->k.oomd_pid, m->k.oomd.swap_used_limit_pm, m->k.oomd.pressure_limit_pm, m->k.oomd.duration_usec);
-		og_json_str(f, m->k.oomd_conf_files);
-		char why[256];
-		fputs(",\"monitored\":", f);
-		if (og_oomd_report(f, true, "", m->mi.swap_total * 1024, why, sizeof(why)) < 0) {
-			fputs("null,\"monitored_error\":", f);
-			og_json_str(f, why);
-		}
-	}
+	fputs("\"systemd_oomd\":{", f);
+	og_json_oomd_state(f, &m->k, &m->mi);
 	fputs("},\"earlyoom\":[", f);
 	for (size_t i = 0; i < m->k.n_earlyoom; i++) {
-		const struct og_earlyoom_opts *o = &m->k.eo[i].o;
-		double mt, mk, st, sk;
-		og_earlyoom_effective(o, &m->mi, &mt, &mk, &st, &sk);
-		fprintf(f, "%s{\"pid\":%d,\"has_ignore_option\":%s,\"mem_term_percent\":%.2f,\"mem_kill_percent\":%.2f,\"swap_term_percent\":%.2f,\"swap_kill_percent\":%.2f,"
-			   "\"ignore_root_user\":%s,\"sort_by_rss\":%s,\"dryrun\":%s,\"prefer\":",
-			i ? "," : "", (int)m->k.eo[i].pid, m->k.eo[i].has_ignore ? "true" : "false", mt, mk, st, sk, o->ignore_root ? "true" : "false", o->sort_by_rss ? "true" : "false",
-			o->dryrun ? "true" : "false");
-		json_str_or_null(f, o->has_prefer, o->prefer);
-		fputs(",\"avoid\":", f);
-		json_str_or_null(f, o->has_avoid, o->avoid);
-		fputs(",\"ignore\":", f);
-		json_str_or_null(f, o->has_ignore, o->ignore);
+		fputs(i ? ",{" : "{", f);
+		og_json_earlyoom_state(f, &m->k, i, &m->mi);
 		fputc('}', f);
 	}
-	fprintf(f, "],\"nohang\":{\"running\":%s", m->k.nohang_pid ? "true" : "false");
-	if (m->k.nohang_pid) {
-		fprintf(f, ",\"pid\":%d,\"config\":", (int)m->k.nohang_pid);
-		og_json_str(f, m->k.nohang.config);
-		fprintf(f, ",\"config_read\":%s,\"name_rules\":%zu", m->k.nohang_conf_read ? "true" : "false", m->k.nohang.nrules);
-	}
+	fputs("],\"nohang\":{", f);
+	og_json_nohang_state(f, &m->k);
 	fprintf(f, "},\"headroom\":{\"mem_available_kib\":%lld,\"swap_free_kib\":%lld,\"memcgs\":[", m->mi.mem_available,
 		m->mi.swap_free);
 	for (size_t i = 0; i < m->nlim; i++) {

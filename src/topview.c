@@ -1,4 +1,5 @@
 #include "topview.h"
+#include "killerjson.h"
 #include "oomdreport.h"
 #include "render.h"
 #include "util.h"
@@ -268,32 +269,22 @@ static void json_killers(FILE *f, const struct og_model *m)
 		json_victim(f, m, v, "points", v >= 0 ? (long)r->b[r->order[0]].points : 0);
 		fputc('}', f);
 	}
-	fprintf(f, ",{\"killer\":\"systemd-oomd\",\"running\":%s", m->k.oomd_pid ? "true" : "false");
-	if (m->k.oomd_pid)
-		fprintf(f, ",\"pid\":%d,\"pressure_limit_permyriad\":%d,\"duration_usec\":%llu,\"swap_used_limit_permyriad\":%d",
-			(int)m->k.oomd_pid, m->k.oomd.pressure_limit_pm, m->k.oomd.duration_usec, m->k.oomd.swap_used_limit_pm);
-	if (m->k.oomd_pid) {
-		char why[256];
-		fputs(",\"monitored\":", f);
-		/* On failure nothing was written: say why instead. */
-		if (og_oomd_report(f, true, "", m->mi.swap_total * 1024, why, sizeof(why)) < 0) {
-			fputs("null,\"monitored_error\":", f);
-			og_json_str(f, why);
-		}
-	}
+	fputs(",{\"killer\":\"systemd-oomd\",", f);
+	og_json_oomd_state(f, &m->k, &m->mi);
 	fputc('}', f);
 	for (size_t i = 0; i < m->k.n_earlyoom; i++) {
-		const struct og_earlyoom *e = &m->k.eo[i];
-		fprintf(f, ",{\"killer\":\"earlyoom\",\"running\":true,\"pid\":%d,\"bad_regex\":%s,\"victim\":", (int)e->pid,
-			e->bad_re ? "true" : "false");
-		json_victim(f, m, e->victim, "score", e->score);
+		fputs(",{\"killer\":\"earlyoom\",", f);
+		og_json_earlyoom_state(f, &m->k, i, &m->mi);
+		fputs(",\"victim\":", f);
+		json_victim(f, m, m->k.eo[i].victim, "score", m->k.eo[i].score);
 		fputc('}', f);
 	}
 	if (!m->k.n_earlyoom)
 		fputs(",{\"killer\":\"earlyoom\",\"running\":false}", f);
-	fprintf(f, ",{\"killer\":\"nohang\",\"running\":%s", m->k.nohang_pid ? "true" : "false");
+	fputs(",{\"killer\":\"nohang\",", f);
+	og_json_nohang_state(f, &m->k);
 	if (m->k.nohang_pid) {
-		fprintf(f, ",\"pid\":%d,\"victim\":", (int)m->k.nohang_pid);
+		fputs(",\"victim\":", f);
 		json_victim(f, m, m->nh_victim, "badness", m->nh_score);
 	}
 	fputs("}]", f);

@@ -87,3 +87,30 @@ start_earlyoom() {
 		grep -E "\"(/proc/)?$(awk 'NR == 1 { print $2 }' <<<"$per_pid")/" "$BATS_TEST_TMPDIR/trace"; false
 	}
 }
+
+# Issue 15: top and doctor once wrote two JSON shapes of the same killer
+# state (top's earlyoom element had no options, doctor's no bad_regex).  One
+# writer now: top's element is doctor's object plus "killer" and "victim".
+@test "top --json and doctor --json write the same object for each running daemon" {
+	command -v jq >/dev/null || skip "jq is not installed"
+	pgrep -x nohang >/dev/null && skip "a nohang is already running here"
+	start_earlyoom --prefer '^og_nothing$'
+	cp "$(command -v sleep)" "$BATS_TEST_TMPDIR/nohang"
+	"$BATS_TEST_TMPDIR/nohang" 30 3>&- &
+	sleepers+=($!)
+	for _ in $(seq 50); do [ "$(cat /proc/${sleepers[0]}/comm 2>/dev/null)" = nohang ] && break; sleep 0.05; done
+	"$OG_BIN" top --json >"$BATS_TEST_TMPDIR/top.json"
+	"$OG_BIN" doctor --json >"$BATS_TEST_TMPDIR/doctor.json"
+	top_eo=$(jq -cS --argjson p "$eo_pid" '.killers[] | select(.killer == "earlyoom" and .pid == $p) | del(.killer, .victim)' "$BATS_TEST_TMPDIR/top.json")
+	doc_eo=$(jq -cS --argjson p "$eo_pid" '.earlyoom[] | select(.pid == $p)' "$BATS_TEST_TMPDIR/doctor.json")
+	echo "top:    $top_eo"; echo "doctor: $doc_eo"
+	[ -n "$top_eo" ] && [ "$top_eo" = "$doc_eo" ]
+	jq -e '.prefer == "^og_nothing$" and .dryrun == true and .running == true' <<<"$doc_eo" >/dev/null
+	for k in nohang:nohang systemd-oomd:systemd_oomd; do
+		t=$(jq -cS --arg k "${k%%:*}" '.killers[] | select(.killer == $k) | del(.killer, .victim)' "$BATS_TEST_TMPDIR/top.json")
+		d=$(jq -cS --arg k "${k#*:}" '.[$k]' "$BATS_TEST_TMPDIR/doctor.json")
+		echo "$k top: $t doctor: $d"
+		[ -n "$t" ] && [ "$t" = "$d" ]
+	done
+	jq -e '.nohang.running == true and (.nohang | has("config_read"))' "$BATS_TEST_TMPDIR/doctor.json" >/dev/null
+}
