@@ -368,18 +368,8 @@ int og_parse_limit(const char *buf, size_t len, long long *out)
 		*out = -1;
 		return 0;
 	}
-	char tmp[32];
-	if (len == 0 || len >= sizeof(tmp))
-		return -EINVAL;
-	memcpy(tmp, buf, len);
-	tmp[len] = '\0';
 	unsigned long long u;
-	char *e;
-	if (tmp[0] < '0' || tmp[0] > '9')
-		return -EINVAL;
-	errno = 0;
-	u = strtoull(tmp, &e, 10);
-	if (*e || errno)
+	if (og_parse_ull(buf, len, ~0ULL, &u) < 0)
 		return -EINVAL;
 	/* v1 "unlimited" is PAGE_COUNTER_MAX * PAGE_SIZE, rounded: anything
 	 * at or above 2^62 means no limit. */
@@ -399,25 +389,30 @@ static int read_val(const struct og_cgroup *cg, const char *file, long long *out
 	return og_parse_limit(buf, (size_t)n, out);
 }
 
+long long og_parse_key(const char *buf, size_t len, const char *key)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = buf, *end = buf + len; p < end;) {
+		size_t ll;
+		const char *line = p;
+		unsigned long long v;
+		p = og_next_line(p, end, &ll);
+		if (ll > kl && !memcmp(line, key, kl) && line[kl] == ' ')
+			return og_parse_ull(line + kl + 1, ll - kl - 1, LLONG_MAX, &v) < 0 ? -1 : (long long)v;
+	}
+	return -1;
+}
+
 /* "key value" lines (memory.events, memory.oom_control). */
 static long long read_key(const struct og_cgroup *cg, const char *file, const char *key)
 {
 	char path[OG_CG_PATH_MAX + 64], buf[1024];
 	ssize_t n;
-	size_t kl = strlen(key);
 
 	snprintf(path, sizeof(path), "%s/%s", cg->dir, file);
 	n = og_read_at(AT_FDCWD, path, buf, sizeof(buf));
-	if (n < 0)
-		return -1;
-	for (const char *p = buf, *end = buf + n; p < end;) {
-		size_t ll;
-		const char *line = p;
-		p = og_next_line(p, end, &ll);
-		if (ll > kl && !memcmp(line, key, kl) && line[kl] == ' ')
-			return strtoll(line + kl + 1, NULL, 10);
-	}
-	return -1;
+	return n < 0 ? -1 : og_parse_key(buf, (size_t)n, key);
 }
 
 int og_memcg_read(const struct og_cgroup *cg, struct og_memcg *m)

@@ -81,6 +81,9 @@ long long og_memcg_key(const struct og_cgroup *cg, const char *file, const char 
  * inactive file pages the kernel drops first (memory.stat); -1 where the
  * kernel has no such file.  Returns 0 or -errno (memory.stat unreadable). */
 int og_memcg_peak_reclaim(const struct og_cgroup *cg, long long *peak, long long *reclaim);
+/* The value of the "key value" line of key in memory.stat, memory.events or
+ * memory.oom_control text; -1 when absent or not a number.  Pure. */
+long long og_parse_key(const char *buf, size_t len, const char *key);
 /* "max" / "9223372036854771712" / "1234\n" -> bytes or -1. Pure. */
 int og_parse_limit(const char *buf, size_t len, long long *out);
 

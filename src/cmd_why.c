@@ -6,6 +6,7 @@
 #include "oomd.h"
 #include "systemd.h"
 #include "render.h"
+#include "sdvalue.h"
 #include "util.h"
 #include "why_job.h"
 
@@ -35,7 +36,7 @@ static const char why_help[] =
 	"      --job PATH       also read a job's output (slurm-J.out, srun/torchrun stderr) and join\n"
 	"                       Slurm's, torchrun's and PyTorch's OOM lines to the kills; repeatable\n"
 	"                       TIME: 'YYYY-MM-DD[ HH:MM[:SS]]', 'HH:MM[:SS]', '@EPOCH', 'now', 'today',\n"
-	"                       'yesterday', '-2h', '30min ago' (s, min, h, d)\n"
+	"                       'yesterday', '-2h', '1h 30min ago' (a systemd.time span)\n"
 	"  -p, --pid PID        only kills of PID (as victim, or with its cgroup)\n"
 	"\n"
 	"      --systemd-version N  the systemd version of the machine the log is from (it decides\n"
@@ -60,39 +61,24 @@ struct why_opts {
 	struct og_journal_opts jo;
 };
 
-/* A relative "-2h", "30min ago", "2 days ago"; returns seconds or -1. */
+/* A relative "-2h", "30min ago", "2 days ago", "-1h 30min": a time span of
+ * systemd.time before now, as journalctl --since reads it; returns seconds
+ * or -1. */
 static long long rel_seconds(const char *s)
 {
-	char *end;
-	bool neg = *s == '-';
-	if (neg || *s == '+')
+	size_t len = strlen(s);
+	bool neg = *s == '-', ago = len > 4 && !strcmp(s + len - 4, " ago");
+	unsigned long long usec;
+
+	if (neg || *s == '+') {
 		s++;
-	long long v = strtoll(s, &end, 10);
-	if (end == s || v < 0)
-		return -1;
-	while (*end == ' ')
-		end++;
-	static const struct {
-		const char *u;
-		long long mul;
-	} units[] = { { "s", 1 },	    { "sec", 1 },      { "min", 60 },	 { "m", 60 },	    { "h", 3600 },
-		      { "hour", 3600 },	    { "hours", 3600 }, { "d", 86400 },	 { "day", 86400 }, { "days", 86400 },
-		      { "minutes", 60 },    { "seconds", 1 } };
-	size_t ul = strcspn(end, " ");
-	for (size_t i = 0; i < OG_ARRAY_LEN(units); i++) {
-		if (strlen(units[i].u) != ul || strncmp(end, units[i].u, ul) != 0)
-			continue;
-		const char *rest = end + ul;
-		while (*rest == ' ')
-			rest++;
-		bool ago = strcmp(rest, "ago") == 0;
-		if (*rest && !ago)
-			return -1;
-		if (!neg && !ago)
-			return -1;
-		return v * units[i].mul;
+		len--;
 	}
-	return -1;
+	if (ago)
+		len -= 4;
+	if ((!neg && !ago) || og_timespan_parse(s, len, &usec) < 0 || usec == ~0ULL)
+		return -1;
+	return (long long)(usec / 1000000);
 }
 
 /* Returns 0 and µs since the epoch, or -EINVAL. */

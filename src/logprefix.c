@@ -145,6 +145,21 @@ static size_t word(const struct cur *c, size_t max)
 
 /* ---------- time pieces ---------- */
 
+/* The digits of a decimal fraction at c->p as µs: the first six count, the
+ * rest are read past.  False when there is no digit. */
+static bool frac_us(struct cur *c, long *us)
+{
+	const char *p0 = c->p;
+	long scale = 100000;
+
+	*us = 0;
+	for (; c->p < c->end && ts_digit(*c->p); c->p++) {
+		*us += (*c->p - '0') * scale;
+		scale /= 10;
+	}
+	return c->p > p0;
+}
+
 /* "HH:MM:SS[.ffffff]" (also ',' as dmesg --time-format=iso prints it) */
 static bool hms(struct cur *c, int *h, int *mi, int *s, long *usec)
 {
@@ -159,16 +174,11 @@ static bool hms(struct cur *c, int *h, int *mi, int *s, long *usec)
 		return false;
 	p += 8;
 	*usec = 0;
-	if (p + 1 < c->end && (*p == '.' || *p == ',') && ts_digit(p[1])) {
-		long scale = 100000;
-		p++;
-		while (p < c->end && ts_digit(*p)) {
-			*usec += (*p - '0') * scale;
-			scale /= 10;
-			p++;
-		}
-	}
 	c->p = p;
+	if (p + 1 < c->end && (*p == '.' || *p == ',') && ts_digit(p[1])) {
+		c->p++;
+		frac_us(c, usec);
+	}
 	return true;
 }
 
@@ -218,25 +228,14 @@ static bool ymd(struct cur *c, int *y, int *mo, int *d)
 static bool kstamp(struct cur *c, int64_t *us)
 {
 	struct cur t = *c;
-	long long sec, frac = 0;
-	int nd = 0;
+	long long sec;
+	long frac;
 	if (!eat(&t, "["))
 		return false;
 	skip_sp(&t);
 	bool rel = eat(&t, "+");
-	if (!num(&t, &sec) || sec < 0 || sec > 100000000000LL || !eat(&t, "."))
+	if (!num(&t, &sec) || sec < 0 || sec > 100000000000LL || !eat(&t, ".") || !frac_us(&t, &frac))
 		return false;
-	while (t.p < t.end && ts_digit(*t.p)) {
-		if (nd < 6) {
-			frac = frac * 10 + (*t.p - '0');
-			nd++;
-		}
-		t.p++;
-	}
-	if (nd == 0)
-		return false;
-	while (nd++ < 6)
-		frac *= 10;
 	if (eat(&t, " <")) {
 		const char *gt = memchr(t.p, '>', (size_t)(t.end - t.p) < 24 ? (size_t)(t.end - t.p) : 24);
 		if (!gt)
@@ -365,11 +364,8 @@ static bool unix_stamp(struct cur *c, struct og_line *out)
 	long long sec;
 	if (!all_digits(t.p, t.end, 10) || !num(&t, &sec) || sec > 9999999999LL || !eat(&t, "."))
 		return false;
-	long usec = 0, scale = 100000;
-	while (t.p < t.end && ts_digit(*t.p)) {
-		usec += (*t.p++ - '0') * scale;
-		scale /= 10;
-	}
+	long usec;
+	frac_us(&t, &usec);
 	if (!eat(&t, " ") || !host_ident(&t, out, false))
 		return false;
 	out->wall_us = sec * 1000000 + usec;

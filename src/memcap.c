@@ -40,16 +40,15 @@ static int suffix_shift(char c)
 /* ".375" -> 375/1000 as (num, den); at most 3 digits. */
 static int parse_frac(const char *s, size_t n, long *num, long *den)
 {
+	unsigned long long v;
+
 	*num = 0;
 	*den = 1;
-	if (n == 0 || n > 3)
+	if (n == 0 || n > 3 || og_parse_ull(s, n, 999, &v) < 0)
 		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -EINVAL;
-		*num = *num * 10 + (s[i] - '0');
+	*num = (long)v;
+	for (size_t i = 0; i < n; i++)
 		*den *= 10;
-	}
 	return 0;
 }
 

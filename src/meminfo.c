@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,17 +39,13 @@ int og_parse_meminfo(const char *buf, size_t len, struct og_meminfo *m)
 			if (strlen(keys[i].key) != klen || memcmp(keys[i].key, line, klen))
 				continue;
 			const char *v = colon + 1, *le = line + ll;
-			long long x = 0;
+			unsigned long long x;
 			while (v < le && *v == ' ')
 				v++;
-			if (v >= le || *v < '0' || *v > '9')
+			/* kB: the callers multiply by 1024. */
+			if (og_scan_ull(v, (size_t)(le - v), LLONG_MAX / 1024, &x, NULL) < 0)
 				return -EINVAL;
-			for (; v < le && *v >= '0' && *v <= '9'; v++) {
-				if (x > (1LL << 50))
-					return -EINVAL;
-				x = x * 10 + (*v - '0');
-			}
-			*(long long *)(void *)((char *)m + keys[i].off) = x;
+			*(long long *)(void *)((char *)m + keys[i].off) = (long long)x;
 		}
 	}
 	if (m->mem_total < 0)

@@ -42,12 +42,11 @@ const char *og_oomd_pref_name(enum og_oomd_pref p)
 	return "?";
 }
 
-static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 int og_systemd_version_parse(const char *s, size_t len)
 {
-	size_t i = 0;
-	long v = 0;
+	size_t i = 0, used;
+	unsigned long long v;
 
 	while (i < len && (s[i] == ' ' || s[i] == '\t'))
 		i++;
@@ -55,13 +54,9 @@ int og_systemd_version_parse(const char *s, size_t len)
 		i += 8;
 	if (i < len && (s[i] == 'v' || s[i] == 'V'))
 		i++;
-	if (i >= len || !is_digit(s[i]))
+	if (og_scan_ull(s + i, len - i, 1000000, &v, &used) < 0)
 		return -EINVAL;
-	for (; i < len && is_digit(s[i]); i++) {
-		v = v * 10 + (s[i] - '0');
-		if (v > 1000000)
-			return -EINVAL;
-	}
+	i += used;
 	/* "252abc" is not a version; "252.39-1", "252 (…)", "252~rc1" are. */
 	if (i < len && !strchr(".-~+ (_\n", s[i]))
 		return -EINVAL;
@@ -117,13 +112,14 @@ static long path_user(const char *path)
 	static const char *const pre[] = { "/user@", "/user-" };
 	for (size_t k = 0; k < OG_ARRAY_LEN(pre); k++) {
 		const char *p = strstr(path, pre[k]);
-		long uid = 0;
-		if (!p || !is_digit(p[6]))
+		unsigned long long uid;
+		size_t used;
+		/* uid_t is 32 bits; (uid_t)-1 is no user. */
+		if (!p || og_scan_ull(p + 6, strlen(p + 6), 0xfffffffeULL, &uid, &used) < 0)
 			continue;
-		for (p += 6; is_digit(*p) && uid < 100000000L; p++)
-			uid = uid * 10 + (*p - '0');
+		p += 6 + used;
 		if (!strncmp(p, ".service", 8) || !strncmp(p, ".slice", 6))
-			return uid;
+			return (long)uid;
 	}
 	return -1;
 }

@@ -2,6 +2,7 @@
 #include "oomdrank.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -188,13 +189,10 @@ int og_memstat_pgscan(const char *buf, size_t len, long long *out)
 		p = og_next_line(p, end, &ll);
 		if (ll < 8 || memcmp(line, "pgscan ", 7))
 			continue;
-		long long v = 0;
-		for (size_t i = 7; i < ll; i++) {
-			if (line[i] < '0' || line[i] > '9' || v > (0x7fffffffffffffffLL - 9) / 10)
-				return -EINVAL;
-			v = v * 10 + (line[i] - '0');
-		}
-		*out = v;
+		unsigned long long v;
+		if (og_parse_ull(line + 7, ll - 7, LLONG_MAX, &v) < 0)
+			return -EINVAL;
+		*out = (long long)v;
 		return 0;
 	}
 	return -ENOENT;

@@ -2,6 +2,7 @@
  * their join to the kernel's kill; see oomlog_job.h. */
 #include "oomlog_job.h"
 #include "oomlog_slurm.h"
+#include "util.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -20,14 +21,13 @@ static const char *find(const char *p, const char *end, const char *needle)
 /* A decimal number of at most 9 digits at c->p; -1 when none. */
 static long num(struct cur *c)
 {
-	long v = 0;
-	int d = 0;
+	unsigned long long v;
+	size_t used;
 
-	while (c->p < c->end && isdigit((unsigned char)*c->p) && d < 10) {
-		v = v * 10 + (*c->p++ - '0');
-		d++;
-	}
-	return d == 0 || d > 9 ? -1 : v;
+	if (og_scan_ull(c->p, (size_t)(c->end - c->p), 999999999, &v, &used) < 0 || used > 9)
+		return -1;
+	c->p += used;
+	return (long)v;
 }
 
 static bool lit(struct cur *c, const char *s)

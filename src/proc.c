@@ -13,20 +13,11 @@
 /* Parse an unsigned decimal at *p, advancing it.  -EINVAL if none. */
 static int take_ull(const char **p, const char *end, unsigned long long *v)
 {
-	const char *s = *p;
-	unsigned long long x = 0;
+	size_t used;
 
-	if (s >= end || !isdigit((unsigned char)*s))
+	if (og_scan_ull(*p, (size_t)(end - *p), ~0ULL, v, &used) < 0)
 		return -EINVAL;
-	while (s < end && isdigit((unsigned char)*s)) {
-		unsigned d = (unsigned)(*s - '0');
-		if (x > (~0ULL - d) / 10)
-			return -EINVAL;
-		x = x * 10 + d;
-		s++;
-	}
-	*p = s;
-	*v = x;
+	*p += used;
 	return 0;
 }
 

@@ -14,20 +14,20 @@
 
 int og_parse_long(const char *s, long min, long max, long *out)
 {
-	char *end;
+	unsigned long long u;
+	bool neg;
 	long v;
 
-	if (!s || !*s)
+	if (!s)
 		return -EINVAL;
-	/* strtol skips leading blanks and accepts '+'; a user typing " 5" or
-	 * "+5" into --adj is more likely a mistake than intent. */
-	if (!((*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9')))
-		return -EINVAL;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (*end)
-		return -EINVAL;
-	if (errno == ERANGE || v < min || v > max)
+	/* No leading blank and no '+' (strtol takes both): a user typing " 5"
+	 * or "+5" into --adj is more likely a mistake than intent. */
+	neg = *s == '-';
+	int r = og_parse_ull(s + neg, strlen(s + neg), neg ? (unsigned long long)LONG_MAX + 1 : LONG_MAX, &u);
+	if (r < 0)
+		return r;
+	v = !neg ? (long)u : u > LONG_MAX ? LONG_MIN : -(long)u;
+	if (v < min || v > max)
 		return -ERANGE;
 	*out = v;
 	return 0;

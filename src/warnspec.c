@@ -2,6 +2,7 @@
  * no locale, no "inf", no exponent) into millionths, so every accepted value
  * has an exact canonical spelling and format/parse round-trips. */
 #include "warnspec.h"
+#include "util.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -38,29 +39,21 @@ long long og_thr_bytes(const struct og_thr *t, long long total)
 static int parse_num(const char **p, __int128 *micro)
 {
 	const char *s = *p;
-	__int128 ip = 0, fp = 0;
-	int nd = 0, nf = 0;
+	unsigned long long ip, fp = 0;
+	size_t nd, nf;
 
-	while (*s >= '0' && *s <= '9') {
-		if (++nd > INT_DIGITS_MAX)
-			return -1;
-		ip = ip * 10 + (*s++ - '0');
-	}
-	if (nd == 0)
+	if (og_scan_ull(s, strlen(s), ~0ULL, &ip, &nd) < 0 || nd > INT_DIGITS_MAX)
 		return -1;
+	s += nd;
 	if (*s == '.') {
 		s++;
-		while (*s >= '0' && *s <= '9') {
-			if (++nf > FRAC_DIGITS_MAX)
-				return -1;
-			fp = fp * 10 + (*s++ - '0');
-		}
-		if (nf == 0)
+		if (og_scan_ull(s, strlen(s), ~0ULL, &fp, &nf) < 0 || nf > FRAC_DIGITS_MAX)
 			return -1;
-		for (int i = nf; i < FRAC_DIGITS_MAX; i++)
+		s += nf;
+		for (size_t i = nf; i < FRAC_DIGITS_MAX; i++)
 			fp *= 10;
 	}
-	*micro = ip * MICRO + fp;
+	*micro = (__int128)ip * MICRO + (__int128)fp;
 	*p = s;
 	return 0;
 }

@@ -19,32 +19,14 @@ int og_pread_ll(int fd, long long *v)
 	return og_parse_limit(buf, (size_t)n, v);
 }
 
-/* The value of one "key value" line of memory.stat; -1 when absent. */
-static long long stat_key(const char *buf, size_t len, const char *key)
-{
-	const char *p = buf, *end = buf + len;
-	size_t ll, kl = strlen(key);
-	while (p < end) {
-		const char *line = p;
-		p = og_next_line(p, end, &ll);
-		if (ll > kl + 1 && !memcmp(line, key, kl) && line[kl] == ' ') {
-			long long v = 0;
-			for (size_t i = kl + 1; i < ll && line[i] >= '0' && line[i] <= '9'; i++)
-				v = v * 10 + (line[i] - '0');
-			return v;
-		}
-	}
-	return -1;
-}
-
 /* Page cache on the file LRU lists of a memcg (memory.stat): the kernel
  * reclaims it, active pages included, before it OOM-kills in the cgroup
  * (mm/vmscan.c; cgroup-v1/memory.rst "stat file"), so it is headroom.  v1
  * counts the hierarchy in the total_ keys. */
 static long long file_lru(const char *buf, size_t len, int version)
 {
-	long long ia = stat_key(buf, len, version == 1 ? "total_inactive_file" : "inactive_file");
-	long long ac = stat_key(buf, len, version == 1 ? "total_active_file" : "active_file");
+	long long ia = og_parse_key(buf, len, version == 1 ? "total_inactive_file" : "inactive_file");
+	long long ac = og_parse_key(buf, len, version == 1 ? "total_active_file" : "active_file");
 	return (ia > 0 ? ia : 0) + (ac > 0 ? ac : 0);
 }
 

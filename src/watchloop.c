@@ -347,13 +347,12 @@ static void psi_totals(const char *buf, size_t len, long long *some, long long *
 		const char *t = ll > 5 ? memmem(line, ll, "total=", 6) : NULL;
 		if (!t)
 			continue;
-		long long v = 0;
-		for (t += 6; t < line + ll && *t >= '0' && *t <= '9'; t++)
-			v = v * 10 + (*t - '0');
+		unsigned long long v = 0; /* stays 0 without a number, as before */
+		og_scan_ull(t + 6, (size_t)(line + ll - t - 6), LLONG_MAX, &v, NULL);
 		if (!memcmp(line, "some ", 5))
-			*some = v;
+			*some = (long long)v;
 		else if (!memcmp(line, "full ", 5))
-			*full = v;
+			*full = (long long)v;
 	}
 }
 

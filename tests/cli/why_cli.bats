@@ -43,6 +43,15 @@ teardown() {
 	# No range, no note.
 	run "$OG_BIN" why --file "$L/kernel-6.x-global.dmesg"
 	[[ "$output" != *"cannot apply"* ]]
+	# A relative time is a systemd.time span, as journalctl --since reads it
+	# (why once had its own unit table: no "1h 30min", no "1.5d", no "2w").
+	for since in "-1h 30min" "1.5d ago" "-2w" "2 days ago" "-90s"; do
+		run "$OG_BIN" why --file "$L/kernel-6.x-global.dmesg" --since "$since"
+		[ "$status" -eq 0 ] || { echo "--since '$since': $output"; false; }
+		[[ "$output" == *"cannot apply"* ]]
+	done
+	run "$OG_BIN" why --file "$L/kernel-6.x-global.dmesg" --since "3 parsecs ago"
+	[ "$status" -eq 2 ]
 }
 
 # The advice after "would not have helped: " for a log and a version.

@@ -1,4 +1,5 @@
-/* libFuzzer target: mountinfo, /proc/PID/cgroup, memory.* limits, meminfo, PSI. */
+/* libFuzzer target: mountinfo, /proc/PID/cgroup, memory.* limits and
+ * "key value" files, meminfo, PSI. */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -19,6 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	og_parse_mountinfo(s, size, &m);
 	og_parse_proc_cgroup(s, size, &c);
 	og_parse_limit(s, size, &v);
+	if (og_parse_key(s, size, "inactive_file") < -1)
+		__builtin_trap();
 	og_parse_meminfo(s, size, &mi);
 	og_parse_psi(s, size, &ps);
 	return 0;

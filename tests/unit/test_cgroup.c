@@ -107,6 +107,24 @@ static void psi(void **state)
 	assert_int_equal(og_parse_psi("junk\n", 5, &ps), -EINVAL);
 }
 
+/* memory.stat / memory.events lines: one reader for cgroup.c and the watch
+ * loop (whose own loop read "key 12x" as 12 and overflowed silently). */
+static void key_lines(void **state)
+{
+	const char *st = "cache 4096\ninactive_file 8192\nactive_file 12\nhigh 3\nbad 12x\nhuge 99999999999999999999\n";
+	(void)state;
+	assert_int_equal(og_parse_key(st, strlen(st), "inactive_file"), 8192);
+	assert_int_equal(og_parse_key(st, strlen(st), "active_file"), 12);
+	assert_int_equal(og_parse_key(st, strlen(st), "high"), 3);
+	assert_int_equal(og_parse_key(st, strlen(st), "cache"), 4096);
+	assert_int_equal(og_parse_key(st, strlen(st), "file"), -1);
+	assert_int_equal(og_parse_key(st, strlen(st), "huge"), -1);
+	assert_int_equal(og_parse_key(st, strlen(st), "bad"), -1);
+	assert_int_equal(og_parse_key("max 5", 5, "max"), 5);
+	assert_int_equal(og_parse_key("max ", 4, "max"), -1);
+	assert_int_equal(og_parse_key("max 5", 4, "max"), -1); /* length-bounded */
+}
+
 /* A procfs root of two files: self/mountinfo (filler mount lines first,
  * then mi) and 4242/cgroup. */
 static void fake_proc(char *root, size_t nfill, const char *mi, const char *cg)
@@ -214,6 +232,7 @@ int main(void)
 		cmocka_unit_test(meminfo),
 		cmocka_unit_test(meminfo_fallback_available),
 		cmocka_unit_test(psi),
+		cmocka_unit_test(key_lines),
 		cmocka_unit_test(cg2_lookup),
 		cmocka_unit_test(cg2_live),
 	};

@@ -307,6 +307,15 @@ static void advice_follows_rule_table(void **state)
 	/* Monitored at the root-owned /user.slice: 252+ ignores the user's scope too. */
 	og_oomd_advice(253, true, OG_OOMD_KILL_PRESSURE, cg, "/user.slice", buf, sizeof(buf));
 	assert_non_null(strstr(buf, "`sudo oomguard run`"));
+	/* A uid of ten digits is a user too (uid_t is 32 bits): the old digit
+	 * loop stopped at nine and took user@4000000000.service for a system unit. */
+	og_oomd_advice(253, true, OG_OOMD_KILL_PRESSURE,
+		       "/user.slice/user-4000000000.slice/user@4000000000.service/app.slice/job.scope",
+		       "/user.slice/user-4000000000.slice/user@4000000000.service", buf, sizeof(buf));
+	assert_int_equal(strncmp(buf, "start the job with `oomguard run`", 33), 0);
+	og_oomd_advice(253, true, OG_OOMD_KILL_PRESSURE, "/user.slice/user@4294967295.service/job.scope",
+		       "/user.slice/user@4294967295.service", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "or set ManagedOOMPreference=omit on its unit")); /* (uid_t)-1: nobody */
 }
 
 int main(void)

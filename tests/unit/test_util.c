@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -22,6 +23,15 @@ static void parse_long_accepts_range(void **state)
 	assert_int_equal(v, 1000);
 	assert_int_equal(og_parse_long("0", -1000, 1000, &v), 0);
 	assert_int_equal(v, 0);
+	assert_int_equal(og_parse_long("-0", -1000, 1000, &v), 0);
+	assert_int_equal(v, 0);
+	/* The whole range of long, both ends. */
+	assert_int_equal(og_parse_long("-9223372036854775808", LONG_MIN, LONG_MAX, &v), 0);
+	assert_true(v == LONG_MIN);
+	assert_int_equal(og_parse_long("9223372036854775807", LONG_MIN, LONG_MAX, &v), 0);
+	assert_true(v == LONG_MAX);
+	assert_int_equal(og_parse_long("9223372036854775808", LONG_MIN, LONG_MAX, &v), -ERANGE);
+	assert_int_equal(og_parse_long("-9223372036854775809", LONG_MIN, LONG_MAX, &v), -ERANGE);
 }
 
 static void parse_long_rejects_bad(void **state)
