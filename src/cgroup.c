@@ -219,6 +219,22 @@ static int read_pid_cgroups(const char *procroot, pid_t pid, struct og_cg_mounts
 	return og_parse_proc_cgroup(buf, (size_t)n, pc);
 }
 
+/* The v2 cgroup of a /proc/PID/cgroup under the mounts; -ENOENT without. */
+static int cg2_fill(const struct og_cg_mounts *mnt, const struct og_proc_cgroup *pc, struct og_cg2 *out)
+{
+	int r;
+
+	if (!mnt->v2[0] || !pc->v2[0])
+		return -ENOENT;
+	snprintf(out->mnt, sizeof(out->mnt), "%s", mnt->v2);
+	if ((r = join(out->dir, sizeof(out->dir), mnt->v2, mnt->v2_root, pc->v2)) < 0)
+		return r;
+	/* The path inside the mount: the part of dir after the mount point. */
+	const char *rel = out->dir + strlen(mnt->v2);
+	snprintf(out->path, sizeof(out->path), "%s", *rel ? rel : "/");
+	return 0;
+}
+
 int og_cgroup_of_pid(const char *procroot, pid_t pid, struct og_cgroup *cg)
 {
 	struct og_cg_mounts mnt;
@@ -233,14 +249,13 @@ int og_cgroup_of_pid(const char *procroot, pid_t pid, struct og_cgroup *cg)
 		snprintf(cg->path, sizeof(cg->path), "%s", pc.v1_memory);
 		return join(cg->dir, sizeof(cg->dir), mnt.v1_memory, mnt.v1_root, pc.v1_memory);
 	}
-	if (mnt.v2[0] && pc.v2[0]) {
-		cg->version = 2;
-		snprintf(cg->path, sizeof(cg->path), "%s", pc.v2);
-		if ((r = join(cg->dir, sizeof(cg->dir), mnt.v2, mnt.v2_root, pc.v2)) < 0)
-			return r;
-		return v2_has_memory(cg->dir) ? 0 : -ENOENT;
-	}
-	return -ENOENT;
+	struct og_cg2 c2;
+	if ((r = cg2_fill(&mnt, &pc, &c2)) < 0)
+		return r;
+	cg->version = 2;
+	snprintf(cg->path, sizeof(cg->path), "%s", pc.v2);
+	snprintf(cg->dir, sizeof(cg->dir), "%s", c2.dir);
+	return v2_has_memory(cg->dir) ? 0 : -ENOENT;
 }
 
 int og_cg2_of_pid(const char *procroot, pid_t pid, struct og_cg2 *out)
@@ -249,17 +264,7 @@ int og_cg2_of_pid(const char *procroot, pid_t pid, struct og_cg2 *out)
 	struct og_proc_cgroup pc;
 	int r = read_pid_cgroups(procroot, pid, &mnt, &pc);
 
-	if (r < 0)
-		return r;
-	if (!mnt.v2[0] || !pc.v2[0])
-		return -ENOENT;
-	snprintf(out->mnt, sizeof(out->mnt), "%s", mnt.v2);
-	if ((r = join(out->dir, sizeof(out->dir), mnt.v2, mnt.v2_root, pc.v2)) < 0)
-		return r;
-	/* The path inside the mount: the part of dir after the mount point. */
-	const char *rel = out->dir + strlen(mnt.v2);
-	snprintf(out->path, sizeof(out->path), "%s", *rel ? rel : "/");
-	return 0;
+	return r < 0 ? r : cg2_fill(&mnt, &pc, out);
 }
 
 int og_cgroup_from_dir(const char *dir, struct og_cgroup *cg)
