@@ -1,5 +1,6 @@
 /* OOM episode assembly (see episode.h). */
 #include "episode_int.h"
+#include "cgroup.h"
 #include "oomd.h"
 #include "render.h"
 
@@ -381,31 +382,11 @@ bool og_event_matches(const struct og_event *e, int pid, const char *cgroups)
 	const char *cg = oomd ? e->cgroup : e->group ? e->group_cgroup : "";
 	if (!cgroups || !cg[0] || !strcmp(cg, "/"))
 		return false;
-	/* "hierarchy:controllers:path" per line; v2 has no controllers */
-	for (const char *l = cgroups; *l;) {
-		const char *nl = strchr(l, '\n');
-		size_t len = nl ? (size_t)(nl - l) : strlen(l);
-		const char *c1 = memchr(l, ':', len);
-		const char *c2 = c1 ? memchr(c1 + 1, ':', len - (size_t)(c1 + 1 - l)) : NULL;
-		if (c2) {
-			size_t clen = (size_t)(c2 - c1 - 1);
-			bool v2 = clen == 0;
-			bool mem = false;
-			for (const char *t = c1 + 1; t < c2;) {
-				const char *comma = memchr(t, ',', (size_t)(c2 - t));
-				size_t tl = (size_t)((comma ? comma : c2) - t);
-				if (tl == 6 && !memcmp(t, "memory", 6))
-					mem = true;
-				t += tl + 1;
-			}
-			const char *path = c2 + 1;
-			size_t plen = len - (size_t)(path - l);
-			if ((v2 || mem) && under(path, plen, cg))
-				return true;
-		}
-		if (!nl)
-			break;
-		l = nl + 1;
-	}
-	return false;
+	/* The job's v2 cgroup and its v1 memory cgroup (og_parse_proc_cgroup,
+	 * the one reader of /proc/PID/cgroup). */
+	struct og_proc_cgroup pc;
+	if (og_parse_proc_cgroup(cgroups, strlen(cgroups), &pc) < 0)
+		return false;
+	return (pc.v2[0] && under(pc.v2, strlen(pc.v2), cg)) ||
+	       (pc.v1_memory[0] && under(pc.v1_memory, strlen(pc.v1_memory), cg));
 }
