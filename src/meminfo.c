@@ -72,25 +72,58 @@ int og_read_meminfo(const char *procroot, struct og_meminfo *m)
 	return og_parse_meminfo(buf, (size_t)n, m);
 }
 
+/* Blanks, then "<key>=". */
+static bool psi_key(const char **p, const char *end, const char *key)
+{
+	size_t kl = strlen(key);
+
+	while (*p < end && (**p == ' ' || **p == '\t'))
+		(*p)++;
+	if ((size_t)(end - *p) <= kl || memcmp(*p, key, kl) || (*p)[kl] != '=')
+		return false;
+	*p += kl + 1;
+	return true;
+}
+
+/* An average as the kernel prints it, "%lu.%02lu" (kernel/sched/psi.c,
+ * psi_show), a share of time in 0..100. */
+static bool psi_avg(const char **p, const char *end, double *out)
+{
+	unsigned long long w, f = 0;
+	size_t n, nf = 0;
+	double frac;
+
+	if (og_scan_ull(*p, (size_t)(end - *p), 100, &w, &n) < 0)
+		return false;
+	*p += n;
+	if (*p < end && **p == '.') {
+		(*p)++;
+		if (og_scan_ull(*p, (size_t)(end - *p), 999999999, &f, &nf) < 0)
+			return false;
+		*p += nf;
+	}
+	frac = (double)f;
+	for (size_t i = 0; i < nf; i++)
+		frac /= 10;
+	*out = (double)w + frac;
+	return *out <= 100;
+}
+
+/* " avg10=0.00 avg60=0.00 avg300=0.00 total=0": no sscanf, since the watch
+ * loop reads two of these every tick. */
 static int parse_psi_line(const char *p, const char *end, struct og_psi_line *l)
 {
-	/* " avg10=0.00 avg60=0.00 avg300=0.00 total=0" */
-	char tmp[160];
-	size_t n = (size_t)(end - p);
+	unsigned long long total;
+	size_t n;
 
-	if (n >= sizeof(tmp))
+	if (!psi_key(&p, end, "avg10") || !psi_avg(&p, end, &l->avg10) || !psi_key(&p, end, "avg60") ||
+	    !psi_avg(&p, end, &l->avg60) || !psi_key(&p, end, "avg300") || !psi_avg(&p, end, &l->avg300) ||
+	    !psi_key(&p, end, "total") || og_scan_ull(p, (size_t)(end - p), LLONG_MAX, &total, &n) < 0)
 		return -EINVAL;
-	memcpy(tmp, p, n);
-	tmp[n] = '\0';
-	int used = 0;
-	if (sscanf(tmp, " avg10=%lf avg60=%lf avg300=%lf total=%llu%n", &l->avg10, &l->avg60, &l->avg300,
-		   &l->total_us, &used) != 4)
-		return -EINVAL;
-	for (const char *q = tmp + used; *q; q++)
-		if (*q != ' ' && *q != '\t')
+	for (p += n; p < end; p++)
+		if (*p != ' ' && *p != '\t')
 			return -EINVAL;
-	if (!(l->avg10 >= 0 && l->avg10 <= 100 && l->avg60 >= 0 && l->avg60 <= 100 && l->avg300 >= 0 && l->avg300 <= 100))
-		return -EINVAL;
+	l->total_us = total;
 	l->present = true;
 	return 0;
 }

@@ -335,25 +335,17 @@ static int arm_thresholds(struct src *s, const struct og_warnspec *sp, int level
 	return 0;
 }
 
-/* Just the two total= figures of a pressure file: the tick's hot path, so
- * no sscanf/strtod (og_parse_psi reads the averages, for oomd). */
+/* The two total= figures of a pressure file; a missing line leaves its -1. */
 static void psi_totals(const char *buf, size_t len, long long *some, long long *full)
 {
-	const char *p = buf, *end = buf + len;
-	size_t ll;
-	while (p < end) {
-		const char *line = p;
-		p = og_next_line(p, end, &ll);
-		const char *t = ll > 5 ? memmem(line, ll, "total=", 6) : NULL;
-		if (!t)
-			continue;
-		unsigned long long v = 0; /* stays 0 without a number, as before */
-		og_scan_ull(t + 6, (size_t)(line + ll - t - 6), LLONG_MAX, &v, NULL);
-		if (!memcmp(line, "some ", 5))
-			*some = (long long)v;
-		else if (!memcmp(line, "full ", 5))
-			*full = (long long)v;
-	}
+	struct og_psi p;
+
+	if (og_parse_psi(buf, len, &p) < 0)
+		return;
+	if (p.some.present)
+		*some = (long long)p.some.total_us;
+	if (p.full.present)
+		*full = (long long)p.full.total_us;
 }
 
 static void sample(const struct og_watch_cfg *c, struct src *s, struct og_wsample *w, const struct og_wsample *prev,

@@ -105,6 +105,16 @@ static void psi(void **state)
 	assert_int_equal(og_parse_psi("some avg10=1.0\n", 15, &ps), -EINVAL);
 	assert_int_equal(og_parse_psi("some avg10=101 avg60=0 avg300=0 total=1\n", 40, &ps), -EINVAL);
 	assert_int_equal(og_parse_psi("junk\n", 5, &ps), -EINVAL);
+	/* The one PSI reader (the watch loop had its own for the totals). */
+	const char *q = "some avg10=12.34 avg60=100.00 avg300=0.05 total=9223372036854775807\n"
+			"full avg10=0.00 avg60=0.00 avg300=0.00 total=0 \n";
+	assert_int_equal(og_parse_psi(q, strlen(q), &ps), 0);
+	assert_true(ps.some.avg10 == 12.34 && ps.some.avg60 == 100.0 && ps.some.avg300 == 0.05);
+	assert_true(ps.some.total_us == 9223372036854775807ULL && ps.full.total_us == 0 && ps.full.present);
+	assert_int_equal(og_parse_psi("some avg10=0.00 avg60=0.00 avg300=0.00 total=5x\n", strlen("some avg10=0.00 avg60=0.00 avg300=0.00 total=5x\n"), &ps), -EINVAL);
+	assert_int_equal(og_parse_psi("some avg10=0.00 avg60=0.00 total=5\n", strlen("some avg10=0.00 avg60=0.00 total=5\n"), &ps), -EINVAL);
+	assert_int_equal(og_parse_psi("some avg10=-1.00 avg60=0.00 avg300=0.00 total=5\n", strlen("some avg10=-1.00 avg60=0.00 avg300=0.00 total=5\n"), &ps), -EINVAL);
+	assert_int_equal(og_parse_psi("some avg10=100.01 avg60=0.00 avg300=0.00 total=5\n", strlen("some avg10=100.01 avg60=0.00 avg300=0.00 total=5\n"), &ps), -EINVAL);
 }
 
 /* memory.stat / memory.events lines: one reader for cgroup.c and the watch
