@@ -79,10 +79,13 @@ static void read_procs(const char *file, pid_t *out, size_t max, size_t *n)
 	char *buf = malloc(1 << 16);
 	ssize_t len = buf ? og_read_at(AT_FDCWD, file, buf, 1 << 16) : -ENOMEM;
 
-	for (char *s = buf, *e; len > 0 && *s && *n < max; s = e) {
-		long pid = strtol(s, &e, 10);
-		if (e == s)
+	for (const char *s = buf, *e = buf + (len > 0 ? len : 0); s < e && *n < max;) {
+		unsigned long long pid;
+		size_t used;
+		if (og_scan_ull(s, (size_t)(e - s), 4194304, &pid, &used) < 0) /* PID_MAX_LIMIT */
 			break;
+		for (s += used; s < e && *s == '\n'; s++)
+			;
 		if (pid > 0)
 			out[(*n)++] = (pid_t)pid;
 	}
