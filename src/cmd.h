@@ -7,7 +7,6 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
-#include <sys/types.h>
 
 #include "memcap.h"
 #include "warnspec.h"
@@ -20,14 +19,15 @@ int cmd_why(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 
-/* earlyoom and nohang read-back lines for pid, judged as `doctor PID` judges
- * them ("earlyoom: protected (...)", "nohang: EXPOSED (...): fix").  Costs one
- * comm read per process, and the full snapshot only where one of them runs.
- * pid is run's unreaped child: the scan starts 2 ms after the call (the
- * job's own start first) and stops once the job has exited; then nothing is
- * printed and -EINTR returned (no verdict is due for a job that ended).
- * Returns 0 or -errno. */
-int og_doctor_daemon_readback(FILE *f, const char *prefix, pid_t pid);
+struct og_priv;
+/* The prologue every command shares (cmdstart.c).  parsed is what the
+ * command's option parser returned: 1 --help asked, < 0 a usage error with
+ * its reason in err, 0 go on.  With pv, who is asking is found too.
+ * Returns OG_CMD_GO to go on, or the exit code to return at once: 0 after
+ * the help, 2 after the one usage line "oomguard: NAME: ERR", 1 when the
+ * asker cannot be told. */
+#define OG_CMD_GO (-1)
+int og_cmd_start(const char *name, const char *help, int parsed, const char *err, struct og_priv *pv);
 
 struct og_run_opts {
 	int adj;
@@ -72,8 +72,5 @@ struct og_watch_opts {
 };
 int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, size_t errsz);
 
-extern const char og_run_help[];
-extern const char og_watch_help[];
-extern const char og_protect_help[];
 
 #endif

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-const char og_protect_help[] =
+static const char og_protect_help[] =
 	"Usage: oomguard protect [OPTIONS] PID...\n"
 	"Show (no --adj) or set oom_score_adj of running processes, then read it back.\n"
 	"\n"
@@ -348,19 +348,9 @@ int cmd_protect(int argc, char **argv)
 	char err[512], esc[4 * OG_COMM_MAX + 1];
 	int r;
 
-	r = og_protect_parse(argc, argv, &o, err, sizeof(err));
-	if (r == 1) {
-		fputs(og_protect_help, stdout);
-		return OG_EXIT_OK;
-	}
-	if (r < 0) {
-		og_err("protect: %s", err);
-		return OG_EXIT_USAGE;
-	}
-	if ((r = og_priv_detect(&pv)) < 0) {
-		og_err("protect: cannot tell who is asking: %s", strerror(-r));
-		return OG_EXIT_FAIL;
-	}
+	r = og_cmd_start("protect", og_protect_help, og_protect_parse(argc, argv, &o, err, sizeof(err)), err, &pv);
+	if (r != OG_CMD_GO)
+		return r;
 	/* Resolve and check every target before changing any, so a bad PID in
 	 * the list leaves everything as it was. */
 	struct failures fails = { 0 };

@@ -4,6 +4,7 @@
 #include "cmd.h"
 #include "logsrc.h"
 #include "privilege.h"
+#include "readback.h"
 #include "proc.h"
 #include "oomd.h"
 #include "render.h"
@@ -25,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-const char og_run_help[] =
+static const char og_run_help[] =
 	"Usage: oomguard run [OPTIONS] -- CMD [ARG...]\n"
 	"Start CMD protected from the OOM killers; children inherit the protection.\n"
 	"\n"
@@ -562,7 +563,7 @@ static void readback(const struct og_run_opts *o, const struct og_priv *pv, pid_
 		bool alive = p.stat.state != 'Z' && p.stat.state != 'X';
 		og_proc_close(&p);
 		if (alive)
-			og_doctor_daemon_readback(stderr, "oomguard: ", pid);
+			og_daemons_readback(stderr, "oomguard: ", pid);
 	}
 }
 
@@ -724,19 +725,9 @@ static int run_cmd(int argc, char **argv, struct og_memcap_job *cap)
 	char err[512];
 	int r;
 
-	r = og_run_parse(argc, argv, &o, err, sizeof(err));
-	if (r == 1) {
-		fputs(og_run_help, stdout);
-		return OG_EXIT_OK;
-	}
-	if (r < 0) {
-		og_err("run: %s", err);
-		return OG_EXIT_USAGE;
-	}
-	if ((r = og_priv_detect(&pv)) < 0) {
-		og_err("run: cannot tell who is asking (SUDO_UID/SUDO_GID invalid or unknown user): %s", strerror(-r));
-		return OG_EXIT_FAIL;
-	}
+	r = og_cmd_start("run", og_run_help, og_run_parse(argc, argv, &o, err, sizeof(err)), err, &pv);
+	if (r != OG_CMD_GO)
+		return r;
 	og_memcap_job_init(cap, &o.cap);
 	bool sd_up = og_sd_built() && og_sd_running();
 	if (og_memcap_precheck(cap, "run", sd_up) < 0 ||

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-const char og_top_help[] =
+static const char og_top_help[] =
 	"Usage: oomguard top [OPTIONS]\n"
 	"Who dies next, per armed OOM killer, with the kernel's arithmetic shown.\n"
 	"Each row: pid, user, comm, RSS, swap, page tables, oom_score_adj, the kernel's\n"
@@ -234,16 +234,10 @@ int cmd_top(int argc, char **argv)
 {
 	struct og_top_opts o;
 	char err[256];
-	int r = og_top_parse(argc, argv, &o, err, sizeof(err));
+	int r = og_cmd_start("top", og_top_help, og_top_parse(argc, argv, &o, err, sizeof(err)), err, NULL);
 
-	if (r == 1) {
-		fputs(og_top_help, stdout);
-		return OG_EXIT_OK;
-	}
-	if (r < 0) {
-		og_err("top: %s", err);
-		return OG_EXIT_USAGE;
-	}
+	if (r != OG_CMD_GO)
+		return r;
 	if (o.watch) {
 		if (o.lines < 0)
 			o.lines = 20;

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-const char og_watch_help[] =
+static const char og_watch_help[] =
 	"Usage: oomguard watch [OPTIONS] PID\n"
 	"Warn PID before its memory runs out so it can checkpoint: watch its memory cgroup\n"
 	"(usage against the limit), the system (MemAvailable and free swap) and PSI memory\n"
@@ -170,19 +170,9 @@ int cmd_watch(int argc, char **argv)
 	char err[512];
 	int r, status;
 
-	r = og_watch_parse(argc, argv, &o, err, sizeof(err));
-	if (r == 1) {
-		fputs(og_watch_help, stdout);
-		return OG_EXIT_OK;
-	}
-	if (r < 0) {
-		og_err("watch: %s", err);
-		return OG_EXIT_USAGE;
-	}
-	if ((r = og_priv_detect(&pv)) < 0) {
-		og_err("watch: cannot tell who is asking (SUDO_UID/SUDO_GID invalid or unknown user): %s", strerror(-r));
-		return OG_EXIT_FAIL;
-	}
+	r = og_cmd_start("watch", og_watch_help, og_watch_parse(argc, argv, &o, err, sizeof(err)), err, &pv);
+	if (r != OG_CMD_GO)
+		return r;
 	if (check_target(&o, &pv) < 0)
 		return OG_EXIT_FAIL;
 	/* --cgroup as every output prints it ("/x") or as a directory. */

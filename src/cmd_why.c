@@ -589,16 +589,10 @@ int cmd_why(int argc, char **argv)
 {
 	struct why_opts o;
 	char err[512];
-	int r = parse_opts(argc, argv, &o, err, sizeof(err));
+	int r = og_cmd_start("why", why_help, parse_opts(argc, argv, &o, err, sizeof(err)), err, NULL);
 
-	if (r == 1) {
-		fputs(why_help, stdout);
-		return OG_EXIT_OK;
-	}
-	if (r < 0) {
-		og_err("why: %s", err);
-		return OG_EXIT_USAGE;
-	}
+	if (r != OG_CMD_GO)
+		return r;
 
 	struct og_asm *a = malloc(sizeof(*a));
 	struct collect c = { 0 };

@@ -42,7 +42,6 @@ struct og_top_opts {
 	const char *procfs;
 };
 int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t errsz);
-extern const char og_top_help[];
 
 /* One snapshot, rendered to f.  Returns an exit code. */
 int og_top_once(const struct og_top_opts *o, FILE *f);
