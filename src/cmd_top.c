@@ -62,6 +62,7 @@ int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t
 	static const char *const keys[] = { "rank", "pid", "rss", "swap", "pte", "adj", "score", "comm", "user" };
 	int c;
 	long v;
+	char esc[256];
 
 	memset(o, 0, sizeof(*o));
 	o->lines = -1;
@@ -74,7 +75,7 @@ int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t
 		switch (c) {
 		case 'n':
 			if (og_parse_long(optarg, 0, 1000000000, &v) < 0) {
-				snprintf(err, errsz, "invalid -n '%s': expected a count, 0 or more", optarg);
+				snprintf(err, errsz, "invalid -n '%s': expected a count, 0 or more", og_esc(optarg, esc, sizeof(esc)));
 				return -1;
 			}
 			o->lines = v;
@@ -85,7 +86,8 @@ int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t
 				if (!strcmp(optarg, keys[i]))
 					break;
 			if (i == OG_ARRAY_LEN(keys)) {
-				snprintf(err, errsz, "invalid --sort '%s': expected rank, pid, rss, swap, pte, adj, score, comm or user", optarg);
+				snprintf(err, errsz, "invalid --sort '%s': expected rank, pid, rss, swap, pte, adj, score, comm or user",
+					 og_esc(optarg, esc, sizeof(esc)));
 				return -1;
 			}
 			o->sort = (enum og_top_sort)i;
@@ -102,7 +104,8 @@ int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t
 				optarg = argv[optind++];
 			if (optarg) {
 				if (og_parse_long(optarg, 1, 86400, &v) < 0) {
-					snprintf(err, errsz, "invalid --watch '%s': expected seconds, 1 to 86400", optarg);
+					snprintf(err, errsz, "invalid --watch '%s': expected seconds, 1 to 86400",
+						 og_esc(optarg, esc, sizeof(esc)));
 					return -1;
 				}
 				o->watch_secs = v;
@@ -118,12 +121,12 @@ int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t
 		prev = optind;
 	}
 	if (optind < argc) {
-		snprintf(err, errsz, "unexpected argument '%s'", argv[optind]);
+		snprintf(err, errsz, "unexpected argument '%s'", og_esc(argv[optind], esc, sizeof(esc)));
 		return -1;
 	}
 	/* A name no one has would only ever show an empty table. */
 	if (o->user && og_parse_long(o->user, 0, 0x7fffffffL, &v) < 0 && !getpwnam(o->user)) {
-		snprintf(err, errsz, "unknown user '%s' (-u takes a user name or a uid)", o->user);
+		snprintf(err, errsz, "unknown user '%s' (-u takes a user name or a uid)", og_esc(o->user, esc, sizeof(esc)));
 		return -1;
 	}
 	if (o->watch && o->json) {

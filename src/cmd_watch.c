@@ -6,6 +6,7 @@
 #include "logsrc.h"
 #include "privilege.h"
 #include "proc.h"
+#include "render.h"
 #include "util.h"
 #include "warnspec.h"
 #include "watchloop.h"
@@ -57,6 +58,7 @@ int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, si
 	int c;
 	long v;
 	char e2[200];
+	char esc[256];
 
 	memset(o, 0, sizeof(*o));
 	og_warnspec_default(&o->spec);
@@ -90,14 +92,16 @@ int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, si
 		case 'O': o->oomd_cgroup = optarg; break;
 		case 'L':
 			if (og_parse_long(optarg, 0, 100, &v) < 0) {
-				snprintf(err, errsz, "invalid --oomd-limit '%s': expected a percentage from 0 to 100", optarg);
+				snprintf(err, errsz, "invalid --oomd-limit '%s': expected a percentage from 0 to 100",
+					 og_esc(optarg, esc, sizeof(esc)));
 				return -1;
 			}
 			o->oomd_limit_pct = (double)v;
 			break;
 		case 'D':
 			if (og_parse_long(optarg, 1, 86400, &v) < 0) {
-				snprintf(err, errsz, "invalid --oomd-duration '%s': expected seconds from 1 to 86400", optarg);
+				snprintf(err, errsz, "invalid --oomd-duration '%s': expected seconds from 1 to 86400",
+					 og_esc(optarg, esc, sizeof(esc)));
 				return -1;
 			}
 			o->oomd_duration_s = (double)v;
@@ -111,12 +115,13 @@ int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, si
 		prev = optind;
 	}
 	if (optind != argc - 1) {
-		snprintf(err, errsz, optind >= argc ? "missing PID: oomguard watch [OPTIONS] PID" : "exactly one PID, got '%s' too", argv[optind < argc - 1 ? optind + 1 : optind]);
+		snprintf(err, errsz, optind >= argc ? "missing PID: oomguard watch [OPTIONS] PID" : "exactly one PID, got '%s' too",
+			 og_esc(argv[optind < argc - 1 ? optind + 1 : optind], esc, sizeof(esc)));
 		return -1;
 	}
 	pid_t pid;
 	if (og_parse_pid(argv[optind], &pid) < 0) {
-		snprintf(err, errsz, "invalid PID '%s'", argv[optind]);
+		snprintf(err, errsz, "invalid PID '%s': expected a number from 1 to 4194304", og_esc(argv[optind], esc, sizeof(esc)));
 		return -1;
 	}
 	o->pid = pid;

@@ -167,6 +167,7 @@ static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size
 	};
 	int c;
 	long v;
+	char esc[256];
 
 	memset(o, 0, sizeof(*o));
 	o->jo.since_us = o->jo.until_us = OG_TIME_NONE;
@@ -205,7 +206,8 @@ static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size
 			}
 			if (optarg) {
 				if (og_parse_long(optarg[0] == '=' ? optarg + 1 : optarg, -100000, 100000, &v) < 0) {
-					snprintf(err, errsz, "invalid --boot '%s': expected an integer such as 0 or -1", optarg);
+					snprintf(err, errsz, "invalid --boot '%s': expected an integer such as 0 or -1",
+						 og_esc(optarg, esc, sizeof(esc)));
 					return -1;
 				}
 				o->jo.boot = (int)v;
@@ -220,14 +222,15 @@ static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size
 		case 'U':
 			if (parse_time(optarg, c == 'S' ? &o->jo.since_us : &o->jo.until_us) < 0) {
 				snprintf(err, errsz, "invalid --%s '%s': expected e.g. '2026-11-26 04:00', '@1764129600' or '-2h'",
-					 c == 'S' ? "since" : "until", optarg);
+					 c == 'S' ? "since" : "until", og_esc(optarg, esc, sizeof(esc)));
 				return -1;
 			}
 			break;
 		case 'Y': {
 			int sv = og_systemd_version_parse(optarg, strlen(optarg));
 			if (sv <= 0 || sv > 100000) {
-				snprintf(err, errsz, "invalid --systemd-version '%s': expected a release such as 249 or 252", optarg);
+				snprintf(err, errsz, "invalid --systemd-version '%s': expected a release such as 249 or 252",
+					 og_esc(optarg, esc, sizeof(esc)));
 				return -1;
 			}
 			o->sd_version = sv;
@@ -236,7 +239,6 @@ static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size
 		case 'p': {
 			pid_t p;
 			if (og_parse_pid(optarg, &p) < 0) {
-				char esc[64];
 				snprintf(err, errsz, "invalid --pid '%s': expected a process ID", og_esc(optarg, esc, sizeof(esc)));
 				return -1;
 			}
@@ -252,7 +254,8 @@ static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size
 		prev = optind;
 	}
 	if (optind < argc) {
-		snprintf(err, errsz, "unexpected argument '%s' (log files go after --file)", argv[optind]);
+		snprintf(err, errsz, "unexpected argument '%s' (log files go after --file)",
+			 og_esc(argv[optind], esc, sizeof(esc)));
 		return -1;
 	}
 	if (o->nfiles && (o->kmsg || o->journal)) {

@@ -22,9 +22,10 @@ int og_oomd_pref_parse(const char *s, enum og_oomd_pref *out)
 int og_oomd_opt(const char *arg, int *out, char *err, size_t errsz)
 {
 	enum og_oomd_pref p;
+	char esc[256];
 
 	if (og_oomd_pref_parse(arg, &p) < 0) {
-		snprintf(err, errsz, "invalid --oomd '%s': expected omit, avoid or none", arg);
+		snprintf(err, errsz, "invalid --oomd '%s': expected omit, avoid or none", og_esc(arg, esc, sizeof(esc)));
 		return -1;
 	}
 	*out = (int)p;
