@@ -7,6 +7,7 @@
 #include "privilege.h"
 #include "proc.h"
 #include "render.h"
+#include "signame.h"
 #include "util.h"
 #include "warnspec.h"
 #include "watchloop.h"
