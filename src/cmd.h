@@ -52,6 +52,7 @@ struct og_protect_opts {
 	int adj;
 	bool tree;
 	bool json;
+	bool quiet;       /* --quiet: errors only */
 	bool scope;       /* --scope: move into a transient scope of their own */
 	int oomd;         /* enum og_oomd_pref for that scope (--oomd) */
 	struct og_memcap_req cap; /* --memory-max/--memory-high/--swap-max (with --scope) */

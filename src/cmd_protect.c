@@ -35,8 +35,6 @@ static const char og_protect_help[] =
 	"  -q, --quiet    print errors only\n"
 	"  -h, --help     this help\n";
 
-static bool quiet;
-
 int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err, size_t errsz)
 {
 	static const struct option longopts[] = {
@@ -57,7 +55,6 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 	memset(o, 0, sizeof(*o));
 	o->oomd = OG_OOMD_PREF_OMIT;
 	og_memcap_req_init(&o->cap);
-	quiet = false;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":a:tsjqh", longopts, NULL)) != -1) {
@@ -78,7 +75,7 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 				return -1;
 			break;
 		case 'j': o->json = true; break;
-		case 'q': quiet = true; break;
+		case 'q': o->quiet = true; break;
 		case 'h': return 1;
 		default:
 			if ((r = og_memcap_getopt(c, optarg, &o->cap, err, errsz)) < 0)
@@ -415,7 +412,7 @@ int cmd_protect(int argc, char **argv)
 			show_obj(&t[i], o.json, i == 0, NULL, capj.wanted);
 		if (o.json)
 			puts("]");
-		if (o.scope && !quiet) {
+		if (o.scope && !o.quiet) {
 			og_oomd_readback(o.json ? stderr : stdout, "", t[0].p.pid, (enum og_oomd_pref)o.oomd, route);
 			og_memcap_readback(o.json ? stderr : stdout, "", &capj, t[0].p.pid);
 			own_note(o.json ? stderr : stdout, &capj);
@@ -445,13 +442,13 @@ int cmd_protect(int argc, char **argv)
 				og_memcap_json_pid(stdout, "memory_cap", "/proc", t[i].p.pid);
 			putchar('}');
 			first = false;
-		} else if (!quiet) {
+		} else if (!o.quiet) {
 			og_readback_kernel(stdout, t[i].p.pid, t[i].p.stat.comm, have, o.adj);
 		}
 	}
 	if (o.json)
 		puts("]");
-	if (o.scope && !quiet) {
+	if (o.scope && !o.quiet) {
 		og_oomd_readback(o.json ? stderr : stdout, "", t[0].p.pid, (enum og_oomd_pref)o.oomd, route);
 		og_memcap_readback(o.json ? stderr : stdout, "", &capj, t[0].p.pid);
 	}

@@ -184,6 +184,7 @@ static void protect_show(void **state)
 	assert_false(o.set);
 	assert_false(o.tree);
 	assert_false(o.json);
+	assert_false(o.quiet);
 	assert_int_equal(o.npids, 3);
 	assert_int_equal(o.pids[0], 1);
 	assert_int_equal(o.pids[1], 4194304);
@@ -198,7 +199,7 @@ static void protect_set_tree_json(void **state)
 	{
 		ARGV("protect", "--adj", "-1000", "--tree", "--json", "--quiet", "42");
 		assert_int_equal(prot_parse(ac, av, &o, err), 0);
-		assert_true(o.set && o.tree && o.json);
+		assert_true(o.set && o.tree && o.json && o.quiet);
 		assert_int_equal(o.adj, -1000);
 		assert_int_equal(o.npids, 1);
 		assert_int_equal(o.pids[0], 42);
@@ -208,6 +209,7 @@ static void protect_set_tree_json(void **state)
 		ARGV("protect", "42", "--adj=0", "-t", "43");
 		assert_int_equal(prot_parse(ac, av, &o, err), 0);
 		assert_true(o.set && o.tree);
+		assert_false(o.quiet); /* --quiet of the call before is not kept */
 		assert_int_equal(o.adj, 0);
 		assert_int_equal(o.npids, 2);
 		assert_int_equal(o.pids[1], 43);
