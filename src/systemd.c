@@ -1,9 +1,9 @@
 #include "systemd.h"
+#include "cgroup.h"
 #include "oomd.h"
 #include "render.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -11,9 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,45 +57,9 @@ static int pid_cgroup(pid_t pid, char *out, size_t outsz)
 	return -ENOENT;
 }
 
-static long dir_owner(const char *root, const char *cg)
-{
-	char path[2 * OG_CG_PATH_MAX];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s%s", root, strcmp(cg, "/") ? cg : "");
-	return stat(path, &st) == 0 ? (long)st.st_uid : -1;
-}
-
-bool og_cg_xattr_true(const char *dir, const char *name)
-{
-	char v[16];
-	ssize_t n = getxattr(dir, name, v, sizeof(v) - 1);
-
-	if (n <= 0)
-		return false;
-	v[n] = '\0';
-	/* oomd reads them with parse_boolean. */
-	return !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "y") || !strcmp(v, "true") || !strcmp(v, "t") ||
-	       !strcmp(v, "on");
-}
-
 bool og_sd_running(void)
 {
 	return access("/run/systemd/system", F_OK) == 0;
-}
-
-bool og_dir_has_subdirs(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	bool any = false;
-
-	if (!d)
-		return false;
-	while (!any && (e = readdir(d)))
-		any = e->d_type == DT_DIR && strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-	closedir(d);
-	return any;
 }
 
 /* ---- sd-bus ----------------------------------------------------------------- */
@@ -593,7 +555,7 @@ enum og_oomd_verdict og_oomd_readback(FILE *f, const char *prefix, pid_t pid, en
 	if (root && pid_cgroup(pid, cg, sizeof(cg)) == 0) {
 		s.cgroup = cg;
 		snprintf(dir, sizeof(dir), "%s%s", root, cg);
-		s.owner = dir_owner(root, cg);
+		s.owner = og_cg_owner(root, cg);
 		if (og_cg_xattr_true(dir, "user.oomd_omit"))
 			s.have = OG_OOMD_PREF_OMIT;
 		else if (og_cg_xattr_true(dir, "user.oomd_avoid"))
@@ -610,7 +572,7 @@ enum og_oomd_verdict og_oomd_readback(FILE *f, const char *prefix, pid_t pid, en
 			if (!og_cg_is_under(d->cg[i].path, cg))
 				continue;
 			anc[s.nanc].path = d->cg[i].path;
-			anc[s.nanc].owner = dir_owner(root, d->cg[i].path);
+			anc[s.nanc].owner = og_cg_owner(root, d->cg[i].path);
 			anc[s.nanc].kind = d->cg[i].kind;
 			anc[s.nanc].limit_pm = d->cg[i].kind == OG_OOMD_KILL_PRESSURE
 						       ? (d->cg[i].limit_pm >= 0 ? d->cg[i].limit_pm

@@ -15,9 +15,6 @@
 /* cgroup facts, no libsystemd needed.  The cgroup2 mount point
  * (/sys/fs/cgroup, or .../unified on a hybrid host), NULL without one. */
 const char *og_cg2_root(void);
-/* A user.* xattr that oomd reads with parse_boolean ("1", "yes", "on"...). */
-bool og_cg_xattr_true(const char *dir, const char *name);
-bool og_dir_has_subdirs(const char *dir);
 
 /* systemd is the service manager here (sd_booted(3): /run/systemd/system). */
 bool og_sd_running(void);
