@@ -588,134 +588,154 @@ static void explain_oomd(struct og_event *ev, size_t n, struct why_opts *o)
 			og_event_explain(&ev[i], v);
 }
 
+/* --file: each file (or stdin) in turn; one that cannot be read fails the
+ * command, one damaged part-way still shows what was read before. */
+static void read_files(const struct why_opts *o, struct og_asm *a, struct collect *c)
+{
+	for (size_t i = 0; i < o->nfiles; i++) {
+		unsigned long long nb = 0;
+		int r = og_src_file(a, o->files[i], &nb);
+		if (r == -EPIPE || r == -EBADMSG) {
+			/* Show what was read before the damage, and fail. */
+			og_err("why: '%s': %s after %llu bytes of log text; the kills shown are those read before it",
+			       o->files[i], r == -EPIPE ? "unexpected end of file (truncated gzip)" : "corrupt gzip data", nb);
+			c->failed++;
+			c->ok++;
+			note_read(c, "%s (%llu bytes, truncated)", o->files[i], nb);
+			take(c, a);
+			continue;
+		}
+		if (r < 0) {
+			og_err("why: cannot read '%s': %s", o->files[i],
+			       r == -EPROTONOSUPPORT ? "gzip-compressed, and oomguard was built without zlib"
+			       : r == -ESPIPE	     ? "gzip-compressed input on a pipe; pass the file with --file PATH"
+						     : strerror(-r));
+			c->failed++;
+			a->nev = 0;
+			continue;
+		}
+		c->ok++;
+		note_read(c, "%s (%llu bytes)", strcmp(o->files[i], "-") ? o->files[i] : "stdin", nb);
+		take(c, a);
+	}
+}
+
+/* No --file: /dev/kmsg, then the journal (its kernel records only when kmsg
+ * could not be read); either alone with --kmsg / --journal. */
+static void read_default(struct why_opts *o, struct og_asm *a, struct collect *c)
+{
+	bool kmsg_ok = false;
+	char err[512];
+
+	if (!o->journal) {
+		size_t nrec = 0;
+		int r = og_src_kmsg(a, &nrec);
+		if (r < 0) {
+			og_kmsg_reason(r, err, sizeof(err));
+			og_err("why: cannot read /dev/kmsg: %s%s", err, o->kmsg ? "" : "; reading the journal instead");
+			c->failed++;
+			a->nev = 0;
+		} else {
+			kmsg_ok = true;
+			c->ok++;
+			note_read(c, "/dev/kmsg (%zu records)", nrec);
+			take(c, a);
+		}
+	}
+	if (o->kmsg)
+		return;
+	o->jo.skip_kernel = kmsg_ok;
+	if (!o->jo.boot_set && !o->jo.directory && !o->journal) {
+		o->jo.boot_set = true; /* kmsg is this boot: so is the rest */
+		o->jo.boot = 0;
+	}
+	journal_source(a, c, &o->jo, o->journal || !kmsg_ok);
+}
+
+/* --since / --until on what has a wall-clock time, and --pid; then in time
+ * order, oomd's kills explained for the systemd version. */
+static void filter_events(struct why_opts *o, struct collect *c)
+{
+	size_t k = 0, noclock = 0;
+	bool ranged = o->jo.since_us != OG_TIME_NONE || o->jo.until_us != OG_TIME_NONE;
+
+	for (size_t i = 0; i < c->n; i++) {
+		int64_t t = c->ev[i].wall_us;
+		if (t != OG_TIME_NONE && ((o->jo.since_us != OG_TIME_NONE && t < o->jo.since_us) ||
+					  (o->jo.until_us != OG_TIME_NONE && t > o->jo.until_us)))
+			continue;
+		noclock += ranged && t == OG_TIME_NONE;
+		if (o->pid && !og_event_matches(&c->ev[i], o->pid, NULL))
+			continue;
+		c->ev[k++] = c->ev[i];
+	}
+	c->n = k;
+	if (noclock)
+		og_err("why: --since/--until cannot apply to %zu kill%s: %s only seconds since boot (dmesg without -T, "
+		       "from another boot), no wall-clock time; shown unfiltered",
+		       noclock, noclock == 1 ? "" : "s", noclock == 1 ? "its log gives" : "their log gives");
+	og_events_sort(c->ev, c->n);
+	explain_oomd(c->ev, c->n, o);
+}
+
+static void print_events(const struct why_opts *o, const struct collect *c, const struct og_joblog *jl)
+{
+	char when[96] = "";
+
+	if (c->n && o->json) {
+		print_json(c->ev, c->n, jl);
+		return;
+	}
+	if (c->n) {
+		print_table(c->ev, c->n, o->verbose, o->sd_version, jl);
+		return;
+	}
+	if (o->jo.since_us != OG_TIME_NONE || o->jo.until_us != OG_TIME_NONE)
+		snprintf(when, sizeof(when), " in the given time range");
+	if (o->pid) {
+		size_t wl = strlen(when);
+		snprintf(when + wl, sizeof(when) - wl, " for pid %d", o->pid);
+	}
+	fprintf(o->json ? stderr : stdout, "no OOM kills found%s in %s\n", when, c->read);
+}
+
 int cmd_why(int argc, char **argv)
 {
 	struct why_opts o;
+	struct og_joblog jl = { 0 };
+	struct collect c = { 0 };
+	struct og_asm *a;
 	char err[512];
 	int r = og_cmd_start("why", why_help, parse_opts(argc, argv, &o, err, sizeof(err)), err, NULL);
 
 	if (r != OG_CMD_GO)
 		return r;
-
-	struct og_asm *a = malloc(sizeof(*a));
-	struct collect c = { 0 };
-	if (!a) {
+	if (!(a = malloc(sizeof(*a)))) {
 		og_err("why: out of memory");
 		return OG_EXIT_FAIL;
 	}
 	og_asm_init(a, "", NULL);
-
-	if (o.nfiles) {
-		for (size_t i = 0; i < o.nfiles; i++) {
-			unsigned long long nb = 0;
-			r = og_src_file(a, o.files[i], &nb);
-			if (r == -EPIPE || r == -EBADMSG) {
-				/* Show what was read before the damage, and fail. */
-				og_err("why: '%s': %s after %llu bytes of log text; the kills shown are those read before it",
-				       o.files[i], r == -EPIPE ? "unexpected end of file (truncated gzip)" : "corrupt gzip data", nb);
-				c.failed++;
-				c.ok++;
-				note_read(&c, "%s (%llu bytes, truncated)", o.files[i], nb);
-				take(&c, a);
-				continue;
-			}
-			if (r < 0) {
-				og_err("why: cannot read '%s': %s", o.files[i],
-				       r == -EPROTONOSUPPORT ? "gzip-compressed, and oomguard was built without zlib"
-				       : r == -ESPIPE	     ? "gzip-compressed input on a pipe; pass the file with --file PATH"
-							     : strerror(-r));
-				c.failed++;
-				a->nev = 0;
-				continue;
-			}
-			c.ok++;
-			note_read(&c, "%s (%llu bytes)", strcmp(o.files[i], "-") ? o.files[i] : "stdin", nb);
-			take(&c, a);
-		}
-	} else {
-		bool kmsg_ok = false;
-		if (!o.journal) {
-			size_t nrec = 0;
-			r = og_src_kmsg(a, &nrec);
-			if (r < 0) {
-				og_kmsg_reason(r, err, sizeof(err));
-				og_err("why: cannot read /dev/kmsg: %s%s", err, o.kmsg ? "" : "; reading the journal instead");
-				c.failed++;
-				a->nev = 0;
-			} else {
-				kmsg_ok = true;
-				c.ok++;
-				note_read(&c, "/dev/kmsg (%zu records)", nrec);
-				take(&c, a);
-			}
-		}
-		if (!o.kmsg) {
-			o.jo.skip_kernel = kmsg_ok;
-			if (!o.jo.boot_set && !o.jo.directory && !o.journal) {
-				o.jo.boot_set = true; /* kmsg is this boot: so is the rest */
-				o.jo.boot = 0;
-			}
-			journal_source(a, &c, &o.jo, o.journal || !kmsg_ok);
-		}
-	}
+	if (o.nfiles)
+		read_files(&o, a, &c);
+	else
+		read_default(&o, a, &c);
 	og_asm_free(a);
 	free(a);
-
-	struct og_joblog jl = { 0 };
 	for (size_t i = 0; i < o.njobs; i++) {
-		r = og_joblog_read(&jl, o.jobs[i]);
-		if (r < 0) {
+		if ((r = og_joblog_read(&jl, o.jobs[i])) < 0) {
 			og_err("why: cannot read job output '%s': %s", o.jobs[i], strerror(-r));
 			og_joblog_free(&jl);
 			free(c.ev);
 			return OG_EXIT_FAIL;
 		}
 	}
-
-	/* --since / --until on what has a wall-clock time */
-	size_t k = 0, noclock = 0;
-	bool ranged = o.jo.since_us != OG_TIME_NONE || o.jo.until_us != OG_TIME_NONE;
-	for (size_t i = 0; i < c.n; i++) {
-		int64_t t = c.ev[i].wall_us;
-		if (t != OG_TIME_NONE && ((o.jo.since_us != OG_TIME_NONE && t < o.jo.since_us) ||
-					  (o.jo.until_us != OG_TIME_NONE && t > o.jo.until_us)))
-			continue;
-		noclock += ranged && t == OG_TIME_NONE;
-		if (o.pid && !og_event_matches(&c.ev[i], o.pid, NULL))
-			continue;
-		c.ev[k++] = c.ev[i];
-	}
-	c.n = k;
-	if (noclock)
-		og_err("why: --since/--until cannot apply to %zu kill%s: %s only seconds since boot (dmesg without -T, "
-		       "from another boot), no wall-clock time; shown unfiltered",
-		       noclock, noclock == 1 ? "" : "s", noclock == 1 ? "its log gives" : "their log gives");
-	og_events_sort(c.ev, c.n);
-	explain_oomd(c.ev, c.n, &o);
-
-	if (!c.ok) {
-		og_joblog_free(&jl);
-		free(c.ev);
-		return OG_EXIT_FAIL;
-	}
-	if (c.n == 0) {
-		char when[96] = "";
-		if (o.jo.since_us != OG_TIME_NONE || o.jo.until_us != OG_TIME_NONE)
-			snprintf(when, sizeof(when), " in the given time range");
-		if (o.pid) {
-			size_t wl = strlen(when);
-			snprintf(when + wl, sizeof(when) - wl, " for pid %d", o.pid);
-		}
-		fprintf(o.json ? stderr : stdout, "no OOM kills found%s in %s\n", when, c.read);
-	} else if (o.json) {
-		print_json(c.ev, c.n, &jl);
-	} else {
-		print_table(c.ev, c.n, o.verbose, o.sd_version, &jl);
-	}
+	filter_events(&o, &c);
+	if (c.ok)
+		print_events(&o, &c, &jl);
 	og_joblog_free(&jl);
 	free(c.ev);
 	fflush(stdout);
 	/* a file that could not be read fails the command; a default source
 	 * that could not be read was replaced by the other one */
-	return c.failed && o.nfiles ? OG_EXIT_FAIL : OG_EXIT_OK;
+	return !c.ok || (c.failed && o.nfiles) ? OG_EXIT_FAIL : OG_EXIT_OK;
 }
