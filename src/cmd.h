@@ -20,7 +20,7 @@ int cmd_watch(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 
 struct og_priv;
-/* The prologue every command shares (cmdstart.c).  parsed is what the
+/* The prologue every command shares (cmdline.c).  parsed is what the
  * command's option parser returned: 1 --help asked, < 0 a usage error with
  * its reason in err, 0 go on.  With pv, who is asking is found too.
  * Returns OG_CMD_GO to go on, or the exit code to return at once: 0 after
@@ -28,6 +28,26 @@ struct og_priv;
  * asker cannot be told. */
 #define OG_CMD_GO (-1)
 int og_cmd_start(const char *name, const char *help, int parsed, const char *err, struct og_priv *pv);
+
+/* --warn[=SPEC], --warn-signal SIG and --on-warn CMD, as run and watch take
+ * them, into the command's own fields. */
+enum { OG_OPT_WARN = 0x5700, OG_OPT_WARN_SIGNAL, OG_OPT_ON_WARN };
+#define OG_WARN_LONGOPTS                                                   \
+	{ "warn", optional_argument, NULL, OG_OPT_WARN },                  \
+	{ "warn-signal", required_argument, NULL, OG_OPT_WARN_SIGNAL },    \
+	{ "on-warn", required_argument, NULL, OG_OPT_ON_WARN }
+struct og_warn_opts {
+	struct og_warnspec *spec;
+	int *signal;
+	const char **on_warn;
+	bool given;        /* any of the three was given */
+};
+/* One getopt result opt with its argument arg.  take_next: a bare --warn
+ * takes the next word when it is a valid spec (run: the command follows;
+ * watch: only --warn=SPEC).  Returns 1 when opt is none of the three, 0
+ * when taken, -1 with the message in err. */
+int og_warn_getopt(int opt, char *arg, int argc, char **argv, bool take_next, struct og_warn_opts *w, char *err,
+		   size_t errsz);
 
 struct og_run_opts {
 	int adj;

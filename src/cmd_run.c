@@ -63,9 +63,7 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 		{ "no-sudo", no_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "oomd", required_argument, NULL, 'O' },
-		{ "warn", optional_argument, NULL, 'W' },
-		{ "warn-signal", required_argument, NULL, 'G' },
-		{ "on-warn", required_argument, NULL, 'X' },
+		OG_WARN_LONGOPTS,
 		OG_MEMCAP_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -73,7 +71,8 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 	int c, prev = 0, r;
 	long v;
 	bool adj_given = false;
-	char esc[256], e2[200];
+	char esc[256];
+	struct og_warn_opts w = { &o->warn_spec, &o->warn_signal, &o->on_warn, false };
 
 	memset(o, 0, sizeof(*o));
 	o->adj = -1000;
@@ -110,43 +109,19 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 			if (og_oomd_opt(optarg, &o->oomd, err, errsz) < 0)
 				return -1;
 			break;
-		case 'W':
-			o->warn = true;
-			/* "--warn SPEC" as well as "--warn=SPEC" when the next word is a
-			 * valid spec (no command is named "available:10%"). */
-			if (!optarg && optind < argc && strchr(argv[optind], ':')) {
-				struct og_warnspec probe = o->warn_spec;
-				if (og_warnspec_parse(argv[optind], &probe, e2, sizeof(e2)) == 0)
-					optarg = argv[optind++];
-			}
-			if (optarg && og_warnspec_parse(optarg, &o->warn_spec, e2, sizeof(e2)) < 0) {
-				snprintf(err, errsz, "invalid --warn spec: %s", e2);
-				return -1;
-			}
-			break;
-		case 'G':
-			o->warn = true;
-			if (og_warn_signal_parse(optarg, &o->warn_signal, err, errsz) < 0)
-				return -1;
-			break;
-		case 'X':
-			o->warn = true;
-			if (!*optarg) {
-				snprintf(err, errsz, "--on-warn needs a command");
-				return -1;
-			}
-			o->on_warn = optarg;
-			break;
 		case 'h': return 1;
 		default:
-			if ((r = og_memcap_getopt(c, optarg, &o->cap, err, errsz)) < 0)
-				return -1;
-			if (r == 0)
+			if ((r = og_warn_getopt(c, optarg, argc, argv, true, &w, err, errsz)) <= 0 ||
+			    (r = og_memcap_getopt(c, optarg, &o->cap, err, errsz)) <= 0) {
+				if (r < 0)
+					return -1;
 				break;
+			}
 			return og_opt_error(c, argv, prev, err, errsz);
 		}
 		prev = optind;
 	}
+	o->warn = w.given;
 	if (og_memcap_check(&o->cap, err, errsz) < 0)
 		return -1;
 	if (!adj_given && og_memcap_wanted(&o->cap))
@@ -182,75 +157,50 @@ static int open_log(const char *path)
 	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
 }
 
-static void child(const struct og_run_opts *o, const struct og_priv *pv, int rep, int barrier,
-		  const sigset_t *oldmask, bool scope_gate)
+/* The child's end when a stage fails: the parent learns which, nothing of
+ * the job runs. */
+static _Noreturn void child_fail(int rep, int stage, int err)
 {
-	int logfd = -1, r;
+	report(rep, stage, err);
+	_exit(127);
+}
 
-	/* Wait here until the parent has moved us into the job's scope, so
-	 * the job's first instruction already runs in its own cgroup. */
-	if (scope_gate) {
-		char go = 0;
-		if (read(barrier, &go, 1) != 1 || go != 's')
-			_exit(127);
-	}
+/* The job's oom_score_adj, written while the child is still oomguard; with
+ * no privilege for a lowering, held at the barrier until the parent has had
+ * `sudo oomguard protect` do the one privileged write for this PID. */
+static void child_adjust(const struct og_run_opts *o, const struct og_priv *pv, int rep, int barrier)
+{
+	int r = og_adjust_self(o->adj);
 
-	if (o->detach && setsid() < 0) {
-		report(rep, ST_EXEC, -errno);
-		_exit(127);
-	}
-	/* Before the job's user owns the file: in the sudo route the log is
-	 * opened after the drop so it belongs to the user, not root. */
-	if (o->log && pv->route != OG_ROUTE_SUDO && (logfd = open_log(o->log)) < 0) {
-		report(rep, ST_LOG, -errno);
-		_exit(127);
-	}
-
-	/* A secure-exec oomguard (file capability) is not dumpable, which makes
-	 * its /proc/self files root-owned and unwritable to the user even with
-	 * CAP_SYS_RESOURCE.  The child is about to exec the job anyway; being
-	 * dumpable until then gives the user nothing: ptrace of a task holding
-	 * capabilities the tracer lacks is still refused. */
-	if (getauxval(AT_SECURE))
-		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-	/* Now, while /proc/self is still ours: dropping a set-id identity below
-	 * makes the task undumpable again. */
-	char **env = og_priv_caller_environ();
-
-	r = og_adjust_self(o->adj);
 	if (r < 0 && og_adjust_is_perm_error(r) && pv->route == OG_ROUTE_NONE && !o->no_sudo) {
-		/* Hold here until the parent has had `sudo oomguard protect` do
-		 * the one privileged write for this PID. */
 		char go = 0;
 		report(rep, ST_NEED_SUDO, r);
 		if (read(barrier, &go, 1) != 1 || go != 'g')
 			_exit(127);
 		r = 0;
 	}
-	if (r < 0 && !o->best_effort) {
-		report(rep, ST_ADJ, r);
-		_exit(127);
-	}
-	close(barrier);
+	if (r < 0 && !o->best_effort)
+		child_fail(rep, ST_ADJ, r);
+}
 
-	if (pv->route == OG_ROUTE_SUDO && (r = og_priv_drop_to_user(pv)) < 0) {
-		report(rep, ST_DROP, r);
-		_exit(127);
-	}
-	/* Never pass a set-id identity on to the job: it runs as its caller. */
+/* The job runs as its caller: the user's identity in the sudo route, never
+ * a set-id one, and (but for root's own route) no capability at all. */
+static void child_drop(const struct og_priv *pv, int rep)
+{
+	int r;
+
+	if (pv->route == OG_ROUTE_SUDO && (r = og_priv_drop_to_user(pv)) < 0)
+		child_fail(rep, ST_DROP, r);
 	if ((pv->route == OG_ROUTE_CAP || pv->route == OG_ROUTE_NONE) &&
-	    (setresgid(getgid(), getgid(), getgid()) < 0 || setresuid(getuid(), getuid(), getuid()) < 0)) {
-		report(rep, ST_DROP, -errno);
-		_exit(127);
-	}
-	if (pv->route != OG_ROUTE_ROOT && (r = og_priv_clear_caps()) < 0) {
-		report(rep, ST_DROP, r);
-		_exit(127);
-	}
-	if (o->log && logfd < 0 && (logfd = open_log(o->log)) < 0) {
-		report(rep, ST_LOG, -errno);
-		_exit(127);
-	}
+	    (setresgid(getgid(), getgid(), getgid()) < 0 || setresuid(getuid(), getuid(), getuid()) < 0))
+		child_fail(rep, ST_DROP, -errno);
+	if (pv->route != OG_ROUTE_ROOT && (r = og_priv_clear_caps()) < 0)
+		child_fail(rep, ST_DROP, r);
+}
+
+/* --detach: stdin from /dev/null; --log: stdout and stderr to it. */
+static void child_stdio(const struct og_run_opts *o, int logfd)
+{
 	if (o->detach) {
 		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (nul >= 0 && nul != 0) {
@@ -263,6 +213,44 @@ static void child(const struct og_run_opts *o, const struct og_priv *pv, int rep
 		dup2(logfd, 2);
 		close(logfd);
 	}
+}
+
+static void child(const struct og_run_opts *o, const struct og_priv *pv, int rep, int barrier,
+		  const sigset_t *oldmask, bool scope_gate)
+{
+	int logfd = -1;
+
+	/* Wait here until the parent has moved us into the job's scope, so
+	 * the job's first instruction already runs in its own cgroup. */
+	if (scope_gate) {
+		char go = 0;
+		if (read(barrier, &go, 1) != 1 || go != 's')
+			_exit(127);
+	}
+	if (o->detach && setsid() < 0)
+		child_fail(rep, ST_EXEC, -errno);
+	/* Before the job's user owns the file: in the sudo route the log is
+	 * opened after the drop so it belongs to the user, not root. */
+	if (o->log && pv->route != OG_ROUTE_SUDO && (logfd = open_log(o->log)) < 0)
+		child_fail(rep, ST_LOG, -errno);
+
+	/* A secure-exec oomguard (file capability) is not dumpable, which makes
+	 * its /proc/self files root-owned and unwritable to the user even with
+	 * CAP_SYS_RESOURCE.  The child is about to exec the job anyway; being
+	 * dumpable until then gives the user nothing: ptrace of a task holding
+	 * capabilities the tracer lacks is still refused. */
+	if (getauxval(AT_SECURE))
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	/* Now, while /proc/self is still ours: dropping a set-id identity below
+	 * makes the task undumpable again. */
+	char **env = og_priv_caller_environ();
+
+	child_adjust(o, pv, rep, barrier);
+	close(barrier);
+	child_drop(pv, rep);
+	if (o->log && logfd < 0 && (logfd = open_log(o->log)) < 0)
+		child_fail(rep, ST_LOG, -errno);
+	child_stdio(o, logfd);
 	/* Only the mask was changed; dispositions are the caller's, so a job
 	 * started from a script with '&' or under nohup keeps ignoring what
 	 * its caller ignored, as if the shell had started it. */
@@ -271,8 +259,7 @@ static void child(const struct og_run_opts *o, const struct og_priv *pv, int rep
 		execvpe(o->argv[0], o->argv, env);
 	else
 		execvp(o->argv[0], o->argv);
-	report(rep, ST_EXEC, -errno);
-	_exit(127);
+	child_fail(rep, ST_EXEC, -errno);
 }
 
 /* Run `sudo oomguard protect --adj N PID` for the child held at the barrier.

@@ -44,9 +44,7 @@ static const char og_watch_help[] =
 int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, size_t errsz)
 {
 	static const struct option longopts[] = {
-		{ "warn", optional_argument, NULL, 'w' },
-		{ "warn-signal", required_argument, NULL, 's' },
-		{ "on-warn", required_argument, NULL, 'x' },
+		OG_WARN_LONGOPTS,
 		{ "cgroup", required_argument, NULL, 'c' },
 		{ "oomd-cgroup", required_argument, NULL, 'O' },
 		{ "oomd-limit", required_argument, NULL, 'L' },
@@ -56,10 +54,10 @@ int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, si
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, r;
 	long v;
-	char e2[200];
 	char esc[256];
+	struct og_warn_opts w = { &o->spec, &o->warn_signal, &o->on_warn, false };
 
 	memset(o, 0, sizeof(*o));
 	og_warnspec_default(&o->spec);
@@ -72,23 +70,6 @@ int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, si
 
 	while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'w':
-			if (optarg && og_warnspec_parse(optarg, &o->spec, e2, sizeof(e2)) < 0) {
-				snprintf(err, errsz, "invalid --warn spec: %s", e2);
-				return -1;
-			}
-			break;
-		case 's':
-			if (og_warn_signal_parse(optarg, &o->warn_signal, err, errsz) < 0)
-				return -1;
-			break;
-		case 'x':
-			if (!*optarg) {
-				snprintf(err, errsz, "--on-warn needs a command");
-				return -1;
-			}
-			o->on_warn = optarg;
-			break;
 		case 'c': o->cgroup = optarg; break;
 		case 'O': o->oomd_cgroup = optarg; break;
 		case 'L':
@@ -111,13 +92,20 @@ int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, si
 		case 'q': o->quiet = true; break;
 		case 'h': return 1;
 		default:
+			if ((r = og_warn_getopt(c, optarg, argc, argv, false, &w, err, errsz)) < 0)
+				return -1;
+			if (r == 0)
+				break;
 			return og_opt_error(c, argv, prev, err, errsz);
 		}
 		prev = optind;
 	}
-	if (optind != argc - 1) {
-		snprintf(err, errsz, optind >= argc ? "missing PID: oomguard watch [OPTIONS] PID" : "exactly one PID, got '%s' too",
-			 og_esc(argv[optind < argc - 1 ? optind + 1 : optind], esc, sizeof(esc)));
+	if (optind >= argc) {
+		snprintf(err, errsz, "missing PID: oomguard watch [OPTIONS] PID");
+		return -1;
+	}
+	if (optind < argc - 1) {
+		snprintf(err, errsz, "exactly one PID, got '%s' too", og_esc(argv[optind + 1], esc, sizeof(esc)));
 		return -1;
 	}
 	pid_t pid;
