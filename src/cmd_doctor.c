@@ -285,7 +285,7 @@ int cmd_doctor(int argc, char **argv)
 	} else if (r == OG_EXIT_OK) {
 		print_armed(m, stdout);
 		print_headroom(m, stdout);
-		og_model_print_victims(m, stdout, false, false);
+		og_model_print_victims(m, stdout, false);
 		if (t)
 			print_process(m, stdout, t, v, nv);
 	}

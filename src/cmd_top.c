@@ -44,7 +44,7 @@ static const char og_top_help[] =
 	"      --procfs DIR     read processes from DIR instead of /proc (tests)\n"
 	"  -h, --help           this help\n";
 
-int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t errsz)
+static int top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t errsz)
 {
 	static const struct option longopts[] = {
 		{ "lines", required_argument, NULL, 'n' },
@@ -237,7 +237,7 @@ int cmd_top(int argc, char **argv)
 {
 	struct og_top_opts o;
 	char err[256];
-	int r = og_cmd_start("top", og_top_help, og_top_parse(argc, argv, &o, err, sizeof(err)), err, NULL);
+	int r = og_cmd_start("top", og_top_help, top_parse(argc, argv, &o, err, sizeof(err)), err, NULL);
 
 	if (r != OG_CMD_GO)
 		return r;

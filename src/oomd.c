@@ -190,7 +190,8 @@ void og_oomd_advice(int version, bool kind_known, enum og_oomd_kill kind, const 
 			 sudo_run);
 }
 
-const char *og_oomd_rule_text(int version)
+/* The rule of a version in words, for a cgroup no monitor contains yet. */
+static const char *rule_text(int version)
 {
 	if (version <= 0)
 		return "unknown (systemd version unknown)";
@@ -459,7 +460,7 @@ static void protected_why(const struct og_oomd_state *s, const char *cg, char *b
 	else
 		app(buf, bufsz, off, "%s has no preference", cg);
 	if (s->nanc == 0) {
-		app(buf, bufsz, off, "; no cgroup systemd-oomd monitors contains it; rule: %s", og_oomd_rule_text(s->version));
+		app(buf, bufsz, off, "; no cgroup systemd-oomd monitors contains it; rule: %s", rule_text(s->version));
 		return;
 	}
 	/* Name the rule that was applied, against the first monitor. */

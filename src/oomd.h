@@ -43,9 +43,6 @@ bool og_oomd_pref_honoured(int version, long cg_uid, long anc_uid, enum og_oomd_
 void og_oomd_advice(int version, bool kind_known, enum og_oomd_kill kind, const char *cgroup, const char *monitored,
 		    char *buf, size_t bufsz);
 
-/* The rule of a version in words, for a cgroup no monitor contains yet. */
-const char *og_oomd_rule_text(int version);
-
 /* systemd time span as oomd prints it ("20s", "1min 30s", "500ms", "2s 500ms",
  * "infinity").  Returns 0 with *usec, or -EINVAL. */
 int og_timespan_parse(const char *s, size_t len, unsigned long long *usec);

@@ -196,7 +196,10 @@ static int append_scope_props(sd_bus_message *m, const char *slice, const char *
 	return sd_bus_message_append(m, "a(sa(sv))", 0);
 }
 
-int og_sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
+/* Create a transient scope NAME (".scope") in SLICE holding req's PIDS, with
+ * ManagedOOMPreference and the memory cap set at creation, and wait for its
+ * start job.  Returns 0 or -errno with the bus error's text in err. */
+static int sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
 		      const struct og_scope_req *req, char *err, size_t errsz)
 {
 	sd_bus_message *m = NULL, *reply = NULL;
@@ -423,7 +426,10 @@ int og_sd_manager_version(struct og_bus *b)
 	(void)b;
 	return -ENOTSUP;
 }
-int og_sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
+/* Create a transient scope NAME (".scope") in SLICE holding req's PIDS, with
+ * ManagedOOMPreference and the memory cap set at creation, and wait for its
+ * start job.  Returns 0 or -errno with the bus error's text in err. */
+static int sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
 		      const struct og_scope_req *req, char *err, size_t errsz)
 {
 	(void)b, (void)name, (void)slice, (void)desc, (void)req;
@@ -456,11 +462,11 @@ int og_scope_create(const struct og_scope_req *req, char *route, size_t routesz,
 	}
 	snprintf(desc, sizeof(desc), "oomguard job %d", (int)req->pids[0]);
 	snprintf(unit, unitsz, "oomguard-%d.scope", (int)req->pids[0]);
-	r = og_sd_start_scope(b, unit, OG_SCOPE_SLICE, desc, req, err, errsz);
+	r = sd_start_scope(b, unit, OG_SCOPE_SLICE, desc, req, err, errsz);
 	if (r == -EEXIST) {
 		/* A scope of an earlier job with this PID still holds processes. */
 		snprintf(unit, unitsz, "oomguard-%d-%lld.scope", (int)req->pids[0], (long long)time(NULL));
-		r = og_sd_start_scope(b, unit, OG_SCOPE_SLICE, desc, req, err, errsz);
+		r = sd_start_scope(b, unit, OG_SCOPE_SLICE, desc, req, err, errsz);
 	}
 	og_sd_close(b);
 	if (r == 0 && req->system)

@@ -48,12 +48,6 @@ struct og_scope_req {
 	const struct og_memcap_req *cap;
 };
 
-/* Create a transient scope NAME (".scope") in SLICE holding req's PIDS, with
- * ManagedOOMPreference and the memory cap set at creation, and wait for its
- * start job.  Returns 0 or -errno with the bus error's text in err. */
-int og_sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
-		      const struct og_scope_req *req, char *err, size_t errsz);
-
 /* systemd-oomd's dump text, from org.freedesktop.oom1 DumpByFileDescriptor on
  * the system bus (never bus-activating oomd); only if that call is refused,
  * from running `oomctl dump`.  *text is malloc'd and NUL-terminated.  Returns

@@ -90,12 +90,11 @@ static void victim_line(FILE *f, const struct og_model *m, const char *label, lo
 	fprintf(f, "%7d %-16s%s\n", (int)t->pid, esc(t->comm, e, sizeof(e)), extra);
 }
 
-void og_model_print_victims(const struct og_model *m, FILE *f, bool colour, bool skip_empty)
+void og_model_print_victims(const struct og_model *m, FILE *f, bool skip_empty)
 {
 	char label[256], extra[256], a[32];
 	size_t empty = 0;
 
-	(void)colour;
 	fprintf(f, "Next victim per armed killer:\n");
 	long gv = og_rank_victim(&m->global);
 	if (gv >= 0) {
@@ -552,7 +551,7 @@ static void text_scope(FILE *f, const struct top_view *v)
 static void print_view_text(const struct og_top_opts *o, const struct top_view *v, FILE *f)
 {
 	text_memory(f, v->m);
-	og_model_print_victims(v->m, f, false, o->watch);
+	og_model_print_victims(v->m, f, o->watch);
 	text_scope(f, v);
 	if (v->hidden)
 		fprintf(f, "%zu kernel thread%s not listed (never chosen; --kernel-threads lists them)\n", v->hidden,
