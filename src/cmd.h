@@ -5,7 +5,6 @@
 #define OG_CMD_H
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <sys/types.h>
 
 #include "memcap.h"

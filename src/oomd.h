@@ -9,7 +9,6 @@
 #include "cgroup.h" /* OG_CG_PATH_MAX: one size for every cgroup path */
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 
 enum og_oomd_pref { OG_OOMD_PREF_NONE, OG_OOMD_PREF_AVOID, OG_OOMD_PREF_OMIT };
 enum og_oomd_kill { OG_OOMD_KILL_PRESSURE, OG_OOMD_KILL_SWAP };
