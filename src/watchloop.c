@@ -617,8 +617,9 @@ static int loop_open(struct loop *L, const struct og_watch_cfg *c)
 	L->want_psi = c->spec.psi_full > 0 || c->spec.psi_some > 0 || c->spec.crit_psi_full > 0;
 	L->pidfd = sys_pidfd_open(c->pid);
 	if (L->pidfd < 0) {
-		og_err("watch: cannot open pid %d: %s", (int)c->pid, strerror(errno));
-		return -errno;
+		r = -errno; /* before og_err's stdio can change errno */
+		og_err("watch: cannot open pid %d: %s", (int)c->pid, strerror(-r));
+		return r;
 	}
 	if ((r = src_open(c, &L->s)) < 0)
 		return r;
@@ -833,26 +834,23 @@ int og_watch_loop(const struct og_watch_cfg *c, int *status)
 	int r;
 
 	*status = 0;
-	if ((r = loop_open(&L, c)) < 0) {
-		loop_close(&L);
-		return r;
+	/* One way out: whether the sources opened or not, they are closed here. */
+	if ((r = loop_open(&L, c)) == 0) {
+		announce_start(&L);
+		if (c->json)
+			json_event("start", c, NULL, NULL);
+		do {
+			round_once(&L);
+			act_verdict(&L);
+			lock_once(&L);
+		} while (!wait_events(&L));
+		if (c->is_child)
+			reap_job(c, status);
+		else if (!c->quiet)
+			fprintf(stderr, "oomguard: pid %d has ended\n", (int)c->pid);
+		if (c->json)
+			json_event("exit", c, NULL, NULL);
 	}
-	announce_start(&L);
-	if (c->json)
-		json_event("start", c, NULL, NULL);
-	for (;;) {
-		round_once(&L);
-		act_verdict(&L);
-		lock_once(&L);
-		if (wait_events(&L))
-			break;
-	}
-	if (c->is_child)
-		reap_job(c, status);
-	else if (!c->quiet)
-		fprintf(stderr, "oomguard: pid %d has ended\n", (int)c->pid);
-	if (c->json)
-		json_event("exit", c, NULL, NULL);
 	loop_close(&L);
-	return 0;
+	return r;
 }
