@@ -152,112 +152,98 @@ static int parse_time(const char *s, int64_t *out)
 	return 0;
 }
 
-static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size_t errsz)
+/* Where to read: --file, --job, --kmsg, --journal, --boot, --directory.
+ * Returns 0 when taken, 1 when c is none of them, -1 with err. */
+static int source_opt(int c, char *arg, int argc, char **argv, struct why_opts *o, char *err, size_t errsz)
 {
-	static const struct option longopts[] = {
-		{ "file", required_argument, NULL, 'f' },   { "kmsg", no_argument, NULL, 'k' },
-		{ "journal", no_argument, NULL, 'j' },	    { "boot", optional_argument, NULL, 'b' },
-		{ "directory", required_argument, NULL, 'D' }, { "since", required_argument, NULL, 'S' },
-		{ "until", required_argument, NULL, 'U' },  { "json", no_argument, NULL, 'J' },
-		{ "verbose", no_argument, NULL, 'v' },	    { "help", no_argument, NULL, 'h' },
-		{ "systemd-version", required_argument, NULL, 'Y' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "job", required_argument, NULL, 'O' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-	long v;
 	char esc[256];
+	long v;
 
-	memset(o, 0, sizeof(*o));
-	o->jo.since_us = o->jo.until_us = OG_TIME_NONE;
-	optind = 0;
-	opterr = 0;
-	int prev = 1;
-
-	while ((c = getopt_long(argc, argv, ":f:kjb::D:S:U:p:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (!*optarg) {
-				snprintf(err, errsz, "--file needs a path ('-' for stdin)");
-				return -1;
-			}
-			if (o->nfiles == MAX_FILES) {
-				snprintf(err, errsz, "too many --file options (at most %d)", MAX_FILES);
-				return -1;
-			}
-			o->files[o->nfiles++] = optarg;
-			break;
-		case 'O':
-			if (!*optarg || o->njobs == MAX_FILES) {
-				snprintf(err, errsz, *optarg ? "too many --job options (at most %d)" : "--job needs a path",
-					 MAX_FILES);
-				return -1;
-			}
-			o->jobs[o->njobs++] = optarg;
-			break;
-		case 'k': o->kmsg = true; break;
-		case 'j': o->journal = true; break;
-		case 'b':
-			o->jo.boot_set = true;
-			/* "-b -1" as well as "-b=-1" / "--boot=-1" */
-			if (!optarg && optind < argc && og_parse_long(argv[optind], -100000, 100000, &v) == 0) {
-				optarg = argv[optind++];
-			}
-			if (optarg) {
-				if (og_parse_long(optarg[0] == '=' ? optarg + 1 : optarg, -100000, 100000, &v) < 0) {
-					snprintf(err, errsz, "invalid --boot '%s': expected an integer such as 0 or -1",
-						 og_esc(optarg, esc, sizeof(esc)));
-					return -1;
-				}
-				o->jo.boot = (int)v;
-			}
-			o->journal = true;
-			break;
-		case 'D':
-			o->jo.directory = optarg;
-			o->journal = true;
-			break;
-		case 'S':
-		case 'U':
-			if (parse_time(optarg, c == 'S' ? &o->jo.since_us : &o->jo.until_us) < 0) {
-				snprintf(err, errsz, "invalid --%s '%s': expected e.g. '2026-11-26 04:00', '@1764129600' or '-2h'",
-					 c == 'S' ? "since" : "until", og_esc(optarg, esc, sizeof(esc)));
-				return -1;
-			}
-			break;
-		case 'Y': {
-			int sv = og_systemd_version_parse(optarg, strlen(optarg));
-			if (sv <= 0 || sv > 100000) {
-				snprintf(err, errsz, "invalid --systemd-version '%s': expected a release such as 249 or 252",
-					 og_esc(optarg, esc, sizeof(esc)));
-				return -1;
-			}
-			o->sd_version = sv;
-			break;
+	switch (c) {
+	case 'f':
+		if (!*arg) {
+			snprintf(err, errsz, "--file needs a path ('-' for stdin)");
+			return -1;
 		}
-		case 'p': {
-			pid_t p;
-			if (og_parse_pid(optarg, &p) < 0) {
-				snprintf(err, errsz, "invalid --pid '%s': expected a process ID", og_esc(optarg, esc, sizeof(esc)));
-				return -1;
-			}
-			o->pid = (int)p;
-			break;
+		if (o->nfiles == MAX_FILES) {
+			snprintf(err, errsz, "too many --file options (at most %d)", MAX_FILES);
+			return -1;
 		}
-		case 'J': o->json = true; break;
-		case 'v': o->verbose = true; break;
-		case 'h': return 1;
-		default:
-			return og_opt_error(c, argv, prev, err, errsz);
+		o->files[o->nfiles++] = arg;
+		return 0;
+	case 'O':
+		if (!*arg || o->njobs == MAX_FILES) {
+			snprintf(err, errsz, *arg ? "too many --job options (at most %d)" : "--job needs a path", MAX_FILES);
+			return -1;
 		}
-		prev = optind;
+		o->jobs[o->njobs++] = arg;
+		return 0;
+	case 'k': o->kmsg = true; return 0;
+	case 'j': o->journal = true; return 0;
+	case 'b':
+		o->jo.boot_set = true;
+		o->journal = true;
+		/* "-b -1" as well as "-b=-1" / "--boot=-1" */
+		if (!arg && optind < argc && og_parse_long(argv[optind], -100000, 100000, &v) == 0)
+			arg = argv[optind++];
+		if (!arg)
+			return 0;
+		if (og_parse_long(arg[0] == '=' ? arg + 1 : arg, -100000, 100000, &v) < 0) {
+			snprintf(err, errsz, "invalid --boot '%s': expected an integer such as 0 or -1",
+				 og_esc(arg, esc, sizeof(esc)));
+			return -1;
+		}
+		o->jo.boot = (int)v;
+		return 0;
+	case 'D':
+		o->jo.directory = arg;
+		o->journal = true;
+		return 0;
+	default:
+		return 1;
 	}
-	if (optind < argc) {
-		snprintf(err, errsz, "unexpected argument '%s' (log files go after --file)",
-			 og_esc(argv[optind], esc, sizeof(esc)));
+}
+
+/* What to show: --since, --until, --systemd-version, --pid.  Returns 0
+ * when taken, 1 when c is none of them, -1 with err. */
+static int filter_opt(int c, const char *arg, struct why_opts *o, char *err, size_t errsz)
+{
+	char esc[256];
+	pid_t p;
+	int sv;
+
+	switch (c) {
+	case 'S':
+	case 'U':
+		if (parse_time(arg, c == 'S' ? &o->jo.since_us : &o->jo.until_us) == 0)
+			return 0;
+		snprintf(err, errsz, "invalid --%s '%s': expected e.g. '2026-11-26 04:00', '@1764129600' or '-2h'",
+			 c == 'S' ? "since" : "until", og_esc(arg, esc, sizeof(esc)));
 		return -1;
+	case 'Y':
+		sv = og_systemd_version_parse(arg, strlen(arg));
+		if (sv > 0 && sv <= 100000) {
+			o->sd_version = sv;
+			return 0;
+		}
+		snprintf(err, errsz, "invalid --systemd-version '%s': expected a release such as 249 or 252",
+			 og_esc(arg, esc, sizeof(esc)));
+		return -1;
+	case 'p':
+		if (og_parse_pid(arg, &p) == 0) {
+			o->pid = (int)p;
+			return 0;
+		}
+		snprintf(err, errsz, "invalid --pid '%s': expected a process ID", og_esc(arg, esc, sizeof(esc)));
+		return -1;
+	default:
+		return 1;
 	}
+}
+
+/* The combinations that cannot mean anything. */
+static int check_opts(const struct why_opts *o, char *err, size_t errsz)
+{
 	if (o->nfiles && (o->kmsg || o->journal)) {
 		snprintf(err, errsz, "--file cannot be combined with --kmsg, --journal, --boot or --directory");
 		return -1;
@@ -271,6 +257,48 @@ static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size
 		return -1;
 	}
 	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size_t errsz)
+{
+	static const struct option longopts[] = {
+		{ "file", required_argument, NULL, 'f' },   { "kmsg", no_argument, NULL, 'k' },
+		{ "journal", no_argument, NULL, 'j' },	    { "boot", optional_argument, NULL, 'b' },
+		{ "directory", required_argument, NULL, 'D' }, { "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },  { "json", no_argument, NULL, 'J' },
+		{ "verbose", no_argument, NULL, 'v' },	    { "help", no_argument, NULL, 'h' },
+		{ "systemd-version", required_argument, NULL, 'Y' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "job", required_argument, NULL, 'O' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, r, prev = 1;
+	char esc[256];
+
+	memset(o, 0, sizeof(*o));
+	o->jo.since_us = o->jo.until_us = OG_TIME_NONE;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:kjb::D:S:U:p:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'J': o->json = true; break;
+		case 'v': o->verbose = true; break;
+		case 'h': return 1;
+		default:
+			if ((r = source_opt(c, optarg, argc, argv, o, err, errsz)) < 0 ||
+			    (r > 0 && (r = filter_opt(c, optarg, o, err, errsz)) < 0))
+				return -1;
+			if (r > 0)
+				return og_opt_error(c, argv, prev, err, errsz);
+		}
+		prev = optind;
+	}
+	if (optind < argc) {
+		snprintf(err, errsz, "unexpected argument '%s' (log files go after --file)",
+			 og_esc(argv[optind], esc, sizeof(esc)));
+		return -1;
+	}
+	return check_opts(o, err, errsz);
 }
 
 /* ---------- output ---------- */
