@@ -53,6 +53,27 @@ static const char og_run_help[] =
 	"  -q, --quiet        no read-back lines\n"
 	"  -h, --help         this help\n";
 
+/* After the options: the cap and the value agree, the command is there.
+ * Returns 0 or -1 with err. */
+static int run_finish(struct og_run_opts *o, bool adj_given, char **cmd, char *err, size_t errsz)
+{
+	if (og_memcap_check(&o->cap, err, errsz) < 0)
+		return -1;
+	if (!adj_given && og_memcap_wanted(&o->cap))
+		o->adj = OG_MEMCAP_ADJ;
+	if (og_memcap_check_adj(&o->cap, o->adj, err, errsz) < 0)
+		return -1;
+	if (!cmd[0] || !cmd[0][0]) {
+		snprintf(err, errsz, "missing command: oomguard run [OPTIONS] -- CMD [ARG...]");
+		return -1;
+	}
+	o->argv = cmd;
+	/* A detached job has no terminal: like nohup.out, never lose its output. */
+	if (o->detach && !o->log)
+		o->log = "oomguard.log";
+	return 0;
+}
+
 int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t errsz)
 {
 	static const struct option longopts[] = {
@@ -122,21 +143,7 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 		prev = optind;
 	}
 	o->warn = w.given;
-	if (og_memcap_check(&o->cap, err, errsz) < 0)
-		return -1;
-	if (!adj_given && og_memcap_wanted(&o->cap))
-		o->adj = OG_MEMCAP_ADJ;
-	if (og_memcap_check_adj(&o->cap, o->adj, err, errsz) < 0)
-		return -1;
-	if (optind >= argc || !argv[optind][0]) {
-		snprintf(err, errsz, "missing command: oomguard run [OPTIONS] -- CMD [ARG...]");
-		return -1;
-	}
-	o->argv = argv + optind;
-	/* A detached job has no terminal: like nohup.out, never lose its output. */
-	if (o->detach && !o->log)
-		o->log = "oomguard.log";
-	return 0;
+	return run_finish(o, adj_given, argv + optind, err, errsz);
 }
 
 /* Child -> parent reports over a CLOEXEC pipe; EOF means exec succeeded. */

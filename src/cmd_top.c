@@ -44,6 +44,42 @@ static const char og_top_help[] =
 	"      --procfs DIR     read processes from DIR instead of /proc (tests)\n"
 	"  -h, --help           this help\n";
 
+/* --sort KEY, in enum og_top_sort's order. */
+static int sort_opt(const char *arg, enum og_top_sort *sort, char *err, size_t errsz)
+{
+	static const char *const keys[] = { "rank", "pid", "rss", "swap", "pte", "adj", "score", "comm", "user" };
+	char esc[256];
+
+	for (size_t i = 0; i < OG_ARRAY_LEN(keys); i++)
+		if (!strcmp(arg, keys[i])) {
+			*sort = (enum og_top_sort)i;
+			return 0;
+		}
+	snprintf(err, errsz, "invalid --sort '%s': expected rank, pid, rss, swap, pte, adj, score, comm or user",
+		 og_esc(arg, esc, sizeof(esc)));
+	return -1;
+}
+
+/* --watch[=SECS], and --watch SECS: a following number is taken too. */
+static int watch_opt(char *arg, int argc, char **argv, struct og_top_opts *o, char *err, size_t errsz)
+{
+	char esc[256];
+	long v;
+
+	o->watch = true;
+	o->watch_secs = 2;
+	if (!arg && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+		arg = argv[optind++];
+	if (!arg)
+		return 0;
+	if (og_parse_long(arg, 1, 86400, &v) < 0) {
+		snprintf(err, errsz, "invalid --watch '%s': expected seconds, 1 to 86400", og_esc(arg, esc, sizeof(esc)));
+		return -1;
+	}
+	o->watch_secs = v;
+	return 0;
+}
+
 static int top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t errsz)
 {
 	static const struct option longopts[] = {
@@ -59,7 +95,6 @@ static int top_parse(int argc, char **argv, struct og_top_opts *o, char *err, si
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const keys[] = { "rank", "pid", "rss", "swap", "pte", "adj", "score", "comm", "user" };
 	int c;
 	long v;
 	char esc[256];
@@ -80,36 +115,16 @@ static int top_parse(int argc, char **argv, struct og_top_opts *o, char *err, si
 			}
 			o->lines = v;
 			break;
-		case 's': {
-			size_t i;
-			for (i = 0; i < OG_ARRAY_LEN(keys); i++)
-				if (!strcmp(optarg, keys[i]))
-					break;
-			if (i == OG_ARRAY_LEN(keys)) {
-				snprintf(err, errsz, "invalid --sort '%s': expected rank, pid, rss, swap, pte, adj, score, comm or user",
-					 og_esc(optarg, esc, sizeof(esc)));
+		case 's':
+			if (sort_opt(optarg, &o->sort, err, errsz) < 0)
 				return -1;
-			}
-			o->sort = (enum og_top_sort)i;
 			break;
-		}
 		case 'u': o->user = optarg; break;
 		case 'c': o->cgroup = optarg; break;
 		case 'j': o->json = true; break;
 		case 'w':
-			o->watch = true;
-			o->watch_secs = 2;
-			/* --watch SECS as well as --watch=SECS: take a following number. */
-			if (!optarg && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
-				optarg = argv[optind++];
-			if (optarg) {
-				if (og_parse_long(optarg, 1, 86400, &v) < 0) {
-					snprintf(err, errsz, "invalid --watch '%s': expected seconds, 1 to 86400",
-						 og_esc(optarg, esc, sizeof(esc)));
-					return -1;
-				}
-				o->watch_secs = v;
-			}
+			if (watch_opt(optarg, argc, argv, o, err, errsz) < 0)
+				return -1;
 			break;
 		case 'K': o->kernel_score = true; break;
 		case 'k': o->kthreads = true; break;
