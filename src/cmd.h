@@ -28,6 +28,9 @@ struct og_priv;
 #define OG_CMD_GO (-1)
 int og_cmd_start(const char *name, const char *help, int parsed, const char *err, struct og_priv *pv);
 
+/* --adj N of run and protect: -1000..1000.  Returns 0, or -1 with err. */
+int og_adj_opt(const char *arg, int *adj, char *err, size_t errsz);
+
 /* --warn[=SPEC], --warn-signal SIG and --on-warn CMD, as run and watch take
  * them, into the command's own fields. */
 enum { OG_OPT_WARN = 0x5700, OG_OPT_WARN_SIGNAL, OG_OPT_ON_WARN };

@@ -49,7 +49,6 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, prev = 0, r;
-	long v;
 	char esc[256];
 
 	memset(o, 0, sizeof(*o));
@@ -60,13 +59,9 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 	while ((c = getopt_long(argc, argv, ":a:tsjqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			if (og_parse_long(optarg, -1000, 1000, &v) < 0) {
-				snprintf(err, errsz, "invalid --adj '%s': expected an integer from -1000 to 1000",
-					 og_esc(optarg, esc, sizeof(esc)));
+			if (og_adj_opt(optarg, &o->adj, err, errsz) < 0)
 				return -1;
-			}
 			o->set = true;
-			o->adj = (int)v;
 			break;
 		case 't': o->tree = true; break;
 		case 's': o->scope = true; break;

@@ -90,9 +90,7 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, prev = 0, r;
-	long v;
 	bool adj_given = false;
-	char esc[256];
 	struct og_warn_opts w = { &o->warn_spec, &o->warn_signal, &o->on_warn, false };
 
 	memset(o, 0, sizeof(*o));
@@ -107,12 +105,8 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 	while ((c = getopt_long(argc, argv, "+:a:l:dbqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			if (og_parse_long(optarg, -1000, 1000, &v) < 0) {
-				snprintf(err, errsz, "invalid --adj '%s': expected an integer from -1000 to 1000",
-					 og_esc(optarg, esc, sizeof(esc)));
+			if (og_adj_opt(optarg, &o->adj, err, errsz) < 0)
 				return -1;
-			}
-			o->adj = (int)v;
 			adj_given = true;
 			break;
 		case 'l':

@@ -3,6 +3,7 @@
  * options.  One place, so that every command says these the same way. */
 #include "cmd.h"
 #include "privilege.h"
+#include "render.h"
 #include "signame.h"
 #include "util.h"
 
@@ -28,6 +29,19 @@ int og_cmd_start(const char *name, const char *help, int parsed, const char *err
 		return OG_EXIT_FAIL;
 	}
 	return OG_CMD_GO;
+}
+
+int og_adj_opt(const char *arg, int *adj, char *err, size_t errsz)
+{
+	char esc[256];
+	long v;
+
+	if (og_parse_long(arg, -1000, 1000, &v) < 0) {
+		snprintf(err, errsz, "invalid --adj '%s': expected an integer from -1000 to 1000", og_esc(arg, esc, sizeof(esc)));
+		return -1;
+	}
+	*adj = (int)v;
+	return 0;
 }
 
 int og_warn_getopt(int opt, char *arg, int argc, char **argv, bool take_next, struct og_warn_opts *w, char *err,
