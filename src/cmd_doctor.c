@@ -9,15 +9,10 @@
 #include "topview.h"
 #include "util.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 static const char doctor_help[] =
 	"Usage: oomguard doctor [OPTIONS] [PID]\n"
