@@ -90,12 +90,12 @@ static void victim_line(FILE *f, const struct og_model *m, const char *label, lo
 	fprintf(f, "%7d %-16s%s\n", (int)t->pid, esc(t->comm, e, sizeof(e)), extra);
 }
 
-void og_model_print_victims(const struct og_model *m, FILE *f, bool skip_empty)
+/* The kernel's next victims: the global OOM's, and each limited memory cgroup's. */
+static void victims_kernel(const struct og_model *m, FILE *f, bool skip_empty)
 {
 	char label[256], extra[256], a[32];
 	size_t empty = 0;
 
-	fprintf(f, "Next victim per armed killer:\n");
 	long gv = og_rank_victim(&m->global);
 	if (gv >= 0) {
 		const struct og_badness *bb = &m->global.b[gv];
@@ -129,6 +129,13 @@ void og_model_print_victims(const struct og_model *m, FILE *f, bool skip_empty)
 	}
 	if (empty)
 		fprintf(f, "  %-*s %zu more, with no tasks\n", OG_LABEL_W, "kernel, memcg (limited)", empty);
+}
+
+/* systemd-oomd's monitors, earlyoom's and nohang's picks. */
+static void victims_daemons(const struct og_model *m, FILE *f)
+{
+	char label[256], extra[256];
+
 	if (m->k.oomd_pid) {
 		snprintf(label, sizeof(label), "systemd-oomd (pid %d)", (int)m->k.oomd_pid);
 		fprintf(f, "  %-34s kills whole cgroups under monitored units; pressure limit %d.%02d%% for %llus, swap limit %d.%02d%%\n",
@@ -163,6 +170,13 @@ void og_model_print_victims(const struct og_model *m, FILE *f, bool skip_empty)
 	} else {
 		fprintf(f, "  %-34s not running\n", "nohang");
 	}
+}
+
+void og_model_print_victims(const struct og_model *m, FILE *f, bool skip_empty)
+{
+	fprintf(f, "Next victim per armed killer:\n");
+	victims_kernel(m, f, skip_empty);
+	victims_daemons(m, f);
 }
 
 /* ---- the table ---- */
