@@ -99,7 +99,7 @@ $(BUILD)/oomguard: $(BUILD)/main.o $(BUILD)/liboomguard.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/liboomguard.a: $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h) $(BUILD)/features | $(BUILD)
 	$(CC) $(CFLAGS) -c -o $@ $<

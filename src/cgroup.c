@@ -1,11 +1,14 @@
 #include "cgroup.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 /* Copy a mountinfo field decoding octal escapes (\040 = space). */
@@ -481,4 +484,42 @@ int og_memcg_peak_reclaim(const struct og_cgroup *cg, long long *peak, long long
 	read_val(cg, cg->version == 1 ? "memory.max_usage_in_bytes" : "memory.peak", peak);
 	*reclaim = read_key(cg, "memory.stat", cg->version == 1 ? "total_inactive_file" : "inactive_file");
 	return *reclaim < 0 ? -ENOENT : 0;
+}
+
+/* ---- cgroupfs facts systemd-oomd reads -------------------------------------- */
+
+long og_cg_owner(const char *root, const char *cg)
+{
+	char path[2 * OG_CG_PATH_MAX];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s%s", root, strcmp(cg, "/") ? cg : "");
+	return stat(path, &st) == 0 ? (long)st.st_uid : -1;
+}
+
+bool og_cg_xattr_true(const char *dir, const char *name)
+{
+	char v[16];
+	ssize_t n = getxattr(dir, name, v, sizeof(v) - 1);
+
+	if (n <= 0)
+		return false;
+	v[n] = '\0';
+	/* oomd reads them with parse_boolean. */
+	return !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "y") || !strcmp(v, "true") || !strcmp(v, "t") ||
+	       !strcmp(v, "on");
+}
+
+bool og_dir_has_subdirs(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool any = false;
+
+	if (!d)
+		return false;
+	while (!any && (e = readdir(d)))
+		any = e->d_type == DT_DIR && strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return any;
 }

@@ -87,4 +87,11 @@ long long og_parse_key(const char *buf, size_t len, const char *key);
 /* "max" / "9223372036854771712" / "1234\n" -> bytes or -1. Pure. */
 int og_parse_limit(const char *buf, size_t len, long long *out);
 
+/* What systemd-oomd reads of a cgroup2 directory: the uid owning root+cg
+ * (-1 unknown), whether a user.* xattr is true as parse_boolean reads it
+ * ("1", "yes", "on"...), whether it has child cgroups (is not a leaf). */
+long og_cg_owner(const char *root, const char *cg);
+bool og_cg_xattr_true(const char *dir, const char *name);
+bool og_dir_has_subdirs(const char *dir);
+
 #endif

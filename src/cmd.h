@@ -5,8 +5,6 @@
 #define OG_CMD_H
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
-#include <sys/types.h>
 #include <sys/types.h>
 
 #include "memcap.h"
@@ -20,14 +18,38 @@ int cmd_why(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 
-/* earlyoom and nohang read-back lines for pid, judged as `doctor PID` judges
- * them ("earlyoom: protected (...)", "nohang: EXPOSED (...): fix").  Costs one
- * comm read per process, and the full snapshot only where one of them runs.
- * pid is run's unreaped child: the scan starts 2 ms after the call (the
- * job's own start first) and stops once the job has exited; then nothing is
- * printed and -EINTR returned (no verdict is due for a job that ended).
- * Returns 0 or -errno. */
-int og_doctor_daemon_readback(FILE *f, const char *prefix, pid_t pid);
+struct og_priv;
+/* The prologue every command shares (cmdline.c).  parsed is what the
+ * command's option parser returned: 1 --help asked, < 0 a usage error with
+ * its reason in err, 0 go on.  With pv, who is asking is found too.
+ * Returns OG_CMD_GO to go on, or the exit code to return at once: 0 after
+ * the help, 2 after the one usage line "oomguard: NAME: ERR", 1 when the
+ * asker cannot be told. */
+#define OG_CMD_GO (-1)
+int og_cmd_start(const char *name, const char *help, int parsed, const char *err, struct og_priv *pv);
+
+/* --adj N of run and protect: -1000..1000.  Returns 0, or -1 with err. */
+int og_adj_opt(const char *arg, int *adj, char *err, size_t errsz);
+
+/* --warn[=SPEC], --warn-signal SIG and --on-warn CMD, as run and watch take
+ * them, into the command's own fields. */
+enum { OG_OPT_WARN = 0x5700, OG_OPT_WARN_SIGNAL, OG_OPT_ON_WARN };
+#define OG_WARN_LONGOPTS                                                   \
+	{ "warn", optional_argument, NULL, OG_OPT_WARN },                  \
+	{ "warn-signal", required_argument, NULL, OG_OPT_WARN_SIGNAL },    \
+	{ "on-warn", required_argument, NULL, OG_OPT_ON_WARN }
+struct og_warn_opts {
+	struct og_warnspec *spec;
+	int *signal;
+	const char **on_warn;
+	bool given;        /* any of the three was given */
+};
+/* One getopt result opt with its argument arg.  take_next: a bare --warn
+ * takes the next word when it is a valid spec (run: the command follows;
+ * watch: only --warn=SPEC).  Returns 1 when opt is none of the three, 0
+ * when taken, -1 with the message in err. */
+int og_warn_getopt(int opt, char *arg, int argc, char **argv, bool take_next, struct og_warn_opts *w, char *err,
+		   size_t errsz);
 
 struct og_run_opts {
 	int adj;
@@ -52,6 +74,7 @@ struct og_protect_opts {
 	int adj;
 	bool tree;
 	bool json;
+	bool quiet;       /* --quiet: errors only */
 	bool scope;       /* --scope: move into a transient scope of their own */
 	int oomd;         /* enum og_oomd_pref for that scope (--oomd) */
 	struct og_memcap_req cap; /* --memory-max/--memory-high/--swap-max (with --scope) */
@@ -72,8 +95,5 @@ struct og_watch_opts {
 };
 int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, size_t errsz);
 
-extern const char og_run_help[];
-extern const char og_watch_help[];
-extern const char og_protect_help[];
 
 #endif

@@ -21,7 +21,7 @@
 #define DEF_DIR "/var/lib/prometheus/node-exporter"
 #define DEF_STATE "/var/lib/oomguard/metrics.state"
 
-const char og_metrics_help[] =
+static const char og_metrics_help[] =
 	"Usage: oomguard metrics [OPTIONS]\n"
 	"Write OOM kills and protection state as Prometheus text for node_exporter's textfile collector.\n"
 	"\n"
@@ -140,24 +140,17 @@ static int mkdir_parent(const char *path)
 int cmd_metrics(int argc, char **argv)
 {
 	struct metrics_opts o;
-	struct og_met_view *v = calloc(1, sizeof(*v));
+	struct og_met_view *v;
 	char err[512], src[64], prom[4096];
 	struct timespec ts;
 	size_t counted;
-	int r = v ? parse(argc, argv, &o, err, sizeof(err)) : -2;
+	int r = og_cmd_start("metrics", og_metrics_help, parse(argc, argv, &o, err, sizeof(err)), err, NULL);
 
-	if (r == -2) {
+	if (r != OG_CMD_GO)
+		return r;
+	if (!(v = calloc(1, sizeof(*v)))) {
 		og_err("metrics: out of memory");
 		return OG_EXIT_FAIL;
-	}
-	if (r != 0) {
-		free(v);
-		if (r == 1) {
-			fputs(og_metrics_help, stdout);
-			return OG_EXIT_OK;
-		}
-		og_err("metrics: %s", err);
-		return OG_EXIT_USAGE;
 	}
 	if ((r = load_state(o.state, &v->st)) < 0) {
 		og_err("metrics: cannot read the state file '%s': %s", o.state,

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-const char og_protect_help[] =
+static const char og_protect_help[] =
 	"Usage: oomguard protect [OPTIONS] PID...\n"
 	"Show (no --adj) or set oom_score_adj of running processes, then read it back.\n"
 	"\n"
@@ -35,8 +35,6 @@ const char og_protect_help[] =
 	"  -q, --quiet    print errors only\n"
 	"  -h, --help     this help\n";
 
-static bool quiet;
-
 int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err, size_t errsz)
 {
 	static const struct option longopts[] = {
@@ -51,25 +49,19 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, prev = 0, r;
-	long v;
 	char esc[256];
 
 	memset(o, 0, sizeof(*o));
 	o->oomd = OG_OOMD_PREF_OMIT;
 	og_memcap_req_init(&o->cap);
-	quiet = false;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":a:tsjqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			if (og_parse_long(optarg, -1000, 1000, &v) < 0) {
-				snprintf(err, errsz, "invalid --adj '%s': expected an integer from -1000 to 1000",
-					 og_esc(optarg, esc, sizeof(esc)));
+			if (og_adj_opt(optarg, &o->adj, err, errsz) < 0)
 				return -1;
-			}
 			o->set = true;
-			o->adj = (int)v;
 			break;
 		case 't': o->tree = true; break;
 		case 's': o->scope = true; break;
@@ -78,7 +70,7 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 				return -1;
 			break;
 		case 'j': o->json = true; break;
-		case 'q': quiet = true; break;
+		case 'q': o->quiet = true; break;
 		case 'h': return 1;
 		default:
 			if ((r = og_memcap_getopt(c, optarg, &o->cap, err, errsz)) < 0)
@@ -339,85 +331,139 @@ static int set_all(const struct og_protect_opts *o, struct target *t, size_t n, 
 	return 0;
 }
 
+/* Resolve and check every target before changing any, so a bad PID in the
+ * list leaves everything as it was; then --tree and --scope add each one's
+ * descendants alive now.  Returns 0, -1 with the failure in fails, or -2
+ * when the process list cannot be read (reported). */
+static int resolve(const struct og_protect_opts *o, struct target **t, size_t *n, size_t *cap, struct failures *fails)
+{
+	char esc[4 * OG_COMM_MAX + 1];
+
+	for (size_t i = 0; i < o->npids; i++)
+		if (add_target(t, n, cap, o->pids[i], fails) == -ENOMEM)
+			return -1;
+	for (size_t i = 0; i < *n; i++) {
+		if (og_proc_is_kthread(&(*t)[i].p)) {
+			og_err("protect: %d (%s) is a kernel thread; the OOM killer never picks it", (int)(*t)[i].p.pid,
+			       og_esc((*t)[i].p.stat.comm, esc, sizeof(esc)));
+			fail_add(fails, (*t)[i].p.pid, "a kernel thread: the OOM killer never picks it");
+		}
+	}
+	if (fails->n)
+		return -1;
+	if (!o->tree && !o->scope)
+		return 0;
+	struct og_pslot *ps;
+	ssize_t np = og_proc_scan("/proc", &ps);
+	if (np < 0) {
+		og_err("protect: cannot list processes: %s", strerror((int)-np));
+		return -2;
+	}
+	size_t roots = *n;
+	for (size_t i = 0; i < roots; i++) {
+		pid_t desc[4096];
+		size_t nd = og_tree_descendants(ps, (size_t)np, (*t)[i].p.pid, desc, OG_ARRAY_LEN(desc));
+		for (size_t k = 0; k < nd && k < OG_ARRAY_LEN(desc); k++)
+			add_target(t, n, cap, desc[k], NULL); /* exited meanwhile: nothing to protect */
+	}
+	free(ps);
+	return 0;
+}
+
+/* A change (--adj, --scope) only to processes the asker may touch.
+ * Returns 0, or -1 with the first refusal in fails. */
+static int check_owners(const struct og_protect_opts *o, const struct og_priv *pv, const struct target *t, size_t n,
+			struct failures *fails)
+{
+	char esc[4 * OG_COMM_MAX + 1];
+
+	if (!o->set && !o->scope)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!og_priv_may_touch(pv, t[i].uid)) {
+			og_err("protect: %d (%s) belongs to uid %ld; without root you may only change your own processes",
+			       (int)t[i].p.pid, og_esc(t[i].p.stat.comm, esc, sizeof(esc)), t[i].uid);
+			fail_add(fails, t[i].p.pid, "belongs to uid %ld; without root you may only change your own processes",
+				 t[i].uid);
+			return -1;
+		}
+	return 0;
+}
+
+/* --scope (and its memory cap): every target into a scope of their own,
+ * the cap read back from it.  Returns 0, or -1 with the failure in fails. */
+static int place(const struct og_protect_opts *o, const struct target *t, size_t n, struct og_memcap_job *capj,
+		 char *route, size_t routesz, struct failures *fails)
+{
+	og_memcap_job_init(capj, &o->cap);
+	if (og_memcap_scope_precheck(capj, "protect") < 0) {
+		fail_add(fails, t[0].p.pid, "its memory cap cannot take here (the reason is on stderr)");
+		return -1;
+	}
+	if (o->scope && move_to_scope(t, n, (enum og_oomd_pref)o->oomd, capj, route, routesz) < 0) {
+		fail_add(fails, t[0].p.pid, "cannot move it into a scope of its own (the reason is on stderr)");
+		return -1;
+	}
+	if (og_memcap_place(capj, "protect", t[0].p.pid, true, true, false) < 0) {
+		fail_add(fails, t[0].p.pid, "its scope does not carry the memory cap (the reason is on stderr)");
+		return -1;
+	}
+	return 0;
+}
+
+/* After --adj: each target's value read back.  Exit 1 when one did not take. */
+static int print_set(const struct og_protect_opts *o, const struct target *t, size_t n, bool cap)
+{
+	int rc = OG_EXIT_OK;
+	bool first = true;
+
+	if (o->json)
+		putchar('[');
+	for (size_t i = 0; i < n; i++) {
+		long have;
+		if (og_proc_read_long(&t[i].p, "oom_score_adj", &have) < 0)
+			continue;
+		if (have != o->adj)
+			rc = OG_EXIT_FAIL;
+		if (o->json) {
+			printf("%s{\"pid\":%d,\"comm\":", first ? "" : ",", (int)t[i].p.pid);
+			og_json_str(stdout, t[i].p.stat.comm);
+			printf(",\"requested\":%d,\"before\":%ld,\"oom_score_adj\":%ld,\"kernel\":\"%s\"", o->adj,
+			       t[i].before, have, have == OG_ADJ_MIN ? "protected" : have == o->adj ? "candidate" : "exposed");
+			if (cap)
+				og_memcap_json_pid(stdout, "memory_cap", "/proc", t[i].p.pid);
+			putchar('}');
+			first = false;
+		} else if (!o->quiet) {
+			og_readback_kernel(stdout, t[i].p.pid, t[i].p.stat.comm, have, o->adj);
+		}
+	}
+	if (o->json)
+		puts("]");
+	return rc;
+}
+
 int cmd_protect(int argc, char **argv)
 {
 	struct og_protect_opts o;
 	struct og_priv pv;
 	struct target *t = NULL;
+	struct failures fails = { 0 };
+	struct og_memcap_job capj;
 	size_t n = 0, cap = 0;
-	char err[512], esc[4 * OG_COMM_MAX + 1];
+	char err[512], route[160] = "";
 	int r;
 
-	r = og_protect_parse(argc, argv, &o, err, sizeof(err));
-	if (r == 1) {
-		fputs(og_protect_help, stdout);
-		return OG_EXIT_OK;
-	}
-	if (r < 0) {
-		og_err("protect: %s", err);
-		return OG_EXIT_USAGE;
-	}
-	if ((r = og_priv_detect(&pv)) < 0) {
-		og_err("protect: cannot tell who is asking: %s", strerror(-r));
+	r = og_cmd_start("protect", og_protect_help, og_protect_parse(argc, argv, &o, err, sizeof(err)), err, &pv);
+	if (r != OG_CMD_GO)
+		return r;
+	if ((r = resolve(&o, &t, &n, &cap, &fails)) == -2) {
+		close_all(t, n);
 		return OG_EXIT_FAIL;
 	}
-	/* Resolve and check every target before changing any, so a bad PID in
-	 * the list leaves everything as it was. */
-	struct failures fails = { 0 };
-	for (size_t i = 0; i < o.npids; i++)
-		if (add_target(&t, &n, &cap, o.pids[i], &fails) == -ENOMEM)
-			return fail_json(o.json, t, n, &fails);
-	for (size_t i = 0; i < n; i++) {
-		if (og_proc_is_kthread(&t[i].p)) {
-			og_err("protect: %d (%s) is a kernel thread; the OOM killer never picks it", (int)t[i].p.pid,
-			       og_esc(t[i].p.stat.comm, esc, sizeof(esc)));
-			fail_add(&fails, t[i].p.pid, "a kernel thread: the OOM killer never picks it");
-		}
-	}
-	if (fails.n)
+	if (r < 0 || check_owners(&o, &pv, t, n, &fails) < 0 ||
+	    place(&o, t, n, &capj, route, sizeof(route), &fails) < 0)
 		return fail_json(o.json, t, n, &fails);
-	if (o.tree || o.scope) {
-		struct og_pslot *ps;
-		ssize_t np = og_proc_scan("/proc", &ps);
-		if (np < 0) {
-			og_err("protect: cannot list processes: %s", strerror((int)-np));
-			close_all(t, n);
-			return OG_EXIT_FAIL;
-		}
-		size_t roots = n;
-		for (size_t i = 0; i < roots; i++) {
-			pid_t desc[4096];
-			size_t nd = og_tree_descendants(ps, (size_t)np, t[i].p.pid, desc, OG_ARRAY_LEN(desc));
-			for (size_t k = 0; k < nd && k < OG_ARRAY_LEN(desc); k++)
-				add_target(&t, &n, &cap, desc[k], NULL); /* exited meanwhile: nothing to protect */
-		}
-		free(ps);
-	}
-	if (o.set || o.scope) {
-		for (size_t i = 0; i < n; i++)
-			if (!og_priv_may_touch(&pv, t[i].uid)) {
-				og_err("protect: %d (%s) belongs to uid %ld; without root you may only change your own processes",
-				       (int)t[i].p.pid, og_esc(t[i].p.stat.comm, esc, sizeof(esc)), t[i].uid);
-				fail_add(&fails, t[i].p.pid, "belongs to uid %ld; without root you may only change your own processes",
-					 t[i].uid);
-				return fail_json(o.json, t, n, &fails);
-			}
-	}
-	char route[160] = "";
-	struct og_memcap_job capj;
-	og_memcap_job_init(&capj, &o.cap);
-	if (og_memcap_scope_precheck(&capj, "protect") < 0) {
-		fail_add(&fails, t[0].p.pid, "its memory cap cannot take here (the reason is on stderr)");
-		return fail_json(o.json, t, n, &fails);
-	}
-	if (o.scope && move_to_scope(t, n, (enum og_oomd_pref)o.oomd, &capj, route, sizeof(route)) < 0) {
-		fail_add(&fails, t[0].p.pid, "cannot move it into a scope of its own (the reason is on stderr)");
-		return fail_json(o.json, t, n, &fails);
-	}
-	if (og_memcap_place(&capj, "protect", t[0].p.pid, true, true, false) < 0) {
-		fail_add(&fails, t[0].p.pid, "its scope does not carry the memory cap (the reason is on stderr)");
-		return fail_json(o.json, t, n, &fails);
-	}
 	if (!o.set) {
 		if (o.json)
 			putchar('[');
@@ -425,46 +471,18 @@ int cmd_protect(int argc, char **argv)
 			show_obj(&t[i], o.json, i == 0, NULL, capj.wanted);
 		if (o.json)
 			puts("]");
-		if (o.scope && !quiet) {
-			og_oomd_readback(o.json ? stderr : stdout, "", t[0].p.pid, (enum og_oomd_pref)o.oomd, route);
-			og_memcap_readback(o.json ? stderr : stdout, "", &capj, t[0].p.pid);
-			own_note(o.json ? stderr : stdout, &capj);
-		}
-		close_all(t, n);
-		return OG_EXIT_OK;
-	}
-
-	if ((r = set_all(&o, t, n, &fails)) < 0)
+		r = OG_EXIT_OK;
+	} else if (set_all(&o, t, n, &fails) < 0) {
 		return fail_json(o.json, t, n, &fails);
-	int rc = OG_EXIT_OK;
-	bool first = true;
-	if (o.json)
-		putchar('[');
-	for (size_t i = 0; i < n; i++) {
-		long have;
-		if (og_proc_read_long(&t[i].p, "oom_score_adj", &have) < 0)
-			continue;
-		if (have != o.adj)
-			rc = OG_EXIT_FAIL;
-		if (o.json) {
-			printf("%s{\"pid\":%d,\"comm\":", first ? "" : ",", (int)t[i].p.pid);
-			og_json_str(stdout, t[i].p.stat.comm);
-			printf(",\"requested\":%d,\"before\":%ld,\"oom_score_adj\":%ld,\"kernel\":\"%s\"", o.adj,
-			       t[i].before, have, have == OG_ADJ_MIN ? "protected" : have == o.adj ? "candidate" : "exposed");
-			if (capj.wanted)
-				og_memcap_json_pid(stdout, "memory_cap", "/proc", t[i].p.pid);
-			putchar('}');
-			first = false;
-		} else if (!quiet) {
-			og_readback_kernel(stdout, t[i].p.pid, t[i].p.stat.comm, have, o.adj);
-		}
+	} else {
+		r = print_set(&o, t, n, capj.wanted);
 	}
-	if (o.json)
-		puts("]");
-	if (o.scope && !quiet) {
+	if (o.scope && !o.quiet) {
 		og_oomd_readback(o.json ? stderr : stdout, "", t[0].p.pid, (enum og_oomd_pref)o.oomd, route);
 		og_memcap_readback(o.json ? stderr : stdout, "", &capj, t[0].p.pid);
+		if (!o.set)
+			own_note(o.json ? stderr : stdout, &capj);
 	}
 	close_all(t, n);
-	return rc;
+	return r;
 }

@@ -3,10 +3,12 @@
 #include "adjust.h"
 #include "cmd.h"
 #include "logsrc.h"
+#include "oomd.h"
 #include "privilege.h"
 #include "proc.h"
-#include "oomd.h"
+#include "readback.h"
 #include "render.h"
+#include "signame.h"
 #include "systemd.h"
 #include "util.h"
 #include "watchloop.h"
@@ -25,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-const char og_run_help[] =
+static const char og_run_help[] =
 	"Usage: oomguard run [OPTIONS] -- CMD [ARG...]\n"
 	"Start CMD protected from the OOM killers; children inherit the protection.\n"
 	"\n"
@@ -51,6 +53,27 @@ const char og_run_help[] =
 	"  -q, --quiet        no read-back lines\n"
 	"  -h, --help         this help\n";
 
+/* After the options: the cap and the value agree, the command is there.
+ * Returns 0 or -1 with err. */
+static int run_finish(struct og_run_opts *o, bool adj_given, char **cmd, char *err, size_t errsz)
+{
+	if (og_memcap_check(&o->cap, err, errsz) < 0)
+		return -1;
+	if (!adj_given && og_memcap_wanted(&o->cap))
+		o->adj = OG_MEMCAP_ADJ;
+	if (og_memcap_check_adj(&o->cap, o->adj, err, errsz) < 0)
+		return -1;
+	if (!cmd[0] || !cmd[0][0]) {
+		snprintf(err, errsz, "missing command: oomguard run [OPTIONS] -- CMD [ARG...]");
+		return -1;
+	}
+	o->argv = cmd;
+	/* A detached job has no terminal: like nohup.out, never lose its output. */
+	if (o->detach && !o->log)
+		o->log = "oomguard.log";
+	return 0;
+}
+
 int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t errsz)
 {
 	static const struct option longopts[] = {
@@ -61,17 +84,14 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 		{ "no-sudo", no_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "oomd", required_argument, NULL, 'O' },
-		{ "warn", optional_argument, NULL, 'W' },
-		{ "warn-signal", required_argument, NULL, 'G' },
-		{ "on-warn", required_argument, NULL, 'X' },
+		OG_WARN_LONGOPTS,
 		OG_MEMCAP_LONGOPTS,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, prev = 0, r;
-	long v;
 	bool adj_given = false;
-	char esc[256], e2[200];
+	struct og_warn_opts w = { &o->warn_spec, &o->warn_signal, &o->on_warn, false };
 
 	memset(o, 0, sizeof(*o));
 	o->adj = -1000;
@@ -85,12 +105,8 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 	while ((c = getopt_long(argc, argv, "+:a:l:dbqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
-			if (og_parse_long(optarg, -1000, 1000, &v) < 0) {
-				snprintf(err, errsz, "invalid --adj '%s': expected an integer from -1000 to 1000",
-					 og_esc(optarg, esc, sizeof(esc)));
+			if (og_adj_opt(optarg, &o->adj, err, errsz) < 0)
 				return -1;
-			}
-			o->adj = (int)v;
 			adj_given = true;
 			break;
 		case 'l':
@@ -108,58 +124,20 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 			if (og_oomd_opt(optarg, &o->oomd, err, errsz) < 0)
 				return -1;
 			break;
-		case 'W':
-			o->warn = true;
-			/* "--warn SPEC" as well as "--warn=SPEC" when the next word is a
-			 * valid spec (no command is named "available:10%"). */
-			if (!optarg && optind < argc && strchr(argv[optind], ':')) {
-				struct og_warnspec probe = o->warn_spec;
-				if (og_warnspec_parse(argv[optind], &probe, e2, sizeof(e2)) == 0)
-					optarg = argv[optind++];
-			}
-			if (optarg && og_warnspec_parse(optarg, &o->warn_spec, e2, sizeof(e2)) < 0) {
-				snprintf(err, errsz, "invalid --warn spec: %s", e2);
-				return -1;
-			}
-			break;
-		case 'G':
-			o->warn = true;
-			if (og_warn_signal_parse(optarg, &o->warn_signal, err, errsz) < 0)
-				return -1;
-			break;
-		case 'X':
-			o->warn = true;
-			if (!*optarg) {
-				snprintf(err, errsz, "--on-warn needs a command");
-				return -1;
-			}
-			o->on_warn = optarg;
-			break;
 		case 'h': return 1;
 		default:
-			if ((r = og_memcap_getopt(c, optarg, &o->cap, err, errsz)) < 0)
-				return -1;
-			if (r == 0)
+			if ((r = og_warn_getopt(c, optarg, argc, argv, true, &w, err, errsz)) <= 0 ||
+			    (r = og_memcap_getopt(c, optarg, &o->cap, err, errsz)) <= 0) {
+				if (r < 0)
+					return -1;
 				break;
+			}
 			return og_opt_error(c, argv, prev, err, errsz);
 		}
 		prev = optind;
 	}
-	if (og_memcap_check(&o->cap, err, errsz) < 0)
-		return -1;
-	if (!adj_given && og_memcap_wanted(&o->cap))
-		o->adj = OG_MEMCAP_ADJ;
-	if (og_memcap_check_adj(&o->cap, o->adj, err, errsz) < 0)
-		return -1;
-	if (optind >= argc || !argv[optind][0]) {
-		snprintf(err, errsz, "missing command: oomguard run [OPTIONS] -- CMD [ARG...]");
-		return -1;
-	}
-	o->argv = argv + optind;
-	/* A detached job has no terminal: like nohup.out, never lose its output. */
-	if (o->detach && !o->log)
-		o->log = "oomguard.log";
-	return 0;
+	o->warn = w.given;
+	return run_finish(o, adj_given, argv + optind, err, errsz);
 }
 
 /* Child -> parent reports over a CLOEXEC pipe; EOF means exec succeeded. */
@@ -180,75 +158,50 @@ static int open_log(const char *path)
 	return open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
 }
 
-static void child(const struct og_run_opts *o, const struct og_priv *pv, int rep, int barrier,
-		  const sigset_t *oldmask, bool scope_gate)
+/* The child's end when a stage fails: the parent learns which, nothing of
+ * the job runs. */
+static _Noreturn void child_fail(int rep, int stage, int err)
 {
-	int logfd = -1, r;
+	report(rep, stage, err);
+	_exit(127);
+}
 
-	/* Wait here until the parent has moved us into the job's scope, so
-	 * the job's first instruction already runs in its own cgroup. */
-	if (scope_gate) {
-		char go = 0;
-		if (read(barrier, &go, 1) != 1 || go != 's')
-			_exit(127);
-	}
+/* The job's oom_score_adj, written while the child is still oomguard; with
+ * no privilege for a lowering, held at the barrier until the parent has had
+ * `sudo oomguard protect` do the one privileged write for this PID. */
+static void child_adjust(const struct og_run_opts *o, const struct og_priv *pv, int rep, int barrier)
+{
+	int r = og_adjust_self(o->adj);
 
-	if (o->detach && setsid() < 0) {
-		report(rep, ST_EXEC, -errno);
-		_exit(127);
-	}
-	/* Before the job's user owns the file: in the sudo route the log is
-	 * opened after the drop so it belongs to the user, not root. */
-	if (o->log && pv->route != OG_ROUTE_SUDO && (logfd = open_log(o->log)) < 0) {
-		report(rep, ST_LOG, -errno);
-		_exit(127);
-	}
-
-	/* A secure-exec oomguard (file capability) is not dumpable, which makes
-	 * its /proc/self files root-owned and unwritable to the user even with
-	 * CAP_SYS_RESOURCE.  The child is about to exec the job anyway; being
-	 * dumpable until then gives the user nothing: ptrace of a task holding
-	 * capabilities the tracer lacks is still refused. */
-	if (getauxval(AT_SECURE))
-		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-	/* Now, while /proc/self is still ours: dropping a set-id identity below
-	 * makes the task undumpable again. */
-	char **env = og_priv_caller_environ();
-
-	r = og_adjust_self(o->adj);
 	if (r < 0 && og_adjust_is_perm_error(r) && pv->route == OG_ROUTE_NONE && !o->no_sudo) {
-		/* Hold here until the parent has had `sudo oomguard protect` do
-		 * the one privileged write for this PID. */
 		char go = 0;
 		report(rep, ST_NEED_SUDO, r);
 		if (read(barrier, &go, 1) != 1 || go != 'g')
 			_exit(127);
 		r = 0;
 	}
-	if (r < 0 && !o->best_effort) {
-		report(rep, ST_ADJ, r);
-		_exit(127);
-	}
-	close(barrier);
+	if (r < 0 && !o->best_effort)
+		child_fail(rep, ST_ADJ, r);
+}
 
-	if (pv->route == OG_ROUTE_SUDO && (r = og_priv_drop_to_user(pv)) < 0) {
-		report(rep, ST_DROP, r);
-		_exit(127);
-	}
-	/* Never pass a set-id identity on to the job: it runs as its caller. */
+/* The job runs as its caller: the user's identity in the sudo route, never
+ * a set-id one, and (but for root's own route) no capability at all. */
+static void child_drop(const struct og_priv *pv, int rep)
+{
+	int r;
+
+	if (pv->route == OG_ROUTE_SUDO && (r = og_priv_drop_to_user(pv)) < 0)
+		child_fail(rep, ST_DROP, r);
 	if ((pv->route == OG_ROUTE_CAP || pv->route == OG_ROUTE_NONE) &&
-	    (setresgid(getgid(), getgid(), getgid()) < 0 || setresuid(getuid(), getuid(), getuid()) < 0)) {
-		report(rep, ST_DROP, -errno);
-		_exit(127);
-	}
-	if (pv->route != OG_ROUTE_ROOT && (r = og_priv_clear_caps()) < 0) {
-		report(rep, ST_DROP, r);
-		_exit(127);
-	}
-	if (o->log && logfd < 0 && (logfd = open_log(o->log)) < 0) {
-		report(rep, ST_LOG, -errno);
-		_exit(127);
-	}
+	    (setresgid(getgid(), getgid(), getgid()) < 0 || setresuid(getuid(), getuid(), getuid()) < 0))
+		child_fail(rep, ST_DROP, -errno);
+	if (pv->route != OG_ROUTE_ROOT && (r = og_priv_clear_caps()) < 0)
+		child_fail(rep, ST_DROP, r);
+}
+
+/* --detach: stdin from /dev/null; --log: stdout and stderr to it. */
+static void child_stdio(const struct og_run_opts *o, int logfd)
+{
 	if (o->detach) {
 		int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (nul >= 0 && nul != 0) {
@@ -261,6 +214,44 @@ static void child(const struct og_run_opts *o, const struct og_priv *pv, int rep
 		dup2(logfd, 2);
 		close(logfd);
 	}
+}
+
+static void child(const struct og_run_opts *o, const struct og_priv *pv, int rep, int barrier,
+		  const sigset_t *oldmask, bool scope_gate)
+{
+	int logfd = -1;
+
+	/* Wait here until the parent has moved us into the job's scope, so
+	 * the job's first instruction already runs in its own cgroup. */
+	if (scope_gate) {
+		char go = 0;
+		if (read(barrier, &go, 1) != 1 || go != 's')
+			_exit(127);
+	}
+	if (o->detach && setsid() < 0)
+		child_fail(rep, ST_EXEC, -errno);
+	/* Before the job's user owns the file: in the sudo route the log is
+	 * opened after the drop so it belongs to the user, not root. */
+	if (o->log && pv->route != OG_ROUTE_SUDO && (logfd = open_log(o->log)) < 0)
+		child_fail(rep, ST_LOG, -errno);
+
+	/* A secure-exec oomguard (file capability) is not dumpable, which makes
+	 * its /proc/self files root-owned and unwritable to the user even with
+	 * CAP_SYS_RESOURCE.  The child is about to exec the job anyway; being
+	 * dumpable until then gives the user nothing: ptrace of a task holding
+	 * capabilities the tracer lacks is still refused. */
+	if (getauxval(AT_SECURE))
+		prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	/* Now, while /proc/self is still ours: dropping a set-id identity below
+	 * makes the task undumpable again. */
+	char **env = og_priv_caller_environ();
+
+	child_adjust(o, pv, rep, barrier);
+	close(barrier);
+	child_drop(pv, rep);
+	if (o->log && logfd < 0 && (logfd = open_log(o->log)) < 0)
+		child_fail(rep, ST_LOG, -errno);
+	child_stdio(o, logfd);
 	/* Only the mask was changed; dispositions are the caller's, so a job
 	 * started from a script with '&' or under nohup keeps ignoring what
 	 * its caller ignored, as if the shell had started it. */
@@ -269,8 +260,7 @@ static void child(const struct og_run_opts *o, const struct og_priv *pv, int rep
 		execvpe(o->argv[0], o->argv, env);
 	else
 		execvp(o->argv[0], o->argv);
-	report(rep, ST_EXEC, -errno);
-	_exit(127);
+	child_fail(rep, ST_EXEC, -errno);
 }
 
 /* Run `sudo oomguard protect --adj N PID` for the child held at the barrier.
@@ -562,7 +552,7 @@ static void readback(const struct og_run_opts *o, const struct og_priv *pv, pid_
 		bool alive = p.stat.state != 'Z' && p.stat.state != 'X';
 		og_proc_close(&p);
 		if (alive)
-			og_doctor_daemon_readback(stderr, "oomguard: ", pid);
+			og_daemons_readback(stderr, "oomguard: ", pid);
 	}
 }
 
@@ -724,19 +714,9 @@ static int run_cmd(int argc, char **argv, struct og_memcap_job *cap)
 	char err[512];
 	int r;
 
-	r = og_run_parse(argc, argv, &o, err, sizeof(err));
-	if (r == 1) {
-		fputs(og_run_help, stdout);
-		return OG_EXIT_OK;
-	}
-	if (r < 0) {
-		og_err("run: %s", err);
-		return OG_EXIT_USAGE;
-	}
-	if ((r = og_priv_detect(&pv)) < 0) {
-		og_err("run: cannot tell who is asking (SUDO_UID/SUDO_GID invalid or unknown user): %s", strerror(-r));
-		return OG_EXIT_FAIL;
-	}
+	r = og_cmd_start("run", og_run_help, og_run_parse(argc, argv, &o, err, sizeof(err)), err, &pv);
+	if (r != OG_CMD_GO)
+		return r;
 	og_memcap_job_init(cap, &o.cap);
 	bool sd_up = og_sd_built() && og_sd_running();
 	if (og_memcap_precheck(cap, "run", sd_up) < 0 ||

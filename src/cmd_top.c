@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-const char og_top_help[] =
+static const char og_top_help[] =
 	"Usage: oomguard top [OPTIONS]\n"
 	"Who dies next, per armed OOM killer, with the kernel's arithmetic shown.\n"
 	"Each row: pid, user, comm, RSS, swap, page tables, oom_score_adj, the kernel's\n"
@@ -44,7 +44,43 @@ const char og_top_help[] =
 	"      --procfs DIR     read processes from DIR instead of /proc (tests)\n"
 	"  -h, --help           this help\n";
 
-int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t errsz)
+/* --sort KEY, in enum og_top_sort's order. */
+static int sort_opt(const char *arg, enum og_top_sort *sort, char *err, size_t errsz)
+{
+	static const char *const keys[] = { "rank", "pid", "rss", "swap", "pte", "adj", "score", "comm", "user" };
+	char esc[256];
+
+	for (size_t i = 0; i < OG_ARRAY_LEN(keys); i++)
+		if (!strcmp(arg, keys[i])) {
+			*sort = (enum og_top_sort)i;
+			return 0;
+		}
+	snprintf(err, errsz, "invalid --sort '%s': expected rank, pid, rss, swap, pte, adj, score, comm or user",
+		 og_esc(arg, esc, sizeof(esc)));
+	return -1;
+}
+
+/* --watch[=SECS], and --watch SECS: a following number is taken too. */
+static int watch_opt(char *arg, int argc, char **argv, struct og_top_opts *o, char *err, size_t errsz)
+{
+	char esc[256];
+	long v;
+
+	o->watch = true;
+	o->watch_secs = 2;
+	if (!arg && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+		arg = argv[optind++];
+	if (!arg)
+		return 0;
+	if (og_parse_long(arg, 1, 86400, &v) < 0) {
+		snprintf(err, errsz, "invalid --watch '%s': expected seconds, 1 to 86400", og_esc(arg, esc, sizeof(esc)));
+		return -1;
+	}
+	o->watch_secs = v;
+	return 0;
+}
+
+static int top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t errsz)
 {
 	static const struct option longopts[] = {
 		{ "lines", required_argument, NULL, 'n' },
@@ -59,9 +95,9 @@ int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const keys[] = { "rank", "pid", "rss", "swap", "pte", "adj", "score", "comm", "user" };
 	int c;
 	long v;
+	char esc[256];
 
 	memset(o, 0, sizeof(*o));
 	o->lines = -1;
@@ -74,39 +110,21 @@ int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t
 		switch (c) {
 		case 'n':
 			if (og_parse_long(optarg, 0, 1000000000, &v) < 0) {
-				snprintf(err, errsz, "invalid -n '%s': expected a count, 0 or more", optarg);
+				snprintf(err, errsz, "invalid -n '%s': expected a count, 0 or more", og_esc(optarg, esc, sizeof(esc)));
 				return -1;
 			}
 			o->lines = v;
 			break;
-		case 's': {
-			size_t i;
-			for (i = 0; i < OG_ARRAY_LEN(keys); i++)
-				if (!strcmp(optarg, keys[i]))
-					break;
-			if (i == OG_ARRAY_LEN(keys)) {
-				snprintf(err, errsz, "invalid --sort '%s': expected rank, pid, rss, swap, pte, adj, score, comm or user", optarg);
+		case 's':
+			if (sort_opt(optarg, &o->sort, err, errsz) < 0)
 				return -1;
-			}
-			o->sort = (enum og_top_sort)i;
 			break;
-		}
 		case 'u': o->user = optarg; break;
 		case 'c': o->cgroup = optarg; break;
 		case 'j': o->json = true; break;
 		case 'w':
-			o->watch = true;
-			o->watch_secs = 2;
-			/* --watch SECS as well as --watch=SECS: take a following number. */
-			if (!optarg && optind < argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
-				optarg = argv[optind++];
-			if (optarg) {
-				if (og_parse_long(optarg, 1, 86400, &v) < 0) {
-					snprintf(err, errsz, "invalid --watch '%s': expected seconds, 1 to 86400", optarg);
-					return -1;
-				}
-				o->watch_secs = v;
-			}
+			if (watch_opt(optarg, argc, argv, o, err, errsz) < 0)
+				return -1;
 			break;
 		case 'K': o->kernel_score = true; break;
 		case 'k': o->kthreads = true; break;
@@ -118,12 +136,12 @@ int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t
 		prev = optind;
 	}
 	if (optind < argc) {
-		snprintf(err, errsz, "unexpected argument '%s'", argv[optind]);
+		snprintf(err, errsz, "unexpected argument '%s'", og_esc(argv[optind], esc, sizeof(esc)));
 		return -1;
 	}
 	/* A name no one has would only ever show an empty table. */
 	if (o->user && og_parse_long(o->user, 0, 0x7fffffffL, &v) < 0 && !getpwnam(o->user)) {
-		snprintf(err, errsz, "unknown user '%s' (-u takes a user name or a uid)", o->user);
+		snprintf(err, errsz, "unknown user '%s' (-u takes a user name or a uid)", og_esc(o->user, esc, sizeof(esc)));
 		return -1;
 	}
 	if (o->watch && o->json) {
@@ -234,16 +252,10 @@ int cmd_top(int argc, char **argv)
 {
 	struct og_top_opts o;
 	char err[256];
-	int r = og_top_parse(argc, argv, &o, err, sizeof(err));
+	int r = og_cmd_start("top", og_top_help, top_parse(argc, argv, &o, err, sizeof(err)), err, NULL);
 
-	if (r == 1) {
-		fputs(og_top_help, stdout);
-		return OG_EXIT_OK;
-	}
-	if (r < 0) {
-		og_err("top: %s", err);
-		return OG_EXIT_USAGE;
-	}
+	if (r != OG_CMD_GO)
+		return r;
 	if (o.watch) {
 		if (o.lines < 0)
 			o.lines = 20;

@@ -6,6 +6,8 @@
 #include "logsrc.h"
 #include "privilege.h"
 #include "proc.h"
+#include "render.h"
+#include "signame.h"
 #include "util.h"
 #include "warnspec.h"
 #include "watchloop.h"
@@ -17,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-const char og_watch_help[] =
+static const char og_watch_help[] =
 	"Usage: oomguard watch [OPTIONS] PID\n"
 	"Warn PID before its memory runs out so it can checkpoint: watch its memory cgroup\n"
 	"(usage against the limit), the system (MemAvailable and free swap) and PSI memory\n"
@@ -42,9 +44,7 @@ const char og_watch_help[] =
 int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, size_t errsz)
 {
 	static const struct option longopts[] = {
-		{ "warn", optional_argument, NULL, 'w' },
-		{ "warn-signal", required_argument, NULL, 's' },
-		{ "on-warn", required_argument, NULL, 'x' },
+		OG_WARN_LONGOPTS,
 		{ "cgroup", required_argument, NULL, 'c' },
 		{ "oomd-cgroup", required_argument, NULL, 'O' },
 		{ "oomd-limit", required_argument, NULL, 'L' },
@@ -54,9 +54,10 @@ int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, si
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int c, r;
 	long v;
-	char e2[200];
+	char esc[256];
+	struct og_warn_opts w = { &o->spec, &o->warn_signal, &o->on_warn, false };
 
 	memset(o, 0, sizeof(*o));
 	og_warnspec_default(&o->spec);
@@ -69,35 +70,20 @@ int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, si
 
 	while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'w':
-			if (optarg && og_warnspec_parse(optarg, &o->spec, e2, sizeof(e2)) < 0) {
-				snprintf(err, errsz, "invalid --warn spec: %s", e2);
-				return -1;
-			}
-			break;
-		case 's':
-			if (og_warn_signal_parse(optarg, &o->warn_signal, err, errsz) < 0)
-				return -1;
-			break;
-		case 'x':
-			if (!*optarg) {
-				snprintf(err, errsz, "--on-warn needs a command");
-				return -1;
-			}
-			o->on_warn = optarg;
-			break;
 		case 'c': o->cgroup = optarg; break;
 		case 'O': o->oomd_cgroup = optarg; break;
 		case 'L':
 			if (og_parse_long(optarg, 0, 100, &v) < 0) {
-				snprintf(err, errsz, "invalid --oomd-limit '%s': expected a percentage from 0 to 100", optarg);
+				snprintf(err, errsz, "invalid --oomd-limit '%s': expected a percentage from 0 to 100",
+					 og_esc(optarg, esc, sizeof(esc)));
 				return -1;
 			}
 			o->oomd_limit_pct = (double)v;
 			break;
 		case 'D':
 			if (og_parse_long(optarg, 1, 86400, &v) < 0) {
-				snprintf(err, errsz, "invalid --oomd-duration '%s': expected seconds from 1 to 86400", optarg);
+				snprintf(err, errsz, "invalid --oomd-duration '%s': expected seconds from 1 to 86400",
+					 og_esc(optarg, esc, sizeof(esc)));
 				return -1;
 			}
 			o->oomd_duration_s = (double)v;
@@ -106,17 +92,25 @@ int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, si
 		case 'q': o->quiet = true; break;
 		case 'h': return 1;
 		default:
+			if ((r = og_warn_getopt(c, optarg, argc, argv, false, &w, err, errsz)) < 0)
+				return -1;
+			if (r == 0)
+				break;
 			return og_opt_error(c, argv, prev, err, errsz);
 		}
 		prev = optind;
 	}
-	if (optind != argc - 1) {
-		snprintf(err, errsz, optind >= argc ? "missing PID: oomguard watch [OPTIONS] PID" : "exactly one PID, got '%s' too", argv[optind < argc - 1 ? optind + 1 : optind]);
+	if (optind >= argc) {
+		snprintf(err, errsz, "missing PID: oomguard watch [OPTIONS] PID");
+		return -1;
+	}
+	if (optind < argc - 1) {
+		snprintf(err, errsz, "exactly one PID, got '%s' too", og_esc(argv[optind + 1], esc, sizeof(esc)));
 		return -1;
 	}
 	pid_t pid;
 	if (og_parse_pid(argv[optind], &pid) < 0) {
-		snprintf(err, errsz, "invalid PID '%s'", argv[optind]);
+		snprintf(err, errsz, "invalid PID '%s': expected a number from 1 to 4194304", og_esc(argv[optind], esc, sizeof(esc)));
 		return -1;
 	}
 	o->pid = pid;
@@ -170,19 +164,9 @@ int cmd_watch(int argc, char **argv)
 	char err[512];
 	int r, status;
 
-	r = og_watch_parse(argc, argv, &o, err, sizeof(err));
-	if (r == 1) {
-		fputs(og_watch_help, stdout);
-		return OG_EXIT_OK;
-	}
-	if (r < 0) {
-		og_err("watch: %s", err);
-		return OG_EXIT_USAGE;
-	}
-	if ((r = og_priv_detect(&pv)) < 0) {
-		og_err("watch: cannot tell who is asking (SUDO_UID/SUDO_GID invalid or unknown user): %s", strerror(-r));
-		return OG_EXIT_FAIL;
-	}
+	r = og_cmd_start("watch", og_watch_help, og_watch_parse(argc, argv, &o, err, sizeof(err)), err, &pv);
+	if (r != OG_CMD_GO)
+		return r;
 	if (check_target(&o, &pv) < 0)
 		return OG_EXIT_FAIL;
 	/* --cgroup as every output prints it ("/x") or as a directory. */

@@ -138,109 +138,98 @@ static int parse_time(const char *s, int64_t *out)
 	return 0;
 }
 
-static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size_t errsz)
+/* Where to read: --file, --job, --kmsg, --journal, --boot, --directory.
+ * Returns 0 when taken, 1 when c is none of them, -1 with err. */
+static int source_opt(int c, char *arg, int argc, char **argv, struct why_opts *o, char *err, size_t errsz)
 {
-	static const struct option longopts[] = {
-		{ "file", required_argument, NULL, 'f' },   { "kmsg", no_argument, NULL, 'k' },
-		{ "journal", no_argument, NULL, 'j' },	    { "boot", optional_argument, NULL, 'b' },
-		{ "directory", required_argument, NULL, 'D' }, { "since", required_argument, NULL, 'S' },
-		{ "until", required_argument, NULL, 'U' },  { "json", no_argument, NULL, 'J' },
-		{ "verbose", no_argument, NULL, 'v' },	    { "help", no_argument, NULL, 'h' },
-		{ "systemd-version", required_argument, NULL, 'Y' },
-		{ "pid", required_argument, NULL, 'p' },
-		{ "job", required_argument, NULL, 'O' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	char esc[256];
 	long v;
 
-	memset(o, 0, sizeof(*o));
-	o->jo.since_us = o->jo.until_us = OG_TIME_NONE;
-	optind = 0;
-	opterr = 0;
-	int prev = 1;
+	switch (c) {
+	case 'f':
+		if (!*arg) {
+			snprintf(err, errsz, "--file needs a path ('-' for stdin)");
+			return -1;
+		}
+		if (o->nfiles == MAX_FILES) {
+			snprintf(err, errsz, "too many --file options (at most %d)", MAX_FILES);
+			return -1;
+		}
+		o->files[o->nfiles++] = arg;
+		return 0;
+	case 'O':
+		if (!*arg || o->njobs == MAX_FILES) {
+			snprintf(err, errsz, *arg ? "too many --job options (at most %d)" : "--job needs a path", MAX_FILES);
+			return -1;
+		}
+		o->jobs[o->njobs++] = arg;
+		return 0;
+	case 'k': o->kmsg = true; return 0;
+	case 'j': o->journal = true; return 0;
+	case 'b':
+		o->jo.boot_set = true;
+		o->journal = true;
+		/* "-b -1" as well as "-b=-1" / "--boot=-1" */
+		if (!arg && optind < argc && og_parse_long(argv[optind], -100000, 100000, &v) == 0)
+			arg = argv[optind++];
+		if (!arg)
+			return 0;
+		if (og_parse_long(arg[0] == '=' ? arg + 1 : arg, -100000, 100000, &v) < 0) {
+			snprintf(err, errsz, "invalid --boot '%s': expected an integer such as 0 or -1",
+				 og_esc(arg, esc, sizeof(esc)));
+			return -1;
+		}
+		o->jo.boot = (int)v;
+		return 0;
+	case 'D':
+		o->jo.directory = arg;
+		o->journal = true;
+		return 0;
+	default:
+		return 1;
+	}
+}
 
-	while ((c = getopt_long(argc, argv, ":f:kjb::D:S:U:p:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (!*optarg) {
-				snprintf(err, errsz, "--file needs a path ('-' for stdin)");
-				return -1;
-			}
-			if (o->nfiles == MAX_FILES) {
-				snprintf(err, errsz, "too many --file options (at most %d)", MAX_FILES);
-				return -1;
-			}
-			o->files[o->nfiles++] = optarg;
-			break;
-		case 'O':
-			if (!*optarg || o->njobs == MAX_FILES) {
-				snprintf(err, errsz, *optarg ? "too many --job options (at most %d)" : "--job needs a path",
-					 MAX_FILES);
-				return -1;
-			}
-			o->jobs[o->njobs++] = optarg;
-			break;
-		case 'k': o->kmsg = true; break;
-		case 'j': o->journal = true; break;
-		case 'b':
-			o->jo.boot_set = true;
-			/* "-b -1" as well as "-b=-1" / "--boot=-1" */
-			if (!optarg && optind < argc && og_parse_long(argv[optind], -100000, 100000, &v) == 0) {
-				optarg = argv[optind++];
-			}
-			if (optarg) {
-				if (og_parse_long(optarg[0] == '=' ? optarg + 1 : optarg, -100000, 100000, &v) < 0) {
-					snprintf(err, errsz, "invalid --boot '%s': expected an integer such as 0 or -1", optarg);
-					return -1;
-				}
-				o->jo.boot = (int)v;
-			}
-			o->journal = true;
-			break;
-		case 'D':
-			o->jo.directory = optarg;
-			o->journal = true;
-			break;
-		case 'S':
-		case 'U':
-			if (parse_time(optarg, c == 'S' ? &o->jo.since_us : &o->jo.until_us) < 0) {
-				snprintf(err, errsz, "invalid --%s '%s': expected e.g. '2026-11-26 04:00', '@1764129600' or '-2h'",
-					 c == 'S' ? "since" : "until", optarg);
-				return -1;
-			}
-			break;
-		case 'Y': {
-			int sv = og_systemd_version_parse(optarg, strlen(optarg));
-			if (sv <= 0 || sv > 100000) {
-				snprintf(err, errsz, "invalid --systemd-version '%s': expected a release such as 249 or 252", optarg);
-				return -1;
-			}
-			o->sd_version = sv;
-			break;
-		}
-		case 'p': {
-			pid_t p;
-			if (og_parse_pid(optarg, &p) < 0) {
-				char esc[64];
-				snprintf(err, errsz, "invalid --pid '%s': expected a process ID", og_esc(optarg, esc, sizeof(esc)));
-				return -1;
-			}
-			o->pid = (int)p;
-			break;
-		}
-		case 'J': o->json = true; break;
-		case 'v': o->verbose = true; break;
-		case 'h': return 1;
-		default:
-			return og_opt_error(c, argv, prev, err, errsz);
-		}
-		prev = optind;
-	}
-	if (optind < argc) {
-		snprintf(err, errsz, "unexpected argument '%s' (log files go after --file)", argv[optind]);
+/* What to show: --since, --until, --systemd-version, --pid.  Returns 0
+ * when taken, 1 when c is none of them, -1 with err. */
+static int filter_opt(int c, const char *arg, struct why_opts *o, char *err, size_t errsz)
+{
+	char esc[256];
+	pid_t p;
+	int sv;
+
+	switch (c) {
+	case 'S':
+	case 'U':
+		if (parse_time(arg, c == 'S' ? &o->jo.since_us : &o->jo.until_us) == 0)
+			return 0;
+		snprintf(err, errsz, "invalid --%s '%s': expected e.g. '2026-11-26 04:00', '@1764129600' or '-2h'",
+			 c == 'S' ? "since" : "until", og_esc(arg, esc, sizeof(esc)));
 		return -1;
+	case 'Y':
+		sv = og_systemd_version_parse(arg, strlen(arg));
+		if (sv > 0 && sv <= 100000) {
+			o->sd_version = sv;
+			return 0;
+		}
+		snprintf(err, errsz, "invalid --systemd-version '%s': expected a release such as 249 or 252",
+			 og_esc(arg, esc, sizeof(esc)));
+		return -1;
+	case 'p':
+		if (og_parse_pid(arg, &p) == 0) {
+			o->pid = (int)p;
+			return 0;
+		}
+		snprintf(err, errsz, "invalid --pid '%s': expected a process ID", og_esc(arg, esc, sizeof(esc)));
+		return -1;
+	default:
+		return 1;
 	}
+}
+
+/* The combinations that cannot mean anything. */
+static int check_opts(const struct why_opts *o, char *err, size_t errsz)
+{
 	if (o->nfiles && (o->kmsg || o->journal)) {
 		snprintf(err, errsz, "--file cannot be combined with --kmsg, --journal, --boot or --directory");
 		return -1;
@@ -254,6 +243,48 @@ static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size
 		return -1;
 	}
 	return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size_t errsz)
+{
+	static const struct option longopts[] = {
+		{ "file", required_argument, NULL, 'f' },   { "kmsg", no_argument, NULL, 'k' },
+		{ "journal", no_argument, NULL, 'j' },	    { "boot", optional_argument, NULL, 'b' },
+		{ "directory", required_argument, NULL, 'D' }, { "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },  { "json", no_argument, NULL, 'J' },
+		{ "verbose", no_argument, NULL, 'v' },	    { "help", no_argument, NULL, 'h' },
+		{ "systemd-version", required_argument, NULL, 'Y' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "job", required_argument, NULL, 'O' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, r, prev = 1;
+	char esc[256];
+
+	memset(o, 0, sizeof(*o));
+	o->jo.since_us = o->jo.until_us = OG_TIME_NONE;
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:kjb::D:S:U:p:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'J': o->json = true; break;
+		case 'v': o->verbose = true; break;
+		case 'h': return 1;
+		default:
+			if ((r = source_opt(c, optarg, argc, argv, o, err, errsz)) < 0 ||
+			    (r > 0 && (r = filter_opt(c, optarg, o, err, errsz)) < 0))
+				return -1;
+			if (r > 0)
+				return og_opt_error(c, argv, prev, err, errsz);
+		}
+		prev = optind;
+	}
+	if (optind < argc) {
+		snprintf(err, errsz, "unexpected argument '%s' (log files go after --file)",
+			 og_esc(argv[optind], esc, sizeof(esc)));
+		return -1;
+	}
+	return check_opts(o, err, errsz);
 }
 
 /* ---------- output ---------- */
@@ -571,140 +602,154 @@ static void explain_oomd(struct og_event *ev, size_t n, struct why_opts *o)
 			og_event_explain(&ev[i], v);
 }
 
+/* --file: each file (or stdin) in turn; one that cannot be read fails the
+ * command, one damaged part-way still shows what was read before. */
+static void read_files(const struct why_opts *o, struct og_asm *a, struct collect *c)
+{
+	for (size_t i = 0; i < o->nfiles; i++) {
+		unsigned long long nb = 0;
+		int r = og_src_file(a, o->files[i], &nb);
+		if (r == -EPIPE || r == -EBADMSG) {
+			/* Show what was read before the damage, and fail. */
+			og_err("why: '%s': %s after %llu bytes of log text; the kills shown are those read before it",
+			       o->files[i], r == -EPIPE ? "unexpected end of file (truncated gzip)" : "corrupt gzip data", nb);
+			c->failed++;
+			c->ok++;
+			note_read(c, "%s (%llu bytes, truncated)", o->files[i], nb);
+			take(c, a);
+			continue;
+		}
+		if (r < 0) {
+			og_err("why: cannot read '%s': %s", o->files[i],
+			       r == -EPROTONOSUPPORT ? "gzip-compressed, and oomguard was built without zlib"
+			       : r == -ESPIPE	     ? "gzip-compressed input on a pipe; pass the file with --file PATH"
+						     : strerror(-r));
+			c->failed++;
+			a->nev = 0;
+			continue;
+		}
+		c->ok++;
+		note_read(c, "%s (%llu bytes)", strcmp(o->files[i], "-") ? o->files[i] : "stdin", nb);
+		take(c, a);
+	}
+}
+
+/* No --file: /dev/kmsg, then the journal (its kernel records only when kmsg
+ * could not be read); either alone with --kmsg / --journal. */
+static void read_default(struct why_opts *o, struct og_asm *a, struct collect *c)
+{
+	bool kmsg_ok = false;
+	char err[512];
+
+	if (!o->journal) {
+		size_t nrec = 0;
+		int r = og_src_kmsg(a, &nrec);
+		if (r < 0) {
+			og_kmsg_reason(r, err, sizeof(err));
+			og_err("why: cannot read /dev/kmsg: %s%s", err, o->kmsg ? "" : "; reading the journal instead");
+			c->failed++;
+			a->nev = 0;
+		} else {
+			kmsg_ok = true;
+			c->ok++;
+			note_read(c, "/dev/kmsg (%zu records)", nrec);
+			take(c, a);
+		}
+	}
+	if (o->kmsg)
+		return;
+	o->jo.skip_kernel = kmsg_ok;
+	if (!o->jo.boot_set && !o->jo.directory && !o->journal) {
+		o->jo.boot_set = true; /* kmsg is this boot: so is the rest */
+		o->jo.boot = 0;
+	}
+	journal_source(a, c, &o->jo, o->journal || !kmsg_ok);
+}
+
+/* --since / --until on what has a wall-clock time, and --pid; then in time
+ * order, oomd's kills explained for the systemd version. */
+static void filter_events(struct why_opts *o, struct collect *c)
+{
+	size_t k = 0, noclock = 0;
+	bool ranged = o->jo.since_us != OG_TIME_NONE || o->jo.until_us != OG_TIME_NONE;
+
+	for (size_t i = 0; i < c->n; i++) {
+		int64_t t = c->ev[i].wall_us;
+		if (t != OG_TIME_NONE && ((o->jo.since_us != OG_TIME_NONE && t < o->jo.since_us) ||
+					  (o->jo.until_us != OG_TIME_NONE && t > o->jo.until_us)))
+			continue;
+		noclock += ranged && t == OG_TIME_NONE;
+		if (o->pid && !og_event_matches(&c->ev[i], o->pid, NULL))
+			continue;
+		c->ev[k++] = c->ev[i];
+	}
+	c->n = k;
+	if (noclock)
+		og_err("why: --since/--until cannot apply to %zu kill%s: %s only seconds since boot (dmesg without -T, "
+		       "from another boot), no wall-clock time; shown unfiltered",
+		       noclock, noclock == 1 ? "" : "s", noclock == 1 ? "its log gives" : "their log gives");
+	og_events_sort(c->ev, c->n);
+	explain_oomd(c->ev, c->n, o);
+}
+
+static void print_events(const struct why_opts *o, const struct collect *c, const struct og_joblog *jl)
+{
+	char when[96] = "";
+
+	if (c->n && o->json) {
+		print_json(c->ev, c->n, jl);
+		return;
+	}
+	if (c->n) {
+		print_table(c->ev, c->n, o->verbose, o->sd_version, jl);
+		return;
+	}
+	if (o->jo.since_us != OG_TIME_NONE || o->jo.until_us != OG_TIME_NONE)
+		snprintf(when, sizeof(when), " in the given time range");
+	if (o->pid) {
+		size_t wl = strlen(when);
+		snprintf(when + wl, sizeof(when) - wl, " for pid %d", o->pid);
+	}
+	fprintf(o->json ? stderr : stdout, "no OOM kills found%s in %s\n", when, c->read);
+}
+
 int cmd_why(int argc, char **argv)
 {
 	struct why_opts o;
-	char err[512];
-	int r = parse_opts(argc, argv, &o, err, sizeof(err));
-
-	if (r == 1) {
-		fputs(why_help, stdout);
-		return OG_EXIT_OK;
-	}
-	if (r < 0) {
-		og_err("why: %s", err);
-		return OG_EXIT_USAGE;
-	}
-
-	struct og_asm *a = malloc(sizeof(*a));
+	struct og_joblog jl = { 0 };
 	struct collect c = { 0 };
-	if (!a) {
+	struct og_asm *a;
+	char err[512];
+	int r = og_cmd_start("why", why_help, parse_opts(argc, argv, &o, err, sizeof(err)), err, NULL);
+
+	if (r != OG_CMD_GO)
+		return r;
+	if (!(a = malloc(sizeof(*a)))) {
 		og_err("why: out of memory");
 		return OG_EXIT_FAIL;
 	}
 	og_asm_init(a, "", NULL);
-
-	if (o.nfiles) {
-		for (size_t i = 0; i < o.nfiles; i++) {
-			unsigned long long nb = 0;
-			r = og_src_file(a, o.files[i], &nb);
-			if (r == -EPIPE || r == -EBADMSG) {
-				/* Show what was read before the damage, and fail. */
-				og_err("why: '%s': %s after %llu bytes of log text; the kills shown are those read before it",
-				       o.files[i], r == -EPIPE ? "unexpected end of file (truncated gzip)" : "corrupt gzip data", nb);
-				c.failed++;
-				c.ok++;
-				note_read(&c, "%s (%llu bytes, truncated)", o.files[i], nb);
-				take(&c, a);
-				continue;
-			}
-			if (r < 0) {
-				og_err("why: cannot read '%s': %s", o.files[i],
-				       r == -EPROTONOSUPPORT ? "gzip-compressed, and oomguard was built without zlib"
-				       : r == -ESPIPE	     ? "gzip-compressed input on a pipe; pass the file with --file PATH"
-							     : strerror(-r));
-				c.failed++;
-				a->nev = 0;
-				continue;
-			}
-			c.ok++;
-			note_read(&c, "%s (%llu bytes)", strcmp(o.files[i], "-") ? o.files[i] : "stdin", nb);
-			take(&c, a);
-		}
-	} else {
-		bool kmsg_ok = false;
-		if (!o.journal) {
-			size_t nrec = 0;
-			r = og_src_kmsg(a, &nrec);
-			if (r < 0) {
-				og_kmsg_reason(r, err, sizeof(err));
-				og_err("why: cannot read /dev/kmsg: %s%s", err, o.kmsg ? "" : "; reading the journal instead");
-				c.failed++;
-				a->nev = 0;
-			} else {
-				kmsg_ok = true;
-				c.ok++;
-				note_read(&c, "/dev/kmsg (%zu records)", nrec);
-				take(&c, a);
-			}
-		}
-		if (!o.kmsg) {
-			o.jo.skip_kernel = kmsg_ok;
-			if (!o.jo.boot_set && !o.jo.directory && !o.journal) {
-				o.jo.boot_set = true; /* kmsg is this boot: so is the rest */
-				o.jo.boot = 0;
-			}
-			journal_source(a, &c, &o.jo, o.journal || !kmsg_ok);
-		}
-	}
+	if (o.nfiles)
+		read_files(&o, a, &c);
+	else
+		read_default(&o, a, &c);
 	og_asm_free(a);
 	free(a);
-
-	struct og_joblog jl = { 0 };
 	for (size_t i = 0; i < o.njobs; i++) {
-		r = og_joblog_read(&jl, o.jobs[i]);
-		if (r < 0) {
+		if ((r = og_joblog_read(&jl, o.jobs[i])) < 0) {
 			og_err("why: cannot read job output '%s': %s", o.jobs[i], strerror(-r));
 			og_joblog_free(&jl);
 			free(c.ev);
 			return OG_EXIT_FAIL;
 		}
 	}
-
-	/* --since / --until on what has a wall-clock time */
-	size_t k = 0, noclock = 0;
-	bool ranged = o.jo.since_us != OG_TIME_NONE || o.jo.until_us != OG_TIME_NONE;
-	for (size_t i = 0; i < c.n; i++) {
-		int64_t t = c.ev[i].wall_us;
-		if (t != OG_TIME_NONE && ((o.jo.since_us != OG_TIME_NONE && t < o.jo.since_us) ||
-					  (o.jo.until_us != OG_TIME_NONE && t > o.jo.until_us)))
-			continue;
-		noclock += ranged && t == OG_TIME_NONE;
-		if (o.pid && !og_event_matches(&c.ev[i], o.pid, NULL))
-			continue;
-		c.ev[k++] = c.ev[i];
-	}
-	c.n = k;
-	if (noclock)
-		og_err("why: --since/--until cannot apply to %zu kill%s: %s only seconds since boot (dmesg without -T, "
-		       "from another boot), no wall-clock time; shown unfiltered",
-		       noclock, noclock == 1 ? "" : "s", noclock == 1 ? "its log gives" : "their log gives");
-	og_events_sort(c.ev, c.n);
-	explain_oomd(c.ev, c.n, &o);
-
-	if (!c.ok) {
-		og_joblog_free(&jl);
-		free(c.ev);
-		return OG_EXIT_FAIL;
-	}
-	if (c.n == 0) {
-		char when[96] = "";
-		if (o.jo.since_us != OG_TIME_NONE || o.jo.until_us != OG_TIME_NONE)
-			snprintf(when, sizeof(when), " in the given time range");
-		if (o.pid) {
-			size_t wl = strlen(when);
-			snprintf(when + wl, sizeof(when) - wl, " for pid %d", o.pid);
-		}
-		fprintf(o.json ? stderr : stdout, "no OOM kills found%s in %s\n", when, c.read);
-	} else if (o.json) {
-		print_json(c.ev, c.n, &jl);
-	} else {
-		print_table(c.ev, c.n, o.verbose, o.sd_version, &jl);
-	}
+	filter_events(&o, &c);
+	if (c.ok)
+		print_events(&o, &c, &jl);
 	og_joblog_free(&jl);
 	free(c.ev);
 	fflush(stdout);
 	/* a file that could not be read fails the command; a default source
 	 * that could not be read was replaced by the other one */
-	return c.failed && o.nfiles ? OG_EXIT_FAIL : OG_EXIT_OK;
+	return !c.ok || (c.failed && o.nfiles) ? OG_EXIT_FAIL : OG_EXIT_OK;
 }

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-int og_read_vmsettings(const char *procroot, struct og_vmsettings *v)
+static int read_vmsettings(const char *procroot, struct og_vmsettings *v)
 {
 	static const struct { const char *name; size_t off; } f[] = {
 		{ "overcommit_memory", offsetof(struct og_vmsettings, overcommit_memory) },
@@ -490,7 +490,7 @@ int og_killers_detect(const char *procroot, const char *etcroot, const struct og
 	ssize_t n;
 
 	memset(k, 0, sizeof(*k));
-	og_read_vmsettings(procroot, &k->vm);
+	read_vmsettings(procroot, &k->vm);
 	snprintf(path, sizeof(path), "%s/pressure/memory", procroot);
 	k->psi = og_read_psi(path, &k->psi_mem) == 0;
 	if (og_cg_read_mounts(procroot, &mnt) == 0) {

@@ -16,7 +16,6 @@
 struct og_vmsettings {
 	long overcommit_memory, overcommit_ratio, panic_on_oom, oom_kill_allocating_task, oom_dump_tasks, swappiness;
 };
-int og_read_vmsettings(const char *procroot, struct og_vmsettings *v);
 
 #define OG_RE_MAX 512
 #define OG_MAX_EARLYOOM 4

@@ -21,7 +21,9 @@
 /* Big reads keep the hot loop in og_asm_feed and out of the kernel. */
 #define READ_BUF (4u << 20)
 
-int64_t og_boot_wall_us(void)
+/* Wall clock at boot in µs (CLOCK_REALTIME - CLOCK_MONOTONIC, which is the
+ * clock printk stamps follow), for turning kmsg stamps into times. */
+static int64_t boot_wall_us(void)
 {
 	struct timespec rt, mono;
 	clock_gettime(CLOCK_REALTIME, &rt);
@@ -29,7 +31,9 @@ int64_t og_boot_wall_us(void)
 	return ((int64_t)rt.tv_sec - (int64_t)mono.tv_sec) * 1000000 + ((int64_t)rt.tv_nsec - (int64_t)mono.tv_nsec) / 1000;
 }
 
-struct og_prefix_ctx og_local_ctx(bool this_boot)
+/* Prefix context for text read on this machine now: this year, the local
+ * UTC offset, and the boot time when the text is this boot's kernel log. */
+static struct og_prefix_ctx local_ctx(bool this_boot)
 {
 	struct og_prefix_ctx c;
 	time_t now = time(NULL);
@@ -37,7 +41,7 @@ struct og_prefix_ctx og_local_ctx(bool this_boot)
 	localtime_r(&now, &tm);
 	c.year = tm.tm_year + 1900;
 	c.utc_offset = tm.tm_gmtoff;
-	c.boot_wall_us = this_boot ? og_boot_wall_us() : OG_TIME_NONE;
+	c.boot_wall_us = this_boot ? boot_wall_us() : OG_TIME_NONE;
 	c.now_us = (int64_t)now * 1000000;
 	return c;
 }
@@ -57,7 +61,7 @@ int og_src_kmsg(struct og_asm *a, size_t *nrec)
 {
 	char rec[8192];
 	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	struct og_prefix_ctx ctx = og_local_ctx(true);
+	struct og_prefix_ctx ctx = local_ctx(true);
 
 	*nrec = 0;
 	if (fd < 0)
@@ -164,7 +168,7 @@ int og_src_file(struct og_asm *a, const char *path, unsigned long long *nbytes)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
 	int fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-	struct og_prefix_ctx ctx = og_local_ctx(false);
+	struct og_prefix_ctx ctx = local_ctx(false);
 	char *buf;
 	int r;
 
@@ -338,7 +342,7 @@ int og_src_journal(struct og_asm *a, const struct og_journal_opts *o, size_t *ne
 	r = o->since_us != OG_TIME_NONE ? sd_journal_seek_realtime_usec(j, (uint64_t)o->since_us) : sd_journal_seek_head(j);
 	if (r < 0)
 		goto out;
-	struct og_prefix_ctx ctx = og_local_ctx(false);
+	struct og_prefix_ctx ctx = local_ctx(false);
 	og_asm_set_source(a, o->directory ? o->directory : "journal", &ctx);
 	while ((r = sd_journal_next(j)) > 0) {
 		uint64_t rt;

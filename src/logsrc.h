@@ -10,13 +10,6 @@
 
 #include "episode.h"
 
-/* Wall clock at boot in µs (CLOCK_REALTIME - CLOCK_MONOTONIC, which is the
- * clock printk stamps follow), for turning kmsg stamps into times. */
-int64_t og_boot_wall_us(void);
-/* Prefix context for text read on this machine now: this year, the local
- * UTC offset, and the boot time when the text is this boot's kernel log. */
-struct og_prefix_ctx og_local_ctx(bool this_boot);
-
 /* Every record /dev/kmsg still holds, read without blocking.  nrec counts
  * the records read. */
 int og_src_kmsg(struct og_asm *a, size_t *nrec);

@@ -122,6 +122,16 @@ int og_memcap_opt(const char *name, const char *val, unsigned long long ram, str
 	return 0;
 }
 
+/* MemTotal in bytes from procroot/meminfo, 0 when unreadable. */
+static unsigned long long ram_bytes(const char *procroot)
+{
+	struct og_meminfo m;
+
+	if (og_read_meminfo(procroot, &m) < 0 || m.mem_total <= 0)
+		return 0;
+	return (unsigned long long)m.mem_total * 1024ULL;
+}
+
 int og_memcap_getopt(int opt, const char *arg, struct og_memcap_req *c, char *err, size_t errsz)
 {
 	static const char *const name[] = { "memory-max", "memory-high", "swap-max" };
@@ -129,7 +139,7 @@ int og_memcap_getopt(int opt, const char *arg, struct og_memcap_req *c, char *er
 	if (opt < OG_OPT_MEMORY_MAX || opt > OG_OPT_SWAP_MAX)
 		return 1;
 	/* RAM only for a percentage: no /proc read for plain sizes */
-	unsigned long long ram = strchr(arg, '%') ? og_memcap_ram("/proc") : 0;
+	unsigned long long ram = strchr(arg, '%') ? ram_bytes("/proc") : 0;
 	return og_memcap_opt(name[opt - OG_OPT_MEMORY_MAX], arg, ram, c, err, errsz);
 }
 
@@ -158,15 +168,6 @@ int og_memcap_check(const struct og_memcap_req *c, char *err, size_t errsz)
 		return -1;
 	}
 	return 0;
-}
-
-unsigned long long og_memcap_ram(const char *procroot)
-{
-	struct og_meminfo m;
-
-	if (og_read_meminfo(procroot, &m) < 0 || m.mem_total <= 0)
-		return 0;
-	return (unsigned long long)m.mem_total * 1024ULL;
 }
 
 const char *og_fmt_bytes(long long b, char *buf, size_t size)

@@ -60,8 +60,6 @@ int og_memcap_check_adj(const struct og_memcap_req *c, int adj, char *err, size_
 /* After all options: --memory-high and --swap-max need --memory-max, high
  * may not exceed max.  Returns 0 or -1 with a message. */
 int og_memcap_check(const struct og_memcap_req *c, char *err, size_t errsz);
-/* MemTotal in bytes from procroot/meminfo, 0 when unreadable. */
-unsigned long long og_memcap_ram(const char *procroot);
 
 /* "20.0 GiB", "512 MiB", "4.0 KiB", "100 B". */
 const char *og_fmt_bytes(long long b, char *buf, size_t size);
@@ -120,7 +118,6 @@ int og_memcap_high_events(const char *cgdir, long long *out);
  * counter rose), naming the cap, the peak and what to do. */
 bool og_memcap_own_kill(const struct og_memcap_state *start, const struct og_memcap_state *end, bool warned,
 			char *buf, size_t size);
-
 
 /* ---- the cap of one job (run, protect --scope): place, read back, finish ----- */
 

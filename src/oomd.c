@@ -23,9 +23,10 @@ int og_oomd_pref_parse(const char *s, enum og_oomd_pref *out)
 int og_oomd_opt(const char *arg, int *out, char *err, size_t errsz)
 {
 	enum og_oomd_pref p;
+	char esc[256];
 
 	if (og_oomd_pref_parse(arg, &p) < 0) {
-		snprintf(err, errsz, "invalid --oomd '%s': expected omit, avoid or none", arg);
+		snprintf(err, errsz, "invalid --oomd '%s': expected omit, avoid or none", og_esc(arg, esc, sizeof(esc)));
 		return -1;
 	}
 	*out = (int)p;
@@ -186,7 +187,8 @@ void og_oomd_advice(int version, bool kind_known, enum og_oomd_kill kind, const 
 			 sudo_run);
 }
 
-const char *og_oomd_rule_text(int version)
+/* The rule of a version in words, for a cgroup no monitor contains yet. */
+static const char *rule_text(int version)
 {
 	if (version <= 0)
 		return "unknown (systemd version unknown)";
@@ -311,11 +313,79 @@ __attribute__((format(printf, 4, 5))) static void app(char *buf, size_t sz, size
 		*off = *off + (size_t)n >= sz ? sz - 1 : *off + (size_t)n;
 }
 
+/* Every monitored ancestor must honour the preference; the first one that
+ * does not is the reason, written to out.  Returns how many do not. */
+static size_t first_refusal(const struct og_oomd_state *s, const char *cg, char *out, size_t outsz)
+{
+	char anc[4 * OG_CG_PATH_MAX + 1], why[256];
+	bool candidate = s->leaf || s->oom_group;
+	size_t nbad = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < s->nanc; i++) {
+		const struct og_oomd_anc *a = &s->anc[i];
+		bool ok = s->have != OG_OOMD_PREF_NONE && candidate &&
+			  og_oomd_pref_honoured(s->version, s->owner, a->owner, a->kind, why, sizeof(why));
+		if (ok || nbad++)
+			continue;
+		og_esc(a->path, anc, sizeof(anc));
+		if (s->have == OG_OOMD_PREF_NONE)
+			snprintf(out, outsz, "%s monitors %s for %s kills and no preference is set on it", anc, cg,
+				 a->kind == OG_OOMD_KILL_SWAP ? "swap" : "pressure");
+		else if (!candidate)
+			snprintf(out, outsz,
+				 "%s has sub-cgroups, so they are the candidates of %s and user.oomd_%s on it does not count",
+				 cg, anc, og_oomd_pref_name(s->have));
+		else
+			snprintf(out, outsz, "%s kills under %s; rule: %s", a->kind == OG_OOMD_KILL_SWAP ? "swap" : "pressure",
+				 anc, why);
+	}
+	return nbad;
+}
+
+/* What protects the job when every monitor honours its preference. */
+static void protected_why(const struct og_oomd_state *s, const char *cg, char *buf, size_t bufsz, size_t *off)
+{
+	char why[256];
+
+	if (s->have == OG_OOMD_PREF_OMIT)
+		app(buf, bufsz, off, "user.oomd_omit on %s: never a candidate", cg);
+	else if (s->have == OG_OOMD_PREF_AVOID)
+		app(buf, bufsz, off, "user.oomd_avoid on %s: killed only after every other candidate", cg);
+	else
+		app(buf, bufsz, off, "%s has no preference", cg);
+	if (s->nanc == 0) {
+		app(buf, bufsz, off, "; no cgroup systemd-oomd monitors contains it; rule: %s", rule_text(s->version));
+		return;
+	}
+	/* Name the rule that was applied, against the first monitor. */
+	og_oomd_pref_honoured(s->version, s->owner, s->anc[0].owner, s->anc[0].kind, why, sizeof(why));
+	app(buf, bufsz, off, "; rule: %s", why);
+}
+
+/* "; monitored: /a (pressure > 60.00%, owner uid 0: honoured), ..." */
+static void list_monitors(const struct og_oomd_state *s, char *buf, size_t bufsz, size_t *off)
+{
+	char anc[4 * OG_CG_PATH_MAX + 1];
+	bool candidate = s->leaf || s->oom_group;
+
+	for (size_t i = 0; i < s->nanc; i++) {
+		og_esc(s->anc[i].path, anc, sizeof(anc));
+		app(buf, bufsz, off, "%s%s (%s", i ? ", " : "; monitored: ", anc,
+		    s->anc[i].kind == OG_OOMD_KILL_SWAP ? "swap" : "pressure");
+		if (s->anc[i].limit_pm >= 0)
+			app(buf, bufsz, off, " > %d.%02d%%", s->anc[i].limit_pm / 100, s->anc[i].limit_pm % 100);
+		bool h = s->have != OG_OOMD_PREF_NONE && candidate &&
+			 og_oomd_pref_honoured(s->version, s->owner, s->anc[i].owner, s->anc[i].kind, NULL, 0);
+		app(buf, bufsz, off, ", owner uid %ld: %s)", s->anc[i].owner, h ? "honoured" : "ignored");
+	}
+}
+
 enum og_oomd_verdict og_oomd_judge(const struct og_oomd_state *s, enum og_oomd_pref want, char *buf,
 				   size_t bufsz)
 {
-	char cg[4 * OG_CG_PATH_MAX + 1], anc[4 * OG_CG_PATH_MAX + 1], why[256], first_bad[256 + 8 * OG_CG_PATH_MAX];
-	size_t off = 0, nbad = 0;
+	char cg[4 * OG_CG_PATH_MAX + 1], first_bad[256 + 8 * OG_CG_PATH_MAX];
+	size_t off = 0;
 	bool candidate = s->leaf || s->oom_group;
 	enum og_oomd_verdict v;
 
@@ -336,63 +406,19 @@ enum og_oomd_verdict og_oomd_judge(const struct og_oomd_state *s, enum og_oomd_p
 		return OG_OOMD_EXPOSED;
 	}
 	og_esc(s->cgroup, cg, sizeof(cg));
-
-	/* Every monitored ancestor must honour the preference; the first one
-	 * that does not is the reason. */
-	first_bad[0] = '\0';
-	for (size_t i = 0; i < s->nanc; i++) {
-		const struct og_oomd_anc *a = &s->anc[i];
-		bool ok = s->have != OG_OOMD_PREF_NONE && candidate &&
-			  og_oomd_pref_honoured(s->version, s->owner, a->owner, a->kind, why, sizeof(why));
-		if (ok || nbad++)
-			continue;
-		og_esc(a->path, anc, sizeof(anc));
-		if (s->have == OG_OOMD_PREF_NONE)
-			snprintf(first_bad, sizeof(first_bad), "%s monitors %s for %s kills and no preference is set on it",
-				 anc, cg, a->kind == OG_OOMD_KILL_SWAP ? "swap" : "pressure");
-		else if (!candidate)
-			snprintf(first_bad, sizeof(first_bad),
-				 "%s has sub-cgroups, so they are the candidates of %s and user.oomd_%s on it does not count",
-				 cg, anc, og_oomd_pref_name(s->have));
-		else
-			snprintf(first_bad, sizeof(first_bad), "%s kills under %s; rule: %s",
-				 a->kind == OG_OOMD_KILL_SWAP ? "swap" : "pressure", anc, why);
-	}
-	if (nbad) {
+	if (first_refusal(s, cg, first_bad, sizeof(first_bad))) {
 		v = OG_OOMD_EXPOSED;
 		app(buf, bufsz, &off, "systemd-oomd: EXPOSED (%s", first_bad);
 	} else {
 		v = OG_OOMD_PROTECTED;
 		app(buf, bufsz, &off, "systemd-oomd: protected (");
-		if (s->have == OG_OOMD_PREF_OMIT)
-			app(buf, bufsz, &off, "user.oomd_omit on %s: never a candidate", cg);
-		else if (s->have == OG_OOMD_PREF_AVOID)
-			app(buf, bufsz, &off, "user.oomd_avoid on %s: killed only after every other candidate", cg);
-		else
-			app(buf, bufsz, &off, "%s has no preference", cg);
-		if (s->nanc == 0)
-			app(buf, bufsz, &off, "; no cgroup systemd-oomd monitors contains it; rule: %s",
-			    og_oomd_rule_text(s->version));
-		else {
-			/* Name the rule that was applied, against the first monitor. */
-			og_oomd_pref_honoured(s->version, s->owner, s->anc[0].owner, s->anc[0].kind, why, sizeof(why));
-			app(buf, bufsz, &off, "; rule: %s", why);
-		}
+		protected_why(s, cg, buf, bufsz, &off);
 	}
 	app(buf, bufsz, &off, "; cgroup owner uid %ld, %s", s->owner,
 	    s->leaf ? "leaf" : s->oom_group ? "memory.oom.group=1" : "NOT a leaf");
 	if (want != s->have)
 		app(buf, bufsz, &off, "; asked for %s, read back %s", og_oomd_pref_name(want), og_oomd_pref_name(s->have));
-	for (size_t i = 0; i < s->nanc; i++) {
-		og_esc(s->anc[i].path, anc, sizeof(anc));
-		app(buf, bufsz, &off, "%s%s (%s", i ? ", " : "; monitored: ", anc,
-		    s->anc[i].kind == OG_OOMD_KILL_SWAP ? "swap" : "pressure");
-		if (s->anc[i].limit_pm >= 0)
-			app(buf, bufsz, &off, " > %d.%02d%%", s->anc[i].limit_pm / 100, s->anc[i].limit_pm % 100);
-		bool h = s->have != OG_OOMD_PREF_NONE && candidate &&
-			 og_oomd_pref_honoured(s->version, s->owner, s->anc[i].owner, s->anc[i].kind, NULL, 0);
-		app(buf, bufsz, &off, ", owner uid %ld: %s)", s->anc[i].owner, h ? "honoured" : "ignored");
-	}
+	list_monitors(s, buf, bufsz, &off);
 	if (v == OG_OOMD_EXPOSED && candidate && s->have != OG_OOMD_PREF_NONE && s->owner != 0 && s->version >= 248)
 		app(buf, bufsz, &off, "; a root-owned scope (sudo oomguard run, or sudo oomguard protect --scope) would count");
 	if (s->version > 0)

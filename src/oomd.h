@@ -9,7 +9,6 @@
 #include "cgroup.h" /* OG_CG_PATH_MAX: one size for every cgroup path */
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 
 enum og_oomd_pref { OG_OOMD_PREF_NONE, OG_OOMD_PREF_AVOID, OG_OOMD_PREF_OMIT };
 enum og_oomd_kill { OG_OOMD_KILL_PRESSURE, OG_OOMD_KILL_SWAP };
@@ -43,8 +42,6 @@ bool og_oomd_pref_honoured(int version, long cg_uid, long anc_uid, enum og_oomd_
 void og_oomd_advice(int version, bool kind_known, enum og_oomd_kill kind, const char *cgroup, const char *monitored,
 		    char *buf, size_t bufsz);
 
-/* The rule of a version in words, for a cgroup no monitor contains yet. */
-const char *og_oomd_rule_text(int version);
 
 #define OG_OOMD_MAX_CG 64
 struct og_oomd_cg {

@@ -109,6 +109,5 @@ void og_oomd_join(struct og_oomd_cand *b, size_t nb, const struct og_oomd_cand *
  * unknown. */
 long long og_oomd_read_pgscan(const char *dir);
 
-#include "oomdreport.h"
 
 #endif

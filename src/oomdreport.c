@@ -2,8 +2,9 @@
  * its own dump), sampled the way oomd samples it — memory.stat pgscan of each
  * candidate twice, one oomd interval apart, plus reads in between to measure
  * the noise — and ranked by oomdrank.c into oomd's next victim. */
-#include "oomdrank.h"
+#include "oomdreport.h"
 #include "meminfo.h"
+#include "oomdrank.h"
 #include "render.h"
 #include "systemd.h"
 #include "util.h"

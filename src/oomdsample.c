@@ -1,6 +1,7 @@
 /* The I/O half of oomdrank.h: systemd-oomd's candidates read from cgroup2,
  * the same files oomd_cgroup_context_acquire() reads (memory.current,
  * memory.swap.current, memory.stat pgscan, the owner, user.oomd_*). */
+#include "cgroup.h"
 #include "oomdrank.h"
 #include "systemd.h"
 #include "util.h"

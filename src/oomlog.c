@@ -1089,17 +1089,6 @@ size_t og_anchor_find(const struct og_anchors *a, const char *buf, size_t len)
 	return len;
 }
 
-const char *og_rec_kind_name(enum og_rec_kind k)
-{
-	static const char *const names[] = {
-		"none", "invoked", "stack", "memcg_usage", "memcg_stats", "meminfo", "tasks_state", "task_hdr",
-		"task_row", "task_in", "summary", "summary_cont", "oldkill", "killed", "group", "reaped",
-		"no_killable", "oomd_kill", "oomd_considered", "oomd_field", "unit_oomd", "unit_oom",
-		"unit_result", "earlyoom", "earlyoom_note", "nohang_hdr", "nohang_victim", "nohang_action",
-	};
-	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "?";
-}
-
 /* ---------- wrapped lines ---------- */
 
 static bool ends_with(const char *s, const char *e, const char *lit)

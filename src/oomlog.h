@@ -149,8 +149,6 @@ struct og_anchors {
 void og_anchors_init(struct og_anchors *a);
 size_t og_anchor_find(const struct og_anchors *a, const char *buf, size_t len);
 
-const char *og_rec_kind_name(enum og_rec_kind k);
-
 /* Lines broken by a terminal, a web page or a mail client.  og_wrap_kind:
  * does this message open a record that it does not finish (a kill line cut
  * in the middle, or ending in the first words of one)?  og_wrap_continues:

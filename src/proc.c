@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,6 +124,84 @@ static int parse_hex64(const char *p, const char *end, uint64_t *out)
 	return 0;
 }
 
+/* The status keys that hold one number: hex masks, and decimals (kB for
+ * the Vm and Rss lines). */
+static const struct {
+	const char *key;
+	size_t off;
+} status_hex[] = {
+	{ "CapInh", offsetof(struct og_status, cap_inh) }, { "CapPrm", offsetof(struct og_status, cap_prm) },
+	{ "CapEff", offsetof(struct og_status, cap_eff) }, { "CapBnd", offsetof(struct og_status, cap_bnd) },
+	{ "CapAmb", offsetof(struct og_status, cap_amb) }, { "SigCgt", offsetof(struct og_status, sig_cgt) },
+}, status_kb[] = {
+	{ "VmRSS", offsetof(struct og_status, vm_rss) },	 { "RssAnon", offsetof(struct og_status, rss_anon) },
+	{ "RssFile", offsetof(struct og_status, rss_file) }, { "RssShmem", offsetof(struct og_status, rss_shmem) },
+	{ "VmSwap", offsetof(struct og_status, vm_swap) },	 { "VmPTE", offsetof(struct og_status, vm_pte) },
+};
+
+static int status_groups(const char *q, const char *le, struct og_status *st)
+{
+	while (q < le && st->ngroups < OG_MAX_GROUPS) {
+		long long g;
+		while (q < le && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q >= le)
+			break;
+		if (take_ll(&q, le, &g) < 0)
+			return -EINVAL;
+		st->groups[st->ngroups++] = (long)g;
+	}
+	return 0;
+}
+
+static void status_name(const char *v, const char *le, struct og_status *st)
+{
+	/* The kernel escapes '\n' and '\\' in Name; keep it as shown. */
+	while (v < le && (*v == '\t' || *v == ' '))
+		v++;
+	size_t n = (size_t)(le - v);
+	if (n >= sizeof(st->name))
+		n = sizeof(st->name) - 1;
+	memcpy(st->name, v, n);
+	st->name[n] = '\0';
+}
+
+/* One "Key:\tvalue" line of status (key k of klen bytes, value v..le).
+ * Returns 0 (also for a key not kept) or -EINVAL. */
+static int status_line(const char *k, size_t klen, const char *v, const char *le, struct og_status *st)
+{
+	char *base = (char *)st;
+	long long x;
+
+#define KEY(s) (klen == sizeof(s) - 1 && !memcmp(k, s, klen))
+	for (size_t i = 0; i < OG_ARRAY_LEN(status_hex); i++)
+		if (strlen(status_hex[i].key) == klen && !memcmp(k, status_hex[i].key, klen))
+			return parse_hex64(v, le, (uint64_t *)(void *)(base + status_hex[i].off));
+	for (size_t i = 0; i < OG_ARRAY_LEN(status_kb); i++)
+		if (strlen(status_kb[i].key) == klen && !memcmp(k, status_kb[i].key, klen))
+			return parse_kb(v, le, (long long *)(void *)(base + status_kb[i].off));
+	if (KEY("Name"))
+		status_name(v, le, st);
+	else if (KEY("Uid"))
+		return parse_ids(v, le, st->uid);
+	else if (KEY("Gid"))
+		return parse_ids(v, le, st->gid);
+	else if (KEY("Groups"))
+		return status_groups(v, le, st);
+	else if (KEY("NoNewPrivs") || KEY("PPid") || KEY("Kthread")) {
+		if (parse_kb(v, le, &x) < 0 || (KEY("PPid") && (x < 0 || x > 4194304)))
+			return -EINVAL;
+		if (KEY("PPid"))
+			st->ppid = (pid_t)x;
+		else if (KEY("Kthread"))
+			st->kthread = (int)(x != 0);
+		else
+			st->no_new_privs = (int)(x != 0);
+	}
+#undef KEY
+	return 0;
+}
+
 int og_parse_status(const char *buf, size_t len, struct og_status *st)
 {
 	const char *p = buf, *end = buf + len;
@@ -135,84 +214,16 @@ int og_parse_status(const char *buf, size_t len, struct og_status *st)
 	st->ppid = -1;
 	st->kthread = -1;
 	st->vm_rss = st->rss_anon = st->rss_file = st->rss_shmem = st->vm_swap = st->vm_pte = -1;
-
 	while (p < end) {
 		size_t ll;
-		const char *line = p, *colon, *le;
+		const char *line = p, *colon;
 		p = og_next_line(p, end, &ll);
-		le = line + ll;
-		colon = memchr(line, ':', ll);
-		if (!colon)
+		if (!(colon = memchr(line, ':', ll)))
 			continue;
 		size_t klen = (size_t)(colon - line);
-		const char *v = colon + 1;
-#define KEY(k) (klen == sizeof(k) - 1 && !memcmp(line, k, klen))
-		if (KEY("Name")) {
-			/* The kernel escapes '\n' and '\\' in Name; keep it as shown. */
-			while (v < le && (*v == '\t' || *v == ' '))
-				v++;
-			size_t n = (size_t)(le - v);
-			if (n >= sizeof(st->name))
-				n = sizeof(st->name) - 1;
-			memcpy(st->name, v, n);
-			st->name[n] = '\0';
-			have_name = true;
-		} else if (KEY("Uid")) {
-			if (parse_ids(v, le, st->uid) < 0)
-				return -EINVAL;
-		} else if (KEY("Gid")) {
-			if (parse_ids(v, le, st->gid) < 0)
-				return -EINVAL;
-		} else if (KEY("Groups")) {
-			const char *q = v;
-			while (q < le && st->ngroups < OG_MAX_GROUPS) {
-				long long g;
-				while (q < le && (*q == ' ' || *q == '\t'))
-					q++;
-				if (q >= le)
-					break;
-				if (take_ll(&q, le, &g) < 0)
-					return -EINVAL;
-				st->groups[st->ngroups++] = (long)g;
-			}
-		} else if (KEY("CapInh")) {
-			if (parse_hex64(v, le, &st->cap_inh) < 0) return -EINVAL;
-		} else if (KEY("CapPrm")) {
-			if (parse_hex64(v, le, &st->cap_prm) < 0) return -EINVAL;
-		} else if (KEY("CapEff")) {
-			if (parse_hex64(v, le, &st->cap_eff) < 0) return -EINVAL;
-		} else if (KEY("CapBnd")) {
-			if (parse_hex64(v, le, &st->cap_bnd) < 0) return -EINVAL;
-		} else if (KEY("SigCgt")) {
-			if (parse_hex64(v, le, &st->sig_cgt) < 0) return -EINVAL;
-		} else if (KEY("CapAmb")) {
-			if (parse_hex64(v, le, &st->cap_amb) < 0) return -EINVAL;
-		} else if (KEY("NoNewPrivs")) {
-			long long x;
-			if (parse_kb(v, le, &x) < 0) return -EINVAL;
-			st->no_new_privs = (int)(x != 0);
-		} else if (KEY("PPid")) {
-			long long x;
-			if (parse_kb(v, le, &x) < 0 || x < 0 || x > 4194304) return -EINVAL;
-			st->ppid = (pid_t)x;
-		} else if (KEY("Kthread")) {
-			long long x;
-			if (parse_kb(v, le, &x) < 0) return -EINVAL;
-			st->kthread = (int)(x != 0);
-		} else if (KEY("VmRSS")) {
-			if (parse_kb(v, le, &st->vm_rss) < 0) return -EINVAL;
-		} else if (KEY("RssAnon")) {
-			if (parse_kb(v, le, &st->rss_anon) < 0) return -EINVAL;
-		} else if (KEY("RssFile")) {
-			if (parse_kb(v, le, &st->rss_file) < 0) return -EINVAL;
-		} else if (KEY("RssShmem")) {
-			if (parse_kb(v, le, &st->rss_shmem) < 0) return -EINVAL;
-		} else if (KEY("VmSwap")) {
-			if (parse_kb(v, le, &st->vm_swap) < 0) return -EINVAL;
-		} else if (KEY("VmPTE")) {
-			if (parse_kb(v, le, &st->vm_pte) < 0) return -EINVAL;
-		}
-#undef KEY
+		if (status_line(line, klen, colon + 1, line + ll, st) < 0)
+			return -EINVAL;
+		have_name |= klen == 4 && !memcmp(line, "Name", 4);
 	}
 	return have_name ? 0 : -EINVAL;
 }

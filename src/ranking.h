@@ -5,7 +5,6 @@
  * kernfs inode numbers follow). */
 #ifndef OG_RANKING_H
 #define OG_RANKING_H
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "badness.h"

@@ -150,15 +150,6 @@ void og_json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-bool og_use_colour(int fd)
-{
-	const char *nc = getenv("NO_COLOR");
-
-	if (nc && *nc)
-		return false;
-	return isatty(fd) == 1;
-}
-
 const char *og_fmt_kib(unsigned long long kib, char *buf, size_t size)
 {
 	static const char unit[] = "KMGTP";

@@ -27,9 +27,6 @@ bool og_utf8_locale(void);
  * bytes are escaped as \u00XX so the output always parses. */
 void og_json_str(FILE *f, const char *s);
 
-/* Colour only on a tty and never with NO_COLOR (https://no-color.org). */
-bool og_use_colour(int fd);
-
 /* Human size from KiB: "512K", "1.5M", "12.0G". */
 const char *og_fmt_kib(unsigned long long kib, char *buf, size_t size);
 

@@ -20,11 +20,11 @@
  * per process Slurm loads it into (srun, slurmstepd, each task). */
 #include <slurm/spank.h>
 
+#include "adjust.h"
+#include "signame.h"
 #include "spankspec.h"
 #include "stepagent.h"
-#include "adjust.h"
 #include "util.h"
-#include "watchloop.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,8 +3,8 @@
 #include "spankspec.h"
 
 #include "render.h"
+#include "signame.h"
 #include "util.h"
-#include "watchloop.h"
 
 #include <errno.h>
 #include <signal.h>

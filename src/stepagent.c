@@ -7,10 +7,10 @@
 #include "memcg_event.h"
 #include "proc.h"
 #include "render.h"
+#include "signame.h"
 #include "slurmcg.h"
 #include "util.h"
 #include "watch.h"
-#include "watchloop.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -16,7 +16,6 @@
 #ifndef OG_STEPAGENT_H
 #define OG_STEPAGENT_H
 #include <stdbool.h>
-#include <stdint.h>
 #include <sys/types.h>
 
 #include "warnspec.h"

@@ -1,9 +1,9 @@
 #include "systemd.h"
+#include "cgroup.h"
 #include "oomd.h"
 #include "render.h"
 #include "util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -11,9 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,45 +19,9 @@
 
 /* ---- cgroup facts (no libsystemd needed) ---------------------------------- */
 
-static long dir_owner(const char *root, const char *cg)
-{
-	char path[2 * OG_CG_PATH_MAX];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s%s", root, strcmp(cg, "/") ? cg : "");
-	return stat(path, &st) == 0 ? (long)st.st_uid : -1;
-}
-
-bool og_cg_xattr_true(const char *dir, const char *name)
-{
-	char v[16];
-	ssize_t n = getxattr(dir, name, v, sizeof(v) - 1);
-
-	if (n <= 0)
-		return false;
-	v[n] = '\0';
-	/* oomd reads them with parse_boolean. */
-	return !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "y") || !strcmp(v, "true") || !strcmp(v, "t") ||
-	       !strcmp(v, "on");
-}
-
 bool og_sd_running(void)
 {
 	return access("/run/systemd/system", F_OK) == 0;
-}
-
-bool og_dir_has_subdirs(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	bool any = false;
-
-	if (!d)
-		return false;
-	while (!any && (e = readdir(d)))
-		any = e->d_type == DT_DIR && strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-	closedir(d);
-	return any;
 }
 
 /* ---- sd-bus ----------------------------------------------------------------- */
@@ -196,7 +158,10 @@ static int append_scope_props(sd_bus_message *m, const char *slice, const char *
 	return sd_bus_message_append(m, "a(sa(sv))", 0);
 }
 
-int og_sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
+/* Create a transient scope NAME (".scope") in SLICE holding req's PIDS, with
+ * ManagedOOMPreference and the memory cap set at creation, and wait for its
+ * start job.  Returns 0 or -errno with the bus error's text in err. */
+static int sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
 		      const struct og_scope_req *req, char *err, size_t errsz)
 {
 	sd_bus_message *m = NULL, *reply = NULL;
@@ -423,7 +388,10 @@ int og_sd_manager_version(struct og_bus *b)
 	(void)b;
 	return -ENOTSUP;
 }
-int og_sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
+/* Create a transient scope NAME (".scope") in SLICE holding req's PIDS, with
+ * ManagedOOMPreference and the memory cap set at creation, and wait for its
+ * start job.  Returns 0 or -errno with the bus error's text in err. */
+static int sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
 		      const struct og_scope_req *req, char *err, size_t errsz)
 {
 	(void)b, (void)name, (void)slice, (void)desc, (void)req;
@@ -456,11 +424,11 @@ int og_scope_create(const struct og_scope_req *req, char *route, size_t routesz,
 	}
 	snprintf(desc, sizeof(desc), "oomguard job %d", (int)req->pids[0]);
 	snprintf(unit, unitsz, "oomguard-%d.scope", (int)req->pids[0]);
-	r = og_sd_start_scope(b, unit, OG_SCOPE_SLICE, desc, req, err, errsz);
+	r = sd_start_scope(b, unit, OG_SCOPE_SLICE, desc, req, err, errsz);
 	if (r == -EEXIST) {
 		/* A scope of an earlier job with this PID still holds processes. */
 		snprintf(unit, unitsz, "oomguard-%d-%lld.scope", (int)req->pids[0], (long long)time(NULL));
-		r = og_sd_start_scope(b, unit, OG_SCOPE_SLICE, desc, req, err, errsz);
+		r = sd_start_scope(b, unit, OG_SCOPE_SLICE, desc, req, err, errsz);
 	}
 	og_sd_close(b);
 	if (r == 0 && req->system)
@@ -556,7 +524,7 @@ enum og_oomd_verdict og_oomd_readback(FILE *f, const char *prefix, pid_t pid, en
 		const char *root = c2.mnt, *cg = c2.path;
 		s.cgroup = cg;
 		snprintf(dir, sizeof(dir), "%s", c2.dir);
-		s.owner = dir_owner(root, cg);
+		s.owner = og_cg_owner(root, cg);
 		if (og_cg_xattr_true(dir, "user.oomd_omit"))
 			s.have = OG_OOMD_PREF_OMIT;
 		else if (og_cg_xattr_true(dir, "user.oomd_avoid"))
@@ -573,7 +541,7 @@ enum og_oomd_verdict og_oomd_readback(FILE *f, const char *prefix, pid_t pid, en
 			if (!og_cg_is_under(d->cg[i].path, cg))
 				continue;
 			anc[s.nanc].path = d->cg[i].path;
-			anc[s.nanc].owner = dir_owner(root, d->cg[i].path);
+			anc[s.nanc].owner = og_cg_owner(root, d->cg[i].path);
 			anc[s.nanc].kind = d->cg[i].kind;
 			anc[s.nanc].limit_pm = d->cg[i].kind == OG_OOMD_KILL_PRESSURE
 						       ? (d->cg[i].limit_pm >= 0 ? d->cg[i].limit_pm

@@ -12,10 +12,6 @@
 #include "memcap.h"
 #include "oomd.h"
 
-/* cgroup facts, no libsystemd needed (the cgroup2 mount: og_cg2_mount).
- * A user.* xattr that oomd reads with parse_boolean ("1", "yes", "on"...). */
-bool og_cg_xattr_true(const char *dir, const char *name);
-bool og_dir_has_subdirs(const char *dir);
 
 /* systemd is the service manager here (sd_booted(3): /run/systemd/system). */
 bool og_sd_running(void);
@@ -48,12 +44,6 @@ struct og_scope_req {
 	/* MemoryMax=/MemoryHigh=/MemorySwapMax= at creation; NULL = no cap */
 	const struct og_memcap_req *cap;
 };
-
-/* Create a transient scope NAME (".scope") in SLICE holding req's PIDS, with
- * ManagedOOMPreference and the memory cap set at creation, and wait for its
- * start job.  Returns 0 or -errno with the bus error's text in err. */
-int og_sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
-		      const struct og_scope_req *req, char *err, size_t errsz);
 
 /* systemd-oomd's dump text, from org.freedesktop.oom1 DumpByFileDescriptor on
  * the system bus (never bus-activating oomd); only if that call is refused,

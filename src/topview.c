@@ -91,13 +91,12 @@ static void victim_line(FILE *f, const struct og_model *m, const char *label, lo
 	fprintf(f, "%7d %-16s%s\n", (int)t->pid, esc(t->comm, e, sizeof(e)), extra);
 }
 
-void og_model_print_victims(const struct og_model *m, FILE *f, bool colour, bool skip_empty)
+/* The kernel's next victims: the global OOM's, and each limited memory cgroup's. */
+static void victims_kernel(const struct og_model *m, FILE *f, bool skip_empty)
 {
 	char label[256], extra[256], a[32];
 	size_t empty = 0;
 
-	(void)colour;
-	fprintf(f, "Next victim per armed killer:\n");
 	long gv = og_rank_victim(&m->global);
 	if (gv >= 0) {
 		const struct og_badness *bb = &m->global.b[gv];
@@ -131,6 +130,13 @@ void og_model_print_victims(const struct og_model *m, FILE *f, bool colour, bool
 	}
 	if (empty)
 		fprintf(f, "  %-*s %zu more, with no tasks\n", OG_LABEL_W, "kernel, memcg (limited)", empty);
+}
+
+/* systemd-oomd's monitors, earlyoom's and nohang's picks. */
+static void victims_daemons(const struct og_model *m, FILE *f)
+{
+	char label[256], extra[256];
+
 	if (m->k.oomd_pid) {
 		snprintf(label, sizeof(label), "systemd-oomd (pid %d)", (int)m->k.oomd_pid);
 		fprintf(f, "  %-34s kills whole cgroups under monitored units; pressure limit %d.%02d%% for %llus, swap limit %d.%02d%%\n",
@@ -165,6 +171,13 @@ void og_model_print_victims(const struct og_model *m, FILE *f, bool colour, bool
 	} else {
 		fprintf(f, "  %-34s not running\n", "nohang");
 	}
+}
+
+void og_model_print_victims(const struct og_model *m, FILE *f, bool skip_empty)
+{
+	fprintf(f, "Next victim per armed killer:\n");
+	victims_kernel(m, f, skip_empty);
+	victims_daemons(m, f);
 }
 
 /* ---- the table ---- */
@@ -365,153 +378,204 @@ static int cg_scope(const struct og_top_opts *o, struct og_model *m, struct og_c
 	return 0;
 }
 
-int og_top_once(const struct og_top_opts *o, FILE *f)
-{
-	struct og_model *m = calloc(1, sizeof(*m));
-	struct og_rankset cgr;
+/* One `top` snapshot, computed: the model, the ranking shown (global, or
+ * the one reaching --cgroup) and its rows, filtered, sorted and cut. */
+struct top_view {
+	struct og_model *m;
+	struct og_usercache *uc;
 	const struct og_rankset *r;
+	struct og_rankset cgr;       /* --cgroup's ranking */
+	bool have_cg, cg_limited;
 	struct og_cgroup cg, lim;
 	struct og_memcg mc;
-	bool have_cg = false, cg_limited = false, *inside = NULL;
-	struct og_usercache *uc = calloc(1, sizeof(*uc));
-	int rc = OG_EXIT_OK, e;
+	bool *inside;                /* --cgroup: task index -> inside it */
+	struct row *rows;
+	size_t nr, hidden;           /* hidden: kernel threads not listed */
+};
 
-	memset(&cgr, 0, sizeof(cgr));
-	if (!m || !uc) {
-		og_err("top: out of memory");
-		free(m);
-		free(uc);
-		return OG_EXIT_FAIL;
-	}
-	if ((e = og_model_build(m, o->procfs, o->kernel_score ? OG_SCAN_OOM_SCORE : 0)) < 0) {
-		og_err("top: cannot read %s: %s", o->procfs, strerror(-e));
-		rc = OG_EXIT_FAIL;
-		goto out;
-	}
-	r = &m->global;
-	if (o->cgroup) {
-		if (cg_scope(o, m, &cg, &lim, &mc, &cg_limited, &cgr, &inside) < 0) {
-			rc = OG_EXIT_FAIL;
-			goto out;
-		}
-		have_cg = true;
-		r = &cgr;
-	}
+static void view_free(struct top_view *v)
+{
+	free(v->rows);
+	free(v->inside);
+	og_rankset_free(&v->cgr);
+	if (v->m)
+		og_model_free(v->m);
+	free(v->m);
+	free(v->uc);
+}
 
-	/* Rows: members of the ranking, filtered, sorted, cut. */
-	struct row *rows = malloc((r->n ? r->n : 1) * sizeof(*rows));
-	size_t nr = 0, hidden = 0;
-	if (!rows) {
-		rc = OG_EXIT_FAIL;
-		goto out;
-	}
+/* The rows of v's ranking that o lets through, in o's order, at most o->lines. */
+static int view_rows(const struct og_top_opts *o, struct top_view *v)
+{
+	const struct og_model *m = v->m;
+	const struct og_rankset *r = v->r;
+
+	if (!(v->rows = malloc((r->n ? r->n : 1) * sizeof(*v->rows))))
+		return -ENOMEM;
 	for (size_t pos = 0; pos < r->n; pos++) {
 		size_t k = r->order[pos];
 		size_t ti = r->member[k];
 		const struct og_task *t = &m->ts.v[ti];
-		if (inside && !inside[ti])
+		if (v->inside && !v->inside[ti])
 			continue; /* ranked in the limiting ancestor, but not inside --cgroup */
 		if (t->kthread && !o->json && !o->kthreads) {
-			hidden++; /* never chosen: dozens of rows that say so */
+			v->hidden++; /* never chosen: dozens of rows that say so */
 			continue;
 		}
-		const char *un = og_user_name(uc, t->uid);
+		const char *un = og_user_name(v->uc, t->uid);
 		if (o->user && !user_match(o->user, t->uid, un))
 			continue;
 		struct og_badness gb;
 		og_badness(t, m->global.totalpages, m->page_kib, &gb);
-		rows[nr].ti = ti;
-		rows[nr].k = k;
-		rows[nr].rank = pos < r->eligible ? pos + 1 : 0;
-		rows[nr].gscore = og_oom_score(&gb, m->global.totalpages);
-		rows[nr].user = un;
-		nr++;
+		v->rows[v->nr++] = (struct row){ .ti = ti, .k = k, .rank = pos < r->eligible ? pos + 1 : 0,
+						 .gscore = og_oom_score(&gb, m->global.totalpages), .user = un };
 	}
 	if (o->sort != OG_SORT_RANK) {
 		const void *ctx[2] = { m, &o->sort };
-		qsort_r(rows, nr, sizeof(*rows), cmp_rows, (void *)ctx);
+		qsort_r(v->rows, v->nr, sizeof(*v->rows), cmp_rows, (void *)ctx);
 	}
-	if (o->lines >= 0 && (size_t)o->lines < nr)
-		nr = (size_t)o->lines;
+	if (o->lines >= 0 && (size_t)o->lines < v->nr)
+		v->nr = (size_t)o->lines;
+	return 0;
+}
 
-	long victim = og_rank_victim(r);
-	if (o->json) {
-		fprintf(f, "{\"page_kib\":%ld,\"memory\":{\"mem_total_kib\":%lld,\"mem_available_kib\":%lld,"
-			   "\"swap_total_kib\":%lld,\"swap_free_kib\":%lld},\"psi\":",
-			m->page_kib, m->mi.mem_total, m->mi.mem_available, m->mi.swap_total, m->mi.swap_free);
-		if (m->k.psi)
-			fprintf(f, "{\"some_avg10\":%.2f,\"full_avg10\":%.2f}", m->k.psi_mem.some.avg10,
-				m->k.psi_mem.full.present ? m->k.psi_mem.full.avg10 : 0.0);
-		else
-			fputs("null", f);
-		fputs(",\"scope\":", f);
-		if (have_cg) {
-			fputs("{\"kind\":\"memcg\",\"cgroup\":", f);
-			og_json_str(f, cg.dir);
-			fputs(",\"limited_by\":", f);
-			if (cg_limited)
-				og_json_str(f, lim.dir);
-			else
-				fputs("null", f);
-			fprintf(f, ",\"version\":%d,\"limit_bytes\":%lld,\"totalpages\":%llu}", lim.version,
-				cg_limited ? mc.limit : -1LL, r->totalpages);
-		} else {
-			fprintf(f, "{\"kind\":\"global\",\"totalpages\":%llu}", r->totalpages);
-		}
-		fputs(",\"victim\":", f);
-		json_victim(f, m, victim, "points", victim >= 0 ? (long)r->b[r->order[0]].points : 0);
-		fputc(',', f);
-		json_killers(f, m);
-		fputs(",\"processes\":[", f);
-		for (size_t i = 0; i < nr; i++) {
-			if (i)
-				fputc(',', f);
-			json_task(f, m, r, &rows[i], o->kernel_score);
-		}
-		fputs("]}\n", f);
-	} else {
-		char a[32], b[32], c[32];
-		fprintf(f, "RAM %s  MemAvailable %s (%.1f%%)  swap ", og_fmt_kib((unsigned long long)m->mi.mem_total, a, sizeof(a)),
-			og_fmt_kib((unsigned long long)(m->mi.mem_available > 0 ? m->mi.mem_available : 0), b, sizeof(b)),
-			m->mi.mem_total > 0 ? 100.0 * (double)m->mi.mem_available / (double)m->mi.mem_total : 0.0);
-		if (m->mi.swap_total > 0)
-			fprintf(f, "%s free of %s", og_fmt_kib((unsigned long long)m->mi.swap_free, a, sizeof(a)),
-				og_fmt_kib((unsigned long long)m->mi.swap_total, c, sizeof(c)));
-		else
-			fputs("none", f);
-		if (m->k.psi)
-			fprintf(f, "  PSI memory avg10 some %.2f full %.2f\n", m->k.psi_mem.some.avg10, m->k.psi_mem.full.avg10);
-		else
-			fputs("  PSI unavailable\n", f);
-		og_model_print_victims(m, f, false, o->watch);
-		if (have_cg) {
-			char p[4 * OG_CG_PATH_MAX];
-			og_esc(cg.dir, p, sizeof(p));
-			if (cg_limited)
-				fprintf(f, "Ranking inside %s: limit %s%s, totalpages %llu, 1 adj unit = %llu pages\n", p,
-					og_fmt_kib((unsigned long long)mc.limit / 1024, a, sizeof(a)),
-					strcmp(lim.dir, cg.dir) ? " (set on an ancestor)" : "", r->totalpages, r->totalpages / 1000);
-			else
-				fprintf(f, "Ranking inside %s: no memory limit at or above it, so only a global OOM reaches it (global totalpages %llu)\n",
-					p, r->totalpages);
-		} else {
-			fprintf(f, "Global ranking: totalpages %llu (RAM+swap), 1 adj unit = %llu pages; oom_score = (1000 + points*1000/totalpages)*2/3\n",
-				r->totalpages, r->totalpages / 1000);
-		}
-		if (hidden)
-			fprintf(f, "%zu kernel thread%s not listed (never chosen; --kernel-threads lists them)\n", hidden,
-				hidden == 1 ? "" : "s");
-		fprintf(f, "%5s %7s %-8s %-15s %6s %6s %6s %5s %5s%s %10s   %-24s %5s\n", "RANK", "PID", "USER", "COMM", "RSS",
-			"SWAP", "PTE", "ADJ", "SCORE", o->kernel_score ? " KSCORE" : "", "POINTS", "= rss+swap+pte+adj", "PERMIL");
-		for (size_t i = 0; i < nr; i++)
-			text_row(f, m, r, &rows[i], o->kernel_score);
+/* Returns 0, or an exit code with the reason reported. */
+static int view_build(const struct og_top_opts *o, struct top_view *v)
+{
+	int e;
+
+	memset(v, 0, sizeof(*v));
+	v->m = calloc(1, sizeof(*v->m));
+	v->uc = calloc(1, sizeof(*v->uc));
+	if (!v->m || !v->uc) {
+		og_err("top: out of memory");
+		return OG_EXIT_FAIL;
 	}
-	free(rows);
-out:
-	free(inside);
-	og_rankset_free(&cgr);
-	og_model_free(m);
-	free(m);
-	free(uc);
+	if ((e = og_model_build(v->m, o->procfs, o->kernel_score ? OG_SCAN_OOM_SCORE : 0)) < 0) {
+		og_err("top: cannot read %s: %s", o->procfs, strerror(-e));
+		return OG_EXIT_FAIL;
+	}
+	v->r = &v->m->global;
+	if (o->cgroup) {
+		if (cg_scope(o, v->m, &v->cg, &v->lim, &v->mc, &v->cg_limited, &v->cgr, &v->inside) < 0)
+			return OG_EXIT_FAIL;
+		v->have_cg = true;
+		v->r = &v->cgr;
+	}
+	if (view_rows(o, v) < 0) {
+		og_err("top: out of memory");
+		return OG_EXIT_FAIL;
+	}
+	return 0;
+}
+
+static void json_scope(FILE *f, const struct top_view *v)
+{
+	if (!v->have_cg) {
+		fprintf(f, "{\"kind\":\"global\",\"totalpages\":%llu}", v->r->totalpages);
+		return;
+	}
+	fputs("{\"kind\":\"memcg\",\"cgroup\":", f);
+	og_json_str(f, v->cg.dir);
+	fputs(",\"limited_by\":", f);
+	if (v->cg_limited)
+		og_json_str(f, v->lim.dir);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"version\":%d,\"limit_bytes\":%lld,\"totalpages\":%llu}", v->lim.version,
+		v->cg_limited ? v->mc.limit : -1LL, v->r->totalpages);
+}
+
+static void print_view_json(const struct og_top_opts *o, const struct top_view *v, FILE *f)
+{
+	const struct og_model *m = v->m;
+	const struct og_rankset *r = v->r;
+	long victim = og_rank_victim(r);
+
+	fprintf(f, "{\"page_kib\":%ld,\"memory\":{\"mem_total_kib\":%lld,\"mem_available_kib\":%lld,"
+		   "\"swap_total_kib\":%lld,\"swap_free_kib\":%lld},\"psi\":",
+		m->page_kib, m->mi.mem_total, m->mi.mem_available, m->mi.swap_total, m->mi.swap_free);
+	if (m->k.psi)
+		fprintf(f, "{\"some_avg10\":%.2f,\"full_avg10\":%.2f}", m->k.psi_mem.some.avg10,
+			m->k.psi_mem.full.present ? m->k.psi_mem.full.avg10 : 0.0);
+	else
+		fputs("null", f);
+	fputs(",\"scope\":", f);
+	json_scope(f, v);
+	fputs(",\"victim\":", f);
+	json_victim(f, m, victim, "points", victim >= 0 ? (long)r->b[r->order[0]].points : 0);
+	fputc(',', f);
+	json_killers(f, m);
+	fputs(",\"processes\":[", f);
+	for (size_t i = 0; i < v->nr; i++) {
+		if (i)
+			fputc(',', f);
+		json_task(f, m, r, &v->rows[i], o->kernel_score);
+	}
+	fputs("]}\n", f);
+}
+
+static void text_memory(FILE *f, const struct og_model *m)
+{
+	char a[32], b[32], c[32];
+
+	fprintf(f, "RAM %s  MemAvailable %s (%.1f%%)  swap ", og_fmt_kib((unsigned long long)m->mi.mem_total, a, sizeof(a)),
+		og_fmt_kib((unsigned long long)(m->mi.mem_available > 0 ? m->mi.mem_available : 0), b, sizeof(b)),
+		m->mi.mem_total > 0 ? 100.0 * (double)m->mi.mem_available / (double)m->mi.mem_total : 0.0);
+	if (m->mi.swap_total > 0)
+		fprintf(f, "%s free of %s", og_fmt_kib((unsigned long long)m->mi.swap_free, a, sizeof(a)),
+			og_fmt_kib((unsigned long long)m->mi.swap_total, c, sizeof(c)));
+	else
+		fputs("none", f);
+	if (m->k.psi)
+		fprintf(f, "  PSI memory avg10 some %.2f full %.2f\n", m->k.psi_mem.some.avg10, m->k.psi_mem.full.avg10);
+	else
+		fputs("  PSI unavailable\n", f);
+}
+
+static void text_scope(FILE *f, const struct top_view *v)
+{
+	const struct og_rankset *r = v->r;
+	char a[32], p[4 * OG_CG_PATH_MAX];
+
+	if (!v->have_cg) {
+		fprintf(f, "Global ranking: totalpages %llu (RAM+swap), 1 adj unit = %llu pages; oom_score = (1000 + points*1000/totalpages)*2/3\n",
+			r->totalpages, r->totalpages / 1000);
+		return;
+	}
+	og_esc(v->cg.dir, p, sizeof(p));
+	if (v->cg_limited)
+		fprintf(f, "Ranking inside %s: limit %s%s, totalpages %llu, 1 adj unit = %llu pages\n", p,
+			og_fmt_kib((unsigned long long)v->mc.limit / 1024, a, sizeof(a)),
+			strcmp(v->lim.dir, v->cg.dir) ? " (set on an ancestor)" : "", r->totalpages, r->totalpages / 1000);
+	else
+		fprintf(f, "Ranking inside %s: no memory limit at or above it, so only a global OOM reaches it (global totalpages %llu)\n",
+			p, r->totalpages);
+}
+
+static void print_view_text(const struct og_top_opts *o, const struct top_view *v, FILE *f)
+{
+	text_memory(f, v->m);
+	og_model_print_victims(v->m, f, o->watch);
+	text_scope(f, v);
+	if (v->hidden)
+		fprintf(f, "%zu kernel thread%s not listed (never chosen; --kernel-threads lists them)\n", v->hidden,
+			v->hidden == 1 ? "" : "s");
+	fprintf(f, "%5s %7s %-8s %-15s %6s %6s %6s %5s %5s%s %10s   %-24s %5s\n", "RANK", "PID", "USER", "COMM", "RSS",
+		"SWAP", "PTE", "ADJ", "SCORE", o->kernel_score ? " KSCORE" : "", "POINTS", "= rss+swap+pte+adj", "PERMIL");
+	for (size_t i = 0; i < v->nr; i++)
+		text_row(f, v->m, v->r, &v->rows[i], o->kernel_score);
+}
+
+int og_top_once(const struct og_top_opts *o, FILE *f)
+{
+	struct top_view v;
+	int rc = view_build(o, &v);
+
+	if (rc == 0 && o->json)
+		print_view_json(o, &v, f);
+	else if (rc == 0)
+		print_view_text(o, &v, f);
+	view_free(&v);
 	return rc;
 }

@@ -41,14 +41,12 @@ struct og_top_opts {
 	long watch_secs;
 	const char *procfs;
 };
-int og_top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t errsz);
-extern const char og_top_help[];
 
 /* One snapshot, rendered to f.  Returns an exit code. */
 int og_top_once(const struct og_top_opts *o, FILE *f);
 
 /* The "next victim per armed killer" lines (text) shared with doctor.
  * skip_empty (top --watch): limited memcgs without tasks in one line. */
-void og_model_print_victims(const struct og_model *m, FILE *f, bool colour, bool skip_empty);
+void og_model_print_victims(const struct og_model *m, FILE *f, bool skip_empty);
 
 #endif

@@ -168,7 +168,10 @@ const char *og_next_line(const char *p, const char *end, size_t *len)
 	return nl ? nl + 1 : end;
 }
 
-const char *og_bad_option(char *const argv[], int prev, char *buf, size_t size)
+/* The option getopt_long just rejected ('?' or ':'), as typed: "--name" or
+ * "-c" even inside a cluster like "-dx", escaped for a one-line message.
+ * prev = optind before that getopt_long call. */
+static const char *bad_option(char *const argv[], int prev, char *buf, size_t size)
 {
 	const char *el = optind > 0 ? argv[optind - 1] : "";
 	char c[3] = { '-', (char)optopt, '\0' };
@@ -185,7 +188,7 @@ int og_opt_error(int c, char *const argv[], int prev, char *err, size_t errsz)
 	char bad[256];
 
 	snprintf(err, errsz, c == ':' ? "option '%s' needs a value" : "unknown option '%s'",
-		 og_bad_option(argv, prev, bad, sizeof(bad)));
+		 bad_option(argv, prev, bad, sizeof(bad)));
 	return -1;
 }
 

@@ -39,10 +39,6 @@ int og_write_at(int dfd, const char *path, const char *s);
 /* "oomguard: <message>\n" on stderr. */
 void og_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* The option getopt_long just rejected ('?' or ':'), as typed: "--name" or
- * "-c" even inside a cluster like "-dx", escaped for a one-line message.
- * prev = optind before that getopt_long call. */
-const char *og_bad_option(char *const argv[], int prev, char *buf, size_t size);
 /* The one-line message for getopt_long's ':' (missing value) or any other
  * unexpected result (unknown option) into err.  Returns -1 for the parser. */
 int og_opt_error(int c, char *const argv[], int prev, char *err, size_t errsz);

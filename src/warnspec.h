@@ -13,7 +13,6 @@
  * Keys not given keep their defaults (og_warnspec_default).  Pure. */
 #ifndef OG_WARNSPEC_H
 #define OG_WARNSPEC_H
-#include <stdbool.h>
 #include <stddef.h>
 
 /* A headroom threshold: pct of the domain's total when pct >= 0, else bytes

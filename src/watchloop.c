@@ -9,10 +9,11 @@
 #include "meminfo.h"
 #include "proc.h"
 #include "render.h"
+#include "signame.h"
 #include "util.h"
+#include "warn_oomd.h"
 #include "watch.h"
 #include "watchcg.h"
-#include "warn_oomd.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,63 +48,6 @@ static int sys_pidfd_open(pid_t pid)
 static int sys_pidfd_send_signal(int pidfd, int sig)
 {
 	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
-}
-
-static const struct { const char *name; int sig; } signames[] = {
-	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "KILL", SIGKILL }, { "USR1", SIGUSR1 },
-	{ "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
-	{ "ALRM", SIGALRM }, { "PWR", SIGPWR }, { "WINCH", SIGWINCH }, { "URG", SIGURG },
-};
-
-int og_signal_parse(const char *s, int *sig)
-{
-	long v;
-	if (!strcmp(s, "none") || !strcmp(s, "0")) {
-		*sig = 0;
-		return 0;
-	}
-	if (og_parse_long(s, 1, SIGRTMAX, &v) == 0) {
-		*sig = (int)v;
-		return 0;
-	}
-	if (!strncmp(s, "SIG", 3))
-		s += 3;
-	for (size_t i = 0; i < OG_ARRAY_LEN(signames); i++)
-		if (!strcmp(s, signames[i].name)) {
-			*sig = signames[i].sig;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-int og_warn_signal_parse(const char *s, int *sig, char *err, size_t errsz)
-{
-	char esc[128];
-	if (og_signal_parse(s, sig) < 0) {
-		snprintf(err, errsz, "invalid --warn-signal '%s': expected a signal name like USR1, a number, or none",
-			 og_esc(s, esc, sizeof(esc)));
-		return -EINVAL;
-	}
-	/* signal(7): SIGKILL and SIGSTOP cannot be caught, blocked or ignored:
-	 * the job could save nothing, and the watcher would become a killer. */
-	if (*sig == SIGKILL || *sig == SIGSTOP) {
-		snprintf(err, errsz, "invalid --warn-signal '%s': %s cannot be caught, so the job could not save anything; "
-			 "use a signal it handles (USR1, USR2, TERM, ...) or none", og_esc(s, esc, sizeof(esc)),
-			 *sig == SIGKILL ? "SIGKILL" : "SIGSTOP");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-const char *og_signal_name(int sig, char *buf, size_t size)
-{
-	for (size_t i = 0; i < OG_ARRAY_LEN(signames); i++)
-		if (signames[i].sig == sig) {
-			snprintf(buf, size, "SIG%s", signames[i].name);
-			return buf;
-		}
-	snprintf(buf, size, "signal %d", sig);
-	return buf;
 }
 
 /* Everything the loop reads, opened once. */
@@ -638,8 +582,9 @@ static int loop_open(struct loop *L, const struct og_watch_cfg *c)
 	L->want_psi = c->spec.psi_full > 0 || c->spec.psi_some > 0 || c->spec.crit_psi_full > 0;
 	L->pidfd = sys_pidfd_open(c->pid);
 	if (L->pidfd < 0) {
-		og_err("watch: cannot open pid %d: %s", (int)c->pid, strerror(errno));
-		return -errno;
+		r = -errno; /* before og_err's stdio can change errno */
+		og_err("watch: cannot open pid %d: %s", (int)c->pid, strerror(-r));
+		return r;
 	}
 	if ((r = src_open(c, &L->s)) < 0)
 		return r;
@@ -854,26 +799,23 @@ int og_watch_loop(const struct og_watch_cfg *c, int *status)
 	int r;
 
 	*status = 0;
-	if ((r = loop_open(&L, c)) < 0) {
-		loop_close(&L);
-		return r;
+	/* One way out: whether the sources opened or not, they are closed here. */
+	if ((r = loop_open(&L, c)) == 0) {
+		announce_start(&L);
+		if (c->json)
+			json_event("start", c, NULL, NULL);
+		do {
+			round_once(&L);
+			act_verdict(&L);
+			lock_once(&L);
+		} while (!wait_events(&L));
+		if (c->is_child)
+			reap_job(c, status);
+		else if (!c->quiet)
+			fprintf(stderr, "oomguard: pid %d has ended\n", (int)c->pid);
+		if (c->json)
+			json_event("exit", c, NULL, NULL);
 	}
-	announce_start(&L);
-	if (c->json)
-		json_event("start", c, NULL, NULL);
-	for (;;) {
-		round_once(&L);
-		act_verdict(&L);
-		lock_once(&L);
-		if (wait_events(&L))
-			break;
-	}
-	if (c->is_child)
-		reap_job(c, status);
-	else if (!c->quiet)
-		fprintf(stderr, "oomguard: pid %d has ended\n", (int)c->pid);
-	if (c->json)
-		json_event("exit", c, NULL, NULL);
 	loop_close(&L);
-	return 0;
+	return r;
 }

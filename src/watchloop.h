@@ -38,16 +38,9 @@ struct og_watch_cfg {
  * killed) when is_child, else 0. */
 int og_watch_loop(const struct og_watch_cfg *c, int *status);
 
-/* "USR1", "SIGUSR1", "10", "none"/"0" -> signal number (0 = none).  -EINVAL otherwise. */
-int og_signal_parse(const char *s, int *sig);
-/* --warn-signal: og_signal_parse, and only a signal the job can catch (KILL
- * and STOP refused).  -EINVAL with the option's error line in err. */
-int og_warn_signal_parse(const char *s, int *sig, char *err, size_t errsz);
 /* One line "oomguard: LINE" to stderr and, timestamped, to logfd (>= 0). */
 void og_watch_note(int logfd, const char *line);
 /* ... to logfd only. */
 void og_watch_log(int logfd, const char *line);
-/* "SIGUSR1", or "signal N" in buf. */
-const char *og_signal_name(int sig, char *buf, size_t size);
 
 #endif

@@ -39,6 +39,12 @@ not_ran() { [ ! -e "$MARK" ]; }
 victim() {
 	sleep 300 3>&- &
 	VICTIM=$!
+	# until the fork has exec'd sleep: messages name its comm (bounded, 5 s)
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(cat "/proc/$VICTIM/comm" 2>/dev/null)" = sleep ] && break
+		sleep 0.05
+	done
 	echo 123 > "/proc/$VICTIM/oom_score_adj"
 }
 victim_unchanged() { [ "$(cat /proc/$VICTIM/oom_score_adj)" -eq 123 ]; }
@@ -188,6 +194,19 @@ nobody_dir() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to act as sudo"
 	SUDO_UID=abc SUDO_GID=0 SUDO_USER=x expect 1 "*cannot tell who is asking*" "$OG_BIN" run --adj 0 -- "${JOB[@]}"
 	not_ran
+}
+@test "protect and watch under sudo with a SUDO_UID that is not a number: run's line, exit 1" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to act as sudo"
+	victim
+	local cmd args
+	for cmd in protect watch; do
+		args=("$VICTIM")
+		[ "$cmd" = protect ] && args=(--adj 300 "$VICTIM")
+		SUDO_UID=abc SUDO_GID=0 SUDO_USER=x expect 1 \
+			"oomguard: $cmd: cannot tell who is asking (SUDO_UID/SUDO_GID invalid or unknown user): *" \
+			"$OG_BIN" $cmd "${args[@]}"
+	done
+	victim_unchanged
 }
 @test "run under sudo with a SUDO_UID of no user: exit 1, nothing run" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to act as sudo"

@@ -4,6 +4,7 @@
  * oomd could produce. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "oomdrank.h"

@@ -1,4 +1,4 @@
-/* Option parsing of `run` and `protect`: the pure parsers, valid and invalid forms. */
+/* Option parsing of `run`, `protect` and `watch`: the pure parsers, valid and invalid forms. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,6 +10,8 @@
 
 #include "cmd.h"
 #include "util.h"
+
+#include <signal.h>
 
 /* argv as getopt wants it: mutable strings, NULL-terminated. */
 #define ARGV(...) char *av[] = { __VA_ARGS__, NULL }; int ac = (int)OG_ARRAY_LEN(av) - 1
@@ -184,6 +186,7 @@ static void protect_show(void **state)
 	assert_false(o.set);
 	assert_false(o.tree);
 	assert_false(o.json);
+	assert_false(o.quiet);
 	assert_int_equal(o.npids, 3);
 	assert_int_equal(o.pids[0], 1);
 	assert_int_equal(o.pids[1], 4194304);
@@ -198,7 +201,7 @@ static void protect_set_tree_json(void **state)
 	{
 		ARGV("protect", "--adj", "-1000", "--tree", "--json", "--quiet", "42");
 		assert_int_equal(prot_parse(ac, av, &o, err), 0);
-		assert_true(o.set && o.tree && o.json);
+		assert_true(o.set && o.tree && o.json && o.quiet);
 		assert_int_equal(o.adj, -1000);
 		assert_int_equal(o.npids, 1);
 		assert_int_equal(o.pids[0], 42);
@@ -208,6 +211,7 @@ static void protect_set_tree_json(void **state)
 		ARGV("protect", "42", "--adj=0", "-t", "43");
 		assert_int_equal(prot_parse(ac, av, &o, err), 0);
 		assert_true(o.set && o.tree);
+		assert_false(o.quiet); /* --quiet of the call before is not kept */
 		assert_int_equal(o.adj, 0);
 		assert_int_equal(o.npids, 2);
 		assert_int_equal(o.pids[1], 43);
@@ -288,6 +292,60 @@ static void protect_rejects(void **state)
 }
 
 /* A parse must not depend on a previous one (getopt keeps global state). */
+/* --warn, --warn-signal and --on-warn are one parser (og_warn_getopt) in run
+ * and watch: the same forms and messages in both, but only run takes a bare
+ * --warn's SPEC from the next word (watch's next word is its PID). */
+static void warn_options_shared(void **state)
+{
+	struct og_run_opts r;
+	struct og_watch_opts w;
+	char err[256];
+	(void)state;
+	{
+		ARGV("run", "--warn", "available:7%", "--warn-signal", "USR2", "--on-warn", "echo hi", "--", "sh");
+		assert_int_equal(run_parse(ac, av, &r, err), 0);
+		assert_true(r.warn);
+		assert_true(r.warn_spec.avail.pct == 7);
+		assert_int_equal(r.warn_signal, SIGUSR2);
+		assert_string_equal(r.on_warn, "echo hi");
+		assert_string_equal(r.argv[0], "sh");
+	}
+	{
+		ARGV("run", "--", "sh");
+		assert_int_equal(run_parse(ac, av, &r, err), 0);
+		assert_false(r.warn);
+		assert_int_equal(r.warn_signal, SIGUSR1);
+		assert_null(r.on_warn);
+	}
+	{
+		ARGV("watch", "--warn=available:7%", "--warn-signal", "none", "--on-warn", "echo hi", "42");
+		assert_int_equal(og_watch_parse(ac, av, &w, err, sizeof(err)), 0);
+		assert_true(w.spec.avail.pct == 7);
+		assert_int_equal(w.warn_signal, 0);
+		assert_string_equal(w.on_warn, "echo hi");
+		assert_int_equal(w.pid, 42);
+	}
+	{
+		ARGV("watch", "--warn", "available:7%", "42");
+		assert_int_equal(og_watch_parse(ac, av, &w, err, sizeof(err)), -1);
+		assert_string_equal(err, "exactly one PID, got '42' too");
+	}
+	static const char *const bad[][2] = {
+		{ "--warn-signal=KILL", "invalid --warn-signal 'KILL'" },
+		{ "--on-warn=", "--on-warn needs a command" },
+		{ "--warn=bogus:1", "invalid --warn spec: " },
+	};
+	for (size_t i = 0; i < OG_ARRAY_LEN(bad); i++) {
+		char rerr[256], werr[256];
+		char *ra[] = { "run", (char *)bad[i][0], "--", "sh", NULL };
+		char *wa[] = { "watch", (char *)bad[i][0], "42", NULL };
+		assert_int_equal(run_parse(4, ra, &r, rerr), -1);
+		assert_int_equal(og_watch_parse(3, wa, &w, werr, sizeof(werr)), -1);
+		assert_string_equal(rerr, werr);
+		assert_memory_equal(rerr, bad[i][1], strlen(bad[i][1]));
+	}
+}
+
 static void parsers_are_reentrant(void **state)
 {
 	struct og_run_opts o;
@@ -327,6 +385,7 @@ int main(void)
 		cmocka_unit_test(protect_set_tree_json),
 		cmocka_unit_test(protect_pid_limit),
 		cmocka_unit_test(protect_rejects),
+		cmocka_unit_test(warn_options_shared),
 		cmocka_unit_test(parsers_are_reentrant),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
