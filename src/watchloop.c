@@ -182,7 +182,8 @@ static int v2_dir_of(const char *procroot, pid_t pid, char *out, size_t outsz, c
 }
 
 /* A PSI trigger: "<some|full> STALL WINDOW" with the NUL the kernel
- * overwrites (kernel-oom.md §4).  A 1 s window needs CAP_SYS_RESOURCE; the
+ * overwrites (kernel/sched/psi.c: psi_write; Documentation/accounting/psi.rst).
+ * A 1 s window needs CAP_SYS_RESOURCE; the
  * unprivileged rule (6.5+) wants a multiple of 2 s. */
 static int open_trigger(const char *path, const char *kind, double pct, char *desc, size_t descsz)
 {

@@ -1,5 +1,6 @@
 /* systemd-oomd pure logic: the preference rule table of
- * reference/systemd-oomd.md §2.2-2.3, the dump parser, and the read-back line. */
+ * systemd.resource-control(5) ManagedOOMPreference= by version (systemd's
+ * src/oom/oomd-util.c), the dump parser, and the read-back line. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
