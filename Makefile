@@ -75,10 +75,10 @@ LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 # to util's object in the pure link (objcopy), so calling one fails to link
 # too, and a pure object that calls a file or process syscall itself
 # (PURE_DENY) fails to build.  Parsers that share a file with readers are not
-# here: cgroup.c, meminfo.c, proc.c, killers.c, memcap.c (each parses and
-# reads), spankspec.c (needs watchloop.c's signal table), screen.c (the
-# terminal's size and key mode).
-PURE_SRC  := $(addprefix src/,badness.c episode.c episode_kernel.c episode_lines.c episode_user.c \
+# here: meminfo.c, proc.c, killers.c, memcap.c and cgroup.c's og_parse_limit
+# (each file parses and reads), spankspec.c (needs watchloop.c's signal
+# table), screen.c (the terminal's size and key mode).
+PURE_SRC  := $(addprefix src/,badness.c cgroup_parse.c episode.c episode_kernel.c episode_lines.c episode_user.c \
                logjson.c logprefix.c metrics.c oomd.c oomdrank.c oomlog.c oomlog_job.c \
                oomlog_slurm.c render.c util.c warnspec.c watch.c)
 PURE_HIDE := og_read_once og_read_at og_write_at og_err
