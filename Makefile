@@ -81,6 +81,8 @@ LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 PURE_SRC  := $(addprefix src/,badness.c cgroup_parse.c episode.c episode_kernel.c episode_lines.c episode_user.c \
                logjson.c logprefix.c metrics.c oomd.c oomdrank.c oomlog.c oomlog_job.c \
                oomlog_slurm.c render.c util.c warnspec.c watch.c)
+NM        ?= nm
+OBJCOPY   ?= objcopy
 PURE_HIDE := og_read_once og_read_at og_write_at og_err
 PURE_DENY := open openat open64 openat64 __open_2 __open64_2 __openat_2 __openat64_2 fopen fopen64 \
              freopen opendir fdopendir read __read_chk pread pread64 __pread_chk __pread64_chk readv \
@@ -96,10 +98,10 @@ PURE_OBJ   = $(PURE_SRC:src/%.c=$(BUILD)/pure/%.o)
 # (util's object aside, whose primitives PURE_HIDE hides) calls PURE_DENY.
 og_pure = @mkdir -p $(dir $2); \
 	if [ "$(notdir $1)" != util.o ]; then \
-	  bad=$$(nm -u $1 | awk '{ sub(/@.*/, "", $$2); print $$2 }' | grep -Fx $(PURE_DENY:%=-e %)); \
+	  bad=$$($(NM) -u $1 | awk '{ sub(/@.*/, "", $$2); print $$2 }' | grep -Fx $(PURE_DENY:%=-e %)); \
 	  if [ -n "$$bad" ]; then echo "$1: a pure core (PURE_SRC) calls I/O:" $$bad >&2; exit 1; fi; \
 	fi; \
-	objcopy $(PURE_HIDE:%=--localize-symbol=%) $1 $2
+	$(OBJCOPY) $(PURE_HIDE:%=--localize-symbol=%) $1 $2
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC:= $(wildcard tests/helpers/*.c)
@@ -184,7 +186,7 @@ $(BUILD):
 # The whole suite: unit (cmocka), CLI (bats), real-kernel host tests (bats).
 # Ends with "N passed, N failed, N skipped".  build-tests builds what it runs
 # (./setup.sh check builds as the user, then runs the suite as root).
-build-tests: oomguard $(SPANK_SO) $(UNIT_BIN) $(HELPER_BIN)
+build-tests: oomguard $(SPANK_SO) $(UNIT_BIN) $(HELPER_BIN) $(PURE_OBJ)
 check: build-tests
 	@OG_BIN=$(CURDIR)/$(BUILD)/oomguard OG_BUILD=$(CURDIR)/$(BUILD) tests/run-all.sh
 
