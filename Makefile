@@ -65,6 +65,43 @@ CMOCKA_LIBS   = $(call og_once,CMOCKA_LIBS,$(PKG_CONFIG) --libs cmocka 2>/dev/nu
 
 LIB_SRC   := $(filter-out src/main.c src/spank_plugin.c,$(wildcard src/*.c))
 LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
+
+# The pure cores: parsers of outside text and the cores that compute on bytes
+# and structs, with no I/O of their own (render.c formats into a buffer or a
+# FILE * the caller passes).  The fuzz targets and unit tests of these cores
+# link against these files alone, so purity is checked by the build: a pure
+# core that calls a reader (cgroup.c, proc.c, systemd.c, ...) fails to link.
+# util.c also holds the file primitives and og_err: PURE_HIDE makes them local
+# to util's object in the pure link (objcopy), so calling one fails to link
+# too, and a pure object that calls a file or process syscall itself
+# (PURE_DENY) fails to build.  Parsers that share a file with readers are not
+# here: meminfo.c, proc.c, killers.c, memcap.c and cgroup.c's og_parse_limit
+# (each file parses and reads), screen.c (the terminal's size and key mode).
+PURE_SRC  := $(addprefix src/,badness.c cgroup_parse.c episode.c episode_kernel.c episode_lines.c episode_user.c \
+               logjson.c logprefix.c metrics.c oomd.c oomdrank.c oomlog.c oomlog_job.c \
+               oomlog_slurm.c render.c sdvalue.c signame.c spankspec.c util.c warnspec.c watch.c)
+NM        ?= nm
+OBJCOPY   ?= objcopy
+PURE_HIDE := og_read_once og_read_at og_write_at og_err
+PURE_DENY := open openat open64 openat64 __open_2 __open64_2 __openat_2 __openat64_2 fopen fopen64 \
+             freopen opendir fdopendir read __read_chk pread pread64 __pread_chk __pread64_chk readv \
+             readlink readlinkat __readlink_chk __readlinkat_chk stat stat64 lstat fstatat fstatat64 \
+             statx __xstat __fxstatat access faccessat ioctl socket connect dlopen getxattr lgetxattr \
+             fgetxattr kill fork vfork execve execvp popen system mkdir unlink rename
+# The tests whose subjects are pure cores (the others link liboomguard.a).
+PURE_UNIT := test_metrics test_oomd test_oomdrank test_oomlog test_oomlog_job test_sdvalue \
+             test_whyparse
+PURE_FUZZ := fuzz_logjson fuzz_metrics_state fuzz_oomctl fuzz_oomdrank fuzz_oomlog fuzz_oomlog_job \
+             fuzz_sdvalue fuzz_spankspec fuzz_warnspec
+PURE_OBJ   = $(PURE_SRC:src/%.c=$(BUILD)/pure/%.o)
+# $(call og_pure,IN,OUT): OUT is IN with PURE_HIDE made local; fails when IN
+# (util's object aside, whose primitives PURE_HIDE hides) calls PURE_DENY.
+og_pure = @mkdir -p $(dir $2); \
+	if [ "$(notdir $1)" != util.o ]; then \
+	  bad=$$($(NM) -u $1 | awk '{ sub(/@.*/, "", $$2); print $$2 }' | grep -Fx $(PURE_DENY:%=-e %)); \
+	  if [ -n "$$bad" ]; then echo "$1: a pure core (PURE_SRC) calls I/O:" $$bad >&2; exit 1; fi; \
+	fi; \
+	$(OBJCOPY) $(PURE_HIDE:%=--localize-symbol=%) $1 $2
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC:= $(wildcard tests/helpers/*.c)
@@ -124,9 +161,16 @@ $(BUILD)/pic/%.o: src/%.c $(wildcard src/*.h) | $(BUILD)
 $(BUILD)/oomguard-spank.so: $(BUILD)/pic/spank_plugin.o $(PIC_OBJ) src/spank.map
 	$(CC) -shared -Wl,--version-script=src/spank.map -Wl,-Bsymbolic $(filter-out $(SANFLAGS),$(LDFLAGS)) -o $@ $(filter %.o,$^) $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liboomguard.a $(wildcard src/*.h) | $(BUILD)
+$(BUILD)/pure/%.o: $(BUILD)/%.o
+	$(call og_pure,$<,$@)
+.PRECIOUS: $(BUILD)/pure/%.o build-fuzz/pure/%.o build-fuzz/obj/%.o
+
+# A unit test of a pure core links PURE_OBJ alone, any other liboomguard.a.
+og_test_lib = $(if $(filter $(PURE_UNIT),$(notdir $1)),$(PURE_OBJ),$(BUILD)/liboomguard.a)
+.SECONDEXPANSION:
+$(BUILD)/tests/%: tests/unit/%.c $$(call og_test_lib,$$@) $(wildcard src/*.h) | $(BUILD)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(CMOCKA_CFLAGS) -Isrc -DFIXTURES='"$(CURDIR)/tests/fixtures"' -o $@ $< $(BUILD)/liboomguard.a $(LDFLAGS) $(LIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS) $(CMOCKA_CFLAGS) -Isrc -DFIXTURES='"$(CURDIR)/tests/fixtures"' -o $@ $< $(call og_test_lib,$@) $(LDFLAGS) $(LIBS) $(CMOCKA_LIBS)
 
 # Test helpers (memory hogs, spawners) are instruments, not the product: never
 # sanitized, so their memory use and their death by OOM kill stay what the
@@ -142,19 +186,30 @@ $(BUILD):
 # The whole suite: unit (cmocka), CLI (bats), real-kernel host tests (bats).
 # Ends with "N passed, N failed, N skipped".  build-tests builds what it runs
 # (./setup.sh check builds as the user, then runs the suite as root).
-build-tests: oomguard $(SPANK_SO) $(UNIT_BIN) $(HELPER_BIN)
+build-tests: oomguard $(SPANK_SO) $(UNIT_BIN) $(HELPER_BIN) $(PURE_OBJ)
 check: build-tests
 	@OG_BIN=$(CURDIR)/$(BUILD)/oomguard OG_BUILD=$(CURDIR)/$(BUILD) tests/run-all.sh
 
 # libFuzzer targets: clang only.  FUZZ_SECONDS bounds each target's run.
-FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined \
+# Sources are compiled once (instrumented, -fsanitize=fuzzer-no-link); a
+# target of a pure core links PURE_SRC's objects alone, any other the archive.
+FUZZ_CFLAGS = -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc -fsanitize=address,undefined \
                -fno-sanitize-recover=undefined $(PKG_CFLAGS) \
                $(if $(HAVE_ZLIB),-DHAVE_ZLIB=1) $(if $(HAVE_SYSTEMD),-DHAVE_SYSTEMD=1)
 FUZZ_SECONDS ?= 20
+FUZZ_OBJ  = $(LIB_SRC:src/%.c=build-fuzz/obj/%.o)
+FUZZ_PURE = $(PURE_SRC:src/%.c=build-fuzz/pure/%.o)
 fuzz: $(FUZZ_BIN)
-build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard src/*.h)
-	@mkdir -p build-fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+build-fuzz/obj/%.o: src/%.c $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+build-fuzz/pure/%.o: build-fuzz/obj/%.o
+	$(call og_pure,$<,$@)
+build-fuzz/liboomguard.a: $(FUZZ_OBJ)
+	$(AR) rcs $@ $^
+og_fuzz_lib = $(if $(filter $(PURE_FUZZ),$(notdir $1)),$(FUZZ_PURE),build-fuzz/liboomguard.a)
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $$(call og_fuzz_lib,$$@) $(wildcard src/*.h)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(call og_fuzz_lib,$@) $(LIBS)
 fuzz-run: fuzz
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 

@@ -1,8 +1,10 @@
 /* The kernel's OOM arithmetic, reproduced: oom_badness() for one process
  * record given totalpages, the /proc/PID/oom_score mapping, totalpages for a
  * global and for a memory-cgroup OOM, and the ranking the kernel's victim
- * scan produces (kernel-oom.md §1).  Everything here is pure: numbers in,
- * numbers out, so it can be checked against fixtures and against the kernel. */
+ * scan produces (mm/oom_kill.c: oom_badness, constrained_alloc,
+ * select_bad_process; fs/proc/base.c: proc_oom_score; proc(5) oom_score).
+ * Everything here is pure: numbers in, numbers out, so it can be checked
+ * against fixtures and against the kernel. */
 #ifndef OG_BADNESS_H
 #define OG_BADNESS_H
 #include <stdbool.h>
@@ -58,7 +60,7 @@ long og_permille(const struct og_badness *b, unsigned long long totalpages);
 /* Global OOM: totalram_pages() + total_swap_pages, from meminfo KiB. */
 unsigned long long og_totalpages_global(long long mem_total_kib, long long swap_total_kib, long page_kib);
 
-/* Memcg OOM: mem_cgroup_get_max() (kernel-oom.md §1.2).  Bytes in.
+/* Memcg OOM: mem_cgroup_get_max() (mm/memcontrol.c).  Bytes in.
  * swap_limit_bytes: v1 memsw.limit - limit (struct og_memcg.swap_limit),
  * v2 memory.swap.max; < 0 = unlimited.  swappiness: memory.swappiness on v1,
  * vm.swappiness on v2; 0 leaves swap out.  Never 0 (the kernel uses 1). */

@@ -2,7 +2,8 @@
  *
  * One kill is printed as invoked -> stack -> memcg usage -> task table ->
  * oom-kill summary -> Killed process -> oom.group -> oom_reaper
- * (kernel-oom.md 3.1), but users have parts of it: the rate limit drops the
+ * (mm/oom_kill.c: oom_kill_process, dump_header, __oom_kill_process;
+ * oom_reap_task_mm), but users have parts of it: the rate limit drops the
  * header, a paste keeps one line.  Each of these alone is a kill: the
  * "Killed process" line, the summary naming its task (printed only when the
  * kill goes ahead, right before it), the <= 5.0 "Kill process ... or
@@ -121,7 +122,8 @@ void og_ep_finalize(struct og_asm *a)
 		top_from_rows(a, e);
 		push_kill(a, e);
 		if (e->group && a->pend_killed) {
-			/* its members' kill lines follow (kernel-oom.md 3.1, 7.) */
+			/* its members' kill lines follow (mm/oom_kill.c:
+			 * oom_kill_memcg_member, after "Tasks in ... memory.oom.group") */
 			a->grp = *e;
 			a->grp_on = true;
 			a->ngrp = 0;

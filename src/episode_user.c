@@ -1,5 +1,5 @@
 /* systemd-oomd, the service manager, earlyoom and nohang lines assembled
- * into events (see episode.h; formats in systemd-oomd.md 4 and oomlog.c). */
+ * into events (see episode.h; formats in oomlog.c and oomlog.h). */
 #include "episode_int.h"
 
 #include <stdlib.h>

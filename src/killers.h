@@ -19,7 +19,7 @@ struct og_vmsettings {
 
 #define OG_RE_MAX 512
 #define OG_MAX_EARLYOOM 4
-/* earlyoom's options (anchor-tools.md §2.1).  Percentages -1 when unset. */
+/* earlyoom's options (earlyoom(1), its README).  Percentages -1 when unset. */
 struct og_earlyoom_opts {
 	double mem_term, mem_kill, swap_term, swap_kill;
 	long long mem_term_kib, mem_kill_kib, swap_term_kib, swap_kill_kib;
@@ -49,7 +49,7 @@ int og_nohang_parse_argv(const char *buf, size_t len, struct og_nohang_conf *c);
 /* Overlay the config text on c (keys it does not set keep their values). */
 int og_nohang_parse_conf(const char *buf, size_t len, struct og_nohang_conf *c);
 
-/* systemd-oomd's oomd.conf [OOM] section (reference: systemd-oomd.md §3).
+/* systemd-oomd's oomd.conf [OOM] section (oomd.conf(5)).
  * Values are permyriad / microseconds; a file overrides only what it sets. */
 struct og_oomd_conf {
 	int swap_used_limit_pm, pressure_limit_pm;

@@ -1,9 +1,9 @@
 /* systemd-oomd, the pure part: which ManagedOOMPreference systemd-oomd
- * honours (the version- and owner-dependent rule of
- * reference/systemd-oomd.md §2.2), the parser of its state dump (the text of
- * `oomctl` and of org.freedesktop.oom1 DumpByFileDescriptor, which are the
- * same), and the read-back line.  No I/O here: src/systemd.c gathers the
- * facts, these functions judge them. */
+ * honours (the version- and owner-dependent rule of systemd.resource-control(5)
+ * ManagedOOMPreference= and src/oom/oomd-util.c, by version), the parser of its
+ * state dump (the text of `oomctl` and of org.freedesktop.oom1
+ * DumpByFileDescriptor, which are the same), and the read-back line.  No I/O
+ * here: src/systemd.c gathers the facts, these functions judge them. */
 #ifndef OG_OOMD_H
 #define OG_OOMD_H
 #include "cgroup.h" /* OG_CG_PATH_MAX: one size for every cgroup path */

@@ -2,7 +2,8 @@
  * given a candidate table (two samples of each candidate's memory.stat
  * pgscan one oomd interval apart, its memory.current, memory.swap.current,
  * directory owner and user.oomd_* xattrs), order it the way the running
- * systemd-oomd version does (reference/systemd-oomd.md §1.3-§1.5, §2.2):
+ * systemd-oomd version does (systemd's src/oom/oomd-manager.c, oomd-util.c;
+ * systemd-oomd.service(8), systemd.resource-control(5) ManagedOOMPreference=):
  *   pressure kills: the owner rule of the version decides whether a
  *     preference counts; honoured omit is dropped; honoured avoid sorts last;
  *     then the pgscan rate (pgscan - last_pgscan, src/oom/oomd-util.h

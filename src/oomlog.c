@@ -332,8 +332,10 @@ static void killed_fields(const char *f, const char *end, struct og_rec *r)
 		r->t.rss_kib = addsat(addsat(r->t.anon_kib, r->t.file_kib > 0 ? r->t.file_kib : 0),
 				      r->t.shmem_kib > 0 ? r->t.shmem_kib : 0);
 	}
-	/* 5.4 without the units fix printed bytes labelled kB (kernel-oom.md
-	 * Appendix A): no process has page tables a hundredth of its VM size. */
+	/* 5.4 without the units fix printed bytes labelled kB (mm/oom_kill.c
+	 * __oom_kill_process, fixed by "mm/oom: fix pgtables units mismatch in
+	 * Killed process message", Cc stable 5.4): no process has page tables a
+	 * hundredth of its VM size. */
 	if (r->t.pgtables_kib > 0 && r->t.total_vm_kib > 0 && r->t.pgtables_kib > r->t.total_vm_kib / 100 + 1024)
 		r->t.pgtables_kib /= 1024;
 }
@@ -513,7 +515,8 @@ static void oomd_swap(struct cur c, struct og_rec *r)
 		pct(&c, r->plimit, sizeof(r->plimit));
 }
 
-/* systemd-oomd's notice (systemd-oomd.md 4.1): "Killed CG due to memory
+/* systemd-oomd's notice (src/oom/oomd-manager.c, the memory-pressure and
+ * swap handlers' log_notice; systemd-oomd.service(8)): "Killed CG due to memory
  * pressure for ..." / "... due to memory used (...)", v260+ "Marked CG for
  * killing due to ...".  Also wrapped (spaces lost or doubled where the
  * lines were joined) or cut off: the rule is known from its first words, a
@@ -1036,9 +1039,9 @@ static const struct {
 	{ "the command: kill", 17, 1 },   /* "he command:": nohang running "kill -TERM N" */
 	{ "kB, anon-rss", 12, 0 },        /* "kB, anon-rs": a Killed line whose first half is wrapped away */
 	{ "matches with name", 17, 2 },   /* "tches with ": nohang's victim of a configured command */
-	{ "CGroup_v2: /", 12, 1 },
+	{ "CGroup_v2: /", 12, 1 },        /* "Group_v2: /": nohang's victim block, its start cut off */
 	{ "oom-kill event", 14, 0 },      /* "oom-kill ev": Slurm "Detected N oom-kill event(s) in StepId=J.S" */
-	{ "oom_kill event", 14, 0 },      /* Slurm 21.08+ wording */        /* "Group_v2: /": nohang's victim block, its start cut off */
+	{ "oom_kill event", 14, 0 },      /* Slurm 21.08+ wording */
 };
 #define NANCHORS (sizeof(anchors) / sizeof(anchors[0]))
 

@@ -9,7 +9,10 @@
  * kill notices (v249-v259 "Killed", v260+ "Marked ... for killing") and
  * candidate dumps, the service manager's lines, earlyoom and nohang.
  *
- * The formats come from kernel-oom.md section 3 and systemd-oomd.md section 4.
+ * The formats come from the kernel's mm/oom_kill.c (dump_header,
+ * dump_oom_summary, __oom_kill_process, oom_reap_task_mm) and mm/memcontrol.c
+ * (mem_cgroup_print_oom_context, mem_cgroup_print_oom_meminfo), and from
+ * systemd's src/oom/oomd-manager.c, oomd-util.c and src/core/cgroup.c.
  * Nothing here allocates, reads a file or looks at a clock. */
 #ifndef OG_OOMLOG_H
 #define OG_OOMLOG_H

@@ -1,6 +1,6 @@
 /* Privilege: which route lets oomguard lower oom_score_adj, raising
  * CAP_SYS_RESOURCE only around the write, and dropping everything before the
- * job execs (DESIGN.md §3). */
+ * job execs (docs/ARCHITECTURE.md, "Privilege routes"). */
 #ifndef OG_PRIVILEGE_H
 #define OG_PRIVILEGE_H
 #include <stdbool.h>

@@ -142,7 +142,8 @@ static int append_scope_props(sd_bus_message *m, const char *slice, const char *
 	    (r = sd_bus_message_append(m, "(sv)", "CollectMode", "s", "inactive-or-failed")) < 0)
 		return r;
 	/* Set at creation: a later set-property does not re-apply the xattr
-	 * (reference/systemd-oomd.md §2.1). */
+	 * (src/core/cgroup.c: cgroup_oomd_xattr_apply runs when the unit's cgroup
+	 * is realized, and a set-property finds it realized already). */
 	if (pref != OG_OOMD_PREF_NONE &&
 	    (r = sd_bus_message_append(m, "(sv)", "ManagedOOMPreference", "s", og_oomd_pref_name(pref))) < 0)
 		return r;

@@ -8,7 +8,7 @@
 
 #define OG_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Exit codes shared by every command (DESIGN.md §2). */
+/* Exit codes shared by every command (oomguard(1), EXIT STATUS). */
 enum { OG_EXIT_OK = 0, OG_EXIT_FAIL = 1, OG_EXIT_USAGE = 2 };
 
 /* Parse a whole decimal integer in [min, max]: no empty string, no trailing

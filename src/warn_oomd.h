@@ -1,8 +1,8 @@
 /* The systemd-oomd part of a job's memory domain for the warning loop: the
  * nearest ancestor of the job's cgroup that systemd-oomd watches for memory
  * pressure, with the limit and duration of its rule
- * (reference/systemd-oomd.md §1.2: a kill once full avg10 stays above the
- * limit for the duration). */
+ * (oomd.conf(5) and systemd.resource-control(5) ManagedOOMMemoryPressureLimit=:
+ * a kill once full avg10 stays above the limit for the duration). */
 #ifndef OG_WARN_OOMD_H
 #define OG_WARN_OOMD_H
 #include <stddef.h>

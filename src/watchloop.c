@@ -98,7 +98,8 @@ static int open_rel(const char *dir, const char *file)
 }
 
 /* A PSI trigger: "<some|full> STALL WINDOW" with the NUL the kernel
- * overwrites (kernel-oom.md §4).  A 1 s window needs CAP_SYS_RESOURCE; the
+ * overwrites (kernel/sched/psi.c: psi_write; Documentation/accounting/psi.rst).
+ * A 1 s window needs CAP_SYS_RESOURCE; the
  * unprivileged rule (6.5+) wants a multiple of 2 s. */
 static int open_trigger(const char *path, const char *kind, double pct, char *desc, size_t descsz)
 {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Fresh-machine lane (DESIGN.md §6: "a fresh Debian root is the only honest
-# test of the README's two commands").  Takes the README's two set-up
-# commands word for word from README.md, and runs them in a fresh Debian
+# Fresh-machine lane: a fresh Debian root is the only honest test of the
+# README's two set-up commands.  Takes them word for word from README.md,
+# and runs them in a fresh Debian
 # bookworm root (debootstrap --variant=minbase, nothing else installed):
 #
 #   1. as root, with no sudo installed (a fresh container);

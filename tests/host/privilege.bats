@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The three privilege routes of DESIGN.md §3 with a real unprivileged user:
+# The three privilege routes (docs/ARCHITECTURE.md, "Privilege routes") with a real unprivileged user:
 #  - sudo:     root with SUDO_UID/SUDO_GID/SUDO_USER; the job runs as the user
 #              with the user's groups and login environment and no capability;
 #  - cap:      a copy of the binary with cap_sys_resource+p, run by the user;

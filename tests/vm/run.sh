@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# VM lane (DESIGN.md §6): what this host cannot show — CAP_SYS_RESOURCE, a
+# VM lane: what the host lanes cannot show — CAP_SYS_RESOURCE, a
 # cgroup-v2 memory controller, real systemd 252 with systemd-oomd — proved in
 # a Debian bookworm VM booted under qemu/TCG.
 #

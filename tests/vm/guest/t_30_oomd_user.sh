@@ -75,7 +75,7 @@ done
 # jobs keep the pressure up after it dies, so 15 s after a kill oomd takes
 # the next candidate under user@1000.service — the user manager itself
 # (init.scope), which takes the user-bus job down with it.  That is the
-# collateral of omit (README, "What each layer protects against"); the test checks the jobs at the kill
+# collateral of omit (docs/layers.md, "The collateral"); the test checks the jobs at the kill
 # and then ends them inside oomd's 15 s pause.
 ts=$(now_ts)
 as_user systemd-run --user --quiet --unit=og-ucomp -p MemoryHigh=40M python3 /opt/og/files/hog.py 400
@@ -104,7 +104,7 @@ oomd_log "$ts"
 # scope of the user's manager is what oomd kills.  Last, because after a
 # kill the pressure decays for ~30 s and oomd goes on killing whatever else
 # lives under user@1000.service (its dbus, its manager's scopes): the
-# collateral README, "What each layer protects against" describes.
+# collateral docs/layers.md describes.
 ts=$(now_ts)
 as_user systemd-run --user --scope --quiet --unit=og-tab0 -p MemoryHigh=40M -- \
 	python3 /opt/og/files/hog.py 400 >/dev/null 2>&1 &
