@@ -27,7 +27,7 @@ start_job() {
 }
 
 # diagnosed FILE PREFIX: FILE has run's diagnosis of the oomd kill of $JOB's scope.
-diagnosed() { grep -Eq "^${2}pid $JOB was killed with its cgroup /$slice/oomguard-$JOB.scope by systemd-oomd: " "$1"; }
+diagnosed() { grep -Eq "^${2}pid $JOB was killed with its cgroup /$slice/oomguard-$JOB.scope by systemd-oomd-pressure: " "$1"; }
 ended_137() { [ "$1" = 137 ] && diagnosed "$2" 'oomguard: '; }
 # oomd_fresh: a restarted systemd-oomd has no 15 s pause after the last
 # kill to wait out (the next kill needs 2 s of pressure anyway).

@@ -15,9 +15,13 @@
 U=/sys/fs/cgroup/user.slice/user-$OGUID.slice/user@$OGUID.service
 dropin=/etc/systemd/system/user@$OGUID.service.d/50-og-nodeleg.conf
 ran=/tmp/og-nodeleg-ran
+# user-1000.slice keeps the controllers its cgroup was made with (the kernel
+# refuses to take memory from it while the user manager enables memory
+# below): stop the slice with the manager, so both are made anew.
 restart_user() {
 	systemctl daemon-reload
-	systemctl restart user@$OGUID.service
+	systemctl stop user@$OGUID.service user-$OGUID.slice
+	systemctl start user@$OGUID.service
 	wait_for 30 systemctl is-active --quiet user@$OGUID.service && wait_for 30 test -S /run/user/$OGUID/bus
 }
 cleanup() {
