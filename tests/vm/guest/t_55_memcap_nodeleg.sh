@@ -2,7 +2,8 @@
 # Issue 13 (1, 5): on the user bus, `run --memory-max` needs the memory
 # controller delegated to the user manager.  Here user@1000.service gets
 # Delegate=cpu pids and no memory accounting (nor Debian's
-# ManagedOOMMemoryPressure=kill, which needs it), so systemd enables no
+# ManagedOOMMemoryPressure=kill), and so does its neighbour in
+# user-1000.slice, user-runtime-dir@1000.service, so systemd enables no
 # memory controller for user-1000.slice's children: user@1000.service's
 # cgroup.controllers lacks memory and its manager cannot enable it below.
 # `run --memory-max` (and `protect --scope --memory-max`) as the user must
@@ -14,24 +15,27 @@
 . /opt/og/lib.sh
 U=/sys/fs/cgroup/user.slice/user-$OGUID.slice/user@$OGUID.service
 dropin=/etc/systemd/system/user@$OGUID.service.d/50-og-nodeleg.conf
+rdropin=/etc/systemd/system/user-runtime-dir@$OGUID.service.d/50-og-nodeleg.conf
 ran=/tmp/og-nodeleg-ran
-# user-1000.slice keeps the controllers its cgroup was made with (the kernel
-# refuses to take memory from it while the user manager enables memory
-# below): stop the slice with the manager, so both are made anew.
+# user-1000.slice enables for its children what any of them needs
+# (user-runtime-dir@1000.service is there too, with memory accounting by
+# default), and keeps the controllers its cgroup was made with: stop the
+# slice with both, so it is made anew.
 restart_user() {
 	systemctl daemon-reload
-	systemctl stop user@$OGUID.service user-$OGUID.slice
+	systemctl stop user@$OGUID.service user-runtime-dir@$OGUID.service user-$OGUID.slice
 	systemctl start user@$OGUID.service
 	wait_for 30 systemctl is-active --quiet user@$OGUID.service && wait_for 30 test -S /run/user/$OGUID/bus
 }
 cleanup() {
-	rm -f "$dropin" "$ran"
+	rm -f "$dropin" "$rdropin" "$ran"
 	restart_user
 }
 trap cleanup EXIT
 
-mkdir -p "${dropin%/*}"
+mkdir -p "${dropin%/*}" "${rdropin%/*}"
 printf '[Service]\nDelegate=\nDelegate=cpu pids\nMemoryAccounting=no\nManagedOOMMemoryPressure=auto\n' >"$dropin"
+printf '[Service]\nMemoryAccounting=no\n' >"$rdropin"
 restart_user
 log "no memory delegated: $(systemctl show -p Delegate -p DelegateControllers -p MemoryAccounting user@$OGUID.service | tr '\n' ' ')"
 log "controllers: $(cat "$U/cgroup.controllers"); subtree_control: $(cat "$U/cgroup.subtree_control")"
@@ -69,7 +73,7 @@ check "not delegated, --best-effort: the job runs (exit $rc), uncapped, and the 
 rm -f "$ran"
 
 # The shipped user@.service again: memory delegated, the same command caps.
-rm -f "$dropin"
+rm -f "$dropin" "$rdropin"
 restart_user
 log "delegated: controllers: $(cat "$U/cgroup.controllers"); subtree_control: $(cat "$U/cgroup.subtree_control")"
 as_user "$OG" run --memory-max 64M -- touch "$ran" 2>"$out"
