@@ -98,10 +98,6 @@ for r in $(seq 1 "$rounds"); do
 	esac
 	systemctl stop "og-t50-$r-*" 2>/dev/null
 	systemctl reset-failed "og-t50-$r-*" 2>/dev/null
-	# A fresh oomd has no 15 s pause after this round's kill to wait out;
-	# it has a full interval of pgscan history long before the next kill
-	# (the limit drops only once the next round's services have grown).
-	systemctl restart systemd-oomd
 	wait_for 10 limit_is 99.00%
 done
 summary="pressure rounds: $rounds (seed $seed, $(( $(date +%s) - t0 )) s): outside near ties $agree agree, $disagree disagree; near ties $tagree agree, $tdisagree disagree; $none without a kill or a prediction"
