@@ -19,8 +19,9 @@ while not os.path.exists(gate):
 chunks = []
 while len(chunks) * step < mib:
     c = bytearray(step << 20)
-    for i in range(0 if not zero else len(c), len(c), 4096):
-        c[i] = 1
+    if not zero:
+        for i in range(0, len(c), 4096):
+            c[i] = 1
     chunks.append(c)
     time.sleep(0.05)
 open(ready, "w").close()
