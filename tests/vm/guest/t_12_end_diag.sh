@@ -5,10 +5,10 @@
 # session of its own, writes the diagnosis and the end record to the --log
 # file).  The systemd-oomd kills are in t_20.  The VM has no swap here and
 # 2 GiB: hogs at oom_score_adj 1000 growing past the RAM are the global OOM
-# killer's choice.  Time: one global OOM kill takes ~45 s under TCG (most
-# of it the kernel reclaiming page cache before it gives up), so both jobs
-# grow at once: the first kill takes the bigger, the other grows on into
-# the RAM that kill freed and is the second.
+# killer's choice.  Time: one global OOM kill took 45-70 s under TCG when
+# the two ran one after the other (118 s for the file), so both jobs grow
+# at once: the first kill takes the bigger, the other grows on into the RAM
+# that kill freed and is the second (51-107 s for the file).
 . /opt/og/lib.sh
 hog="python3 -S /opt/og/files/hog_global.py"
 out=$(mktemp) log=$(mktemp)
