@@ -15,8 +15,8 @@
 # Needs root (debootstrap, ownership in the image) and the Debian packages
 # debootstrap, qemu-system-x86, e2fsprogs.
 # Env: OG_BIN (default build/oomguard), OG_VM_TIMEOUT (seconds, default 1200),
-#      OG_VM_KEEP=1 keeps the image and console log, OG_VM_ONLY="pat" runs
-#      only guest tests whose file name contains pat.
+#      OG_VM_KEEP=1 keeps the image and console log, OG_VM_ONLY="pat ..." runs
+#      only guest tests whose file name contains one of the words.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -126,8 +126,14 @@ og=$stage/opt/og
 mkdir -p "$og/tests" "$stage/usr/local/bin" "$stage/var/lib/og-results"
 install -m 0755 "$bin" "$stage/usr/local/bin/oomguard"
 install -m 0755 "$here"/guest/lib.sh "$here"/guest/runner.sh "$og/"
+only() { # the file name contains one of OG_VM_ONLY's words (all when unset)
+	local p
+	[ -z "${OG_VM_ONLY:-}" ] && return 0
+	for p in $OG_VM_ONLY; do case $1 in *"$p"*) return 0 ;; esac; done
+	return 1
+}
 for t in "$here"/guest/t_*.sh; do
-	case $(basename "$t") in *"${OG_VM_ONLY:-}"*) install -m 0755 "$t" "$og/tests/" ;; esac
+	only "$(basename "$t")" && install -m 0755 "$t" "$og/tests/"
 done
 [ -d "$here/guest/files" ] && cp -a "$here/guest/files" "$og/files"
 cat >"$stage/etc/systemd/system/og-tests.service" <<'EOF'

@@ -9,7 +9,7 @@ OGUID=1000
 ok()    { echo "ok - $*"; }
 notok() { echo "not ok - $*"; }
 skip()  { local n=$1; shift; echo "ok - $n # skip $*"; }
-log()   { echo "# $*" >&2; }
+log()   { echo "# $(date +%T) $*" >&2; }
 # check NAME CMD...: ok when CMD succeeds.
 check() { local n=$1; shift; if "$@" >&2; then ok "$n"; else notok "$n"; fi; }
 

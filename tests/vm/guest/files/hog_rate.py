@@ -1,6 +1,6 @@
 # Memory hog with a growth step and a touch rate, for the systemd-oomd
 # prediction rounds:
-#   hog_rate.py MIB STEP_MIB PAGES_PER_S GATE READY
+#   hog_rate.py MIB STEP_MIB PAGES_PER_S GATE READY [zero]
 # waits for the file GATE, grows to MIB in STEP_MIB steps (one step per
 # 0.05 s), creates the file READY once grown, and then touches PAGES_PER_S
 # pages a second, cycling over all of them.  Under a MemoryHigh= throttle
@@ -8,15 +8,20 @@
 # makes reclaim scan for another: the cgroup's pgscan rate (what
 # systemd-oomd ranks by) follows the touch rate, not the CPU it happens to
 # get.  PAGES_PER_S=0: idle once grown, so memory.swap.current holds still.
+# "zero": the pages keep the zeros bytearray() wrote into every one of them;
+# zram stores a same-filled page without compressing it, so a swap test
+# fills its swap at the speed of page faults, not of emulated compression.
 import os, sys, time
 mib, step, rate, gate, ready = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+zero = sys.argv[6:7] == ["zero"]
 while not os.path.exists(gate):
     time.sleep(0.1)
 chunks = []
 while len(chunks) * step < mib:
     c = bytearray(step << 20)
-    for i in range(0, len(c), 4096):
-        c[i] = 1
+    if not zero:
+        for i in range(0, len(c), 4096):
+            c[i] = 1
     chunks.append(c)
     time.sleep(0.05)
 open(ready, "w").close()
