@@ -78,8 +78,8 @@ LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 # here: meminfo.c, proc.c, killers.c, memcap.c and cgroup.c's og_parse_limit
 # (each file parses and reads), screen.c (the terminal's size and key mode).
 PURE_SRC  := $(addprefix src/,badness.c cgroup_parse.c episode.c episode_kernel.c episode_lines.c episode_user.c \
-               logjson.c logprefix.c metrics.c oomd.c oomdrank.c oomlog.c oomlog_job.c \
-               oomlog_slurm.c render.c sdvalue.c signame.c spankspec.c util.c warnspec.c watch.c)
+               logjson.c logprefix.c metrics.c oomd_rule.c oomd_rank.c oomlog.c oomlog_job.c \
+               oomlog_slurm.c render.c sdvalue.c signame.c spankspec.c util.c warn_spec.c warn_core.c)
 NM        ?= nm
 OBJCOPY   ?= objcopy
 PURE_HIDE := og_read_once og_read_at og_write_at og_err

@@ -17,7 +17,7 @@ _oomguard_opts()
         sed -E 's/;[ =]/;/'
 }
 
-# The keys of --warn=SPEC, from the binary's own grammar (src/warnspec.c
+# The keys of --warn=SPEC, from the binary's own grammar (src/warn_spec.c
 # names them when it rejects a key); the documented ones if it does not.
 # $1 = binary.
 _oomguard_warn_keys()

@@ -8,7 +8,7 @@
 #include <sys/types.h>
 
 #include "memcap.h"
-#include "warnspec.h"
+#include "warn_spec.h"
 
 int cmd_run(int argc, char **argv);
 int cmd_protect(int argc, char **argv);

@@ -4,7 +4,7 @@
 #include "cmd.h"
 #include "judge.h"
 #include "memcap.h"
-#include "oomdreport.h"
+#include "oomd_report.h"
 #include "render.h"
 #include "topview.h"
 #include "killerjson.h"

@@ -5,7 +5,7 @@
 #include "memcap.h"
 #include "privilege.h"
 #include "proc.h"
-#include "oomd.h"
+#include "oomd_rule.h"
 #include "render.h"
 #include "systemd.h"
 #include "util.h"

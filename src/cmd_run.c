@@ -3,7 +3,7 @@
 #include "adjust.h"
 #include "cmd.h"
 #include "logsrc.h"
-#include "oomd.h"
+#include "oomd_rule.h"
 #include "privilege.h"
 #include "proc.h"
 #include "readback.h"
@@ -11,7 +11,7 @@
 #include "signame.h"
 #include "systemd.h"
 #include "util.h"
-#include "watchloop.h"
+#include "warn_loop.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -9,8 +9,8 @@
 #include "render.h"
 #include "signame.h"
 #include "util.h"
-#include "warnspec.h"
-#include "watchloop.h"
+#include "warn_spec.h"
+#include "warn_loop.h"
 
 #include <errno.h>
 #include <fcntl.h>

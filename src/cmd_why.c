@@ -3,7 +3,7 @@
 #include "cmd.h"
 #include "episode.h"
 #include "logsrc.h"
-#include "oomd.h"
+#include "oomd_rule.h"
 #include "systemd.h"
 #include "render.h"
 #include "sdvalue.h"

@@ -1,7 +1,7 @@
 /* OOM episode assembly (see episode.h). */
 #include "episode_int.h"
 #include "cgroup.h"
-#include "oomd.h"
+#include "oomd_rule.h"
 #include "render.h"
 
 #include <errno.h>
@@ -167,7 +167,7 @@ void og_event_advice(const struct og_event *e, int sd_version, char *buf, size_t
 	case OG_K_OOMD_PRESSURE:
 	case OG_K_OOMD_SWAP:
 	case OG_K_OOMD: {
-		/* The rule of src/oomd.c, the one the read-back of run applies. */
+		/* The rule of src/oomd_rule.c, the one the read-back of run applies. */
 		char adv[600];
 		og_oomd_advice(sd_version, e->killer != OG_K_OOMD,
 			       e->killer == OG_K_OOMD_SWAP ? OG_OOMD_KILL_SWAP : OG_OOMD_KILL_PRESSURE, e->cgroup,

@@ -153,7 +153,7 @@ bool og_event_matches(const struct og_event *e, int pid, const char *cgroups);
 /* The advice part of an explanation: what would have prevented this kill
  * (one clause, no period; "" when nothing can be said).  sd_version: the
  * systemd version of the machine the log is from, 0 unknown (it decides
- * the advice for systemd-oomd kills, by the rule of src/oomd.c). */
+ * the advice for systemd-oomd kills, by the rule of src/oomd_rule.c). */
 void og_event_advice(const struct og_event *e, int sd_version, char *buf, size_t n);
 /* Rewrite e->why ("<what happened>; <advice>.") for that version.  The
  * assembler explains with version 0. */

@@ -1,5 +1,5 @@
 #include "killerjson.h"
-#include "oomdreport.h"
+#include "oomd_report.h"
 #include "render.h"
 
 static const char *tf(bool b)

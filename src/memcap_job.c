@@ -6,7 +6,7 @@
 #include "render.h"
 #include "systemd.h"
 #include "util.h"
-#include "watchloop.h"
+#include "warn_loop.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -4,7 +4,7 @@
  *   SPEC  := "" | "off" | ITEM { "," ITEM }
  *   ITEM  := "adj:" N                  oom_score_adj of every task, -1000..1000 (default -1000)
  *          | "warn" [ ":" WITEM ]      warn the step before its memory cgroup runs out
- *          | WITEM                     (after warn) one more item of warn's SPEC (warnspec.h)
+ *          | WITEM                     (after warn) one more item of warn's SPEC (warn_spec.h)
  *          | "signal:" SIG             the warning's signal (default USR1; none)
  *          | "hook:" CMD               `sh -c CMD` at each notice, as the job's user; the rest
  *                                      of SPEC, commas included, so it comes last
@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "warnspec.h"
+#include "warn_spec.h"
 
 #define OG_SPANK_HOOK_MAX 512
 

@@ -10,7 +10,7 @@
 #include "signame.h"
 #include "slurmcg.h"
 #include "util.h"
-#include "watch.h"
+#include "warn_core.h"
 
 #include <errno.h>
 #include <fcntl.h>

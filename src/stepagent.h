@@ -1,7 +1,7 @@
 /* The Slurm plugin's per-step agent: one process per job step, forked by
  * slurmstepd (as root) from the plugin, that
  *   - feeds the step's memory cgroup (the one whose limit kills: Slurm puts
- *     --mem on job_J and step_S; cgroup v1 and v2 alike, slurmcg.h) to the warning core (watch.c) and at each
+ *     --mem on job_J and step_S; cgroup v1 and v2 alike, slurmcg.h) to the warning core (warn_core.c) and at each
  *     notice signals every process of the step that has a handler for the
  *     signal (a default SIGUSR1 would kill the others: that is the OOM kill
  *     the warning is for), runs the hook as the job's user, and writes one
@@ -18,7 +18,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "warnspec.h"
+#include "warn_spec.h"
 
 struct og_agent_cfg {
 	int ctl;                   /* read end from slurmstepd: "T LOCAL GLOBAL PID", "X LOCAL" */

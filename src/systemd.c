@@ -1,6 +1,6 @@
 #include "systemd.h"
 #include "cgroup.h"
-#include "oomd.h"
+#include "oomd_rule.h"
 #include "render.h"
 #include "util.h"
 

@@ -10,7 +10,7 @@
 #include <sys/types.h>
 
 #include "memcap.h"
-#include "oomd.h"
+#include "oomd_rule.h"
 
 
 /* systemd is the service manager here (sd_booted(3): /run/systemd/system). */

@@ -1,6 +1,6 @@
 #include "topview.h"
 #include "killerjson.h"
-#include "oomdreport.h"
+#include "oomd_report.h"
 #include "render.h"
 #include "util.h"
 

@@ -1,7 +1,7 @@
 /* systemd-oomd as a source of the warning loop (see warn_oomd.h). */
 #include "warn_oomd.h"
 
-#include "oomd.h"
+#include "oomd_rule.h"
 #include "systemd.h"
 
 #include <errno.h>

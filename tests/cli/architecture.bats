@@ -43,7 +43,7 @@ check_table() { # $1 = the page
 	grep -v '^| `src/oomdsample\.c`' "$ARCH" | sed 's/^| `src\/render\.\*`/| `src\/render_gone.*`/' > "$BATS_TEST_TMPDIR/a.md"
 	run check_table "$BATS_TEST_TMPDIR/a.md"
 	[ "$status" -ne 0 ]
-	[[ $output == *"src/oomdsample.c is not in the layout table"* ]]
+	[[ $output == *"src/oomd_sample.c is not in the layout table"* ]]
 	[[ $output == *"src/render.c is not in the layout table"* ]]
 	[[ $output == *"names src/render_gone.c, which does not exist"* ]]
 }

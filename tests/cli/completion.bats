@@ -208,7 +208,7 @@ CASES
 	[ "$output" = "oomguard run --warn-signal SIGTERM " ]
 }
 
-# The SPEC keys the binary's own grammar names (src/warnspec.c), with ':'.
+# The SPEC keys the binary's own grammar names (src/warn_spec.c), with ':'.
 warn_keys() {
 	"$OG_BIN" run --warn=_: -- true 2>&1 | sed -n 's/.*(known: \([^)]*\)).*/\1/p' | tr ' ' '\n' | sed 's/$/:/' | sort
 }

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "oomd.h"
+#include "oomd_rule.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "oomdrank.h"
+#include "oomd_rank.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "oomdrank.h"
+#include "oomd_rank.h"
 #include "killers.h"
 #include "ranking.h"
 #include "taskscan.h"

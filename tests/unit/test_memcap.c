@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "memcap.h"
-#include "watch.h"
-#include "warnspec.h"
+#include "warn_core.h"
+#include "warn_spec.h"
 #include "util.h"
 
 #define GIB (1024LL * 1024 * 1024)

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "oomd.h"
+#include "oomd_rule.h"
 #include "util.h"
 
 #define P OG_OOMD_KILL_PRESSURE

@@ -1,4 +1,4 @@
-/* systemd-oomd's victim choice, the pure core (src/oomdrank.c): the pgscan
+/* systemd-oomd's victim choice, the pure core (src/oomd_rank.c): the pgscan
  * rate, the owner rule per version (v249, v252, v258), avoid/omit, the
  * memory.current tie-break, the swap rule's 5% threshold, the near-tie test,
  * and the memory.stat parser.  The VM tables are candidate tables that
@@ -15,7 +15,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "oomdrank.h"
+#include "oomd_rank.h"
 #include "util.h"
 
 #define P OG_OOMD_KILL_PRESSURE

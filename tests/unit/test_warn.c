@@ -12,8 +12,8 @@
 
 #include "util.h"
 #include "warn_oomd.h"
-#include "warnspec.h"
-#include "watch.h"
+#include "warn_spec.h"
+#include "warn_core.h"
 
 #define MiB (1024LL * 1024)
 

@@ -1,5 +1,5 @@
-/* The job's limited memory cgroups, read each tick (watchcg.h). */
-#include "watchcg.h"
+/* The job's limited memory cgroups, read each tick (warn_cg.h). */
+#include "warn_cg.h"
 
 #include "util.h"
 

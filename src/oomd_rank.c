@@ -1,5 +1,5 @@
-/* The pure ranking core of systemd-oomd's victim choice (see oomdrank.h). */
-#include "oomdrank.h"
+/* The pure ranking core of systemd-oomd's victim choice (see oomd_rank.h). */
+#include "oomd_rank.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -1,11 +1,11 @@
-/* Warning decisions.  See watch.h for the model; the numbers that matter:
+/* Warning decisions.  See warn_core.h for the model; the numbers that matter:
  * the fill rate is a least-squares slope over the last second of samples
  * (at least three, within 3 s), the PSI share is the growth of the stall
  * total over the last second, and the next poll is the distance to the
  * nearest threshold at earlyoom's assumed worst fill rate (6000 MiB/s),
  * clamped to 100 ms .. 1 s, except that a crossing predicted sooner at the
  * measured rate is woken for just after it (down to 10 ms). */
-#include "watch.h"
+#include "warn_core.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -454,7 +454,7 @@ static bool held(bool cond, double t, double *since, double hold)
 	return t - *since >= hold;
 }
 
-/* Notices and re-arming (watch.h): each level at most once until its own
+/* Notices and re-arming (warn_core.h): each level at most once until its own
  * danger has passed: its conditions clear with the margin for rearm, or, for
  * a critical notice that was a prediction, the predicted end plus rearm
  * gone by without the end while the critical conditions are clear with

@@ -1,13 +1,13 @@
 /* The memory cgroups that bound a watched job: its own and every limited
  * ancestor up to the root, files opened once and re-read each tick with
  * pread (no allocation: the warning loop runs locked in memory).  The pure
- * choice of the binding one is og_memcg_binding (watch.h). */
-#ifndef OG_WATCHCG_H
-#define OG_WATCHCG_H
+ * choice of the binding one is og_memcg_binding (warn_core.h). */
+#ifndef OG_WARN_CG_H
+#define OG_WARN_CG_H
 #include <stddef.h>
 
 #include "cgroup.h"
-#include "watch.h"
+#include "warn_core.h"
 
 #define OG_WATCHCG_MAX 8
 

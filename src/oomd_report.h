@@ -1,7 +1,7 @@
 /* The systemd-oomd part of top and doctor: what they print, without the
  * dump parser's types. */
-#ifndef OG_OOMDREPORT_H
-#define OG_OOMDREPORT_H
+#ifndef OG_OOMD_REPORT_H
+#define OG_OOMD_REPORT_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>

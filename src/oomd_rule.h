@@ -4,8 +4,8 @@
  * state dump (the text of `oomctl` and of org.freedesktop.oom1
  * DumpByFileDescriptor, which are the same), and the read-back line.  No I/O
  * here: src/systemd.c gathers the facts, these functions judge them. */
-#ifndef OG_OOMD_H
-#define OG_OOMD_H
+#ifndef OG_OOMD_RULE_H
+#define OG_OOMD_RULE_H
 #include "cgroup.h" /* OG_CG_PATH_MAX: one size for every cgroup path */
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
-/* The warning loop (see watchloop.h).  Files are opened once and re-read
+/* The warning loop (see warn_loop.h).  Files are opened once and re-read
  * with pread so a tick costs a few syscalls; nothing is allocated after
  * start-up, so once mlockall() holds the pages the loop needs no page-in to
  * see memory running out. */
-#include "watchloop.h"
+#include "warn_loop.h"
 
 #include "cgroup.h"
 #include "memcap.h"
@@ -12,8 +12,8 @@
 #include "signame.h"
 #include "util.h"
 #include "warn_oomd.h"
-#include "watch.h"
-#include "watchcg.h"
+#include "warn_core.h"
+#include "warn_cg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -154,7 +154,7 @@ static int open_memcg(const struct og_watch_cfg *c, struct src *s)
 }
 
 /* PSI: the job's own v2 cgroup file; the system's only when the machine is
- * the job's domain (watch.h): a limited memcg is judged by its own
+ * the job's domain (warn_core.h): a limited memcg is judged by its own
  * headroom, not by other cgroups' stalls. */
 static void open_psi(const struct og_watch_cfg *c, struct src *s, bool have_v2, const char *v2)
 {

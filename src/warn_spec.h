@@ -11,8 +11,8 @@
  *   PCT      := NUM ["%"]                          0 < PCT <= 100
  *   NUM      := DIGIT+ ["." DIGIT+]                no sign, exponent, spaces or hex
  * Keys not given keep their defaults (og_warnspec_default).  Pure. */
-#ifndef OG_WARNSPEC_H
-#define OG_WARNSPEC_H
+#ifndef OG_WARN_SPEC_H
+#define OG_WARN_SPEC_H
 #include <stddef.h>
 
 /* A headroom threshold: pct of the domain's total when pct >= 0, else bytes

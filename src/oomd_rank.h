@@ -11,15 +11,15 @@
  *     with pgscan and memory.current both 0 is passed over;
  *   swap kills: only candidates above 5% of swap (THRESHOLD_SWAP_USED_PERCENT),
  *     by preference then swap use.
- * The I/O that fills the table is in oomdsample.c; the rendering in
- * oomdreport.c. */
-#ifndef OG_OOMDRANK_H
-#define OG_OOMDRANK_H
+ * The I/O that fills the table is in oomd_sample.c; the rendering in
+ * oomd_report.c. */
+#ifndef OG_OOMD_RANK_H
+#define OG_OOMD_RANK_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "oomd.h"
+#include "oomd_rule.h"
 
 /* systemd-oomd samples memory pressure every MEM_PRESSURE_INTERVAL_USEC
  * (src/oom/oomd-manager.h: 1 s in every release since v247). */
@@ -91,7 +91,7 @@ long long og_oomd_quantum(const struct og_oomd_cand *c, size_t n);
  * with *out, or -ENOENT when there is none, -EINVAL when it is malformed. */
 int og_memstat_pgscan(const char *buf, size_t len, long long *out);
 
-/* I/O (oomdsample.c).  Candidates under monitored (a path inside the
+/* I/O (oomd_sample.c).  Candidates under monitored (a path inside the
  * hierarchy at cg2root), one sample: leaves and memory.oom.group=1 cgroups
  * (recursively_get_cgroup_context in src/oom/oomd-manager.c); the rate fields
  * are left unknown.  *monitored_owner (optional) receives the owner of the

@@ -27,14 +27,14 @@
  * costs no notice.
  * System-wide PSI counts only when the job's memory domain is the machine (no
  * limited memory cgroup) and its headroom is falling.  No I/O and no global
- * state here: the loop in watchloop.c (and the Slurm plugin) feed samples and
+ * state here: the loop in warn_loop.c (and the Slurm plugin) feed samples and
  * act on verdicts. */
-#ifndef OG_WATCH_H
-#define OG_WATCH_H
+#ifndef OG_WARN_CORE_H
+#define OG_WARN_CORE_H
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "warnspec.h"
+#include "warn_spec.h"
 
 enum og_level { OG_LEVEL_NONE, OG_LEVEL_WARNING, OG_LEVEL_CRITICAL };
 const char *og_level_name(enum og_level l);

@@ -1,8 +1,8 @@
-/* The I/O half of oomdrank.h: systemd-oomd's candidates read from cgroup2,
+/* The I/O half of oomd_rank.h: systemd-oomd's candidates read from cgroup2,
  * the same files oomd_cgroup_context_acquire() reads (memory.current,
  * memory.swap.current, memory.stat pgscan, the owner, user.oomd_*). */
 #include "cgroup.h"
-#include "oomdrank.h"
+#include "oomd_rank.h"
 #include "systemd.h"
 #include "util.h"
 

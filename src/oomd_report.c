@@ -1,10 +1,10 @@
 /* The systemd-oomd part of top and doctor: every cgroup oomd monitors (from
  * its own dump), sampled the way oomd samples it — memory.stat pgscan of each
  * candidate twice, one oomd interval apart, plus reads in between to measure
- * the noise — and ranked by oomdrank.c into oomd's next victim. */
-#include "oomdreport.h"
+ * the noise — and ranked by oomd_rank.c into oomd's next victim. */
+#include "oomd_report.h"
 #include "meminfo.h"
-#include "oomdrank.h"
+#include "oomd_rank.h"
 #include "render.h"
 #include "systemd.h"
 #include "util.h"

@@ -1,4 +1,4 @@
-#include "oomd.h"
+#include "oomd_rule.h"
 #include "render.h"
 #include "sdvalue.h"
 #include "util.h"

@@ -1,18 +1,18 @@
 /* The warning loop: samples a job's memory domain (its memory cgroup, the
  * system, PSI, an optional systemd-oomd ancestor), feeds the pure core in
- * watch.c and acts on its notices: a signal to the job through its pidfd, a
+ * warn_core.c and acts on its notices: a signal to the job through its pidfd, a
  * hook run as the invoking user without capabilities, and a line on stderr
  * and in the job's log.  Event-driven where the kernel allows (PSI triggers,
  * the job's pidfd, forwarded signals through a signalfd); between events it
  * polls at 100 ms .. 1 s depending on how close and how fast memory fills. */
-#ifndef OG_WATCHLOOP_H
-#define OG_WATCHLOOP_H
+#ifndef OG_WARN_LOOP_H
+#define OG_WARN_LOOP_H
 #include <signal.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
 #include "privilege.h"
-#include "warnspec.h"
+#include "warn_spec.h"
 
 struct og_watch_cfg {
 	pid_t pid;

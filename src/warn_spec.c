@@ -1,7 +1,7 @@
 /* Parser of the --warn SPEC.  Numbers are read digit by digit (no strtod:
  * no locale, no "inf", no exponent) into millionths, so every accepted value
  * has an exact canonical spelling and format/parse round-trips. */
-#include "warnspec.h"
+#include "warn_spec.h"
 #include "util.h"
 
 #include <errno.h>
