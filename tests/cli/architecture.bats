@@ -40,7 +40,7 @@ check_table() { # $1 = the page
 }
 
 @test "architecture: the table check fails on a missing row and on a row for a file that is gone" {
-	grep -v '^| `src/oomdsample\.c`' "$ARCH" | sed 's/^| `src\/render\.\*`/| `src\/render_gone.*`/' > "$BATS_TEST_TMPDIR/a.md"
+	grep -v '^| `src/oomd_sample\.c`' "$ARCH" | sed 's/^| `src\/render\.\*`/| `src\/render_gone.*`/' > "$BATS_TEST_TMPDIR/a.md"
 	run check_table "$BATS_TEST_TMPDIR/a.md"
 	[ "$status" -ne 0 ]
 	[[ $output == *"src/oomd_sample.c is not in the layout table"* ]]
