@@ -76,11 +76,13 @@ static bool shares_limited_memcg(pid_t job)
 {
 	struct og_cgroup j, self, lim;
 	struct og_memcg m;
-	if (og_cgroup_of_pid("/proc", job, &j) < 0 || og_cgroup_of_pid("/proc", getpid(), &self) < 0)
+	if (og_cgroup_of_pid("/proc", job, &j) < 0 ||
+	    og_cgroup_of_pid("/proc", getpid(), &self) < 0)
 		return false;
 	while (og_memcg_limiting(&j, &lim, &m) == 0) {
 		size_t l = strlen(lim.path);
-		if (!strcmp(lim.path, "/") || (!strncmp(self.path, lim.path, l) && (self.path[l] == '/' || !self.path[l])))
+		if (!strcmp(lim.path, "/") ||
+		    (!strncmp(self.path, lim.path, l) && (self.path[l] == '/' || !self.path[l])))
 			return true;
 		j = lim;
 		if (og_cgroup_parent(&j) < 0)
@@ -96,12 +98,15 @@ void og_adjust_follow_say(FILE *f, const char *prefix, pid_t job, int before)
 	if (!f)
 		return;
 	if (r == 0 && from != to)
-		fprintf(f, "%swatcher pid %d: oom_score_adj %d -> %d, the job's: an OOM kill the two share ranks them by "
-			"size, and the watcher is the smaller\n", prefix, (int)getpid(), from, to);
+		fprintf(f,
+			"%swatcher pid %d: oom_score_adj %d -> %d, the job's: an OOM kill the two share ranks them by "
+			"size, and the watcher is the smaller\n",
+			prefix, (int)getpid(), from, to);
 	else if (r < 0 && og_adjust_is_perm_error(r) && shares_limited_memcg(job))
-		fprintf(f, "%swatcher pid %d stays at oom_score_adj %d, above the job's %d (lowering %s): in a memory cgroup "
-			"they share, an OOM kill may take the watcher first\n", prefix, (int)getpid(), from, to,
-			og_adjust_lower_hint());
+		fprintf(f,
+			"%swatcher pid %d stays at oom_score_adj %d, above the job's %d (lowering %s): in a memory cgroup "
+			"they share, an OOM kill may take the watcher first\n",
+			prefix, (int)getpid(), from, to, og_adjust_lower_hint());
 }
 
 int og_adjust_is_perm_error(int err)
@@ -114,15 +119,17 @@ int og_adjust_is_perm_error(int err)
 /* Said where the bounding set lacks the capability: sudo and 'make
  * install-cap' cannot add what the bounding set withholds (capabilities(7),
  * "Capability bounding set"). */
-#define OG_NO_BOUNDING "needs CAP_SYS_RESOURCE, which this machine's capability bounding set does not have " \
+#define OG_NO_BOUNDING                                                                                     \
+	"needs CAP_SYS_RESOURCE, which this machine's capability bounding set does not have "              \
 	"(CapBnd in /proc/self/status: a container started without it), so no process here can lower it, " \
-	"not root, not sudo, not 'make install-cap', and nothing oomguard can do changes that; " \
+	"not root, not sudo, not 'make install-cap', and nothing oomguard can do changes that; "           \
 	"the container needs that capability (e.g. docker/podman run --cap-add SYS_RESOURCE)"
 
 const char *og_adjust_lower_hint(void)
 {
-	return og_priv_bounding_lacks_resource() ? OG_NO_BOUNDING
-						 : "needs CAP_SYS_RESOURCE; run with sudo or install with 'make install-cap'";
+	return og_priv_bounding_lacks_resource()
+		       ? OG_NO_BOUNDING
+		       : "needs CAP_SYS_RESOURCE; run with sudo or install with 'make install-cap'";
 }
 
 const char *og_adjust_reason(int err)
@@ -140,14 +147,18 @@ void og_readback_kernel(FILE *f, pid_t pid, const char *comm, long have, long wa
 
 	og_esc(comm ? comm : "?", esc, sizeof(esc));
 	if (have == OG_ADJ_MIN)
-		fprintf(f, "kernel OOM killer: protected (oom_score_adj -1000, pid %d %s)\n", (int)pid, esc);
+		fprintf(f, "kernel OOM killer: protected (oom_score_adj -1000, pid %d %s)\n",
+			(int)pid, esc);
 	else if (have == want)
-		fprintf(f, "kernel OOM killer: candidate (oom_score_adj %ld as requested, pid %d %s); only -1000 excludes a process\n",
+		fprintf(f,
+			"kernel OOM killer: candidate (oom_score_adj %ld as requested, pid %d %s); only -1000 excludes a process\n",
 			have, (int)pid, esc);
 	else if (have > want)
-		fprintf(f, "kernel OOM killer: EXPOSED (oom_score_adj %ld, wanted %ld, pid %d %s): lowering %s\n", have, want,
-			(int)pid, esc, og_adjust_lower_hint());
+		fprintf(f,
+			"kernel OOM killer: EXPOSED (oom_score_adj %ld, wanted %ld, pid %d %s): lowering %s\n",
+			have, want, (int)pid, esc, og_adjust_lower_hint());
 	else
-		fprintf(f, "kernel OOM killer: oom_score_adj %ld, wanted %ld (pid %d %s): changed by someone else\n",
+		fprintf(f,
+			"kernel OOM killer: oom_score_adj %ld, wanted %ld (pid %d %s): changed by someone else\n",
 			have, want, (int)pid, esc);
 }

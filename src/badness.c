@@ -19,7 +19,8 @@ static long long kib_to_pages(long long kib, long page_kib)
 	return kib > 0 ? kib / page_kib : 0;
 }
 
-void og_badness(const struct og_task *t, unsigned long long totalpages, long page_kib, struct og_badness *b)
+void og_badness(const struct og_task *t, unsigned long long totalpages, long page_kib,
+		struct og_badness *b)
 {
 	if (page_kib <= 0)
 		page_kib = 4;
@@ -63,16 +64,20 @@ long og_permille(const struct og_badness *b, unsigned long long totalpages)
 	return (long)((b->rss + b->swap + b->pgtables) * 1000 / (long long)totalpages);
 }
 
-unsigned long long og_totalpages_global(long long mem_total_kib, long long swap_total_kib, long page_kib)
+unsigned long long og_totalpages_global(long long mem_total_kib, long long swap_total_kib,
+					long page_kib)
 {
 	if (page_kib <= 0)
 		page_kib = 4;
-	unsigned long long t = (unsigned long long)(mem_total_kib > 0 ? mem_total_kib / page_kib : 0) +
-			       (unsigned long long)(swap_total_kib > 0 ? swap_total_kib / page_kib : 0);
+	unsigned long long t =
+		(unsigned long long)(mem_total_kib > 0 ? mem_total_kib / page_kib : 0) +
+		(unsigned long long)(swap_total_kib > 0 ? swap_total_kib / page_kib : 0);
 	return t ? t : 1;
 }
 
-unsigned long long og_totalpages_memcg(long long limit_bytes, long long swap_limit_bytes, int swappiness, unsigned long long total_swap_pages, long page_kib)
+unsigned long long og_totalpages_memcg(long long limit_bytes, long long swap_limit_bytes,
+				       int swappiness, unsigned long long total_swap_pages,
+				       long page_kib)
 {
 	unsigned long long page = (unsigned long long)(page_kib > 0 ? page_kib : 4) * 1024;
 	/* page_counter keeps pages: the byte limit is rounded down. */
@@ -82,7 +87,8 @@ unsigned long long og_totalpages_memcg(long long limit_bytes, long long swap_lim
 		/* v1 with memsw accounting: the excess capacity memsw.max -
 		 * memory.max; v2, and v1 without swap accounting (swap.max is
 		 * then PAGE_COUNTER_MAX): swap.max.  Capped by the swap there is. */
-		unsigned long long swap = swap_limit_bytes < 0 ? ~0ULL : (unsigned long long)swap_limit_bytes / page;
+		unsigned long long swap =
+			swap_limit_bytes < 0 ? ~0ULL : (unsigned long long)swap_limit_bytes / page;
 		max += swap < total_swap_pages ? swap : total_swap_pages;
 	}
 	return max ? max : 1;

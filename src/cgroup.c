@@ -90,7 +90,8 @@ int og_cg2_mount(const char *procroot, char *out, size_t outsz)
 }
 
 /* The mounts and pid's /proc/PID/cgroup, both from procroot. */
-static int read_pid_cgroups(const char *procroot, pid_t pid, struct og_cg_mounts *mnt, struct og_proc_cgroup *pc)
+static int read_pid_cgroups(const char *procroot, pid_t pid, struct og_cg_mounts *mnt,
+			    struct og_proc_cgroup *pc)
 {
 	char buf[8192], path[64];
 	int dfd = open(procroot, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
@@ -111,7 +112,8 @@ static int read_pid_cgroups(const char *procroot, pid_t pid, struct og_cg_mounts
 }
 
 /* The v2 cgroup of a /proc/PID/cgroup under the mounts; -ENOENT without. */
-static int cg2_fill(const struct og_cg_mounts *mnt, const struct og_proc_cgroup *pc, struct og_cg2 *out)
+static int cg2_fill(const struct og_cg_mounts *mnt, const struct og_proc_cgroup *pc,
+		    struct og_cg2 *out)
 {
 	int r;
 
@@ -222,7 +224,8 @@ int og_cgroup_resolve(const char *procroot, const char *arg, struct og_cgroup *c
 	 * the v1 memory hierarchy first, as og_cgroup_of_pid does. */
 	r = -ENOENT;
 	for (int v = 1; v <= 2; v++) {
-		const char *m = v == 1 ? mnt.v1_memory : mnt.v2, *root = v == 1 ? mnt.v1_root : mnt.v2_root;
+		const char *m = v == 1 ? mnt.v1_memory : mnt.v2,
+			   *root = v == 1 ? mnt.v1_root : mnt.v2_root;
 		if (!m[0] || join(dir, sizeof(dir), m, root, arg) < 0)
 			continue;
 		r = og_cgroup_from_dir(dir, cg);
@@ -257,7 +260,6 @@ int og_cgroup_parent(struct og_cgroup *cg)
 
 int og_parse_limit(const char *buf, size_t len, long long *out)
 {
-
 	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
 		len--;
 	if (len == 3 && !memcmp(buf, "max", 3)) {
@@ -295,7 +297,9 @@ long long og_parse_key(const char *buf, size_t len, const char *key)
 		unsigned long long v;
 		p = og_next_line(p, end, &ll);
 		if (ll > kl && !memcmp(line, key, kl) && line[kl] == ' ')
-			return og_parse_ull(line + kl + 1, ll - kl - 1, LLONG_MAX, &v) < 0 ? -1 : (long long)v;
+			return og_parse_ull(line + kl + 1, ll - kl - 1, LLONG_MAX, &v) < 0
+				       ? -1
+				       : (long long)v;
 	}
 	return -1;
 }
@@ -323,7 +327,8 @@ int og_memcg_read(const struct og_cgroup *cg, struct og_memcg *m)
 		if ((r = read_val(cg, "memory.limit_in_bytes", &m->limit)) < 0 ||
 		    (r = read_val(cg, "memory.usage_in_bytes", &m->usage)) < 0)
 			return r;
-		if (read_val(cg, "memory.memsw.limit_in_bytes", &memsw_l) == 0 && memsw_l >= 0 && m->limit >= 0)
+		if (read_val(cg, "memory.memsw.limit_in_bytes", &memsw_l) == 0 && memsw_l >= 0 &&
+		    m->limit >= 0)
 			m->swap_limit = memsw_l - m->limit;
 		if (read_val(cg, "memory.memsw.usage_in_bytes", &memsw_u) == 0 && memsw_u >= 0)
 			m->swap_usage = memsw_u - m->usage;
@@ -334,7 +339,8 @@ int og_memcg_read(const struct og_cgroup *cg, struct og_memcg *m)
 		m->under_oom = read_key(cg, "memory.oom_control", "under_oom") == 1;
 		return 0;
 	}
-	if ((r = read_val(cg, "memory.max", &m->limit)) < 0 || (r = read_val(cg, "memory.current", &m->usage)) < 0)
+	if ((r = read_val(cg, "memory.max", &m->limit)) < 0 ||
+	    (r = read_val(cg, "memory.current", &m->usage)) < 0)
 		return r;
 	read_val(cg, "memory.high", &m->high);
 	read_val(cg, "memory.swap.max", &m->swap_limit);
@@ -370,7 +376,8 @@ int og_memcg_peak_reclaim(const struct og_cgroup *cg, long long *peak, long long
 	*peak = -1;
 	/* v1 memory.max_usage_in_bytes; v2 memory.peak (Linux 5.19+). */
 	read_val(cg, cg->version == 1 ? "memory.max_usage_in_bytes" : "memory.peak", peak);
-	*reclaim = read_key(cg, "memory.stat", cg->version == 1 ? "total_inactive_file" : "inactive_file");
+	*reclaim = read_key(cg, "memory.stat",
+			    cg->version == 1 ? "total_inactive_file" : "inactive_file");
 	return *reclaim < 0 ? -ENOENT : 0;
 }
 
@@ -394,8 +401,8 @@ bool og_cg_xattr_true(const char *dir, const char *name)
 		return false;
 	v[n] = '\0';
 	/* oomd reads them with parse_boolean. */
-	return !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "y") || !strcmp(v, "true") || !strcmp(v, "t") ||
-	       !strcmp(v, "on");
+	return !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "y") || !strcmp(v, "true") ||
+	       !strcmp(v, "t") || !strcmp(v, "on");
 }
 
 bool og_dir_has_subdirs(const char *dir)

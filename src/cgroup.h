@@ -62,10 +62,10 @@ int og_cgroup_parent(struct og_cgroup *cg);
 
 /* Bytes; -1 = no limit ("max" or the v1 PAGE_COUNTER_MAX sentinel). */
 struct og_memcg {
-	long long limit, usage, high;       /* high: v2 only */
-	long long swap_limit, swap_usage;   /* v2 memory.swap.*; v1: memsw minus memory */
-	long long oom_kills, ooms;          /* v2 memory.events; v1 memory.oom_control oom_kill */
-	int swappiness;                     /* v1 only; -1 on v2 */
+	long long limit, usage, high;     /* high: v2 only */
+	long long swap_limit, swap_usage; /* v2 memory.swap.*; v1: memsw minus memory */
+	long long oom_kills, ooms;        /* v2 memory.events; v1 memory.oom_control oom_kill */
+	int swappiness;                   /* v1 only; -1 on v2 */
 	bool under_oom;
 };
 int og_memcg_read(const struct og_cgroup *cg, struct og_memcg *m);

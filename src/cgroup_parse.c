@@ -17,9 +17,10 @@ static int copy_field(const char *s, size_t n, char *out, size_t outsz)
 
 	for (size_t i = 0; i < n; i++) {
 		char c = s[i];
-		if (c == '\\' && i + 3 < n &&
-		    s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
-			c = (char)(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0'));
+		if (c == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' &&
+		    s[i + 2] >= '0' && s[i + 2] <= '7' && s[i + 3] >= '0' && s[i + 3] <= '7') {
+			c = (char)(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) |
+				   (s[i + 3] - '0'));
 			i += 3;
 		}
 		if (o + 1 >= outsz)
@@ -79,7 +80,8 @@ int og_parse_mountinfo(const char *buf, size_t len, struct og_cg_mounts *m)
 			if (copy_field(f[4], fl[4], m->v2, sizeof(m->v2)) < 0 ||
 			    copy_field(f[3], fl[3], m->v2_root, sizeof(m->v2_root)) < 0)
 				m->v2[0] = '\0';
-		} else if (tl == 6 && !memcmp(type, "cgroup", 6) && has_opt(sopt, sl, "memory") && !m->v1_memory[0]) {
+		} else if (tl == 6 && !memcmp(type, "cgroup", 6) && has_opt(sopt, sl, "memory") &&
+			   !m->v1_memory[0]) {
 			if (copy_field(f[4], fl[4], m->v1_memory, sizeof(m->v1_memory)) < 0 ||
 			    copy_field(f[3], fl[3], m->v1_root, sizeof(m->v1_root)) < 0)
 				m->v1_memory[0] = '\0';

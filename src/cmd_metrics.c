@@ -44,8 +44,10 @@ struct metrics_opts {
 static int parse(int argc, char **argv, struct metrics_opts *o, char *err, size_t errsz)
 {
 	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' }, { "state", required_argument, NULL, 's' },
-		{ "stdout", no_argument, NULL, 'O' },	 { "help", no_argument, NULL, 'h' },
+		{ "dir", required_argument, NULL, 'd' },
+		{ "state", required_argument, NULL, 's' },
+		{ "stdout", no_argument, NULL, 'O' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, prev = 1;
@@ -60,7 +62,8 @@ static int parse(int argc, char **argv, struct metrics_opts *o, char *err, size_
 		case 'd':
 		case 's':
 			if (!*optarg) {
-				snprintf(err, errsz, "--%s needs a path", c == 'd' ? "dir" : "state");
+				snprintf(err, errsz, "--%s needs a path",
+					 c == 'd' ? "dir" : "state");
 				return -1;
 			}
 			*(c == 'd' ? &o->dir : &o->state) = optarg;
@@ -73,7 +76,8 @@ static int parse(int argc, char **argv, struct metrics_opts *o, char *err, size_
 	}
 	if (optind < argc) {
 		char esc[256];
-		snprintf(err, errsz, "unexpected argument '%s'", og_esc(argv[optind], esc, sizeof(esc)));
+		snprintf(err, errsz, "unexpected argument '%s'",
+			 og_esc(argv[optind], esc, sizeof(esc)));
 		return -1;
 	}
 	return 0;
@@ -124,8 +128,14 @@ static int write_atomic(const char *path, int (*fn)(const void *, FILE *), const
 	return r;
 }
 
-static int put_state(const void *s, FILE *f) { return og_met_state_write(s, f); }
-static int put_text(const void *v, FILE *f) { return og_met_render(v, f); }
+static int put_state(const void *s, FILE *f)
+{
+	return og_met_state_write(s, f);
+}
+static int put_text(const void *v, FILE *f)
+{
+	return og_met_render(v, f);
+}
 
 static int mkdir_parent(const char *path)
 {
@@ -144,7 +154,8 @@ int cmd_metrics(int argc, char **argv)
 	char err[512], src[64], prom[4096];
 	struct timespec ts;
 	size_t counted;
-	int r = og_cmd_start("metrics", og_metrics_help, parse(argc, argv, &o, err, sizeof(err)), err, NULL);
+	int r = og_cmd_start("metrics", og_metrics_help, parse(argc, argv, &o, err, sizeof(err)),
+			     err, NULL);
 
 	if (r != OG_CMD_GO)
 		return r;
@@ -159,7 +170,8 @@ int cmd_metrics(int argc, char **argv)
 		return OG_EXIT_FAIL;
 	}
 	if ((r = og_met_collect_kills(&v->st, &counted, src, sizeof(src))) < 0)
-		og_err("metrics: cannot read /dev/kmsg or the journal: %s; kill counters not updated", strerror(-r));
+		og_err("metrics: cannot read /dev/kmsg or the journal: %s; kill counters not updated",
+		       strerror(-r));
 	og_met_collect_now(v, "/proc");
 	clock_gettime(CLOCK_REALTIME, &ts);
 	v->now_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;

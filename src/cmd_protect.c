@@ -86,7 +86,9 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 	if (o->set && og_memcap_check_adj(&o->cap, o->adj, err, errsz) < 0)
 		return -1;
 	if (og_memcap_wanted(&o->cap) && !o->scope) {
-		snprintf(err, errsz, "--memory-max needs --scope: the cap is a property of the scope the processes move into");
+		snprintf(
+			err, errsz,
+			"--memory-max needs --scope: the cap is a property of the scope the processes move into");
 		return -1;
 	}
 	if (optind >= argc) {
@@ -96,7 +98,8 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 	for (int i = optind; i < argc; i++) {
 		pid_t pid;
 		if (og_parse_pid(argv[i], &pid) < 0) {
-			snprintf(err, errsz, "invalid PID '%s': expected a number from 1 to 4194304",
+			snprintf(err, errsz,
+				 "invalid PID '%s': expected a number from 1 to 4194304",
 				 og_esc(argv[i], esc, sizeof(esc)));
 			return -1;
 		}
@@ -116,7 +119,8 @@ struct failures {
 	char msg[64][160];
 };
 
-__attribute__((format(printf, 3, 4))) static void fail_add(struct failures *f, pid_t pid, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void fail_add(struct failures *f, pid_t pid,
+							   const char *fmt, ...)
 {
 	va_list ap;
 	if (f->n == OG_ARRAY_LEN(f->pid))
@@ -149,8 +153,10 @@ static int add_target(struct target **t, size_t *n, size_t *cap, pid_t pid, stru
 
 	if (r < 0) {
 		if (must) {
-			og_err("protect: no process %d: %s", (int)pid, r == -ESRCH ? "not found" : strerror(-r));
-			fail_add(must, pid, "no process %d: %s", (int)pid, r == -ESRCH ? "not found" : strerror(-r));
+			og_err("protect: no process %d: %s", (int)pid,
+			       r == -ESRCH ? "not found" : strerror(-r));
+			fail_add(must, pid, "no process %d: %s", (int)pid,
+				 r == -ESRCH ? "not found" : strerror(-r));
 		}
 		return must ? r : 0;
 	}
@@ -188,7 +194,8 @@ static void close_all(struct target *t, size_t n)
 /* fails: NULL on success; else the call failed as a whole (all or nothing),
  * and each object says changed:false and its own error, if any.  cap: add
  * the memory_cap member (--memory-max). */
-static void show_obj(const struct target *x, bool json, bool first, const struct failures *fails, bool cap)
+static void show_obj(const struct target *x, bool json, bool first, const struct failures *fails,
+		     bool cap)
 {
 	char esc[4 * OG_COMM_MAX + 1];
 	long score = -1, adj = x->before;
@@ -237,8 +244,8 @@ static int move_to_own(struct og_memcap_job *capj, const pid_t *pids, size_t np)
 	return 0;
 }
 
-static int move_to_scope(const struct target *t, size_t n, enum og_oomd_pref pref, struct og_memcap_job *capj,
-			 char *route, size_t routesz)
+static int move_to_scope(const struct target *t, size_t n, enum og_oomd_pref pref,
+			 struct og_memcap_job *capj, char *route, size_t routesz)
 {
 	const struct og_memcap_req *cap = &capj->req;
 	pid_t pids[256];
@@ -249,7 +256,8 @@ static int move_to_scope(const struct target *t, size_t n, enum og_oomd_pref pre
 		if (og_proc_verify(&t[i].p) < 0)
 			continue; /* exited since the scan: nothing to move */
 		if (np == OG_ARRAY_LEN(pids)) {
-			og_err("protect: more than %zu processes to move into one scope", OG_ARRAY_LEN(pids));
+			og_err("protect: more than %zu processes to move into one scope",
+			       OG_ARRAY_LEN(pids));
 			return -1;
 		}
 		pids[np++] = t[i].p.pid;
@@ -260,7 +268,10 @@ static int move_to_scope(const struct target *t, size_t n, enum og_oomd_pref pre
 	}
 	if (capj->wanted && !(og_sd_built() && og_sd_running()))
 		return move_to_own(capj, pids, np);
-	struct og_scope_req req = { .system = geteuid() == 0, .pref = pref, .pids = pids, .npids = np,
+	struct og_scope_req req = { .system = geteuid() == 0,
+				    .pref = pref,
+				    .pids = pids,
+				    .npids = np,
 				    .cap = og_memcap_wanted(cap) ? cap : NULL };
 	if (og_scope_create(&req, route, routesz, err, sizeof(err)) < 0) {
 		og_err("protect: cannot move %d (%s) and %zu descendants into a scope of their own (%s bus): %s",
@@ -278,7 +289,8 @@ static void own_note(FILE *f, const struct og_memcap_job *capj)
 		return;
 	/* cgroup-v2.rst "Memory Ownership" (v1 alike, with charge moving
 	 * gone): pages stay charged to the cgroup that allocated them. */
-	fprintf(f, "memory cap: it counts what they allocate from now on: the memory they held before the move stays charged "
+	fprintf(f,
+		"memory cap: it counts what they allocate from now on: the memory they held before the move stays charged "
 		"to the cgroup they came from; a detached oomguard waiter removes %s once they have all ended\n",
 		capj->own.path);
 }
@@ -298,7 +310,8 @@ static int fail_json(bool json, struct target *t, size_t n, const struct failure
 				in_t |= t[j].p.pid == f->pid[i];
 			if (in_t)
 				continue;
-			printf("%s{\"pid\":%d,\"changed\":false,\"error\":", k++ ? "," : "", (int)f->pid[i]);
+			printf("%s{\"pid\":%d,\"changed\":false,\"error\":", k++ ? "," : "",
+			       (int)f->pid[i]);
 			og_json_str(stdout, f->msg[i]);
 			putchar('}');
 		}
@@ -310,7 +323,8 @@ static int fail_json(bool json, struct target *t, size_t n, const struct failure
 
 /* Write the value to every target; on the first refusal undo what was
  * written (nothing half-done) and record why.  Returns 0 or -1. */
-static int set_all(const struct og_protect_opts *o, struct target *t, size_t n, struct failures *fails)
+static int set_all(const struct og_protect_opts *o, struct target *t, size_t n,
+		   struct failures *fails)
 {
 	char esc[4 * OG_COMM_MAX + 1];
 
@@ -320,11 +334,13 @@ static int set_all(const struct og_protect_opts *o, struct target *t, size_t n, 
 			continue; /* a worker that exited is not a failure */
 		if (r < 0) {
 			const char *how = o->adj < t[i].before ? "lower" : "set";
-			og_err("protect: cannot %s oom_score_adj of %d (%s) to %d: %s", how, (int)t[i].p.pid,
-			       og_esc(t[i].p.stat.comm, esc, sizeof(esc)), o->adj, og_adjust_reason(r));
+			og_err("protect: cannot %s oom_score_adj of %d (%s) to %d: %s", how,
+			       (int)t[i].p.pid, og_esc(t[i].p.stat.comm, esc, sizeof(esc)), o->adj,
+			       og_adjust_reason(r));
 			for (size_t k = 0; k < i; k++)
 				og_adjust(&t[k].p, (int)t[k].before);
-			fail_add(fails, t[i].p.pid, "cannot %s oom_score_adj to %d: %s", how, o->adj, og_adjust_reason(r));
+			fail_add(fails, t[i].p.pid, "cannot %s oom_score_adj to %d: %s", how,
+				 o->adj, og_adjust_reason(r));
 			return -1;
 		}
 	}
@@ -335,7 +351,8 @@ static int set_all(const struct og_protect_opts *o, struct target *t, size_t n, 
  * list leaves everything as it was; then --tree and --scope add each one's
  * descendants alive now.  Returns 0, -1 with the failure in fails, or -2
  * when the process list cannot be read (reported). */
-static int resolve(const struct og_protect_opts *o, struct target **t, size_t *n, size_t *cap, struct failures *fails)
+static int resolve(const struct og_protect_opts *o, struct target **t, size_t *n, size_t *cap,
+		   struct failures *fails)
 {
 	char esc[4 * OG_COMM_MAX + 1];
 
@@ -344,9 +361,10 @@ static int resolve(const struct og_protect_opts *o, struct target **t, size_t *n
 			return -1;
 	for (size_t i = 0; i < *n; i++) {
 		if (og_proc_is_kthread(&(*t)[i].p)) {
-			og_err("protect: %d (%s) is a kernel thread; the OOM killer never picks it", (int)(*t)[i].p.pid,
-			       og_esc((*t)[i].p.stat.comm, esc, sizeof(esc)));
-			fail_add(fails, (*t)[i].p.pid, "a kernel thread: the OOM killer never picks it");
+			og_err("protect: %d (%s) is a kernel thread; the OOM killer never picks it",
+			       (int)(*t)[i].p.pid, og_esc((*t)[i].p.stat.comm, esc, sizeof(esc)));
+			fail_add(fails, (*t)[i].p.pid,
+				 "a kernel thread: the OOM killer never picks it");
 		}
 	}
 	if (fails->n)
@@ -362,9 +380,11 @@ static int resolve(const struct og_protect_opts *o, struct target **t, size_t *n
 	size_t roots = *n;
 	for (size_t i = 0; i < roots; i++) {
 		pid_t desc[4096];
-		size_t nd = og_tree_descendants(ps, (size_t)np, (*t)[i].p.pid, desc, OG_ARRAY_LEN(desc));
+		size_t nd = og_tree_descendants(ps, (size_t)np, (*t)[i].p.pid, desc,
+						OG_ARRAY_LEN(desc));
 		for (size_t k = 0; k < nd && k < OG_ARRAY_LEN(desc); k++)
-			add_target(t, n, cap, desc[k], NULL); /* exited meanwhile: nothing to protect */
+			add_target(t, n, cap, desc[k],
+				   NULL); /* exited meanwhile: nothing to protect */
 	}
 	free(ps);
 	return 0;
@@ -372,8 +392,8 @@ static int resolve(const struct og_protect_opts *o, struct target **t, size_t *n
 
 /* A change (--adj, --scope) only to processes the asker may touch.
  * Returns 0, or -1 with the first refusal in fails. */
-static int check_owners(const struct og_protect_opts *o, const struct og_priv *pv, const struct target *t, size_t n,
-			struct failures *fails)
+static int check_owners(const struct og_protect_opts *o, const struct og_priv *pv,
+			const struct target *t, size_t n, struct failures *fails)
 {
 	char esc[4 * OG_COMM_MAX + 1];
 
@@ -382,9 +402,12 @@ static int check_owners(const struct og_protect_opts *o, const struct og_priv *p
 	for (size_t i = 0; i < n; i++)
 		if (!og_priv_may_touch(pv, t[i].uid)) {
 			og_err("protect: %d (%s) belongs to uid %ld; without root you may only change your own processes",
-			       (int)t[i].p.pid, og_esc(t[i].p.stat.comm, esc, sizeof(esc)), t[i].uid);
-			fail_add(fails, t[i].p.pid, "belongs to uid %ld; without root you may only change your own processes",
-				 t[i].uid);
+			       (int)t[i].p.pid, og_esc(t[i].p.stat.comm, esc, sizeof(esc)),
+			       t[i].uid);
+			fail_add(
+				fails, t[i].p.pid,
+				"belongs to uid %ld; without root you may only change your own processes",
+				t[i].uid);
 			return -1;
 		}
 	return 0;
@@ -392,20 +415,23 @@ static int check_owners(const struct og_protect_opts *o, const struct og_priv *p
 
 /* --scope (and its memory cap): every target into a scope of their own,
  * the cap read back from it.  Returns 0, or -1 with the failure in fails. */
-static int place(const struct og_protect_opts *o, const struct target *t, size_t n, struct og_memcap_job *capj,
-		 char *route, size_t routesz, struct failures *fails)
+static int place(const struct og_protect_opts *o, const struct target *t, size_t n,
+		 struct og_memcap_job *capj, char *route, size_t routesz, struct failures *fails)
 {
 	og_memcap_job_init(capj, &o->cap);
 	if (og_memcap_scope_precheck(capj, "protect") < 0) {
-		fail_add(fails, t[0].p.pid, "its memory cap cannot take here (the reason is on stderr)");
+		fail_add(fails, t[0].p.pid,
+			 "its memory cap cannot take here (the reason is on stderr)");
 		return -1;
 	}
 	if (o->scope && move_to_scope(t, n, (enum og_oomd_pref)o->oomd, capj, route, routesz) < 0) {
-		fail_add(fails, t[0].p.pid, "cannot move it into a scope of its own (the reason is on stderr)");
+		fail_add(fails, t[0].p.pid,
+			 "cannot move it into a scope of its own (the reason is on stderr)");
 		return -1;
 	}
 	if (og_memcap_place(capj, "protect", t[0].p.pid, true, true, false) < 0) {
-		fail_add(fails, t[0].p.pid, "its scope does not carry the memory cap (the reason is on stderr)");
+		fail_add(fails, t[0].p.pid,
+			 "its scope does not carry the memory cap (the reason is on stderr)");
 		return -1;
 	}
 	return 0;
@@ -428,8 +454,11 @@ static int print_set(const struct og_protect_opts *o, const struct target *t, si
 		if (o->json) {
 			printf("%s{\"pid\":%d,\"comm\":", first ? "" : ",", (int)t[i].p.pid);
 			og_json_str(stdout, t[i].p.stat.comm);
-			printf(",\"requested\":%d,\"before\":%ld,\"oom_score_adj\":%ld,\"kernel\":\"%s\"", o->adj,
-			       t[i].before, have, have == OG_ADJ_MIN ? "protected" : have == o->adj ? "candidate" : "exposed");
+			printf(",\"requested\":%d,\"before\":%ld,\"oom_score_adj\":%ld,\"kernel\":\"%s\"",
+			       o->adj, t[i].before, have,
+			       have == OG_ADJ_MIN ? "protected"
+			       : have == o->adj   ? "candidate"
+						  : "exposed");
 			if (cap)
 				og_memcap_json_pid(stdout, "memory_cap", "/proc", t[i].p.pid);
 			putchar('}');
@@ -454,7 +483,8 @@ int cmd_protect(int argc, char **argv)
 	char err[512], route[160] = "";
 	int r;
 
-	r = og_cmd_start("protect", og_protect_help, og_protect_parse(argc, argv, &o, err, sizeof(err)), err, &pv);
+	r = og_cmd_start("protect", og_protect_help,
+			 og_protect_parse(argc, argv, &o, err, sizeof(err)), err, &pv);
 	if (r != OG_CMD_GO)
 		return r;
 	if ((r = resolve(&o, &t, &n, &cap, &fails)) == -2) {
@@ -478,7 +508,8 @@ int cmd_protect(int argc, char **argv)
 		r = print_set(&o, t, n, capj.wanted);
 	}
 	if (o.scope && !o.quiet) {
-		og_oomd_readback(o.json ? stderr : stdout, "", t[0].p.pid, (enum og_oomd_pref)o.oomd, route);
+		og_oomd_readback(o.json ? stderr : stdout, "", t[0].p.pid,
+				 (enum og_oomd_pref)o.oomd, route);
 		og_memcap_readback(o.json ? stderr : stdout, "", &capj, t[0].p.pid);
 		if (!o.set)
 			own_note(o.json ? stderr : stdout, &capj);

@@ -126,7 +126,8 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 			break;
 		case 'h': return 1;
 		default:
-			if ((r = og_warn_getopt(c, optarg, argc, argv, true, &w, err, errsz)) <= 0 ||
+			if ((r = og_warn_getopt(c, optarg, argc, argv, true, &w, err, errsz)) <=
+				    0 ||
 			    (r = og_memcap_getopt(c, optarg, &o->cap, err, errsz)) <= 0) {
 				if (r < 0)
 					return -1;
@@ -142,7 +143,10 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 
 /* Child -> parent reports over a CLOEXEC pipe; EOF means exec succeeded. */
 enum stage { ST_NEED_SUDO = 1, ST_ADJ, ST_DROP, ST_LOG, ST_EXEC };
-struct report { int stage; int err; };
+struct report {
+	int stage;
+	int err;
+};
 
 static void report(int fd, int stage, int err)
 {
@@ -169,7 +173,8 @@ static _Noreturn void child_fail(int rep, int stage, int err)
 /* The job's oom_score_adj, written while the child is still oomguard; with
  * no privilege for a lowering, held at the barrier until the parent has had
  * `sudo oomguard protect` do the one privileged write for this PID. */
-static void child_adjust(const struct og_run_opts *o, const struct og_priv *pv, int rep, int barrier)
+static void child_adjust(const struct og_run_opts *o, const struct og_priv *pv, int rep,
+			 int barrier)
 {
 	int r = og_adjust_self(o->adj);
 
@@ -193,7 +198,8 @@ static void child_drop(const struct og_priv *pv, int rep)
 	if (pv->route == OG_ROUTE_SUDO && (r = og_priv_drop_to_user(pv)) < 0)
 		child_fail(rep, ST_DROP, r);
 	if ((pv->route == OG_ROUTE_CAP || pv->route == OG_ROUTE_NONE) &&
-	    (setresgid(getgid(), getgid(), getgid()) < 0 || setresuid(getuid(), getuid(), getuid()) < 0))
+	    (setresgid(getgid(), getgid(), getgid()) < 0 ||
+	     setresuid(getuid(), getuid(), getuid()) < 0))
 		child_fail(rep, ST_DROP, -errno);
 	if (pv->route != OG_ROUTE_ROOT && (r = og_priv_clear_caps()) < 0)
 		child_fail(rep, ST_DROP, r);
@@ -285,7 +291,8 @@ static int sudo_protect(pid_t pid, int adj)
 	if (h < 0)
 		return -errno;
 	if (h == 0) {
-		char *args[] = { (char *)sudo, "--", self, "protect", "--quiet", "--adj", adjs, pids, NULL };
+		char *args[] = { (char *)sudo, "--", self, "protect", "--quiet",
+				 "--adj",      adjs, pids, NULL };
 		execvp(sudo, args);
 		_exit(127);
 	}
@@ -320,15 +327,22 @@ static void job_end_capture(pid_t pid, const struct og_run_opts *o, struct job_e
 static void diagnose_sigkill(pid_t pid, const struct job_end *e)
 {
 	char line[1400], why[256];
-	int r = og_why_diagnose(pid, e->cgroups[0] ? e->cgroups : NULL, e->since, line, sizeof(line) - 200);
+	int r = og_why_diagnose(pid, e->cgroups[0] ? e->cgroups : NULL, e->since, line,
+				sizeof(line) - 200);
 	if (r == -ENOENT) {
-		snprintf(line, sizeof(line), "job pid %d was killed by SIGKILL, and no OOM killer logged killing it in the kernel log "
-			 "or the journal: it was not an OOM kill (kill -9, a job manager, or a watchdog sent the signal)", (int)pid);
+		snprintf(
+			line, sizeof(line),
+			"job pid %d was killed by SIGKILL, and no OOM killer logged killing it in the kernel log "
+			"or the journal: it was not an OOM kill (kill -9, a job manager, or a watchdog sent the signal)",
+			(int)pid);
 	} else if (r < 0) {
 		og_kmsg_reason(r, why, sizeof(why));
-		snprintf(line, sizeof(line), "job pid %d was killed by SIGKILL; cannot tell by whom: the kernel log could not be read "
-			 "(%s), and the journal readable here has no record of it; 'sudo oomguard why --pid %d' can read it "
-			 "(or join the systemd-journal group to read the journal)", (int)pid, why, (int)pid);
+		snprintf(
+			line, sizeof(line),
+			"job pid %d was killed by SIGKILL; cannot tell by whom: the kernel log could not be read "
+			"(%s), and the journal readable here has no record of it; 'sudo oomguard why --pid %d' can read it "
+			"(or join the systemd-journal group to read the journal)",
+			(int)pid, why, (int)pid);
 	}
 	og_watch_note(e->logfd, line);
 }
@@ -343,9 +357,12 @@ static void report_end(pid_t pid, int status, struct job_end *e)
 		diagnose_sigkill(pid, e);
 	if (e->logfd >= 0 && e->record) {
 		if (status > 128)
-			snprintf(line, sizeof(line), "job pid %d ended: killed by signal %d (exit status %d)", (int)pid, status - 128, status);
+			snprintf(line, sizeof(line),
+				 "job pid %d ended: killed by signal %d (exit status %d)", (int)pid,
+				 status - 128, status);
 		else
-			snprintf(line, sizeof(line), "job pid %d ended: exit status %d", (int)pid, status);
+			snprintf(line, sizeof(line), "job pid %d ended: exit status %d", (int)pid,
+				 status);
 		og_watch_log(e->logfd, line);
 	}
 	if (e->logfd >= 0)
@@ -398,7 +415,8 @@ static int place_in_scope(const struct og_run_opts *o, pid_t pid, char *route, s
 	route[0] = '\0';
 	if (req.cap && og_sd_running() && !o->best_effort) {
 		og_err("run: cannot make the job's scope (%s bus) to carry its memory cap: %s; nothing was run "
-		       "(--best-effort runs it anyway, uncapped)", req.system ? "system" : "user", err);
+		       "(--best-effort runs it anyway, uncapped)",
+		       req.system ? "system" : "user", err);
 		return -1;
 	}
 	if (og_sd_oomd_dump(&text, why, sizeof(why)) < 0)
@@ -406,11 +424,13 @@ static int place_in_scope(const struct og_run_opts *o, pid_t pid, char *route, s
 	free(text);
 	if (o->oomd == OG_OOMD_PREF_NONE || o->best_effort) {
 		if (!o->quiet)
-			og_err("run: cannot place the job in a scope of its own: %s; running it where it is", err);
+			og_err("run: cannot place the job in a scope of its own: %s; running it where it is",
+			       err);
 		return 0;
 	}
 	og_err("run: cannot place the job in a scope of its own (%s bus): %s; systemd-oomd is running, so nothing was run "
-	       "(--best-effort runs it anyway, exposed)", req.system ? "system" : "user", err);
+	       "(--best-effort runs it anyway, exposed)",
+	       req.system ? "system" : "user", err);
 	return -1;
 }
 
@@ -423,36 +443,43 @@ static void abort_job(pid_t pid)
 }
 
 /* What the child reported before exec (a stage) as the command's failure. */
-static int start_failure(const struct og_run_opts *o, const struct og_priv *pv, const struct report *m)
+static int start_failure(const struct og_run_opts *o, const struct og_priv *pv,
+			 const struct report *m)
 {
 	char esc[512];
 	switch (m->stage) {
 	case ST_ADJ:
-		og_err("run: cannot lower oom_score_adj of the job to %d: %s; nothing was run", o->adj, og_adjust_reason(m->err));
+		og_err("run: cannot lower oom_score_adj of the job to %d: %s; nothing was run",
+		       o->adj, og_adjust_reason(m->err));
 		return OG_EXIT_FAIL;
 	case ST_LOG:
-		og_err("run: cannot open log file '%s': %s; nothing was run", og_esc(o->log, esc, sizeof(esc)), strerror(-m->err));
+		og_err("run: cannot open log file '%s': %s; nothing was run",
+		       og_esc(o->log, esc, sizeof(esc)), strerror(-m->err));
 		return OG_EXIT_FAIL;
 	case ST_DROP:
-		og_err("run: cannot drop privileges to uid %u: %s; nothing was run", (unsigned)pv->ruid, strerror(-m->err));
+		og_err("run: cannot drop privileges to uid %u: %s; nothing was run",
+		       (unsigned)pv->ruid, strerror(-m->err));
 		return OG_EXIT_FAIL;
 	default:
-		og_err("run: cannot execute '%s': %s", og_esc(o->argv[0], esc, sizeof(esc)), strerror(-m->err));
+		og_err("run: cannot execute '%s': %s", og_esc(o->argv[0], esc, sizeof(esc)),
+		       strerror(-m->err));
 		return m->err == -ENOENT ? 127 : 126;
 	}
 }
 
 /* The child's reports up to exec: the sudo step when it asks, then EOF
  * (exec succeeded) or a failure.  Returns 0, or the exit code to return. */
-static int follow_start(const struct og_run_opts *o, const struct og_priv *pv, pid_t pid, int rep, int bar,
-			const char **route)
+static int follow_start(const struct og_run_opts *o, const struct og_priv *pv, pid_t pid, int rep,
+			int bar, const char **route)
 {
 	struct report m;
 	ssize_t n;
 	int r;
 	while ((n = read(rep, &m, sizeof(m))) == (ssize_t)sizeof(m) && m.stage == ST_NEED_SUDO) {
 		if (!o->quiet)
-			fprintf(stderr, "oomguard: lowering oom_score_adj needs CAP_SYS_RESOURCE; asking sudo for that one step (job held at a barrier, pid %d)\n", (int)pid);
+			fprintf(stderr,
+				"oomguard: lowering oom_score_adj needs CAP_SYS_RESOURCE; asking sudo for that one step (job held at a barrier, pid %d)\n",
+				(int)pid);
 		r = sudo_protect(pid, o->adj);
 		if (r < 0 && !o->best_effort) {
 			abort_job(pid);
@@ -460,7 +487,8 @@ static int follow_start(const struct og_run_opts *o, const struct og_priv *pv, p
 				og_err("run: cannot lower oom_score_adj of the job to %d: 'sudo oomguard protect' failed: it %s; nothing was run",
 				       o->adj, og_adjust_lower_hint());
 			else
-				og_err("run: cannot lower oom_score_adj of the job to %d: needs CAP_SYS_RESOURCE and 'sudo oomguard protect' failed; nothing was run", o->adj);
+				og_err("run: cannot lower oom_score_adj of the job to %d: needs CAP_SYS_RESOURCE and 'sudo oomguard protect' failed; nothing was run",
+				       o->adj);
 			return OG_EXIT_FAIL;
 		}
 		*route = r < 0 ? "unprivileged" : "sudo (barrier)";
@@ -479,8 +507,9 @@ static int follow_start(const struct og_run_opts *o, const struct og_priv *pv, p
 
 /* Fork the job held at its gates, place it, follow it to exec.  Returns 0
  * with *pid, or the exit code. */
-static int start_job(const struct og_run_opts *o, const struct og_priv *pv, const sigset_t *old, pid_t *pid,
-		     char *scope_route, size_t srsz, const char **route, struct og_memcap_job *cap)
+static int start_job(const struct og_run_opts *o, const struct og_priv *pv, const sigset_t *old,
+		     pid_t *pid, char *scope_route, size_t srsz, const char **route,
+		     struct og_memcap_job *cap)
 {
 	int rep[2], bar[2];
 	/* the job waits at the gate until its scope or cgroup holds it */
@@ -505,7 +534,8 @@ static int start_job(const struct og_run_opts *o, const struct og_priv *pv, cons
 	int r = 0;
 	if (og_sd_built() && place_in_scope(o, *pid, scope_route, srsz) < 0) {
 		r = OG_EXIT_FAIL;
-	} else if (og_memcap_place(cap, "run", *pid, scope_route[0] != '\0', sd_up, o->best_effort) < 0) {
+	} else if (og_memcap_place(cap, "run", *pid, scope_route[0] != '\0', sd_up,
+				   o->best_effort) < 0) {
 		r = OG_EXIT_FAIL;
 	} else if (gate && write(bar[1], "s", 1) != 1) {
 		og_err("run: cannot release the job: %s", strerror(errno));
@@ -513,7 +543,8 @@ static int start_job(const struct og_run_opts *o, const struct og_priv *pv, cons
 	}
 	if (r) {
 		abort_job(*pid);
-		og_memcap_undo(cap); /* nothing half-changed: no cgroup left for a job that never ran */
+		og_memcap_undo(
+			cap); /* nothing half-changed: no cgroup left for a job that never ran */
 	} else if ((r = follow_start(o, pv, *pid, rep[0], bar[1], route)) != 0) {
 		og_memcap_undo(cap); /* reaped in follow_start */
 	}
@@ -524,8 +555,8 @@ static int start_job(const struct og_run_opts *o, const struct og_priv *pv, cons
 
 /* Read back from /proc what the kernel holds now.  The job is our unreaped
  * child, so the PID cannot have been reused. */
-static void readback(const struct og_run_opts *o, const struct og_priv *pv, pid_t pid, const char *route,
-		     const char *scope_route, const struct og_memcap_job *cap)
+static void readback(const struct og_run_opts *o, const struct og_priv *pv, pid_t pid,
+		     const char *route, const char *scope_route, const struct og_memcap_job *cap)
 {
 	struct og_proc p;
 	long have = 1001;
@@ -544,7 +575,8 @@ static void readback(const struct og_run_opts *o, const struct og_priv *pv, pid_
 		fputs("oomguard: ", stderr);
 		og_readback_kernel(stderr, pid, comm, have, o->adj);
 	}
-	og_oomd_readback(stderr, "oomguard: ", pid, (enum og_oomd_pref)o->oomd, scope_route[0] ? scope_route : NULL);
+	og_oomd_readback(stderr, "oomguard: ", pid, (enum og_oomd_pref)o->oomd,
+			 scope_route[0] ? scope_route : NULL);
 	og_memcap_readback(stderr, "oomguard: ", cap, pid);
 	/* The user-space daemons need a scan of every process: worth it for a
 	 * job that is running, not for one that has already ended. */
@@ -559,8 +591,8 @@ static void readback(const struct og_run_opts *o, const struct og_priv *pv, pid_
 /* Stay with the job until it ends: the warning loop (which is then the
  * wait loop: the job's pidfd ends it, a signalfd forwards the signals
  * blocked in cmd_run), or a plain wait.  Returns its exit status. */
-static int supervise(const struct og_run_opts *o, const struct og_priv *pv, pid_t pid, const sigset_t *fwd,
-		     const struct job_end *e, struct og_memcap_job *cap)
+static int supervise(const struct og_run_opts *o, const struct og_priv *pv, pid_t pid,
+		     const sigset_t *fwd, const struct job_end *e, struct og_memcap_job *cap)
 {
 	if (o->warn) {
 		struct og_watch_cfg wc = {
@@ -714,7 +746,8 @@ static int run_cmd(int argc, char **argv, struct og_memcap_job *cap)
 	char err[512];
 	int r;
 
-	r = og_cmd_start("run", og_run_help, og_run_parse(argc, argv, &o, err, sizeof(err)), err, &pv);
+	r = og_cmd_start("run", og_run_help, og_run_parse(argc, argv, &o, err, sizeof(err)), err,
+			 &pv);
 	if (r != OG_CMD_GO)
 		return r;
 	og_memcap_job_init(cap, &o.cap);

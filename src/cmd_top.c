@@ -47,7 +47,8 @@ static const char og_top_help[] =
 /* --sort KEY, in enum og_top_sort's order. */
 static int sort_opt(const char *arg, enum og_top_sort *sort, char *err, size_t errsz)
 {
-	static const char *const keys[] = { "rank", "pid", "rss", "swap", "pte", "adj", "score", "comm", "user" };
+	static const char *const keys[] = { "rank", "pid",   "rss",  "swap", "pte",
+					    "adj",  "score", "comm", "user" };
 	char esc[256];
 
 	for (size_t i = 0; i < OG_ARRAY_LEN(keys); i++)
@@ -55,13 +56,16 @@ static int sort_opt(const char *arg, enum og_top_sort *sort, char *err, size_t e
 			*sort = (enum og_top_sort)i;
 			return 0;
 		}
-	snprintf(err, errsz, "invalid --sort '%s': expected rank, pid, rss, swap, pte, adj, score, comm or user",
-		 og_esc(arg, esc, sizeof(esc)));
+	snprintf(
+		err, errsz,
+		"invalid --sort '%s': expected rank, pid, rss, swap, pte, adj, score, comm or user",
+		og_esc(arg, esc, sizeof(esc)));
 	return -1;
 }
 
 /* --watch[=SECS], and --watch SECS: a following number is taken too. */
-static int watch_opt(char *arg, int argc, char **argv, struct og_top_opts *o, char *err, size_t errsz)
+static int watch_opt(char *arg, int argc, char **argv, struct og_top_opts *o, char *err,
+		     size_t errsz)
 {
 	char esc[256];
 	long v;
@@ -73,7 +77,8 @@ static int watch_opt(char *arg, int argc, char **argv, struct og_top_opts *o, ch
 	if (!arg)
 		return 0;
 	if (og_parse_long(arg, 1, 86400, &v) < 0) {
-		snprintf(err, errsz, "invalid --watch '%s': expected seconds, 1 to 86400", og_esc(arg, esc, sizeof(esc)));
+		snprintf(err, errsz, "invalid --watch '%s': expected seconds, 1 to 86400",
+			 og_esc(arg, esc, sizeof(esc)));
 		return -1;
 	}
 	o->watch_secs = v;
@@ -110,7 +115,8 @@ static int top_parse(int argc, char **argv, struct og_top_opts *o, char *err, si
 		switch (c) {
 		case 'n':
 			if (og_parse_long(optarg, 0, 1000000000, &v) < 0) {
-				snprintf(err, errsz, "invalid -n '%s': expected a count, 0 or more", og_esc(optarg, esc, sizeof(esc)));
+				snprintf(err, errsz, "invalid -n '%s': expected a count, 0 or more",
+					 og_esc(optarg, esc, sizeof(esc)));
 				return -1;
 			}
 			o->lines = v;
@@ -130,18 +136,19 @@ static int top_parse(int argc, char **argv, struct og_top_opts *o, char *err, si
 		case 'k': o->kthreads = true; break;
 		case 'P': o->procfs = optarg; break;
 		case 'h': return 1;
-		default:
-			return og_opt_error(c, argv, prev, err, errsz);
+		default: return og_opt_error(c, argv, prev, err, errsz);
 		}
 		prev = optind;
 	}
 	if (optind < argc) {
-		snprintf(err, errsz, "unexpected argument '%s'", og_esc(argv[optind], esc, sizeof(esc)));
+		snprintf(err, errsz, "unexpected argument '%s'",
+			 og_esc(argv[optind], esc, sizeof(esc)));
 		return -1;
 	}
 	/* A name no one has would only ever show an empty table. */
 	if (o->user && og_parse_long(o->user, 0, 0x7fffffffL, &v) < 0 && !getpwnam(o->user)) {
-		snprintf(err, errsz, "unknown user '%s' (-u takes a user name or a uid)", og_esc(o->user, esc, sizeof(esc)));
+		snprintf(err, errsz, "unknown user '%s' (-u takes a user name or a uid)",
+			 og_esc(o->user, esc, sizeof(esc)));
 		return -1;
 	}
 	if (o->watch && o->json) {
@@ -156,7 +163,8 @@ static int top_parse(int argc, char **argv, struct og_top_opts *o, char *err, si
  * another key was pressed). */
 static int watch_wait(int sfd, bool keys, long secs)
 {
-	struct pollfd pf[2] = { { .fd = sfd, .events = POLLIN }, { .fd = STDIN_FILENO, .events = POLLIN } };
+	struct pollfd pf[2] = { { .fd = sfd, .events = POLLIN },
+				{ .fd = STDIN_FILENO, .events = POLLIN } };
 	int n = poll(pf, keys ? 2 : 1, (int)(secs * 1000));
 
 	if (n < 0)
@@ -188,7 +196,8 @@ static void watch_draw(const struct og_top_opts *o, const char *buf, size_t len,
 
 	localtime_r(&now, &tm);
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
-	snprintf(status, sizeof(status), "oomguard top  %s  every %lds  q quits\n", clock, o->watch_secs);
+	snprintf(status, sizeof(status), "oomguard top  %s  every %lds  q quits\n", clock,
+		 o->watch_secs);
 	if (tty) {
 		og_screen_size(STDOUT_FILENO, &cols, &rows);
 		fputs("\033[H", stdout);
@@ -252,7 +261,8 @@ int cmd_top(int argc, char **argv)
 {
 	struct og_top_opts o;
 	char err[256];
-	int r = og_cmd_start("top", og_top_help, top_parse(argc, argv, &o, err, sizeof(err)), err, NULL);
+	int r = og_cmd_start("top", og_top_help, top_parse(argc, argv, &o, err, sizeof(err)), err,
+			     NULL);
 
 	if (r != OG_CMD_GO)
 		return r;

@@ -74,16 +74,20 @@ int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, si
 		case 'O': o->oomd_cgroup = optarg; break;
 		case 'L':
 			if (og_parse_long(optarg, 0, 100, &v) < 0) {
-				snprintf(err, errsz, "invalid --oomd-limit '%s': expected a percentage from 0 to 100",
-					 og_esc(optarg, esc, sizeof(esc)));
+				snprintf(
+					err, errsz,
+					"invalid --oomd-limit '%s': expected a percentage from 0 to 100",
+					og_esc(optarg, esc, sizeof(esc)));
 				return -1;
 			}
 			o->oomd_limit_pct = (double)v;
 			break;
 		case 'D':
 			if (og_parse_long(optarg, 1, 86400, &v) < 0) {
-				snprintf(err, errsz, "invalid --oomd-duration '%s': expected seconds from 1 to 86400",
-					 og_esc(optarg, esc, sizeof(esc)));
+				snprintf(
+					err, errsz,
+					"invalid --oomd-duration '%s': expected seconds from 1 to 86400",
+					og_esc(optarg, esc, sizeof(esc)));
 				return -1;
 			}
 			o->oomd_duration_s = (double)v;
@@ -105,12 +109,14 @@ int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, si
 		return -1;
 	}
 	if (optind < argc - 1) {
-		snprintf(err, errsz, "exactly one PID, got '%s' too", og_esc(argv[optind + 1], esc, sizeof(esc)));
+		snprintf(err, errsz, "exactly one PID, got '%s' too",
+			 og_esc(argv[optind + 1], esc, sizeof(esc)));
 		return -1;
 	}
 	pid_t pid;
 	if (og_parse_pid(argv[optind], &pid) < 0) {
-		snprintf(err, errsz, "invalid PID '%s': expected a number from 1 to 4194304", og_esc(argv[optind], esc, sizeof(esc)));
+		snprintf(err, errsz, "invalid PID '%s': expected a number from 1 to 4194304",
+			 og_esc(argv[optind], esc, sizeof(esc)));
 		return -1;
 	}
 	o->pid = pid;
@@ -129,7 +135,8 @@ static void diagnose_end(pid_t pid, const char *cgroups, time_t since)
 	} else if (r != -ENOENT) {
 		og_kmsg_reason(r, why, sizeof(why));
 		og_err("pid %d has ended; cannot tell whether an OOM killer ended it: the kernel log could not be read (%s); "
-		       "'sudo oomguard why --pid %d' can read it", (int)pid, why, (int)pid);
+		       "'sudo oomguard why --pid %d' can read it",
+		       (int)pid, why, (int)pid);
 	}
 }
 
@@ -151,7 +158,8 @@ static int check_target(const struct og_watch_opts *o, const struct og_priv *pv)
 		return -1;
 	}
 	if (o->warn_signal && !og_priv_may_touch(pv, st.uid[0])) {
-		og_err("watch: cannot signal %d: it belongs to uid %ld; watch your own processes or use sudo", (int)o->pid, st.uid[0]);
+		og_err("watch: cannot signal %d: it belongs to uid %ld; watch your own processes or use sudo",
+		       (int)o->pid, st.uid[0]);
 		return -1;
 	}
 	return 0;
@@ -164,7 +172,8 @@ int cmd_watch(int argc, char **argv)
 	char err[512];
 	int r, status;
 
-	r = og_cmd_start("watch", og_watch_help, og_watch_parse(argc, argv, &o, err, sizeof(err)), err, &pv);
+	r = og_cmd_start("watch", og_watch_help, og_watch_parse(argc, argv, &o, err, sizeof(err)),
+			 err, &pv);
 	if (r != OG_CMD_GO)
 		return r;
 	if (check_target(&o, &pv) < 0)

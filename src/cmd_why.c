@@ -56,8 +56,8 @@ struct why_opts {
 	const char *jobs[MAX_FILES];
 	size_t njobs;
 	bool kmsg, journal, json, verbose;
-	int sd_version;   /* --systemd-version; 0 unknown */
-	int pid;          /* --pid; 0 = any */
+	int sd_version; /* --systemd-version; 0 unknown */
+	int pid;        /* --pid; 0 = any */
 	struct og_journal_opts jo;
 };
 
@@ -140,7 +140,8 @@ static int parse_time(const char *s, int64_t *out)
 
 /* Where to read: --file, --job, --kmsg, --journal, --boot, --directory.
  * Returns 0 when taken, 1 when c is none of them, -1 with err. */
-static int source_opt(int c, char *arg, int argc, char **argv, struct why_opts *o, char *err, size_t errsz)
+static int source_opt(int c, char *arg, int argc, char **argv, struct why_opts *o, char *err,
+		      size_t errsz)
 {
 	char esc[256];
 	long v;
@@ -159,7 +160,10 @@ static int source_opt(int c, char *arg, int argc, char **argv, struct why_opts *
 		return 0;
 	case 'O':
 		if (!*arg || o->njobs == MAX_FILES) {
-			snprintf(err, errsz, *arg ? "too many --job options (at most %d)" : "--job needs a path", MAX_FILES);
+			snprintf(err, errsz,
+				 *arg ? "too many --job options (at most %d)"
+				      : "--job needs a path",
+				 MAX_FILES);
 			return -1;
 		}
 		o->jobs[o->njobs++] = arg;
@@ -175,7 +179,8 @@ static int source_opt(int c, char *arg, int argc, char **argv, struct why_opts *
 		if (!arg)
 			return 0;
 		if (og_parse_long(arg[0] == '=' ? arg + 1 : arg, -100000, 100000, &v) < 0) {
-			snprintf(err, errsz, "invalid --boot '%s': expected an integer such as 0 or -1",
+			snprintf(err, errsz,
+				 "invalid --boot '%s': expected an integer such as 0 or -1",
 				 og_esc(arg, esc, sizeof(esc)));
 			return -1;
 		}
@@ -185,8 +190,7 @@ static int source_opt(int c, char *arg, int argc, char **argv, struct why_opts *
 		o->jo.directory = arg;
 		o->journal = true;
 		return 0;
-	default:
-		return 1;
+	default: return 1;
 	}
 }
 
@@ -203,8 +207,10 @@ static int filter_opt(int c, const char *arg, struct why_opts *o, char *err, siz
 	case 'U':
 		if (parse_time(arg, c == 'S' ? &o->jo.since_us : &o->jo.until_us) == 0)
 			return 0;
-		snprintf(err, errsz, "invalid --%s '%s': expected e.g. '2026-11-26 04:00', '@1764129600' or '-2h'",
-			 c == 'S' ? "since" : "until", og_esc(arg, esc, sizeof(esc)));
+		snprintf(
+			err, errsz,
+			"invalid --%s '%s': expected e.g. '2026-11-26 04:00', '@1764129600' or '-2h'",
+			c == 'S' ? "since" : "until", og_esc(arg, esc, sizeof(esc)));
 		return -1;
 	case 'Y':
 		sv = og_systemd_version_parse(arg, strlen(arg));
@@ -212,7 +218,8 @@ static int filter_opt(int c, const char *arg, struct why_opts *o, char *err, siz
 			o->sd_version = sv;
 			return 0;
 		}
-		snprintf(err, errsz, "invalid --systemd-version '%s': expected a release such as 249 or 252",
+		snprintf(err, errsz,
+			 "invalid --systemd-version '%s': expected a release such as 249 or 252",
 			 og_esc(arg, esc, sizeof(esc)));
 		return -1;
 	case 'p':
@@ -220,10 +227,10 @@ static int filter_opt(int c, const char *arg, struct why_opts *o, char *err, siz
 			o->pid = (int)p;
 			return 0;
 		}
-		snprintf(err, errsz, "invalid --pid '%s': expected a process ID", og_esc(arg, esc, sizeof(esc)));
+		snprintf(err, errsz, "invalid --pid '%s': expected a process ID",
+			 og_esc(arg, esc, sizeof(esc)));
 		return -1;
-	default:
-		return 1;
+	default: return 1;
 	}
 }
 
@@ -231,14 +238,17 @@ static int filter_opt(int c, const char *arg, struct why_opts *o, char *err, siz
 static int check_opts(const struct why_opts *o, char *err, size_t errsz)
 {
 	if (o->nfiles && (o->kmsg || o->journal)) {
-		snprintf(err, errsz, "--file cannot be combined with --kmsg, --journal, --boot or --directory");
+		snprintf(err, errsz,
+			 "--file cannot be combined with --kmsg, --journal, --boot or --directory");
 		return -1;
 	}
 	if (o->kmsg && o->journal) {
-		snprintf(err, errsz, "--kmsg and --journal (or --boot/--directory) exclude each other");
+		snprintf(err, errsz,
+			 "--kmsg and --journal (or --boot/--directory) exclude each other");
 		return -1;
 	}
-	if (o->jo.since_us != OG_TIME_NONE && o->jo.until_us != OG_TIME_NONE && o->jo.until_us < o->jo.since_us) {
+	if (o->jo.since_us != OG_TIME_NONE && o->jo.until_us != OG_TIME_NONE &&
+	    o->jo.until_us < o->jo.since_us) {
 		snprintf(err, errsz, "--until is before --since");
 		return -1;
 	}
@@ -248,11 +258,16 @@ static int check_opts(const struct why_opts *o, char *err, size_t errsz)
 static int parse_opts(int argc, char **argv, struct why_opts *o, char *err, size_t errsz)
 {
 	static const struct option longopts[] = {
-		{ "file", required_argument, NULL, 'f' },   { "kmsg", no_argument, NULL, 'k' },
-		{ "journal", no_argument, NULL, 'j' },	    { "boot", optional_argument, NULL, 'b' },
-		{ "directory", required_argument, NULL, 'D' }, { "since", required_argument, NULL, 'S' },
-		{ "until", required_argument, NULL, 'U' },  { "json", no_argument, NULL, 'J' },
-		{ "verbose", no_argument, NULL, 'v' },	    { "help", no_argument, NULL, 'h' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "kmsg", no_argument, NULL, 'k' },
+		{ "journal", no_argument, NULL, 'j' },
+		{ "boot", optional_argument, NULL, 'b' },
+		{ "directory", required_argument, NULL, 'D' },
+		{ "since", required_argument, NULL, 'S' },
+		{ "until", required_argument, NULL, 'U' },
+		{ "json", no_argument, NULL, 'J' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
 		{ "systemd-version", required_argument, NULL, 'Y' },
 		{ "pid", required_argument, NULL, 'p' },
 		{ "job", required_argument, NULL, 'O' },
@@ -322,7 +337,8 @@ static void print_table(const struct og_event *ev, size_t n, bool verbose, int s
 	char t[40], c1[96], c2[520], rss[32], w[1600];
 	size_t run = 0; /* rows of the current run of alike kills */
 	bool guessed = false;
-	printf("%-19s  %-21s  %8s  %-16s  %6s  %7s  %s\n", "TIME", "KILLER", "PID", "COMM", "UID", "RSS", "CGROUP/UNIT");
+	printf("%-19s  %-21s  %8s  %-16s  %6s  %7s  %s\n", "TIME", "KILLER", "PID", "COMM", "UID",
+	       "RSS", "CGROUP/UNIT");
 	for (size_t i = 0; i < n; i++) {
 		const struct og_event *e = &ev[i];
 		char pid[24] = "-", uid[24] = "-";
@@ -334,9 +350,12 @@ static void print_table(const struct og_event *ev, size_t n, bool verbose, int s
 		fmt_time(e, t, sizeof(t));
 		bool guess = e->wall_us != OG_TIME_NONE && e->year_guess;
 		guessed |= guess;
-		printf("%-19s%s %-21s  %8s  %-16s  %6s  %7s  %s\n", t, guess ? "*" : " ", og_killer_name(e->killer), pid,
+		printf("%-19s%s %-21s  %8s  %-16s  %6s  %7s  %s\n", t, guess ? "*" : " ",
+		       og_killer_name(e->killer), pid,
 		       e->victim.comm[0] ? og_esc_text(e->victim.comm, c1, sizeof(c1)) : "-", uid,
-		       e->victim.rss_kib >= 0 ? og_fmt_kib((unsigned long long)e->victim.rss_kib, rss, sizeof(rss)) : "-",
+		       e->victim.rss_kib >= 0
+			       ? og_fmt_kib((unsigned long long)e->victim.rss_kib, rss, sizeof(rss))
+			       : "-",
 		       where[0] ? og_esc_text(where, c2, sizeof(c2)) : "-");
 		bool last = i + 1 >= n || !alike(e, &ev[i + 1], sd_version);
 		run++;
@@ -349,19 +368,33 @@ static void print_table(const struct og_event *ev, size_t n, bool verbose, int s
 				const struct og_user *u = &e->top[k];
 				char r2[32], s2[32];
 				if (u->pid > 0)
-					printf("      %8d  %-16s  rss %7s  swap %7s  adj %5d\n", u->pid, og_esc_text(u->name, c1, sizeof(c1)),
-					       u->rss_kib >= 0 ? og_fmt_kib((unsigned long long)u->rss_kib, r2, sizeof(r2)) : "-",
-					       u->swap_kib >= 0 ? og_fmt_kib((unsigned long long)u->swap_kib, s2, sizeof(s2)) : "-",
+					printf("      %8d  %-16s  rss %7s  swap %7s  adj %5d\n",
+					       u->pid, og_esc_text(u->name, c1, sizeof(c1)),
+					       u->rss_kib >= 0
+						       ? og_fmt_kib((unsigned long long)u->rss_kib,
+								    r2, sizeof(r2))
+						       : "-",
+					       u->swap_kib >= 0
+						       ? og_fmt_kib((unsigned long long)u->swap_kib,
+								    s2, sizeof(s2))
+						       : "-",
 					       u->adj == OG_ADJ_NONE ? 0 : u->adj);
 				else
-					printf("      %s  memory %s  swap %s\n", og_esc_text(u->name, c2, sizeof(c2)),
-					       u->rss_kib >= 0 ? og_fmt_kib((unsigned long long)u->rss_kib, r2, sizeof(r2)) : "-",
-					       u->swap_kib >= 0 ? og_fmt_kib((unsigned long long)u->swap_kib, s2, sizeof(s2)) : "-");
+					printf("      %s  memory %s  swap %s\n",
+					       og_esc_text(u->name, c2, sizeof(c2)),
+					       u->rss_kib >= 0
+						       ? og_fmt_kib((unsigned long long)u->rss_kib,
+								    r2, sizeof(r2))
+						       : "-",
+					       u->swap_kib >= 0
+						       ? og_fmt_kib((unsigned long long)u->swap_kib,
+								    s2, sizeof(s2))
+						       : "-");
 			}
 		}
 		if (last && run > 1)
-			printf("    %zu kills alike (same killer, cgroup and advice); the last: %s\n", run,
-			       og_esc_text(e->why, w, sizeof(w)));
+			printf("    %zu kills alike (same killer, cgroup and advice); the last: %s\n",
+			       run, og_esc_text(e->why, w, sizeof(w)));
 		if (last)
 			run = 0;
 	}
@@ -410,9 +443,10 @@ static void json_task(const struct og_task *t)
 static void json_oomd(const struct og_event *e)
 {
 	fputs(",\"oomd\":", stdout);
-	if (e->killer == OG_K_OOMD_PRESSURE || e->killer == OG_K_OOMD_SWAP || e->killer == OG_K_OOMD) {
+	if (e->killer == OG_K_OOMD_PRESSURE || e->killer == OG_K_OOMD_SWAP ||
+	    e->killer == OG_K_OOMD) {
 		printf("{\"rule\":\"%s\"", e->killer == OG_K_OOMD_PRESSURE ? "pressure"
-					  : e->killer == OG_K_OOMD_SWAP    ? "swap"
+					   : e->killer == OG_K_OOMD_SWAP   ? "swap"
 									   : "unknown");
 		jstr("monitored_cgroup", e->monitored);
 		jstr("pressure_percent", e->pressure);
@@ -466,9 +500,11 @@ static void print_json(const struct og_event *ev, size_t n, const struct og_jobl
 			fputs("null", stdout);
 		}
 		jnum("time_us", e->wall_us, e->wall_us != OG_TIME_NONE);
-		printf(",\"year_inferred\":%s", e->wall_us != OG_TIME_NONE && e->year_guess ? "true" : "false");
+		printf(",\"year_inferred\":%s",
+		       e->wall_us != OG_TIME_NONE && e->year_guess ? "true" : "false");
 		if (e->mono_us != OG_TIME_NONE)
-			printf(",\"boot_time_s\":%lld.%06lld", (long long)(e->mono_us / 1000000), (long long)(e->mono_us % 1000000));
+			printf(",\"boot_time_s\":%lld.%06lld", (long long)(e->mono_us / 1000000),
+			       (long long)(e->mono_us % 1000000));
 		else
 			fputs(",\"boot_time_s\":null", stdout);
 		jstr("source", e->source);
@@ -501,8 +537,9 @@ static void print_json(const struct og_event *ev, size_t n, const struct og_jobl
 		} else {
 			fputs("null", stdout);
 		}
-		printf(",\"oom_group\":%s,\"reaped\":%s,\"unit_result_oom_kill\":%s", e->group ? "true" : "false",
-		       e->reaped ? "true" : "false", e->oom_result ? "true" : "false");
+		printf(",\"oom_group\":%s,\"reaped\":%s,\"unit_result_oom_kill\":%s",
+		       e->group ? "true" : "false", e->reaped ? "true" : "false",
+		       e->oom_result ? "true" : "false");
 		jstr("oom_group_cgroup", e->group_cgroup);
 		printf(",\"no_killable\":%s,\"kill_failed\":%s", e->no_victim ? "true" : "false",
 		       e->kill_failed ? "true" : "false");
@@ -521,7 +558,7 @@ static void print_json(const struct og_event *ev, size_t n, const struct og_jobl
 struct collect {
 	struct og_event *ev;
 	size_t n, cap;
-	char read[1024];   /* "what was read", for the empty-result message */
+	char read[1024]; /* "what was read", for the empty-result message */
 	int ok, failed;
 };
 
@@ -545,7 +582,8 @@ static int take(struct collect *c, struct og_asm *a)
 	return 0;
 }
 
-static void note_read(struct collect *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note_read(struct collect *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static void note_read(struct collect *c, const char *fmt, ...)
 {
 	size_t l = strlen(c->read);
@@ -559,7 +597,8 @@ static void note_read(struct collect *c, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void journal_source(struct og_asm *a, struct collect *c, struct og_journal_opts *jo, bool required)
+static void journal_source(struct og_asm *a, struct collect *c, struct og_journal_opts *jo,
+			   bool required)
 {
 	size_t ne = 0;
 	int r = og_src_journal(a, jo, &ne);
@@ -572,12 +611,14 @@ static void journal_source(struct og_asm *a, struct collect *c, struct og_journa
 	}
 	if (r < 0) {
 		og_err("why: cannot read the journal%s%s: %s", jo->directory ? " in " : "",
-		       jo->directory ? jo->directory : "", r == -ENOENT && jo->boot_set ? "no such boot" : strerror(-r));
+		       jo->directory ? jo->directory : "",
+		       r == -ENOENT && jo->boot_set ? "no such boot" : strerror(-r));
 		c->failed++;
 		return;
 	}
 	c->ok++;
-	note_read(c, "the journal%s%s (%zu entries%s)", jo->directory ? " in " : "", jo->directory ? jo->directory : "", ne,
+	note_read(c, "the journal%s%s (%zu entries%s)", jo->directory ? " in " : "",
+		  jo->directory ? jo->directory : "", ne,
 		  jo->skip_kernel ? ", userspace killers" : "");
 	take(c, a);
 }
@@ -589,7 +630,8 @@ static void explain_oomd(struct og_event *ev, size_t n, struct why_opts *o)
 	bool any = false;
 
 	for (size_t i = 0; i < n; i++)
-		any |= ev[i].killer == OG_K_OOMD || ev[i].killer == OG_K_OOMD_PRESSURE || ev[i].killer == OG_K_OOMD_SWAP;
+		any |= ev[i].killer == OG_K_OOMD || ev[i].killer == OG_K_OOMD_PRESSURE ||
+		       ev[i].killer == OG_K_OOMD_SWAP;
 	if (!any)
 		return;
 	if (!v && !o->nfiles && !o->jo.directory)
@@ -598,7 +640,8 @@ static void explain_oomd(struct og_event *ev, size_t n, struct why_opts *o)
 		return; /* the assembler's text already says what depends on it */
 	o->sd_version = v;
 	for (size_t i = 0; i < n; i++)
-		if (ev[i].killer == OG_K_OOMD || ev[i].killer == OG_K_OOMD_PRESSURE || ev[i].killer == OG_K_OOMD_SWAP)
+		if (ev[i].killer == OG_K_OOMD || ev[i].killer == OG_K_OOMD_PRESSURE ||
+		    ev[i].killer == OG_K_OOMD_SWAP)
 			og_event_explain(&ev[i], v);
 }
 
@@ -612,7 +655,10 @@ static void read_files(const struct why_opts *o, struct og_asm *a, struct collec
 		if (r == -EPIPE || r == -EBADMSG) {
 			/* Show what was read before the damage, and fail. */
 			og_err("why: '%s': %s after %llu bytes of log text; the kills shown are those read before it",
-			       o->files[i], r == -EPIPE ? "unexpected end of file (truncated gzip)" : "corrupt gzip data", nb);
+			       o->files[i],
+			       r == -EPIPE ? "unexpected end of file (truncated gzip)"
+					   : "corrupt gzip data",
+			       nb);
 			c->failed++;
 			c->ok++;
 			note_read(c, "%s (%llu bytes, truncated)", o->files[i], nb);
@@ -621,15 +667,18 @@ static void read_files(const struct why_opts *o, struct og_asm *a, struct collec
 		}
 		if (r < 0) {
 			og_err("why: cannot read '%s': %s", o->files[i],
-			       r == -EPROTONOSUPPORT ? "gzip-compressed, and oomguard was built without zlib"
-			       : r == -ESPIPE	     ? "gzip-compressed input on a pipe; pass the file with --file PATH"
-						     : strerror(-r));
+			       r == -EPROTONOSUPPORT
+				       ? "gzip-compressed, and oomguard was built without zlib"
+			       : r == -ESPIPE
+				       ? "gzip-compressed input on a pipe; pass the file with --file PATH"
+				       : strerror(-r));
 			c->failed++;
 			a->nev = 0;
 			continue;
 		}
 		c->ok++;
-		note_read(c, "%s (%llu bytes)", strcmp(o->files[i], "-") ? o->files[i] : "stdin", nb);
+		note_read(c, "%s (%llu bytes)", strcmp(o->files[i], "-") ? o->files[i] : "stdin",
+			  nb);
 		take(c, a);
 	}
 }
@@ -646,7 +695,8 @@ static void read_default(struct why_opts *o, struct og_asm *a, struct collect *c
 		int r = og_src_kmsg(a, &nrec);
 		if (r < 0) {
 			og_kmsg_reason(r, err, sizeof(err));
-			og_err("why: cannot read /dev/kmsg: %s%s", err, o->kmsg ? "" : "; reading the journal instead");
+			og_err("why: cannot read /dev/kmsg: %s%s", err,
+			       o->kmsg ? "" : "; reading the journal instead");
 			c->failed++;
 			a->nev = 0;
 		} else {
@@ -687,12 +737,14 @@ static void filter_events(struct why_opts *o, struct collect *c)
 	if (noclock)
 		og_err("why: --since/--until cannot apply to %zu kill%s: %s only seconds since boot (dmesg without -T, "
 		       "from another boot), no wall-clock time; shown unfiltered",
-		       noclock, noclock == 1 ? "" : "s", noclock == 1 ? "its log gives" : "their log gives");
+		       noclock, noclock == 1 ? "" : "s",
+		       noclock == 1 ? "its log gives" : "their log gives");
 	og_events_sort(c->ev, c->n);
 	explain_oomd(c->ev, c->n, o);
 }
 
-static void print_events(const struct why_opts *o, const struct collect *c, const struct og_joblog *jl)
+static void print_events(const struct why_opts *o, const struct collect *c,
+			 const struct og_joblog *jl)
 {
 	char when[96] = "";
 
@@ -720,7 +772,8 @@ int cmd_why(int argc, char **argv)
 	struct collect c = { 0 };
 	struct og_asm *a;
 	char err[512];
-	int r = og_cmd_start("why", why_help, parse_opts(argc, argv, &o, err, sizeof(err)), err, NULL);
+	int r = og_cmd_start("why", why_help, parse_opts(argc, argv, &o, err, sizeof(err)), err,
+			     NULL);
 
 	if (r != OG_CMD_GO)
 		return r;

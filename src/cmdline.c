@@ -11,7 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-int og_cmd_start(const char *name, const char *help, int parsed, const char *err, struct og_priv *pv)
+int og_cmd_start(const char *name, const char *help, int parsed, const char *err,
+		 struct og_priv *pv)
 {
 	int r;
 
@@ -24,8 +25,8 @@ int og_cmd_start(const char *name, const char *help, int parsed, const char *err
 		return OG_EXIT_USAGE;
 	}
 	if (pv && (r = og_priv_detect(pv)) < 0) {
-		og_err("%s: cannot tell who is asking (SUDO_UID/SUDO_GID invalid or unknown user): %s", name,
-		       strerror(-r));
+		og_err("%s: cannot tell who is asking (SUDO_UID/SUDO_GID invalid or unknown user): %s",
+		       name, strerror(-r));
 		return OG_EXIT_FAIL;
 	}
 	return OG_CMD_GO;
@@ -37,15 +38,16 @@ int og_adj_opt(const char *arg, int *adj, char *err, size_t errsz)
 	long v;
 
 	if (og_parse_long(arg, -1000, 1000, &v) < 0) {
-		snprintf(err, errsz, "invalid --adj '%s': expected an integer from -1000 to 1000", og_esc(arg, esc, sizeof(esc)));
+		snprintf(err, errsz, "invalid --adj '%s': expected an integer from -1000 to 1000",
+			 og_esc(arg, esc, sizeof(esc)));
 		return -1;
 	}
 	*adj = (int)v;
 	return 0;
 }
 
-int og_warn_getopt(int opt, char *arg, int argc, char **argv, bool take_next, struct og_warn_opts *w, char *err,
-		   size_t errsz)
+int og_warn_getopt(int opt, char *arg, int argc, char **argv, bool take_next,
+		   struct og_warn_opts *w, char *err, size_t errsz)
 {
 	char e2[200];
 
@@ -75,7 +77,6 @@ int og_warn_getopt(int opt, char *arg, int argc, char **argv, bool take_next, st
 		}
 		*w->on_warn = arg;
 		return 0;
-	default:
-		return 1;
+	default: return 1;
 	}
 }

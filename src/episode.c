@@ -13,8 +13,9 @@
 const char *og_killer_name(enum og_killer k)
 {
 	static const char *const names[] = {
-		"unknown", "kernel", "kernel-global", "kernel-memcg", "kernel-cpuset", "kernel-mempolicy",
-		"systemd-oomd", "systemd-oomd-pressure", "systemd-oomd-swap", "earlyoom", "nohang",
+		"unknown",           "kernel",           "kernel-global", "kernel-memcg",
+		"kernel-cpuset",     "kernel-mempolicy", "systemd-oomd",  "systemd-oomd-pressure",
+		"systemd-oomd-swap", "earlyoom",         "nohang",
 	};
 	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "unknown";
 }
@@ -39,7 +40,8 @@ void og_ep_task_reset(struct og_task *t)
 	memset(t, 0, sizeof(*t));
 	t->uid = -1;
 	t->adj = OG_ADJ_NONE;
-	t->total_vm_kib = t->rss_kib = t->anon_kib = t->file_kib = t->shmem_kib = t->pgtables_kib = t->swap_kib = -1;
+	t->total_vm_kib = t->rss_kib = t->anon_kib = t->file_kib = t->shmem_kib = t->pgtables_kib =
+		t->swap_kib = -1;
 }
 
 void og_ep_event_reset(struct og_asm *a, struct og_event *e, const struct og_line *l)
@@ -135,7 +137,8 @@ const char *og_ep_base(const char *path)
 bool og_ep_is_unit_name(const char *s)
 {
 	const char *dot = strrchr(s, '.');
-	return dot && (!strcmp(dot, ".scope") || !strcmp(dot, ".service") || !strcmp(dot, ".slice"));
+	return dot &&
+	       (!strcmp(dot, ".scope") || !strcmp(dot, ".service") || !strcmp(dot, ".slice"));
 }
 
 /* ---------- explanations ---------- */
@@ -152,17 +155,21 @@ void og_event_advice(const struct og_event *e, int sd_version, char *buf, size_t
 	buf[0] = '\0';
 	switch (e->killer) {
 	case OG_K_KERNEL_MEMCG:
-		fmt(buf, n, "%s", e->no_victim ? "raise the limit or leave at least one task killable"
-					       : "raise that cgroup's memory limit or make the job use less, and note that "
-						 "oom_score_adj (oomguard run/protect) only chooses which task inside the cgroup dies");
+		fmt(buf, n, "%s",
+		    e->no_victim
+			    ? "raise the limit or leave at least one task killable"
+			    : "raise that cgroup's memory limit or make the job use less, and note that "
+			      "oom_score_adj (oomguard run/protect) only chooses which task inside the cgroup dies");
 		break;
 	case OG_K_KERNEL_GLOBAL:
 	case OG_K_KERNEL_CPUSET:
 	case OG_K_KERNEL_MEMPOLICY:
 	case OG_K_KERNEL:
-		fmt(buf, n, "%s", e->no_victim ? "leave the non-essential processes killable"
-					       : "start the job with `oomguard run` (or `oomguard protect` it) so oom_score_adj "
-						 "keeps it from being chosen, and add memory or limit the other big users");
+		fmt(buf, n, "%s",
+		    e->no_victim
+			    ? "leave the non-essential processes killable"
+			    : "start the job with `oomguard run` (or `oomguard protect` it) so oom_score_adj "
+			      "keeps it from being chosen, and add memory or limit the other big users");
 		break;
 	case OG_K_OOMD_PRESSURE:
 	case OG_K_OOMD_SWAP:
@@ -170,18 +177,22 @@ void og_event_advice(const struct og_event *e, int sd_version, char *buf, size_t
 		/* The rule of src/oomd_rule.c, the one the read-back of run applies. */
 		char adv[600];
 		og_oomd_advice(sd_version, e->killer != OG_K_OOMD,
-			       e->killer == OG_K_OOMD_SWAP ? OG_OOMD_KILL_SWAP : OG_OOMD_KILL_PRESSURE, e->cgroup,
-			       e->monitored, adv, sizeof(adv));
-		fmt(buf, n, "systemd-oomd never reads oom_score_adj, so -1000 would not have helped: %s", adv);
+			       e->killer == OG_K_OOMD_SWAP ? OG_OOMD_KILL_SWAP
+							   : OG_OOMD_KILL_PRESSURE,
+			       e->cgroup, e->monitored, adv, sizeof(adv));
+		fmt(buf, n,
+		    "systemd-oomd never reads oom_score_adj, so -1000 would not have helped: %s",
+		    adv);
 		break;
 	}
 	case OG_K_EARLYOOM:
 	case OG_K_NOHANG:
-		fmt(buf, n, "a lower oom_score_adj (`oomguard run`/`protect`) or %s for the job prevents this",
-		    e->killer == OG_K_EARLYOOM ? "an earlyoom --avoid/--ignore rule" : "a @BADNESS_ADJ_RE_NAME rule");
+		fmt(buf, n,
+		    "a lower oom_score_adj (`oomguard run`/`protect`) or %s for the job prevents this",
+		    e->killer == OG_K_EARLYOOM ? "an earlyoom --avoid/--ignore rule"
+					       : "a @BADNESS_ADJ_RE_NAME rule");
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -189,22 +200,26 @@ static void oomd_cause(const struct og_event *e, char *c, size_t csz)
 {
 	char why[320], procs[48] = "", b1[32], b3[32];
 
-	if (e->killer == OG_K_OOMD_PRESSURE && !e->pressure[0]) /* the line was cut before its figures */
+	if (e->killer == OG_K_OOMD_PRESSURE &&
+	    !e->pressure[0]) /* the line was cut before its figures */
 		fmt(why, sizeof(why), "memory pressure in %s stayed above its limit",
 		    e->monitored[0] ? e->monitored : "the monitored cgroup");
 	else if (e->killer == OG_K_OOMD_PRESSURE)
 		fmt(why, sizeof(why), "memory pressure in %s stayed at %s%% > %s%% for > %s",
-		    e->monitored[0] ? e->monitored : "?", e->pressure, e->plimit, e->duration[0] ? e->duration : "?");
+		    e->monitored[0] ? e->monitored : "?", e->pressure, e->plimit,
+		    e->duration[0] ? e->duration : "?");
 	else if (e->killer == OG_K_OOMD_SWAP && !e->swap_known)
 		fmt(why, sizeof(why), "memory and swap use passed its swap limit");
 	else if (e->killer == OG_K_OOMD_SWAP)
 		fmt(why, sizeof(why), "memory and swap use both passed %s%% (swap %s of %s used)",
-		    e->plimit[0] ? e->plimit : "90.00", kib_str((long long)(e->swap_used / 1024), b1, sizeof(b1)),
+		    e->plimit[0] ? e->plimit : "90.00",
+		    kib_str((long long)(e->swap_used / 1024), b1, sizeof(b1)),
 		    kib_str((long long)(e->swap_total / 1024), b3, sizeof(b3)));
 	else
 		fmt(why, sizeof(why), "its pressure or swap rule fired");
 	if (e->nprocs >= 0)
-		fmt(procs, sizeof(procs), " (%ld process%s)", e->nprocs, e->nprocs == 1 ? "" : "es");
+		fmt(procs, sizeof(procs), " (%ld process%s)", e->nprocs,
+		    e->nprocs == 1 ? "" : "es");
 	fmt(c, csz, "systemd-oomd killed every process in %s%s because %s",
 	    e->cgroup[0] ? e->cgroup : (e->unit[0] ? e->unit : "a cgroup"), procs, why);
 }
@@ -218,8 +233,9 @@ static void cause(const struct og_event *e, char *c, size_t csz)
 
 	if (v->pid > 0)
 		fmt(who, sizeof(who), "%s (pid %d%s%s%s)", v->comm[0] ? v->comm : "?", v->pid,
-			 v->rss_kib >= 0 ? ", " : "", v->rss_kib >= 0 ? kib_str(v->rss_kib, b1, sizeof(b1)) : "",
-			 v->rss_kib >= 0 ? " resident" : "");
+		    v->rss_kib >= 0 ? ", " : "",
+		    v->rss_kib >= 0 ? kib_str(v->rss_kib, b1, sizeof(b1)) : "",
+		    v->rss_kib >= 0 ? " resident" : "");
 	else if (e->cgroup[0])
 		fmt(who, sizeof(who), "the processes of %s", e->cgroup);
 	else
@@ -236,45 +252,50 @@ static void cause(const struct og_event *e, char *c, size_t csz)
 			    e->limit_kib >= 0 ? kib_str(e->limit_kib, b2, sizeof(b2)) : "");
 			break;
 		}
-		fmt(c, csz, "The kernel OOM killer killed %s because %s%s reached its limit%s%s%s%s%s", who,
-		    e->oom_memcg[0] || e->cgroup[0] ? "memory cgroup " : "its memory cgroup (not named: the kernel rate-limits OOM reports)",
+		fmt(c, csz,
+		    "The kernel OOM killer killed %s because %s%s reached its limit%s%s%s%s%s", who,
+		    e->oom_memcg[0] || e->cgroup[0]
+			    ? "memory cgroup "
+			    : "its memory cgroup (not named: the kernel rate-limits OOM reports)",
 		    e->oom_memcg[0] ? e->oom_memcg : e->cgroup, e->limit_kib >= 0 ? " of " : "",
-		    e->limit_kib >= 0 ? kib_str(e->limit_kib, b2, sizeof(b2)) : "", alloc ? " while " : "", alloc ? alloc : "",
-		    alloc ? " was allocating" : "");
+		    e->limit_kib >= 0 ? kib_str(e->limit_kib, b2, sizeof(b2)) : "",
+		    alloc ? " while " : "", alloc ? alloc : "", alloc ? " was allocating" : "");
 		break;
 	case OG_K_KERNEL_GLOBAL:
 	case OG_K_KERNEL_CPUSET:
 	case OG_K_KERNEL_MEMPOLICY:
 	case OG_K_KERNEL: {
-		const char *scope = e->killer == OG_K_KERNEL_CPUSET	   ? "the memory nodes of its cpuset"
-				    : e->killer == OG_K_KERNEL_MEMPOLICY ? "the memory nodes of its NUMA policy"
-									 : "the machine's RAM and swap";
+		const char *scope =
+			e->killer == OG_K_KERNEL_CPUSET      ? "the memory nodes of its cpuset"
+			: e->killer == OG_K_KERNEL_MEMPOLICY ? "the memory nodes of its NUMA policy"
+							     : "the machine's RAM and swap";
 		if (e->no_victim)
-			fmt(c, csz, "The kernel ran out of %s and found no killable process (all at oom_score_adj -1000 "
-				    "or unkillable)", scope);
+			fmt(c, csz,
+			    "The kernel ran out of %s and found no killable process (all at oom_score_adj -1000 "
+			    "or unkillable)",
+			    scope);
 		else
-			fmt(c, csz, "The kernel OOM killer killed %s because %s ran out%s%s%s and it had the highest badness "
-				    "(memory use plus oom_score_adj)",
-			    who, scope, alloc ? " while " : "", alloc ? alloc : "", alloc ? " was allocating" : "");
+			fmt(c, csz,
+			    "The kernel OOM killer killed %s because %s ran out%s%s%s and it had the highest badness "
+			    "(memory use plus oom_score_adj)",
+			    who, scope, alloc ? " while " : "", alloc ? alloc : "",
+			    alloc ? " was allocating" : "");
 		break;
 	}
 	case OG_K_OOMD_PRESSURE:
 	case OG_K_OOMD_SWAP:
-	case OG_K_OOMD:
-		oomd_cause(e, c, csz);
-		break;
+	case OG_K_OOMD: oomd_cause(e, c, csz); break;
 	case OG_K_EARLYOOM:
 	case OG_K_NOHANG: {
 		bool eo = e->killer == OG_K_EARLYOOM;
-		fmt(c, csz, "%s sent %s to %s because %s and it had the highest %s", eo ? "earlyoom" : "nohang",
-		    e->sig[0] ? e->sig : "a signal", who,
-		    eo ? "available memory and free swap fell below its thresholds" : "memory ran low",
+		fmt(c, csz, "%s sent %s to %s because %s and it had the highest %s",
+		    eo ? "earlyoom" : "nohang", e->sig[0] ? e->sig : "a signal", who,
+		    eo ? "available memory and free swap fell below its thresholds"
+		       : "memory ran low",
 		    eo ? "oom_score" : "badness");
 		break;
 	}
-	default:
-		fmt(c, csz, "%s was killed by an OOM killer the log does not name", who);
-		break;
+	default: fmt(c, csz, "%s was killed by an OOM killer the log does not name", who); break;
 	}
 }
 
@@ -378,7 +399,8 @@ bool og_event_matches(const struct og_event *e, int pid, const char *cgroups)
 {
 	if (pid > 0 && e->victim.pid == pid)
 		return true;
-	bool oomd = e->killer == OG_K_OOMD_PRESSURE || e->killer == OG_K_OOMD_SWAP || e->killer == OG_K_OOMD;
+	bool oomd = e->killer == OG_K_OOMD_PRESSURE || e->killer == OG_K_OOMD_SWAP ||
+		    e->killer == OG_K_OOMD;
 	const char *cg = oomd ? e->cgroup : e->group ? e->group_cgroup : "";
 	if (!cgroups || !cg[0] || !strcmp(cg, "/"))
 		return false;

@@ -19,12 +19,12 @@ struct og_jentry;
 
 enum og_killer {
 	OG_K_UNKNOWN = 0,
-	OG_K_KERNEL,            /* kernel, constraint not logged */
+	OG_K_KERNEL, /* kernel, constraint not logged */
 	OG_K_KERNEL_GLOBAL,
 	OG_K_KERNEL_MEMCG,
 	OG_K_KERNEL_CPUSET,
 	OG_K_KERNEL_MEMPOLICY,
-	OG_K_OOMD,              /* systemd-oomd, rule not logged (only the manager's line) */
+	OG_K_OOMD, /* systemd-oomd, rule not logged (only the manager's line) */
 	OG_K_OOMD_PRESSURE,
 	OG_K_OOMD_SWAP,
 	OG_K_EARLYOOM,
@@ -37,7 +37,7 @@ bool og_killer_is_kernel(enum og_killer k);
 #define OG_TOP_USERS 5
 /* A top memory user: a task-table row, or an oomd candidate cgroup. */
 struct og_user {
-	int pid;                /* 0 for a cgroup */
+	int pid; /* 0 for a cgroup */
 	long uid;
 	int adj;
 	long long rss_kib, swap_kib;
@@ -45,37 +45,37 @@ struct og_user {
 };
 
 struct og_event {
-	int64_t wall_us, mono_us;   /* OG_TIME_NONE when unknown */
-	const char *source;         /* label of the source; owned by the caller */
+	int64_t wall_us, mono_us; /* OG_TIME_NONE when unknown */
+	const char *source;       /* label of the source; owned by the caller */
 	enum og_killer killer;
-	bool no_victim;             /* "Out of memory and no killable processes" */
+	bool no_victim; /* "Out of memory and no killable processes" */
 	struct og_task victim;
-	char cgroup[OG_LOG_PATH];   /* the victim's memcg, or the cgroup systemd-oomd killed */
-	char unit[128];             /* systemd unit, when a manager line or the path names one */
-	long nprocs;                /* processes killed with it (oom.group, oomd); -1 unknown */
-	char constraint[40];        /* CONSTRAINT_MEMCG, ... */
-	char oom_memcg[OG_LOG_PATH];/* the memcg that hit its limit */
+	char cgroup[OG_LOG_PATH];    /* the victim's memcg, or the cgroup systemd-oomd killed */
+	char unit[128];              /* systemd unit, when a manager line or the path names one */
+	long nprocs;                 /* processes killed with it (oom.group, oomd); -1 unknown */
+	char constraint[40];         /* CONSTRAINT_MEMCG, ... */
+	char oom_memcg[OG_LOG_PATH]; /* the memcg that hit its limit */
 	long long usage_kib, limit_kib, swap_limit_kib; /* -1 unknown */
-	struct og_task alloc;       /* the allocating task (comm, pid, adj) */
+	struct og_task alloc;                           /* the allocating task (comm, pid, adj) */
 	char gfp[96];
 	int order;
-	bool group;                 /* memory.oom.group kill (one event per process it killed) */
+	bool group; /* memory.oom.group kill (one event per process it killed) */
 	char group_cgroup[OG_LOG_PATH]; /* the cgroup memory.oom.group killed */
 	bool reaped;
-	bool oom_result;            /* the unit failed with result 'oom-kill' */
-	char sig[12];               /* earlyoom / nohang signal */
-	bool kill_failed;           /* earlyoom: "kill failed: ..." after the signal */
-	bool year_guess;            /* wall_us from a stamp without a year: the year is inferred */
-	bool swap_known;            /* systemd-oomd swap rule: the byte counts were logged */
-	long score;                 /* the score the killer logged; -1 */
-	char monitored[OG_LOG_PATH];/* systemd-oomd: the cgroup whose limit was crossed */
+	bool oom_result;             /* the unit failed with result 'oom-kill' */
+	char sig[12];                /* earlyoom / nohang signal */
+	bool kill_failed;            /* earlyoom: "kill failed: ..." after the signal */
+	bool year_guess;             /* wall_us from a stamp without a year: the year is inferred */
+	bool swap_known;             /* systemd-oomd swap rule: the byte counts were logged */
+	long score;                  /* the score the killer logged; -1 */
+	char monitored[OG_LOG_PATH]; /* systemd-oomd: the cgroup whose limit was crossed */
 	char pressure[16], plimit[16], duration[24];
 	unsigned long long mem_used, mem_total, swap_used, swap_total;
-	long considered;            /* systemd-oomd: cgroups considered; -1 */
+	long considered; /* systemd-oomd: cgroups considered; -1 */
 	int ntop;
 	struct og_user top[OG_TOP_USERS];
-	char why[768];              /* one plain sentence (or two) */
-	unsigned long seq;          /* log order within its source, for stable sorting */
+	char why[768];     /* one plain sentence (or two) */
+	unsigned long seq; /* log order within its source, for stable sorting */
 };
 
 struct og_asm {
@@ -87,13 +87,13 @@ struct og_asm {
 	/* kernel episode being built */
 	struct og_event pend;
 	bool pending, pend_killed;
-	bool pend_evidence;         /* a summary, "Kill process" or "Task in" line: a kill even without "Killed process" */
+	bool pend_evidence; /* a summary, "Kill process" or "Task in" line: a kill even without "Killed process" */
 	/* memory.oom.group: the members killed after the chosen victim */
 	struct og_event grp;
 	bool grp_on;
 	int ngrp;
 	int grp_pids[64];
-	int dense;                  /* lines still to read in full */
+	int dense; /* lines still to read in full */
 	struct og_tbl_layout layout;
 	struct og_task *rows;
 	size_t nrows, caprows;
@@ -102,8 +102,8 @@ struct og_asm {
 	int ncand;
 	long considered;
 	int64_t cand_us;
-	long cand_target;           /* event index the dump belongs to, or -1 */
-	int cand_rule;              /* OG_K_OOMD_PRESSURE/SWAP as the dump's fields say, or OG_K_UNKNOWN */
+	long cand_target; /* event index the dump belongs to, or -1 */
+	int cand_rule;    /* OG_K_OOMD_PRESSURE/SWAP as the dump's fields say, or OG_K_UNKNOWN */
 	/* nohang: the victim line comes before the action line */
 	struct og_task nh_victim;
 	char nh_cgroup[OG_LOG_PATH];
@@ -121,7 +121,7 @@ struct og_asm {
 	bool at_start;
 	struct og_jentry *jent;
 	unsigned long seq;
-	int oom;                    /* -ENOMEM once an allocation failed */
+	int oom; /* -ENOMEM once an allocation failed */
 };
 
 /* Returns 0 or -ENOMEM.  source must outlive the events. */

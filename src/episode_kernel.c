@@ -81,7 +81,8 @@ static void top_from_rows(struct og_asm *a, struct og_event *e)
  * 5.0-rc kernel printed CONSTRAINT_NONE for memcg OOMs. */
 static enum og_killer kernel_kind(const struct og_event *e)
 {
-	if (e->killer == OG_K_KERNEL_MEMCG || e->oom_memcg[0] || !strcmp(e->constraint, "CONSTRAINT_MEMCG"))
+	if (e->killer == OG_K_KERNEL_MEMCG || e->oom_memcg[0] ||
+	    !strcmp(e->constraint, "CONSTRAINT_MEMCG"))
 		return OG_K_KERNEL_MEMCG;
 	if (!strcmp(e->constraint, "CONSTRAINT_NONE"))
 		return OG_K_KERNEL_GLOBAL;
@@ -250,8 +251,8 @@ static void killed(struct og_asm *a, const struct og_line *l, const struct og_re
 	e->year_guess = l->year_guess;
 	if (!strncmp(r->prefix, "Memory cgroup", 13))
 		e->killer = OG_K_KERNEL_MEMCG;
-	else if (!strncmp(r->prefix, "Out of memory", 13) && !e->constraint[0] && !e->oom_memcg[0] &&
-		 e->killer == OG_K_UNKNOWN)
+	else if (!strncmp(r->prefix, "Out of memory", 13) && !e->constraint[0] &&
+		 !e->oom_memcg[0] && e->killer == OG_K_UNKNOWN)
 		e->killer = OG_K_KERNEL;
 	a->pend_killed = true;
 	a->dense = TAIL_LINES;
@@ -354,7 +355,8 @@ void og_ep_kernel(struct og_asm *a, const struct og_line *l, const struct og_rec
 	switch (r->kind) {
 	case OG_REC_INVOKED: invoked(a, l, r); break;
 	case OG_REC_STACK:
-		if (a->pending && !a->pend_killed && e->alloc.pid <= 0 && !strcmp(e->alloc.comm, r->t.comm)) {
+		if (a->pending && !a->pend_killed && e->alloc.pid <= 0 &&
+		    !strcmp(e->alloc.comm, r->t.comm)) {
 			e->alloc.pid = r->t.pid;
 			e->alloc.uid = r->t.uid;
 		}
@@ -393,8 +395,7 @@ void og_ep_kernel(struct og_asm *a, const struct og_line *l, const struct og_rec
 		e->no_victim = true;
 		og_ep_finalize(a);
 		break;
-	default:
-		break;
+	default: break;
 	}
 }
 
@@ -419,7 +420,8 @@ static bool in_step(const char *path, const struct og_slurm_oom *j)
 bool og_ep_slurm(struct og_asm *a, const struct og_line *l)
 {
 	struct og_slurm_oom j;
-	if (!memmem(l->msg, l->len, "_kill event", 11) && !memmem(l->msg, l->len, "-kill event", 11))
+	if (!memmem(l->msg, l->len, "_kill event", 11) &&
+	    !memmem(l->msg, l->len, "-kill event", 11))
 		return false;
 	if (!og_slurm_oom_parse(l->msg, l->len, &j))
 		return false;
@@ -427,7 +429,8 @@ bool og_ep_slurm(struct og_asm *a, const struct og_line *l)
 	long have = 0;
 	for (size_t i = a->nev; i-- > 0 && a->nev - i <= 64;) {
 		const struct og_event *e = &a->ev[i];
-		have += e->killer == OG_K_KERNEL_MEMCG && (in_step(e->oom_memcg, &j) || in_step(e->cgroup, &j));
+		have += e->killer == OG_K_KERNEL_MEMCG &&
+			(in_step(e->oom_memcg, &j) || in_step(e->cgroup, &j));
 	}
 	for (long n = have; n < j.count && n < 64; n++) {
 		struct og_event e;

@@ -47,7 +47,8 @@ static bool join_space(const struct og_asm *a, bool indent, const char *next, si
 {
 	if (a->hold_sp || indent)
 		return true;
-	if (!a->hold_len || !nlen || !isalpha((unsigned char)a->hold[a->hold_len - 1]) || !isalpha((unsigned char)next[0]))
+	if (!a->hold_len || !nlen || !isalpha((unsigned char)a->hold[a->hold_len - 1]) ||
+	    !isalpha((unsigned char)next[0]))
 		return false;
 	size_t s = a->hold_len;
 	while (s > 0 && a->hold[s - 1] != ' ')
@@ -88,12 +89,14 @@ static void text_piece(struct og_asm *a, const char *line, size_t len, const str
 {
 	struct og_line l = *lp;
 	if (a->holding) {
-		if (l.len == 0 && !l.prefixed) { /* a blank line between the pieces (double-spaced paste) */
+		if (l.len == 0 &&
+		    !l.prefixed) { /* a blank line between the pieces (double-spaced paste) */
 			if (++a->hold_joins > MAX_JOINS)
 				og_asm_flush(a);
 			return;
 		}
-		if (!l.prefixed && a->hold_joins < MAX_JOINS && og_wrap_continues(a->hold_kind, l.msg, l.len)) {
+		if (!l.prefixed && a->hold_joins < MAX_JOINS &&
+		    og_wrap_continues(a->hold_kind, l.msg, l.len)) {
 			join(a, line, len, &l);
 			a->hold_joins++;
 			int k = og_wrap_kind(a->hold, a->hold_len);
@@ -105,7 +108,9 @@ static void text_piece(struct og_asm *a, const char *line, size_t len, const str
 		}
 		og_asm_flush(a);
 	}
-	int k = l.len == 0 ? (l.prefixed && (l.mono_us != OG_TIME_NONE || l.wall_us != OG_TIME_NONE) ? OG_WRAP_EMPTY : 0)
+	int k = l.len == 0 ? (l.prefixed && (l.mono_us != OG_TIME_NONE || l.wall_us != OG_TIME_NONE)
+				      ? OG_WRAP_EMPTY
+				      : 0)
 			   : og_wrap_kind(l.msg, l.len);
 	if (k != OG_WRAP_NONE && l.len < sizeof(a->hold)) {
 		hold(a, &l, k, line, len);
@@ -198,7 +203,8 @@ static void entry_line(struct og_asm *a, const char *line, size_t len)
 		return;
 	const char *p = skip_lead(line, len);
 	size_t n = len - (size_t)(p - line);
-	bool end = a->entry_fmt == FMT_PRETTY ? n && *p == '}' : blank(line, len) && !e->pending_key[0];
+	bool end = a->entry_fmt == FMT_PRETTY ? n && *p == '}'
+					      : blank(line, len) && !e->pending_key[0];
 	bool start = a->entry_fmt == FMT_PRETTY && n && *p == '{';
 	if (end || start) {
 		if (e->have_msg)
@@ -221,7 +227,8 @@ static void entry_line(struct og_asm *a, const char *line, size_t len)
 
 static bool export_start(const char *p, size_t n)
 {
-	return (n > 9 && !memcmp(p, "__CURSOR=", 9)) || (n > 21 && !memcmp(p, "__REALTIME_TIMESTAMP=", 21));
+	return (n > 9 && !memcmp(p, "__CURSOR=", 9)) ||
+	       (n > 21 && !memcmp(p, "__REALTIME_TIMESTAMP=", 21));
 }
 
 /* The first line of a source tells an entry format. */
@@ -276,7 +283,8 @@ void og_asm_line(struct og_asm *a, const char *line, size_t len)
 
 /* ---------- the hot loop ---------- */
 
-static size_t one_line(struct og_asm *a, const char *buf, size_t off, size_t len, bool eof, bool *stop)
+static size_t one_line(struct og_asm *a, const char *buf, size_t off, size_t len, bool eof,
+		       bool *stop)
 {
 	const char *p = buf + off;
 	const char *nl = memchr(p, '\n', len - off);

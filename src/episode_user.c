@@ -84,8 +84,9 @@ static void oomd_considered(struct og_asm *a, const struct og_rec *r, int64_t t)
 	/* v260 may log the dump after the notice */
 	if (a->nev) {
 		struct og_event *last = &a->ev[a->nev - 1];
-		if ((last->killer == OG_K_OOMD_PRESSURE || last->killer == OG_K_OOMD_SWAP) && !last->ntop &&
-		    !og_ep_far(og_ep_ev_time(last), t, CAND_LATE_WINDOW) && og_ep_ev_time(last) != OG_TIME_NONE)
+		if ((last->killer == OG_K_OOMD_PRESSURE || last->killer == OG_K_OOMD_SWAP) &&
+		    !last->ntop && !og_ep_far(og_ep_ev_time(last), t, CAND_LATE_WINDOW) &&
+		    og_ep_ev_time(last) != OG_TIME_NONE)
 			a->cand_target = (long)(a->nev - 1);
 	}
 }
@@ -129,7 +130,8 @@ static void oomd_kill(struct og_asm *a, const struct og_line *l, const struct og
 	og_ep_event_reset(a, &n, l);
 	bool dump = a->ncand && !og_ep_far(a->cand_us, t, CAND_WINDOW);
 	if (r->rule_unknown)
-		n.killer = dump && a->cand_rule != OG_K_UNKNOWN ? (enum og_killer)a->cand_rule : OG_K_OOMD;
+		n.killer = dump && a->cand_rule != OG_K_UNKNOWN ? (enum og_killer)a->cand_rule
+								: OG_K_OOMD;
 	else
 		n.killer = r->swap ? OG_K_OOMD_SWAP : OG_K_OOMD_PRESSURE;
 	og_ep_cpys(n.cgroup, sizeof(n.cgroup), r->path);
@@ -212,8 +214,8 @@ static struct og_event *last_earlyoom(struct og_asm *a)
 static void earlyoom(struct og_asm *a, const struct og_line *l, const struct og_rec *r, int64_t t)
 {
 	struct og_event *last = last_earlyoom(a);
-	if (last && last->victim.pid == r->t.pid && !strcmp(last->sig, "SIGTERM") && !strcmp(r->sig, "SIGKILL") &&
-	    !og_ep_far(og_ep_ev_time(last), t, ESCALATE_WINDOW)) {
+	if (last && last->victim.pid == r->t.pid && !strcmp(last->sig, "SIGTERM") &&
+	    !strcmp(r->sig, "SIGKILL") && !og_ep_far(og_ep_ev_time(last), t, ESCALATE_WINDOW)) {
 		og_ep_cpys(last->sig, sizeof(last->sig), r->sig);
 		og_ep_explain(last);
 		return;
@@ -282,11 +284,14 @@ static void nohang_victim(struct og_asm *a, const struct og_rec *r, int64_t t)
 	a->dense = NOHANG_BLOCK_LINES;
 }
 
-static void nohang_action(struct og_asm *a, const struct og_line *l, const struct og_rec *r, int64_t t)
+static void nohang_action(struct og_asm *a, const struct og_line *l, const struct og_rec *r,
+			  int64_t t)
 {
-	struct og_event *last = a->nev && a->ev[a->nev - 1].killer == OG_K_NOHANG ? &a->ev[a->nev - 1] : NULL;
+	struct og_event *last =
+		a->nev && a->ev[a->nev - 1].killer == OG_K_NOHANG ? &a->ev[a->nev - 1] : NULL;
 	if (last && !og_ep_far(og_ep_ev_time(last), t, NOHANG_STAT_WINDOW) &&
-	    ((!a->nh_have && r->t.comm[0]) || (r->t.pid > 0 && r->t.pid == last->victim.pid && !strcmp(r->sig, last->sig))))
+	    ((!a->nh_have && r->t.comm[0]) ||
+	     (r->t.pid > 0 && r->t.pid == last->victim.pid && !strcmp(r->sig, last->sig))))
 		return; /* a statistics line, or the report of a command just run */
 	struct og_event n;
 	og_ep_event_reset(a, &n, l);

@@ -81,10 +81,14 @@ static void kv_kernel_global(const struct og_model *m, size_t ti, struct og_kver
 	}
 	v->state = OG_KV_EXPOSED;
 	size_t rank = og_rank_of(&m->global, ti);
-	snprintf(v->why, sizeof(v->why), "oom_score_adj %d, points %lld, rank %zu of %zu candidates, oom_score %ld%s",
+	snprintf(v->why, sizeof(v->why),
+		 "oom_score_adj %d, points %lld, rank %zu of %zu candidates, oom_score %ld%s",
 		 t->adj, b->points, rank, m->global.eligible, og_oom_score(b, m->global.totalpages),
-		 m->k.vm.panic_on_oom > 0 ? "; vm.panic_on_oom is set, so the machine panics instead" : "");
-	snprintf(v->fix, sizeof(v->fix), "sudo oomguard protect --adj -1000 --tree %d", (int)t->pid);
+		 m->k.vm.panic_on_oom > 0
+			 ? "; vm.panic_on_oom is set, so the machine panics instead"
+			 : "");
+	snprintf(v->fix, sizeof(v->fix), "sudo oomguard protect --adj -1000 --tree %d",
+		 (int)t->pid);
 }
 
 /* Is every eligible candidate of r the job pid or one of its descendants?
@@ -118,7 +122,8 @@ static void kv_kernel_memcg(const struct og_model *m, size_t ti, struct og_kverd
 	}
 	if (og_memcg_limiting(&cg, &lim, &mc) < 0) {
 		v->state = OG_KV_ABSENT;
-		snprintf(v->why, sizeof(v->why), "no memory limit on %s or above it: only a global OOM reaches it",
+		snprintf(v->why, sizeof(v->why),
+			 "no memory limit on %s or above it: only a global OOM reaches it",
 			 og_esc(cg.path, p, sizeof(p)));
 		return;
 	}
@@ -126,12 +131,15 @@ static void kv_kernel_memcg(const struct og_model *m, size_t ti, struct og_kverd
 	size_t *mem = NULL;
 	struct og_rankset r;
 	ssize_t n = og_memcg_members(lim.dir, &m->ts, &mem);
-	if (n < 0 || og_memcg_totalpages(m->procfs, &lim, &mc, m->mi.swap_total, m->page_kib, &tp) < 0 ||
+	if (n < 0 ||
+	    og_memcg_totalpages(m->procfs, &lim, &mc, m->mi.swap_total, m->page_kib, &tp) < 0 ||
 	    og_rank_build(&m->ts, mem, (size_t)n, tp, m->page_kib, &r) < 0) {
 		free(mem);
 		v->state = OG_KV_EXPOSED;
-		snprintf(v->why, sizeof(v->why), "limited by %s, but its tasks could not be ranked", og_esc(lim.dir, p, sizeof(p)));
-		snprintf(v->fix, sizeof(v->fix), "sudo oomguard protect --adj -1000 --tree %d", (int)t->pid);
+		snprintf(v->why, sizeof(v->why), "limited by %s, but its tasks could not be ranked",
+			 og_esc(lim.dir, p, sizeof(p)));
+		snprintf(v->fix, sizeof(v->fix), "sudo oomguard protect --adj -1000 --tree %d",
+			 (int)t->pid);
 		return;
 	}
 	free(mem);
@@ -141,25 +149,32 @@ static void kv_kernel_memcg(const struct og_model *m, size_t ti, struct og_kverd
 	og_esc(lim.dir, p, sizeof(p));
 	if (t->adj <= OG_ADJ_MIN || t->kthread || t->pid == 1) {
 		v->state = OG_KV_PROTECTED;
-		snprintf(v->why, sizeof(v->why), "%s inside %s", t->adj <= OG_ADJ_MIN ? "oom_score_adj -1000" : "never chosen", p);
+		snprintf(v->why, sizeof(v->why), "%s inside %s",
+			 t->adj <= OG_ADJ_MIN ? "oom_score_adj -1000" : "never chosen", p);
 	} else {
 		bool alone = job_alone(m, &r, t->pid);
 		v->state = OG_KV_EXPOSED;
-		snprintf(v->why, sizeof(v->why), "%s limit %s, usage %s; rank %zu of %zu there (totalpages %llu, adj unit %llu pages)%s",
-			 p, og_fmt_kib((unsigned long long)mc.limit / 1024, a, sizeof(a)),
-			 og_fmt_kib((unsigned long long)(mc.usage > 0 ? mc.usage : 0) / 1024, b, sizeof(b)), rank, r.eligible,
-			 tp, tp / 1000, alone ? "; the job is all the kernel can kill there" : "");
+		snprintf(
+			v->why, sizeof(v->why),
+			"%s limit %s, usage %s; rank %zu of %zu there (totalpages %llu, adj unit %llu pages)%s",
+			p, og_fmt_kib((unsigned long long)mc.limit / 1024, a, sizeof(a)),
+			og_fmt_kib((unsigned long long)(mc.usage > 0 ? mc.usage : 0) / 1024, b,
+				   sizeof(b)),
+			rank, r.eligible, tp, tp / 1000,
+			alone ? "; the job is all the kernel can kill there" : "");
 		if (alone)
 			/* At -1000 the kernel finds no victim in the cgroup and its
 			 * allocations stall at the limit ("Memory cgroup out of memory
 			 * and no killable processes"): what helps is room or a warning. */
-			snprintf(v->fix, sizeof(v->fix),
-				 "raise the limit of %s (memory.max / memory.limit_in_bytes, or MemoryMax= of its unit) or make the job "
-				 "use less, and have it checkpoint in time: oomguard watch --warn %d (or start it with oomguard run --warn); "
-				 "not -1000: with no other task to kill, the cgroup would stall at its limit instead",
-				 p, (int)t->pid);
+			snprintf(
+				v->fix, sizeof(v->fix),
+				"raise the limit of %s (memory.max / memory.limit_in_bytes, or MemoryMax= of its unit) or make the job "
+				"use less, and have it checkpoint in time: oomguard watch --warn %d (or start it with oomguard run --warn); "
+				"not -1000: with no other task to kill, the cgroup would stall at its limit instead",
+				p, (int)t->pid);
 		else
-			snprintf(v->fix, sizeof(v->fix), "sudo oomguard protect --adj -1000 --tree %d", (int)t->pid);
+			snprintf(v->fix, sizeof(v->fix),
+				 "sudo oomguard protect --adj -1000 --tree %d", (int)t->pid);
 	}
 	og_rankset_free(&r);
 }
@@ -172,7 +187,8 @@ static void kv_oomd(const struct og_model *m, size_t ti, struct og_kverdict *v)
 	v->killer = "systemd-oomd";
 	if (!og_sd_built()) {
 		v->state = m->k.oomd_pid ? OG_KV_EXPOSED : OG_KV_ABSENT;
-		snprintf(v->why, sizeof(v->why), "%s (oomguard built without libsystemd: its cgroups cannot be judged)",
+		snprintf(v->why, sizeof(v->why),
+			 "%s (oomguard built without libsystemd: its cgroups cannot be judged)",
 			 m->k.oomd_pid ? "running" : "not running");
 	} else {
 		FILE *mf = open_memstream(&text, &len);
@@ -196,7 +212,9 @@ static void kv_oomd(const struct og_model *m, size_t ti, struct og_kverdict *v)
 			}
 		}
 		snprintf(v->why, sizeof(v->why), "%.*s", (int)l, s);
-		v->state = ov == OG_OOMD_PROTECTED ? OG_KV_PROTECTED : ov == OG_OOMD_EXPOSED ? OG_KV_EXPOSED : OG_KV_ABSENT;
+		v->state = ov == OG_OOMD_PROTECTED ? OG_KV_PROTECTED
+			   : ov == OG_OOMD_EXPOSED ? OG_KV_EXPOSED
+						   : OG_KV_ABSENT;
 		if (v->state == OG_KV_ABSENT && m->k.oomd_pid) {
 			/* The process list says it runs even if its bus did not answer. */
 			v->state = OG_KV_EXPOSED;
@@ -206,14 +224,16 @@ static void kv_oomd(const struct og_model *m, size_t ti, struct og_kverdict *v)
 	if (v->state == OG_KV_EXPOSED) {
 		char cmd[700];
 		job_cmdline(m->procfs, t->pid, cmd, sizeof(cmd));
-		snprintf(v->fix, sizeof(v->fix),
-			 "restart the job with: sudo oomguard run --oomd omit -- %s  (oom_score_adj does not help: systemd-oomd never reads it and kills whole cgroups)",
-			 cmd);
+		snprintf(
+			v->fix, sizeof(v->fix),
+			"restart the job with: sudo oomguard run --oomd omit -- %s  (oom_score_adj does not help: systemd-oomd never reads it and kills whole cgroups)",
+			cmd);
 	}
 }
 
 /* e == NULL: no earlyoom running. */
-static void kv_earlyoom(const struct og_model *m, size_t ti, const struct og_earlyoom *e, struct og_kverdict *v)
+static void kv_earlyoom(const struct og_model *m, size_t ti, const struct og_earlyoom *e,
+			struct og_kverdict *v)
 {
 	const struct og_task *t = &m->ts.v[ti];
 	char re[200], rule[1024];
@@ -241,7 +261,8 @@ static void kv_earlyoom(const struct og_model *m, size_t ti, const struct og_ear
 	}
 	if (o->ignore_root && t->uid == 0) {
 		v->state = OG_KV_PROTECTED;
-		snprintf(v->why, sizeof(v->why), "runs as root and earlyoom has --ignore-root-user");
+		snprintf(v->why, sizeof(v->why),
+			 "runs as root and earlyoom has --ignore-root-user");
 		return;
 	}
 	if (o->has_ignore && og_re_match(o->ignore, t->comm)) {
@@ -253,8 +274,11 @@ static void kv_earlyoom(const struct og_model *m, size_t ti, const struct og_ear
 	bool avoided = o->has_avoid && og_re_match(o->avoid, t->comm);
 	long chosen = e->victim;
 	snprintf(v->why, sizeof(v->why), "oom_score %ld%s; earlyoom's pick now: %s",
-		 og_oom_score(&m->global.b[ti], m->global.totalpages), avoided ? " -300 (matches --avoid)" : "",
-		 chosen == (long)ti ? "THIS process" : chosen >= 0 ? "another process" : "none");
+		 og_oom_score(&m->global.b[ti], m->global.totalpages),
+		 avoided ? " -300 (matches --avoid)" : "",
+		 chosen == (long)ti ? "THIS process"
+		 : chosen >= 0      ? "another process"
+				    : "none");
 	re_escape(t->comm, re, sizeof(re));
 	/* --ignore (v1.8+) never picks it; older earlyoom only has --avoid (-300). */
 	bool ign = e->has_ignore;
@@ -268,7 +292,8 @@ static void kv_earlyoom(const struct og_model *m, size_t ti, const struct og_ear
 	snprintf(v->fix, sizeof(v->fix),
 		 "add %s %s to EARLYOOM_ARGS in /etc/default/earlyoom and restart earlyoom%s; "
 		 "or sudo oomguard protect --adj -1000 --tree %d (earlyoom skips -1000)",
-		 ign ? "--ignore" : "--avoid", q, ign ? "" : " (this earlyoom has no --ignore: --avoid only subtracts 300)",
+		 ign ? "--ignore" : "--avoid", q,
+		 ign ? "" : " (this earlyoom has no --ignore: --avoid only subtracts 300)",
 		 (int)t->pid);
 }
 
@@ -289,15 +314,19 @@ static void kv_nohang(const struct og_model *m, size_t ti, struct og_kverdict *v
 			sum += c->name_rule[i].adj;
 	if (t->pid == 1 || t->kthread || sum <= -1000) {
 		v->state = OG_KV_PROTECTED;
-		snprintf(v->why, sizeof(v->why), "%s", sum <= -1000 ? "an @BADNESS_ADJ_RE_NAME rule lowers it by 1000 or more" : "never chosen");
+		snprintf(v->why, sizeof(v->why), "%s",
+			 sum <= -1000 ? "an @BADNESS_ADJ_RE_NAME rule lowers it by 1000 or more"
+				      : "never chosen");
 		return;
 	}
 	v->state = OG_KV_EXPOSED;
 	snprintf(v->why, sizeof(v->why), "badness %ld (oom_score%s)%s",
-		 og_oom_score(&m->global.b[ti], m->global.totalpages) + sum, sum ? " plus its name rules" : "",
+		 og_oom_score(&m->global.b[ti], m->global.totalpages) + sum,
+		 sum ? " plus its name rules" : "",
 		 m->nh_victim == (long)ti ? "; nohang's pick now: THIS process" : "");
 	re_escape(t->comm, re, sizeof(re));
-	snprintf(v->fix, sizeof(v->fix), "add the line '@BADNESS_ADJ_RE_NAME -1000 /// ^%s$' to %s and restart nohang", re,
+	snprintf(v->fix, sizeof(v->fix),
+		 "add the line '@BADNESS_ADJ_RE_NAME -1000 /// ^%s$' to %s and restart nohang", re,
 		 c->config[0] ? c->config : "/etc/nohang/nohang.conf");
 }
 

@@ -14,10 +14,10 @@ enum og_kv_state { OG_KV_ABSENT, OG_KV_PROTECTED, OG_KV_EXPOSED };
 struct og_kverdict {
 	const char *killer;
 	char label[48];
-	pid_t kpid;          /* the killer daemon's pid, 0 when none / the kernel */
+	pid_t kpid; /* the killer daemon's pid, 0 when none / the kernel */
 	enum og_kv_state state;
 	char why[8192];
-	char fix[8192];      /* "" when there is nothing to do */
+	char fix[8192]; /* "" when there is nothing to do */
 };
 
 /* The kernel (global, memory cgroup), systemd-oomd, every earlyoom and nohang */

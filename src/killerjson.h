@@ -15,7 +15,8 @@
 void og_json_oomd_state(FILE *f, const struct og_killers *k, const struct og_meminfo *mi);
 /* earlyoom instance i (< k->n_earlyoom): its options and the effective
  * thresholds they give on this machine. */
-void og_json_earlyoom_state(FILE *f, const struct og_killers *k, size_t i, const struct og_meminfo *mi);
+void og_json_earlyoom_state(FILE *f, const struct og_killers *k, size_t i,
+			    const struct og_meminfo *mi);
 /* nohang: running, and when it runs its pid and configuration. */
 void og_json_nohang_state(FILE *f, const struct og_killers *k);
 

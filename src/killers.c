@@ -13,11 +13,15 @@
 
 static int read_vmsettings(const char *procroot, struct og_vmsettings *v)
 {
-	static const struct { const char *name; size_t off; } f[] = {
+	static const struct {
+		const char *name;
+		size_t off;
+	} f[] = {
 		{ "overcommit_memory", offsetof(struct og_vmsettings, overcommit_memory) },
 		{ "overcommit_ratio", offsetof(struct og_vmsettings, overcommit_ratio) },
 		{ "panic_on_oom", offsetof(struct og_vmsettings, panic_on_oom) },
-		{ "oom_kill_allocating_task", offsetof(struct og_vmsettings, oom_kill_allocating_task) },
+		{ "oom_kill_allocating_task",
+		  offsetof(struct og_vmsettings, oom_kill_allocating_task) },
 		{ "oom_dump_tasks", offsetof(struct og_vmsettings, oom_dump_tasks) },
 		{ "swappiness", offsetof(struct og_vmsettings, swappiness) },
 	};
@@ -27,7 +31,8 @@ static int read_vmsettings(const char *procroot, struct og_vmsettings *v)
 		char path[300], buf[64];
 		long x = -1;
 		snprintf(path, sizeof(path), "%s/sys/vm/%s", procroot, f[i].name);
-		ssize_t n = og_read_at(AT_FDCWD, path, buf, sizeof(buf)); /* read only: never written */
+		ssize_t n =
+			og_read_at(AT_FDCWD, path, buf, sizeof(buf)); /* read only: never written */
 		if (n > 0 && og_parse_int_file(buf, (size_t)n, &x) == 0)
 			any = 1;
 		else
@@ -89,13 +94,23 @@ int og_earlyoom_parse_argv(const char *buf, size_t len, struct og_earlyoom_opts 
 			char *dst = NULL;
 			bool *flag = NULL;
 #define LONG(s) (nl == sizeof(s) - 1 && !memcmp(name, s, nl))
-			if (LONG("prefer")) { dst = o->prefer; flag = &o->has_prefer; }
-			else if (LONG("avoid")) { dst = o->avoid; flag = &o->has_avoid; }
-			else if (LONG("ignore")) { dst = o->ignore; flag = &o->has_ignore; }
-			else if (LONG("ignore-root-user")) o->ignore_root = true;
-			else if (LONG("sort-by-rss")) o->sort_by_rss = true;
-			else if (LONG("kernel-oom")) o->kernel_oom = true;
-			else if (LONG("dryrun")) o->dryrun = true;
+			if (LONG("prefer")) {
+				dst = o->prefer;
+				flag = &o->has_prefer;
+			} else if (LONG("avoid")) {
+				dst = o->avoid;
+				flag = &o->has_avoid;
+			} else if (LONG("ignore")) {
+				dst = o->ignore;
+				flag = &o->has_ignore;
+			} else if (LONG("ignore-root-user"))
+				o->ignore_root = true;
+			else if (LONG("sort-by-rss"))
+				o->sort_by_rss = true;
+			else if (LONG("kernel-oom"))
+				o->kernel_oom = true;
+			else if (LONG("dryrun"))
+				o->dryrun = true;
 #undef LONG
 			if (dst) {
 				val = eq ? eq + 1 : (i + 1 < na ? arg[++i] : NULL);
@@ -109,7 +124,8 @@ int og_earlyoom_parse_argv(const char *buf, size_t len, struct og_earlyoom_opts 
 		for (const char *c = a + 1; *c; c++) {
 			if (!strchr("msMSrNP", *c)) {
 				if (*c == 'i')
-					o->ignore_root = true; /* old spelling of --ignore-root-user */
+					o->ignore_root =
+						true; /* old spelling of --ignore-root-user */
 				else if (*c == 'g')
 					o->kill_group = true;
 				continue;
@@ -119,20 +135,28 @@ int og_earlyoom_parse_argv(const char *buf, size_t len, struct og_earlyoom_opts 
 				return -EINVAL;
 			switch (*c) {
 			case 'm':
-				if (parse_tuple(val, &t, &k, 100) < 0) return -EINVAL;
-				o->mem_term = t; o->mem_kill = k;
+				if (parse_tuple(val, &t, &k, 100) < 0)
+					return -EINVAL;
+				o->mem_term = t;
+				o->mem_kill = k;
 				break;
 			case 's':
-				if (parse_tuple(val, &t, &k, 100) < 0) return -EINVAL;
-				o->swap_term = t; o->swap_kill = k;
+				if (parse_tuple(val, &t, &k, 100) < 0)
+					return -EINVAL;
+				o->swap_term = t;
+				o->swap_kill = k;
 				break;
 			case 'M':
-				if (parse_tuple(val, &t, &k, 1e15) < 0) return -EINVAL;
-				o->mem_term_kib = (long long)t; o->mem_kill_kib = k < 0 ? -1 : (long long)k;
+				if (parse_tuple(val, &t, &k, 1e15) < 0)
+					return -EINVAL;
+				o->mem_term_kib = (long long)t;
+				o->mem_kill_kib = k < 0 ? -1 : (long long)k;
 				break;
 			case 'S':
-				if (parse_tuple(val, &t, &k, 1e15) < 0) return -EINVAL;
-				o->swap_term_kib = (long long)t; o->swap_kill_kib = k < 0 ? -1 : (long long)k;
+				if (parse_tuple(val, &t, &k, 1e15) < 0)
+					return -EINVAL;
+				o->swap_term_kib = (long long)t;
+				o->swap_kill_kib = k < 0 ? -1 : (long long)k;
 				break;
 			default: break; /* -r, -N, -P: values we do not need */
 			}
@@ -142,8 +166,8 @@ int og_earlyoom_parse_argv(const char *buf, size_t len, struct og_earlyoom_opts 
 	return 0;
 }
 
-static void one_threshold(double pct, double pct_kill, long long kib, long long kib_kill, long long total_kib,
-			  double *term, double *kill)
+static void one_threshold(double pct, double pct_kill, long long kib, long long kib_kill,
+			  long long total_kib, double *term, double *kill)
 {
 	double t = pct >= 0 ? pct : 10, k = pct >= 0 ? (pct_kill >= 0 ? pct_kill : pct / 2) : 5;
 
@@ -160,12 +184,13 @@ static void one_threshold(double pct, double pct_kill, long long kib, long long 
 	*kill = k;
 }
 
-void og_earlyoom_effective(const struct og_earlyoom_opts *o, const struct og_meminfo *mi, double *mem_term,
-			   double *mem_kill, double *swap_term, double *swap_kill)
+void og_earlyoom_effective(const struct og_earlyoom_opts *o, const struct og_meminfo *mi,
+			   double *mem_term, double *mem_kill, double *swap_term, double *swap_kill)
 {
-	one_threshold(o->mem_term, o->mem_kill, o->mem_term_kib, o->mem_kill_kib, mi->mem_total, mem_term, mem_kill);
-	one_threshold(o->swap_term, o->swap_kill, o->swap_term_kib, o->swap_kill_kib, mi->swap_total, swap_term,
-		      swap_kill);
+	one_threshold(o->mem_term, o->mem_kill, o->mem_term_kib, o->mem_kill_kib, mi->mem_total,
+		      mem_term, mem_kill);
+	one_threshold(o->swap_term, o->swap_kill, o->swap_term_kib, o->swap_kill_kib,
+		      mi->swap_total, swap_term, swap_kill);
 }
 
 int og_nohang_parse_argv(const char *buf, size_t len, struct og_nohang_conf *c)
@@ -353,7 +378,8 @@ static void oomd_conf_read(const char *etcroot, struct og_oomd_conf *c, char *fi
 	/* Main file, then drop-ins ordered by file name across the dirs; the
 	 * same name in a higher-priority dir masks the lower one. */
 	static const char *const dirs[] = { "/etc/systemd/oomd.conf.d", "/run/systemd/oomd.conf.d",
-					    "/usr/local/lib/systemd/oomd.conf.d", "/usr/lib/systemd/oomd.conf.d" };
+					    "/usr/local/lib/systemd/oomd.conf.d",
+					    "/usr/lib/systemd/oomd.conf.d" };
 	char path[1024], buf[8192];
 	struct dropin di[64];
 	size_t nd = 0, used = 0;
@@ -400,8 +426,8 @@ static void oomd_conf_read(const char *etcroot, struct og_oomd_conf *c, char *fi
 		if (n < 0 || og_oomd_parse_conf(buf, (size_t)n, c) < 0)
 			continue;
 		if (used < fsz)
-			used += (size_t)snprintf(files + used, fsz - used, "%s%s/%s", used ? " " : "", di[i].dir,
-						 di[i].name);
+			used += (size_t)snprintf(files + used, fsz - used, "%s%s/%s",
+						 used ? " " : "", di[i].dir, di[i].name);
 	}
 }
 
@@ -442,7 +468,7 @@ static void daemon_check(int dfd, const char *name, pid_t pid, struct og_daemons
 	snprintf(path, sizeof(path), "%s/comm", name);
 	ssize_t n = og_read_once(dfd, path, comm, sizeof(comm));
 	if (n <= 0)
-		return; /* gone, or not ours to read */
+		return;     /* gone, or not ours to read */
 	comm[n - 1] = '\0'; /* the newline */
 	if (!strcmp(comm, "earlyoom") && d->n_earlyoom < OG_MAX_EARLYOOM)
 		d->earlyoom[d->n_earlyoom++] = pid;
@@ -483,7 +509,8 @@ int og_daemons_find(const char *procroot, struct og_daemons *d, bool (*stop)(voi
 	return r;
 }
 
-int og_killers_detect(const char *procroot, const char *etcroot, const struct og_taskset *ts, struct og_killers *k)
+int og_killers_detect(const char *procroot, const char *etcroot, const struct og_taskset *ts,
+		      struct og_killers *k)
 {
 	char path[1024], buf[16384];
 	struct og_cg_mounts mnt;
@@ -497,8 +524,11 @@ int og_killers_detect(const char *procroot, const char *etcroot, const struct og
 		k->cg_v1_memory = mnt.v1_memory[0] != '\0';
 		k->cg_v2 = mnt.v2[0] != '\0';
 		if (k->cg_v2) {
-			n = pjoin(path, sizeof(path), mnt.v2, "/cgroup.controllers", "") < 0 ? -1 : og_read_at(AT_FDCWD, path, buf, sizeof(buf));
-			k->cg_v2_memory = n > 0 && (strstr(buf, "memory ") || strstr(buf, "memory\n"));
+			n = pjoin(path, sizeof(path), mnt.v2, "/cgroup.controllers", "") < 0
+				    ? -1
+				    : og_read_at(AT_FDCWD, path, buf, sizeof(buf));
+			k->cg_v2_memory =
+				n > 0 && (strstr(buf, "memory ") || strstr(buf, "memory\n"));
 		}
 	}
 	for (size_t i = 0; i < ts->n; i++) {
@@ -526,7 +556,8 @@ int og_killers_detect(const char *procroot, const char *etcroot, const struct og
 	if (k->oomd_pid)
 		oomd_conf_read(etcroot, &k->oomd, k->oomd_conf_files, sizeof(k->oomd_conf_files));
 	if (k->nohang_pid) {
-		static const char *const defaults[] = { "/etc/nohang/nohang.conf", "/usr/local/etc/nohang/nohang.conf",
+		static const char *const defaults[] = { "/etc/nohang/nohang.conf",
+							"/usr/local/etc/nohang/nohang.conf",
 							"/usr/lib/nohang/nohang.conf" };
 		for (size_t i = 0; i < OG_ARRAY_LEN(defaults) + 1 && !k->nohang_conf_read; i++) {
 			const char *p = i == 0 ? k->nohang.config : defaults[i - 1];
@@ -539,10 +570,12 @@ int og_killers_detect(const char *procroot, const char *etcroot, const struct og
 				size_t cap = 1 << 20;
 				char *big = malloc(cap);
 				if (big && (n = og_read_at(AT_FDCWD, path, big, cap)) >= 0)
-					k->nohang_conf_read = og_nohang_parse_conf(big, (size_t)n, &k->nohang) == 0;
+					k->nohang_conf_read = og_nohang_parse_conf(big, (size_t)n,
+										   &k->nohang) == 0;
 				free(big);
 			} else if (n >= 0) {
-				k->nohang_conf_read = og_nohang_parse_conf(buf, (size_t)n, &k->nohang) == 0;
+				k->nohang_conf_read =
+					og_nohang_parse_conf(buf, (size_t)n, &k->nohang) == 0;
 			}
 			if (k->nohang_conf_read && !k->nohang.config[0])
 				snprintf(k->nohang.config, sizeof(k->nohang.config), "%s", p);
@@ -586,8 +619,8 @@ long og_earlyoom_victim(const struct og_earlyoom_opts *o, const struct og_taskse
 	/* global ranks the whole snapshot in order: member[k] == k. */
 	for (size_t k = 0; k < global->n; k++) {
 		const struct og_task *t = &ts->v[global->member[k]];
-		if (t->pid <= 2 || t->ppid == 2 || t->kthread || t->pid == self || t->adj <= OG_ADJ_MIN ||
-		    t->rss_kib < 0)
+		if (t->pid <= 2 || t->ppid == 2 || t->kthread || t->pid == self ||
+		    t->adj <= OG_ADJ_MIN || t->rss_kib < 0)
 			continue;
 		if (o->ignore_root && t->uid == 0)
 			continue;
@@ -604,7 +637,8 @@ long og_earlyoom_victim(const struct og_earlyoom_opts *o, const struct og_taskse
 		if (o->sort_by_rss) {
 			/* ±3 GiB instead of ±300 points in this mode. */
 			rss += (long long)bonus / 300 * 3 * 1024 * 1024;
-			larger = best < 0 || rss > best_rss || (rss == best_rss && s + bonus > best_score);
+			larger = best < 0 || rss > best_rss ||
+				 (rss == best_rss && s + bonus > best_score);
 		} else {
 			s += bonus;
 			larger = best < 0 || s > best_score || (s == best_score && rss > best_rss);
@@ -626,8 +660,8 @@ out:
 	return *bad_re ? -1 : best;
 }
 
-long og_nohang_victim(const struct og_nohang_conf *c, const struct og_taskset *ts, const struct og_rankset *global,
-		      pid_t self, long *score)
+long og_nohang_victim(const struct og_nohang_conf *c, const struct og_taskset *ts,
+		      const struct og_rankset *global, pid_t self, long *score)
 {
 	regex_t rx[OG_NOHANG_RULES];
 	bool ok[OG_NOHANG_RULES];
@@ -637,13 +671,15 @@ long og_nohang_victim(const struct og_nohang_conf *c, const struct og_taskset *t
 		ok[r] = regcomp(&rx[r], c->name_rule[r].re, REG_EXTENDED | REG_NOSUB) == 0;
 	for (size_t k = 0; k < global->n; k++) {
 		const struct og_task *t = &ts->v[global->member[k]];
-		if (t->pid <= 1 || t->kthread || t->pid == self || t->rss_kib < 0 || t->adj <= OG_ADJ_MIN)
+		if (t->pid <= 1 || t->kthread || t->pid == self || t->rss_kib < 0 ||
+		    t->adj <= OG_ADJ_MIN)
 			continue;
 		long s = global_score(global, k);
 		if (c->ignore_positive_adj && t->adj > 0)
 			s -= t->adj * 2 / 3;
 		for (size_t r = 0; r < c->nrules; r++)
-			if (ok[r] && regexec(&rx[r], t->comm, 0, NULL, 0) == 0 && (c->name_rule[r].adj < 0 || t->adj >= 0))
+			if (ok[r] && regexec(&rx[r], t->comm, 0, NULL, 0) == 0 &&
+			    (c->name_rule[r].adj < 0 || t->adj >= 0))
 				s += c->name_rule[r].adj;
 		if (best < 0 || s > best_score) {
 			best = (long)global->member[k];

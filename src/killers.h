@@ -14,7 +14,8 @@
 
 /* /proc/sys/vm values; -1 when unreadable. */
 struct og_vmsettings {
-	long overcommit_memory, overcommit_ratio, panic_on_oom, oom_kill_allocating_task, oom_dump_tasks, swappiness;
+	long overcommit_memory, overcommit_ratio, panic_on_oom, oom_kill_allocating_task,
+		oom_dump_tasks, swappiness;
 };
 
 #define OG_RE_MAX 512
@@ -32,18 +33,22 @@ struct og_earlyoom_opts {
 int og_earlyoom_parse_argv(const char *buf, size_t len, struct og_earlyoom_opts *o);
 /* Its effective thresholds: term/kill percentages after -M/-S (converted
  * with MemTotal/SwapTotal, the lower of -m and -M wins) and defaults. */
-void og_earlyoom_effective(const struct og_earlyoom_opts *o, const struct og_meminfo *mi, double *mem_term,
-			   double *mem_kill, double *swap_term, double *swap_kill);
+void og_earlyoom_effective(const struct og_earlyoom_opts *o, const struct og_meminfo *mi,
+			   double *mem_term, double *mem_kill, double *swap_term,
+			   double *swap_kill);
 
 /* nohang: its argv (-c/--config) and the parts of its config that decide
  * the victim. */
 #define OG_NOHANG_RULES 32
 struct og_nohang_conf {
-	char config[256];            /* from argv; "" = default path */
+	char config[256]; /* from argv; "" = default path */
 	bool ignore_positive_adj;
 	double soft_mem_pct, hard_mem_pct; /* -1 unset */
 	size_t nrules;
-	struct { int adj; char re[OG_RE_MAX]; } name_rule[OG_NOHANG_RULES]; /* @BADNESS_ADJ_RE_NAME */
+	struct {
+		int adj;
+		char re[OG_RE_MAX];
+	} name_rule[OG_NOHANG_RULES]; /* @BADNESS_ADJ_RE_NAME */
 };
 int og_nohang_parse_argv(const char *buf, size_t len, struct og_nohang_conf *c);
 /* Overlay the config text on c (keys it does not set keep their values). */
@@ -60,18 +65,18 @@ int og_oomd_parse_conf(const char *buf, size_t len, struct og_oomd_conf *c);
 
 struct og_killers {
 	struct og_vmsettings vm;
-	bool psi;                     /* /proc/pressure/memory readable */
+	bool psi; /* /proc/pressure/memory readable */
 	struct og_psi psi_mem;
 	bool cg_v1_memory, cg_v2, cg_v2_memory;
-	pid_t oomd_pid;               /* 0 = not running */
+	pid_t oomd_pid; /* 0 = not running */
 	struct og_oomd_conf oomd;
-	char oomd_conf_files[512];    /* which files were read */
-	size_t n_earlyoom;            /* instances running (normally 0 or 1) */
+	char oomd_conf_files[512]; /* which files were read */
+	size_t n_earlyoom;         /* instances running (normally 0 or 1) */
 	struct og_earlyoom {
 		pid_t pid;
-		bool has_ignore;          /* its binary knows --ignore (v1.8+) */
+		bool has_ignore; /* its binary knows --ignore (v1.8+) */
 		struct og_earlyoom_opts o;
-		long victim, score;       /* filled by the model: task index or -1 */
+		long victim, score; /* filled by the model: task index or -1 */
 		bool bad_re;
 	} eo[OG_MAX_EARLYOOM];
 	pid_t nohang_pid;
@@ -90,7 +95,8 @@ struct og_daemons {
 int og_daemons_find(const char *procroot, struct og_daemons *d, bool (*stop)(void *), void *arg);
 
 /* procroot "/proc", etcroot "" normally (prefix for /etc, /usr/lib, /run). */
-int og_killers_detect(const char *procroot, const char *etcroot, const struct og_taskset *ts, struct og_killers *k);
+int og_killers_detect(const char *procroot, const char *etcroot, const struct og_taskset *ts,
+		      struct og_killers *k);
 
 /* earlyoom's pick (kill.c is_larger): highest oom_score +300 (--prefer) /
  * -300 (--avoid), --ignore skipped, PID <= 2, kthreads, adj -1000, root with
@@ -105,7 +111,7 @@ bool og_re_match(const char *re, const char *comm);
 
 /* nohang's pick: oom_score (minus 2/3 of a positive adj when configured)
  * plus the first matching @BADNESS_ADJ_RE_NAME adjustment. */
-long og_nohang_victim(const struct og_nohang_conf *c, const struct og_taskset *ts, const struct og_rankset *global,
-		      pid_t self, long *score);
+long og_nohang_victim(const struct og_nohang_conf *c, const struct og_taskset *ts,
+		      const struct og_rankset *global, pid_t self, long *score);
 
 #endif

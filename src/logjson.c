@@ -23,9 +23,11 @@ static void put(char *out, size_t outsz, size_t *n, unsigned cp)
 	} else if (cp < 0x800) {
 		b[0] = (char)(0xc0 | cp >> 6), b[1] = (char)(0x80 | (cp & 0x3f)), k = 2;
 	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | cp >> 12), b[1] = (char)(0x80 | (cp >> 6 & 0x3f)), b[2] = (char)(0x80 | (cp & 0x3f)), k = 3;
+		b[0] = (char)(0xe0 | cp >> 12), b[1] = (char)(0x80 | (cp >> 6 & 0x3f)),
+		b[2] = (char)(0x80 | (cp & 0x3f)), k = 3;
 	} else {
-		b[0] = (char)(0xf0 | cp >> 18), b[1] = (char)(0x80 | (cp >> 12 & 0x3f)), b[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		b[0] = (char)(0xf0 | cp >> 18), b[1] = (char)(0x80 | (cp >> 12 & 0x3f)),
+		b[2] = (char)(0x80 | (cp >> 6 & 0x3f));
 		b[3] = (char)(0x80 | (cp & 0x3f)), k = 4;
 	}
 	if (*n + k < outsz) {
@@ -41,8 +43,10 @@ static bool hex4(struct cur *c, unsigned *v)
 		return false;
 	for (int i = 0; i < 4; i++) {
 		char ch = c->p[i];
-		unsigned d = ts_digit(ch) ? (unsigned)(ch - '0') : (ch >= 'a' && ch <= 'f') ? (unsigned)(ch - 'a' + 10)
-						     : (ch >= 'A' && ch <= 'F') ? (unsigned)(ch - 'A' + 10) : 16;
+		unsigned d = ts_digit(ch)               ? (unsigned)(ch - '0')
+			     : (ch >= 'a' && ch <= 'f') ? (unsigned)(ch - 'a' + 10)
+			     : (ch >= 'A' && ch <= 'F') ? (unsigned)(ch - 'A' + 10)
+							: 16;
 		if (d > 15)
 			return false;
 		*v = *v << 4 | d;
@@ -75,7 +79,8 @@ static bool jstring(struct cur *c, char *out, size_t outsz, size_t *outlen)
 		case 'u':
 			if (!hex4(c, &cp))
 				return false;
-			if (cp >= 0xd800 && cp < 0xdc00 && c->end - c->p >= 6 && c->p[0] == '\\' && c->p[1] == 'u') {
+			if (cp >= 0xd800 && cp < 0xdc00 && c->end - c->p >= 6 && c->p[0] == '\\' &&
+			    c->p[1] == 'u') {
 				struct cur t = { c->p + 2, c->end };
 				unsigned lo;
 				if (hex4(&t, &lo) && lo >= 0xdc00 && lo < 0xe000) {
@@ -211,8 +216,14 @@ static void field(struct og_jentry *e, const char *k, size_t kl, const char *v, 
 
 static bool wanted(const char *k, size_t kl)
 {
-	static const char *const keys[] = { "MESSAGE", "SYSLOG_IDENTIFIER", "_PID", "SYSLOG_PID", "_TRANSPORT",
-					    "_SOURCE_REALTIME_TIMESTAMP", "__REALTIME_TIMESTAMP", "_SOURCE_MONOTONIC_TIMESTAMP" };
+	static const char *const keys[] = { "MESSAGE",
+					    "SYSLOG_IDENTIFIER",
+					    "_PID",
+					    "SYSLOG_PID",
+					    "_TRANSPORT",
+					    "_SOURCE_REALTIME_TIMESTAMP",
+					    "__REALTIME_TIMESTAMP",
+					    "_SOURCE_MONOTONIC_TIMESTAMP" };
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (strlen(keys[i]) == kl && !memcmp(keys[i], k, kl))
 			return true;

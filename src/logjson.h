@@ -20,11 +20,11 @@ struct og_jentry {
 	bool have_msg;
 	char ident[32];
 	int pid;
-	bool kernel;            /* _TRANSPORT=kernel */
-	int64_t realtime_us;    /* _SOURCE_REALTIME_TIMESTAMP, else __REALTIME_TIMESTAMP; INT64_MIN */
-	int64_t mono_us;        /* _SOURCE_MONOTONIC_TIMESTAMP (the kernel's stamp); INT64_MIN */
-	bool source_rt;         /* realtime_us came from _SOURCE_REALTIME_TIMESTAMP */
-	char pending_key[32];   /* export: a binary field's name, its value on the next line */
+	bool kernel;          /* _TRANSPORT=kernel */
+	int64_t realtime_us;  /* _SOURCE_REALTIME_TIMESTAMP, else __REALTIME_TIMESTAMP; INT64_MIN */
+	int64_t mono_us;      /* _SOURCE_MONOTONIC_TIMESTAMP (the kernel's stamp); INT64_MIN */
+	bool source_rt;       /* realtime_us came from _SOURCE_REALTIME_TIMESTAMP */
+	char pending_key[32]; /* export: a binary field's name, its value on the next line */
 };
 
 void og_jentry_reset(struct og_jentry *e);

@@ -37,7 +37,8 @@ int64_t og_days_from_civil(int y, unsigned m, unsigned d)
 
 static int64_t wall(int y, int mo, int d, int h, int mi, int s, long off, long usec)
 {
-	int64_t t = og_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s - off;
+	int64_t t = og_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 +
+		    s - off;
 	return t * 1000000 + usec;
 }
 
@@ -68,11 +69,12 @@ static size_t fold(const char *s, size_t n, char *out, size_t outsz)
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 'A' && c <= 'Z') {
 			out[o++] = (char)(c + 32);
-		} else if (i + 1 < n && c == 0xc3 && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9e &&
-			   (unsigned char)s[i + 1] != 0x97) {
+		} else if (i + 1 < n && c == 0xc3 && (unsigned char)s[i + 1] >= 0x80 &&
+			   (unsigned char)s[i + 1] <= 0x9e && (unsigned char)s[i + 1] != 0x97) {
 			out[o++] = (char)c;
 			out[o++] = (char)((unsigned char)s[++i] + 0x20);
-		} else if (i + 1 < n && c == 0xd0 && (unsigned char)s[i + 1] >= 0x90 && (unsigned char)s[i + 1] <= 0xaf) {
+		} else if (i + 1 < n && c == 0xd0 && (unsigned char)s[i + 1] >= 0x90 &&
+			   (unsigned char)s[i + 1] <= 0xaf) {
 			unsigned char d = (unsigned char)s[++i];
 			if (d <= 0x9f) {
 				out[o++] = (char)0xd0;
@@ -96,7 +98,8 @@ static int month_word(const char *s, size_t n)
 	char f[24];
 	if (n >= 4 && n <= 5 && ts_digit(s[0])) {
 		size_t dn = ts_digit(s[1]) ? 2 : 1;
-		if (n - dn == 3 && (!memcmp(s + dn, "\xe6\x9c\x88", 3) || !memcmp(s + dn, "\xec\x9b\x94", 3))) {
+		if (n - dn == 3 &&
+		    (!memcmp(s + dn, "\xe6\x9c\x88", 3) || !memcmp(s + dn, "\xec\x9b\x94", 3))) {
 			unsigned m = digits(s, (int)dn);
 			return m >= 1 && m <= 12 ? (int)m : 0;
 		}
@@ -164,8 +167,8 @@ static bool frac_us(struct cur *c, long *us)
 static bool hms(struct cur *c, int *h, int *mi, int *s, long *usec)
 {
 	const char *p = c->p;
-	if (c->end - p < 8 || !all_digits(p, c->end, 2) || p[2] != ':' || !all_digits(p + 3, c->end, 2) ||
-	    p[5] != ':' || !all_digits(p + 6, c->end, 2))
+	if (c->end - p < 8 || !all_digits(p, c->end, 2) || p[2] != ':' ||
+	    !all_digits(p + 3, c->end, 2) || p[5] != ':' || !all_digits(p + 6, c->end, 2))
 		return false;
 	*h = (int)digits(p, 2);
 	*mi = (int)digits(p + 3, 2);
@@ -211,8 +214,8 @@ static bool tzoff(struct cur *c, long *off)
 static bool ymd(struct cur *c, int *y, int *mo, int *d)
 {
 	const char *p = c->p;
-	if (c->end - p < 10 || !all_digits(p, c->end, 4) || p[4] != '-' || !all_digits(p + 5, c->end, 2) ||
-	    p[7] != '-' || !all_digits(p + 8, c->end, 2))
+	if (c->end - p < 10 || !all_digits(p, c->end, 4) || p[4] != '-' ||
+	    !all_digits(p + 5, c->end, 2) || p[7] != '-' || !all_digits(p + 8, c->end, 2))
 		return false;
 	*y = (int)digits(p, 4);
 	*mo = (int)digits(p + 5, 2);
@@ -234,10 +237,12 @@ static bool kstamp(struct cur *c, int64_t *us)
 		return false;
 	skip_sp(&t);
 	bool rel = eat(&t, "+");
-	if (!num(&t, &sec) || sec < 0 || sec > 100000000000LL || !eat(&t, ".") || !frac_us(&t, &frac))
+	if (!num(&t, &sec) || sec < 0 || sec > 100000000000LL || !eat(&t, ".") ||
+	    !frac_us(&t, &frac))
 		return false;
 	if (eat(&t, " <")) {
-		const char *gt = memchr(t.p, '>', (size_t)(t.end - t.p) < 24 ? (size_t)(t.end - t.p) : 24);
+		const char *gt =
+			memchr(t.p, '>', (size_t)(t.end - t.p) < 24 ? (size_t)(t.end - t.p) : 24);
 		if (!gt)
 			return false;
 		t.p = gt + 1;
@@ -323,10 +328,11 @@ static bool kmsg_record(struct cur *c, int64_t boot, struct og_line *out)
 {
 	struct cur t = *c;
 	long long pri, seq, ts;
-	if (!(num(&t, &pri) && eat(&t, ",") && num(&t, &seq) && eat(&t, ",") && num(&t, &ts) && eat(&t, ",") &&
-	      t.p < t.end))
+	if (!(num(&t, &pri) && eat(&t, ",") && num(&t, &seq) && eat(&t, ",") && num(&t, &ts) &&
+	      eat(&t, ",") && t.p < t.end))
 		return false;
-	const char *semi = memchr(t.p, ';', (size_t)(t.end - t.p) < 128 ? (size_t)(t.end - t.p) : 128);
+	const char *semi =
+		memchr(t.p, ';', (size_t)(t.end - t.p) < 128 ? (size_t)(t.end - t.p) : 128);
 	if (!semi || ts < 0 || ts >= (1LL << 60))
 		return false;
 	out->kmsg_cont = *t.p == 'c';
@@ -345,7 +351,8 @@ static bool iso_stamp(struct cur *c, long off, struct og_line *out)
 	struct cur t = *c;
 	int y, mo, d, h, mi, s;
 	long usec, o = off;
-	if (!ymd(&t, &y, &mo, &d) || !(eat(&t, "T") || eat(&t, " ")) || !hms(&t, &h, &mi, &s, &usec))
+	if (!ymd(&t, &y, &mo, &d) || !(eat(&t, "T") || eat(&t, " ")) ||
+	    !hms(&t, &h, &mi, &s, &usec))
 		return false;
 	if (!tzoff(&t, &o) && eat(&t, " UTC"))
 		o = 0;
@@ -391,8 +398,8 @@ static bool ctime_stamp(struct cur *c, long off, struct og_line *out)
 	int mo = month_word(t.p, ml);
 	t.p += ml;
 	skip_sp(&t);
-	if (!ml || !num(&t, &dd) || dd < 1 || dd > 31 || !eat(&t, " ") || !hms(&t, &h, &mi, &s, &usec) || !eat(&t, " ") ||
-	    !all_digits(t.p, t.end, 4))
+	if (!ml || !num(&t, &dd) || dd < 1 || dd > 31 || !eat(&t, " ") ||
+	    !hms(&t, &h, &mi, &s, &usec) || !eat(&t, " ") || !all_digits(t.p, t.end, 4))
 		return false;
 	int y = (int)digits(t.p, 4);
 	t.p += 4;
@@ -435,11 +442,13 @@ static bool full_stamp(struct cur *c, long off, struct og_line *out)
 /* A yearless stamp is dated as syslog readers date it: the year of the
  * reference time (the file's modification, or now), or the year before
  * when that would put it more than a day after the reference. */
-static int64_t yearless(const struct og_prefix_ctx *ctx, int mo, int d, int h, int mi, int s, long off, long usec)
+static int64_t yearless(const struct og_prefix_ctx *ctx, int mo, int d, int h, int mi, int s,
+			long off, long usec)
 {
 	int yr = ctx && ctx->year ? ctx->year : 1970;
 	int64_t w = wall(yr, mo, d, h, mi, s, off, usec);
-	if (ctx && ctx->now_us != OG_TIME_NONE && ctx->now_us != 0 && w > ctx->now_us + 86400LL * 1000000)
+	if (ctx && ctx->now_us != OG_TIME_NONE && ctx->now_us != 0 &&
+	    w > ctx->now_us + 86400LL * 1000000)
 		w = wall(yr - 1, mo, d, h, mi, s, off, usec);
 	return w;
 }
@@ -448,7 +457,8 @@ static int64_t yearless(const struct og_prefix_ctx *ctx, int mo, int d, int h, i
  * ident[pid]: ", the month in any locale.  A month word this parser does
  * not know keeps the line's shape (the host and identifier must follow)
  * but no time. */
-static bool syslog_stamp(struct cur *c, const struct og_prefix_ctx *ctx, long off, struct og_line *out)
+static bool syslog_stamp(struct cur *c, const struct og_prefix_ctx *ctx, long off,
+			 struct og_line *out)
 {
 	struct cur t = *c;
 	int h, mi, s;
@@ -556,15 +566,16 @@ static void skip_paste(struct cur *c)
 {
 	for (int guard = 0; guard < 16 && c->p < c->end; guard++) {
 		char ch = *c->p;
-		if (ch == ' ' || ch == '\t' || ch == '>' || ch == '`' || ch == '"' || ch == '\'' || ch == '|') {
+		if (ch == ' ' || ch == '\t' || ch == '>' || ch == '`' || ch == '"' || ch == '\'' ||
+		    ch == '|') {
 			c->p++;
-		} else if ((ch == '-' || ch == '*' || ch == '+' || ch == '$' || ch == '#') && c->p + 1 < c->end &&
-			   c->p[1] == ' ') {
+		} else if ((ch == '-' || ch == '*' || ch == '+' || ch == '$' || ch == '#') &&
+			   c->p + 1 < c->end && c->p[1] == ' ') {
 			c->p += 2;
 		} else if (utf8_at(c, "\xc2\xa0")) { /* no-break space from a web page */
 			c->p += 2;
-		} else if (utf8_at(c, "\xe2\x80\xa2") || utf8_at(c, "\xe2\x80\x9c") || utf8_at(c, "\xe3\x80\x80") ||
-			   utf8_at(c, "\xef\xbb\xbf")) {
+		} else if (utf8_at(c, "\xe2\x80\xa2") || utf8_at(c, "\xe2\x80\x9c") ||
+			   utf8_at(c, "\xe3\x80\x80") || utf8_at(c, "\xef\xbb\xbf")) {
 			c->p += 3; /* bullet, opening quote, ideographic space, a byte-order mark */
 		} else {
 			break;
@@ -574,8 +585,8 @@ static void skip_paste(struct cur *c)
 
 static void trim_end(struct cur *c)
 {
-	while (c->end > c->p && (c->end[-1] == '\r' || c->end[-1] == '\n' || c->end[-1] == ' ' || c->end[-1] == '\t' ||
-				 c->end[-1] == '`'))
+	while (c->end > c->p && (c->end[-1] == '\r' || c->end[-1] == '\n' || c->end[-1] == ' ' ||
+				 c->end[-1] == '\t' || c->end[-1] == '`'))
 		c->end--;
 }
 
@@ -590,14 +601,16 @@ static bool boundary(char prev)
  * understood stamp: "... kernel: msg", "... systemd-oomd[588]: msg". */
 static bool ident_inside(struct cur *c, struct og_line *out)
 {
-	static const char *const known[] = { "kernel", "systemd-oomd", "systemd", "earlyoom", "nohang", "nohang-desktop" };
+	static const char *const known[] = { "kernel",   "systemd-oomd", "systemd",
+					     "earlyoom", "nohang",       "nohang-desktop" };
 	const char *lim = c->end - c->p > LEAD_MAX ? c->p + LEAD_MAX : c->end;
 	for (const char *p = c->p; p < lim; p++) {
 		if (p > c->p && p[-1] != ' ' && p[-1] != '>' && p[-1] != ']')
 			continue;
 		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
 			size_t kl = strlen(known[i]);
-			if ((size_t)(c->end - p) <= kl || memcmp(p, known[i], kl) != 0 || (p[kl] != '[' && p[kl] != ':'))
+			if ((size_t)(c->end - p) <= kl || memcmp(p, known[i], kl) != 0 ||
+			    (p[kl] != '[' && p[kl] != ':'))
 				continue;
 			struct cur t = { p, c->end };
 			if (ident_at(&t, out, false)) {
@@ -616,7 +629,8 @@ static void line_reset(struct og_line *out)
 	out->mono_us = OG_TIME_NONE;
 }
 
-void og_prefix_parse(const char *line, size_t len, const struct og_prefix_ctx *ctx, struct og_line *out)
+void og_prefix_parse(const char *line, size_t len, const struct og_prefix_ctx *ctx,
+		     struct og_line *out)
 {
 	struct cur c = { line, line + len };
 

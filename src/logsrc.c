@@ -28,7 +28,8 @@ static int64_t boot_wall_us(void)
 	struct timespec rt, mono;
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_MONOTONIC, &mono);
-	return ((int64_t)rt.tv_sec - (int64_t)mono.tv_sec) * 1000000 + ((int64_t)rt.tv_nsec - (int64_t)mono.tv_nsec) / 1000;
+	return ((int64_t)rt.tv_sec - (int64_t)mono.tv_sec) * 1000000 +
+	       ((int64_t)rt.tv_nsec - (int64_t)mono.tv_nsec) / 1000;
 }
 
 /* Prefix context for text read on this machine now: this year, the local
@@ -70,7 +71,8 @@ int og_src_kmsg(struct og_asm *a, size_t *nrec)
 	for (;;) {
 		ssize_t n = read(fd, rec, sizeof(rec));
 		if (n < 0) {
-			if (errno == EINTR || errno == EPIPE) /* EPIPE: overwritten records skipped */
+			if (errno == EINTR ||
+			    errno == EPIPE) /* EPIPE: overwritten records skipped */
 				continue;
 			if (errno == EAGAIN)
 				break;
@@ -97,10 +99,14 @@ void og_kmsg_reason(int err, char *buf, size_t size)
 	ssize_t n = og_read_at(AT_FDCWD, "/proc/sys/kernel/dmesg_restrict", v, sizeof(v));
 
 	if ((err == -EPERM || err == -EACCES) && n > 0 && v[0] == '1')
-		snprintf(buf, size, "%s: kernel.dmesg_restrict=1, so reading the kernel log needs CAP_SYSLOG (run as root)",
-			 strerror(-err));
+		snprintf(
+			buf, size,
+			"%s: kernel.dmesg_restrict=1, so reading the kernel log needs CAP_SYSLOG (run as root)",
+			strerror(-err));
 	else if (err == -EPERM || err == -EACCES)
-		snprintf(buf, size, "%s: reading the kernel log needs CAP_SYSLOG or read access to /dev/kmsg", strerror(-err));
+		snprintf(buf, size,
+			 "%s: reading the kernel log needs CAP_SYSLOG or read access to /dev/kmsg",
+			 strerror(-err));
 	else
 		snprintf(buf, size, "%s", strerror(-err));
 }
@@ -286,7 +292,8 @@ static int resolve_boot(sd_journal *j, int want, char id[33])
 		char m[64];
 		snprintf(m, sizeof(m), "_BOOT_ID=%s", b[i].id);
 		sd_journal_flush_matches(j);
-		if (sd_journal_add_match(j, m, 0) < 0 || sd_journal_seek_head(j) < 0 || sd_journal_next(j) <= 0)
+		if (sd_journal_add_match(j, m, 0) < 0 || sd_journal_seek_head(j) < 0 ||
+		    sd_journal_next(j) <= 0)
 			continue;
 		sd_journal_get_realtime_usec(j, &b[i].first);
 	}
@@ -311,7 +318,8 @@ int og_src_journal(struct og_asm *a, const struct og_journal_opts *o, size_t *ne
 	*nent = 0;
 	if (!og_sd())
 		return -ELIBACC; /* libsystemd.so.0 not loadable: no journal */
-	r = o->directory ? sd_journal_open_directory(&j, o->directory, 0) : sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
+	r = o->directory ? sd_journal_open_directory(&j, o->directory, 0)
+			 : sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
 	if (r < 0)
 		return r;
 	if (o->boot_set) {
@@ -325,10 +333,13 @@ int og_src_journal(struct og_asm *a, const struct og_journal_opts *o, size_t *ne
 		}
 	}
 	/* (kernel OR the userspace killers and managers) [AND this boot] */
-	static const char *const idents[] = { "SYSLOG_IDENTIFIER=systemd-oomd", "SYSLOG_IDENTIFIER=systemd",
-					      "SYSLOG_IDENTIFIER=earlyoom", "SYSLOG_IDENTIFIER=nohang" };
+	static const char *const idents[] = { "SYSLOG_IDENTIFIER=systemd-oomd",
+					      "SYSLOG_IDENTIFIER=systemd",
+					      "SYSLOG_IDENTIFIER=earlyoom",
+					      "SYSLOG_IDENTIFIER=nohang" };
 	if (!o->skip_kernel) {
-		if ((r = sd_journal_add_match(j, "_TRANSPORT=kernel", 0)) < 0 || (r = sd_journal_add_disjunction(j)) < 0)
+		if ((r = sd_journal_add_match(j, "_TRANSPORT=kernel", 0)) < 0 ||
+		    (r = sd_journal_add_disjunction(j)) < 0)
 			goto out;
 	}
 	for (size_t i = 0; i < sizeof(idents) / sizeof(idents[0]); i++)
@@ -336,10 +347,12 @@ int og_src_journal(struct og_asm *a, const struct og_journal_opts *o, size_t *ne
 			goto out;
 	if (o->boot_set) {
 		snprintf(m, sizeof(m), "_BOOT_ID=%s", boot);
-		if ((r = sd_journal_add_conjunction(j)) < 0 || (r = sd_journal_add_match(j, m, 0)) < 0)
+		if ((r = sd_journal_add_conjunction(j)) < 0 ||
+		    (r = sd_journal_add_match(j, m, 0)) < 0)
 			goto out;
 	}
-	r = o->since_us != OG_TIME_NONE ? sd_journal_seek_realtime_usec(j, (uint64_t)o->since_us) : sd_journal_seek_head(j);
+	r = o->since_us != OG_TIME_NONE ? sd_journal_seek_realtime_usec(j, (uint64_t)o->since_us)
+					: sd_journal_seek_head(j);
 	if (r < 0)
 		goto out;
 	struct og_prefix_ctx ctx = local_ctx(false);
@@ -382,7 +395,8 @@ int og_src_journal(struct og_asm *a, const struct og_journal_opts *o, size_t *ne
 }
 #endif
 
-static const struct og_event *match_pid(const struct og_asm *a, pid_t pid, const char *cgroups, int64_t since_us)
+static const struct og_event *match_pid(const struct og_asm *a, pid_t pid, const char *cgroups,
+					int64_t since_us)
 {
 	for (size_t i = a->nev; i-- > 0;) {
 		const struct og_event *e = &a->ev[i];
@@ -396,7 +410,8 @@ static const struct og_event *match_pid(const struct og_asm *a, pid_t pid, const
 /* One look at the logs: /dev/kmsg, then the journal (with the kernel's
  * lines too when /dev/kmsg could not be read).  *kmsg_err gets /dev/kmsg's
  * error, 0 when it was read. */
-static const struct og_event *diagnose_once(struct og_asm *a, pid_t pid, const char *cgroups, int64_t since_us, int *kmsg_err)
+static const struct og_event *diagnose_once(struct og_asm *a, pid_t pid, const char *cgroups,
+					    int64_t since_us, int *kmsg_err)
 {
 	size_t n, ne;
 	a->nev = 0;
@@ -404,8 +419,11 @@ static const struct og_event *diagnose_once(struct og_asm *a, pid_t pid, const c
 	const struct og_event *e = *kmsg_err == 0 ? match_pid(a, pid, cgroups, since_us) : NULL;
 	if (e)
 		return e;
-	struct og_journal_opts o = { .boot_set = true, .boot = 0, .since_us = since_us,
-				     .until_us = OG_TIME_NONE, .skip_kernel = *kmsg_err == 0 };
+	struct og_journal_opts o = { .boot_set = true,
+				     .boot = 0,
+				     .since_us = since_us,
+				     .until_us = OG_TIME_NONE,
+				     .skip_kernel = *kmsg_err == 0 };
 	return og_src_journal(a, &o, &ne) == 0 ? match_pid(a, pid, cgroups, since_us) : NULL;
 }
 
@@ -425,14 +443,16 @@ int og_why_diagnose(pid_t pid, const char *cgroups, time_t since, char *line, si
 		if (e) {
 			struct og_event ev = *e;
 			/* systemd-oomd advice follows the rule of this machine's version. */
-			if (ev.killer == OG_K_OOMD || ev.killer == OG_K_OOMD_PRESSURE || ev.killer == OG_K_OOMD_SWAP)
+			if (ev.killer == OG_K_OOMD || ev.killer == OG_K_OOMD_PRESSURE ||
+			    ev.killer == OG_K_OOMD_SWAP)
 				og_event_explain(&ev, og_sd_local_version());
 			if (ev.victim.pid == pid)
-				snprintf(line, size, "pid %d (%s) was killed by %s: %s", (int)pid, ev.victim.comm,
-					 og_killer_name(ev.killer), ev.why);
+				snprintf(line, size, "pid %d (%s) was killed by %s: %s", (int)pid,
+					 ev.victim.comm, og_killer_name(ev.killer), ev.why);
 			else
-				snprintf(line, size, "pid %d was killed with its cgroup %s by %s: %s", (int)pid, ev.cgroup,
-					 og_killer_name(ev.killer), ev.why);
+				snprintf(line, size,
+					 "pid %d was killed with its cgroup %s by %s: %s", (int)pid,
+					 ev.cgroup, og_killer_name(ev.killer), ev.why);
 			og_asm_free(a);
 			free(a);
 			return 0;

@@ -23,11 +23,11 @@ void og_kmsg_reason(int err, char *buf, size_t size);
 int og_src_file(struct og_asm *a, const char *path, unsigned long long *nbytes);
 
 struct og_journal_opts {
-	bool boot_set;          /* --boot given: only that boot */
-	int boot;               /* 0 current, -1 previous, ... ; 1 first */
-	const char *directory;  /* --directory, or NULL for the local journal */
+	bool boot_set;              /* --boot given: only that boot */
+	int boot;                   /* 0 current, -1 previous, ... ; 1 first */
+	const char *directory;      /* --directory, or NULL for the local journal */
 	int64_t since_us, until_us; /* OG_TIME_NONE when unset */
-	bool skip_kernel;       /* kernel lines already came from /dev/kmsg */
+	bool skip_kernel;           /* kernel lines already came from /dev/kmsg */
 };
 /* -ENOTSUP when built without libsystemd.  nent counts entries read. */
 int og_src_journal(struct og_asm *a, const struct og_journal_opts *o, size_t *nent);

@@ -26,10 +26,12 @@ static void usage(FILE *f)
 {
 	fputs("Usage: oomguard COMMAND [OPTIONS]\n"
 	      "Keep long-running jobs alive when memory runs short, and tell the truth about OOM kills.\n\n"
-	      "Commands:\n", f);
+	      "Commands:\n",
+	      f);
 	for (size_t i = 0; i < OG_ARRAY_LEN(commands); i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fputs("\n'oomguard COMMAND --help' describes each command.  -V, --version prints the version.\n", f);
+	fputs("\n'oomguard COMMAND --help' describes each command.  -V, --version prints the version.\n",
+	      f);
 }
 
 static void version(void)

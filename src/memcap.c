@@ -13,8 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CAP_LIMIT (1LL << 60) /* 1 EiB: far above any machine, far below the v1 "unlimited" sentinel */
-#define PAGE_SLACK 4096LL     /* the kernel rounds limits down to a page */
+#define CAP_LIMIT \
+	(1LL << 60)       /* 1 EiB: far above any machine, far below the v1 "unlimited" sentinel */
+#define PAGE_SLACK 4096LL /* the kernel rounds limits down to a page */
 
 void og_memcap_req_init(struct og_memcap_req *c)
 {
@@ -29,10 +30,14 @@ bool og_memcap_wanted(const struct og_memcap_req *c)
 static int suffix_shift(char c)
 {
 	switch (c) {
-	case 'K': case 'k': return 10;
-	case 'M': case 'm': return 20;
-	case 'G': case 'g': return 30;
-	case 'T': case 't': return 40;
+	case 'K':
+	case 'k': return 10;
+	case 'M':
+	case 'm': return 20;
+	case 'G':
+	case 'g': return 30;
+	case 'T':
+	case 't': return 40;
 	default: return -1;
 	}
 }
@@ -84,7 +89,8 @@ int og_memcap_parse_size(const char *s, bool pct_ok, unsigned long long ram, lon
 		if (ram == 0 || whole > 100 || (whole == 100 && num > 0))
 			return -ERANGE;
 		/* ram * (whole + num/den) / 100 without overflow for ram < 2^60 */
-		long double v = (long double)ram * ((long double)whole + (long double)num / (long double)den) / 100.0L;
+		long double v = (long double)ram *
+				((long double)whole + (long double)num / (long double)den) / 100.0L;
 		*out = (long long)v;
 		return 0;
 	}
@@ -97,8 +103,8 @@ int og_memcap_parse_size(const char *s, bool pct_ok, unsigned long long ram, lon
 	return 0;
 }
 
-int og_memcap_opt(const char *name, const char *val, unsigned long long ram, struct og_memcap_req *c, char *err,
-		  size_t errsz)
+int og_memcap_opt(const char *name, const char *val, unsigned long long ram,
+		  struct og_memcap_req *c, char *err, size_t errsz)
 {
 	bool swap = !strcmp(name, "swap-max");
 	long long *dst = swap ? &c->swap : !strcmp(name, "memory-high") ? &c->high : &c->max;
@@ -107,15 +113,20 @@ int og_memcap_opt(const char *name, const char *val, unsigned long long ram, str
 	int r = og_memcap_parse_size(val, !swap, ram, &v);
 
 	if (r == -ERANGE && !swap && ram == 0 && strchr(val, '%')) {
-		snprintf(err, errsz, "invalid --%s '%s': cannot read MemTotal from /proc/meminfo for a percentage", name,
-			 og_esc(val, esc, sizeof(esc)));
+		snprintf(
+			err, errsz,
+			"invalid --%s '%s': cannot read MemTotal from /proc/meminfo for a percentage",
+			name, og_esc(val, esc, sizeof(esc)));
 		return -1;
 	}
 	if (r < 0 || (!swap && v < PAGE_SLACK)) {
-		snprintf(err, errsz, "invalid --%s '%s': expected %s", name, og_esc(val, esc, sizeof(esc)),
-			 swap ? "a size like 0, 512M or 2G (K/M/G/T are 1024-based)"
-			      : r == -ERANGE && strchr(val, '%') ? "a percentage of RAM above 0% and at most 100%"
-								 : "a size of at least 4K like 512M, 1.5G or 20G (K/M/G/T are 1024-based), or a percentage of RAM like 80%");
+		snprintf(
+			err, errsz, "invalid --%s '%s': expected %s", name,
+			og_esc(val, esc, sizeof(esc)),
+			swap ? "a size like 0, 512M or 2G (K/M/G/T are 1024-based)"
+			: r == -ERANGE && strchr(val, '%')
+				? "a percentage of RAM above 0% and at most 100%"
+				: "a size of at least 4K like 512M, 1.5G or 20G (K/M/G/T are 1024-based), or a percentage of RAM like 80%");
 		return -1;
 	}
 	*dst = v;
@@ -147,9 +158,11 @@ int og_memcap_check_adj(const struct og_memcap_req *c, int adj, char *err, size_
 {
 	if (!og_memcap_wanted(c) || adj > -1000)
 		return 0;
-	snprintf(err, errsz, "--adj -1000 with --memory-max: the kernel never kills a task at -1000, not even at its own "
-		 "cap, so the job would stall there instead of ending; leave --adj out (a capped job gets -999: the last "
-		 "choice of any other OOM kill) or give -999");
+	snprintf(
+		err, errsz,
+		"--adj -1000 with --memory-max: the kernel never kills a task at -1000, not even at its own "
+		"cap, so the job would stall there instead of ending; leave --adj out (a capped job gets -999: the last "
+		"choice of any other OOM kill) or give -999");
 	return -1;
 }
 
@@ -158,13 +171,16 @@ int og_memcap_check(const struct og_memcap_req *c, char *err, size_t errsz)
 	char a[32], b[32];
 
 	if ((c->high >= 0 || c->swap >= 0) && c->max < 0) {
-		snprintf(err, errsz, "--%s needs --memory-max: the cap is memory.max, the rest refines it",
+		snprintf(err, errsz,
+			 "--%s needs --memory-max: the cap is memory.max, the rest refines it",
 			 c->high >= 0 ? "memory-high" : "swap-max");
 		return -1;
 	}
 	if (c->high > c->max) {
-		snprintf(err, errsz, "--memory-high %s is above --memory-max %s: throttling would never start before the kill",
-			 og_fmt_bytes(c->high, a, sizeof(a)), og_fmt_bytes(c->max, b, sizeof(b)));
+		snprintf(
+			err, errsz,
+			"--memory-high %s is above --memory-max %s: throttling would never start before the kill",
+			og_fmt_bytes(c->high, a, sizeof(a)), og_fmt_bytes(c->max, b, sizeof(b)));
 		return -1;
 	}
 	return 0;
@@ -212,18 +228,25 @@ static int apply_v1(const struct og_memcap_req *c, const char *dir, char *err, s
 	int r;
 
 	if (c->high >= 0) {
-		snprintf(err, errsz, "--memory-high needs cgroup v2 (memory.high); this host's memory controller is cgroup v1");
+		snprintf(
+			err, errsz,
+			"--memory-high needs cgroup v2 (memory.high); this host's memory controller is cgroup v1");
 		return -ENOTSUP;
 	}
 	if ((r = write_ll(dir, "memory.limit_in_bytes", c->max)) < 0) {
-		snprintf(err, errsz, "cannot write %s/memory.limit_in_bytes: %s", dir, strerror(-r));
+		snprintf(err, errsz, "cannot write %s/memory.limit_in_bytes: %s", dir,
+			 strerror(-r));
 		return r;
 	}
 	if (c->swap < 0)
 		return 0;
 	if ((r = write_ll(dir, "memory.memsw.limit_in_bytes", c->max + c->swap)) < 0) {
-		snprintf(err, errsz, r == -ENOENT ? "--swap-max needs swap accounting (memory.memsw.*: boot with swapaccount=1)"
-						  : "cannot write memory.memsw.limit_in_bytes: %s", strerror(-r));
+		snprintf(
+			err, errsz,
+			r == -ENOENT
+				? "--swap-max needs swap accounting (memory.memsw.*: boot with swapaccount=1)"
+				: "cannot write memory.memsw.limit_in_bytes: %s",
+			strerror(-r));
 		return r;
 	}
 	return 0;
@@ -262,12 +285,15 @@ static int make_dir_v2(pid_t pid, struct og_memcap_cg *out, char *err, size_t er
 	int r;
 
 	if (og_cg2_mount("/proc", root, sizeof(root)) < 0) {
-		snprintf(err, errsz, "no cgroup2 hierarchy and no cgroup-v1 memory controller mounted");
+		snprintf(err, errsz,
+			 "no cgroup2 hierarchy and no cgroup-v1 memory controller mounted");
 		return -ENOENT;
 	}
 	snprintf(slice, sizeof(slice), "%s/%s", root, OG_SCOPE_SLICE);
 	if ((r = enable_memory(root)) < 0) {
-		snprintf(err, errsz, "cannot enable the memory controller in %s/cgroup.subtree_control: %s", root, strerror(-r));
+		snprintf(err, errsz,
+			 "cannot enable the memory controller in %s/cgroup.subtree_control: %s",
+			 root, strerror(-r));
 		return r;
 	}
 	if (mkdir(slice, 0755) < 0 && errno != EEXIST) {
@@ -276,12 +302,14 @@ static int make_dir_v2(pid_t pid, struct og_memcap_cg *out, char *err, size_t er
 		return r;
 	}
 	if ((r = enable_memory(slice)) < 0) {
-		snprintf(err, errsz, "cannot enable the memory controller in %s: %s", slice, strerror(-r));
+		snprintf(err, errsz, "cannot enable the memory controller in %s: %s", slice,
+			 strerror(-r));
 		return r;
 	}
 	out->version = 2;
 	snprintf(out->path, sizeof(out->path), "/%s/oomguard-%d.scope", OG_SCOPE_SLICE, (int)pid);
-	if (snprintf(out->dir, sizeof(out->dir), "%s%s", root, out->path) >= (int)sizeof(out->dir)) {
+	if (snprintf(out->dir, sizeof(out->dir), "%s%s", root, out->path) >=
+	    (int)sizeof(out->dir)) {
 		snprintf(err, errsz, "the cgroup path under %s is too long", root);
 		return -ENAMETOOLONG;
 	}
@@ -291,15 +319,17 @@ static int make_dir_v2(pid_t pid, struct og_memcap_cg *out, char *err, size_t er
 static int make_dir_v1(pid_t pid, const struct og_cgroup *self, struct og_memcap_cg *out)
 {
 	out->version = 1;
-	if (snprintf(out->path, sizeof(out->path), "%s/oomguard-%d", strcmp(self->path, "/") ? self->path : "",
+	if (snprintf(out->path, sizeof(out->path), "%s/oomguard-%d",
+		     strcmp(self->path, "/") ? self->path : "",
 		     (int)pid) >= (int)sizeof(out->path) ||
-	    snprintf(out->dir, sizeof(out->dir), "%s/oomguard-%d", self->dir, (int)pid) >= (int)sizeof(out->dir))
+	    snprintf(out->dir, sizeof(out->dir), "%s/oomguard-%d", self->dir, (int)pid) >=
+		    (int)sizeof(out->dir))
 		return -ENAMETOOLONG;
 	return 0;
 }
 
-int og_memcap_make(const struct og_memcap_req *c, const struct og_cgroup *under, pid_t name, struct og_memcap_cg *out,
-		   char *err, size_t errsz)
+int og_memcap_make(const struct og_memcap_req *c, const struct og_cgroup *under, pid_t name,
+		   struct og_memcap_cg *out, char *err, size_t errsz)
 {
 	int r;
 
@@ -311,7 +341,8 @@ int og_memcap_make(const struct og_memcap_req *c, const struct og_cgroup *under,
 		r = make_dir_v2(name, out, err, errsz);
 	if (r < 0) {
 		if (!err[0])
-			snprintf(err, errsz, "cannot name a memory cgroup for pid %d: %s", (int)name, strerror(-r));
+			snprintf(err, errsz, "cannot name a memory cgroup for pid %d: %s",
+				 (int)name, strerror(-r));
 		out->version = 0;
 		return r;
 	}
@@ -321,7 +352,8 @@ int og_memcap_make(const struct og_memcap_req *c, const struct og_cgroup *under,
 		out->version = 0;
 		return r;
 	}
-	r = out->version == 1 ? apply_v1(c, out->dir, err, errsz) : apply_v2(c, out->dir, err, errsz);
+	r = out->version == 1 ? apply_v1(c, out->dir, err, errsz)
+			      : apply_v2(c, out->dir, err, errsz);
 	if (r < 0) {
 		rmdir(out->dir);
 		out->version = 0;
@@ -336,7 +368,8 @@ int og_memcap_move(const struct og_memcap_cg *cg, pid_t pid)
 	return write_file(cg->dir, "cgroup.procs", ps);
 }
 
-int og_memcap_create(const struct og_memcap_req *c, pid_t pid, struct og_memcap_cg *out, char *err, size_t errsz)
+int og_memcap_create(const struct og_memcap_req *c, pid_t pid, struct og_memcap_cg *out, char *err,
+		     size_t errsz)
 {
 	struct og_cgroup self;
 	int r = og_cgroup_of_pid("/proc", getpid(), &self);
@@ -344,7 +377,8 @@ int og_memcap_create(const struct og_memcap_req *c, pid_t pid, struct og_memcap_
 	if ((r = og_memcap_make(c, r == 0 ? &self : NULL, pid, out, err, errsz)) < 0)
 		return r;
 	if ((r = og_memcap_move(out, pid)) < 0) {
-		snprintf(err, errsz, "cannot move pid %d into %s: %s", (int)pid, out->dir, strerror(-r));
+		snprintf(err, errsz, "cannot move pid %d into %s: %s", (int)pid, out->dir,
+			 strerror(-r));
 		rmdir(out->dir);
 		out->version = 0;
 	}
@@ -383,7 +417,8 @@ int og_memcap_read_dir(const struct og_cgroup *cg, struct og_memcap_state *s)
 	s->swap = m.swap_limit;
 	s->usage = m.usage;
 	s->oom_kills = m.oom_kills;
-	if (og_memcg_val(cg, cg->version == 1 ? "memory.max_usage_in_bytes" : "memory.peak", &s->peak) < 0)
+	if (og_memcg_val(cg, cg->version == 1 ? "memory.max_usage_in_bytes" : "memory.peak",
+			 &s->peak) < 0)
 		s->peak = -1;
 	if (cg->version == 2)
 		s->high_events = og_memcg_key(cg, "memory.events", "high");
@@ -406,17 +441,20 @@ static bool near(long long have, long long want)
 	return have >= 0 && have <= want && want - have < PAGE_SLACK;
 }
 
-bool og_memcap_matches(const struct og_memcap_state *s, const struct og_memcap_req *want, char *why, size_t whysz)
+bool og_memcap_matches(const struct og_memcap_state *s, const struct og_memcap_req *want, char *why,
+		       size_t whysz)
 {
 	static const char *const name[] = { "max", "high", "swap" };
-	const long long have[] = { s->max, s->high, s->swap }, req[] = { want->max, want->high, want->swap };
+	const long long have[] = { s->max, s->high, s->swap },
+			req[] = { want->max, want->high, want->swap };
 	char a[32], b[32];
 
 	for (int i = 0; i < 3; i++) {
 		if (req[i] < 0 || near(have[i], req[i]))
 			continue;
-		snprintf(why, whysz, "%s %s asked, %s in %s", og_fmt_bytes(req[i], a, sizeof(a)), name[i],
-			 have[i] < 0 ? "none" : og_fmt_bytes(have[i], b, sizeof(b)), s->cg.path);
+		snprintf(why, whysz, "%s %s asked, %s in %s", og_fmt_bytes(req[i], a, sizeof(a)),
+			 name[i], have[i] < 0 ? "none" : og_fmt_bytes(have[i], b, sizeof(b)),
+			 s->cg.path);
 		return false;
 	}
 	return true;
@@ -428,11 +466,14 @@ const char *og_memcap_line(const struct og_memcap_state *s, char *buf, size_t si
 	size_t n = 0;
 
 	if (s->max >= 0)
-		n += (size_t)snprintf(parts + n, sizeof(parts) - n, "%s max", og_fmt_bytes(s->max, a, sizeof(a)));
+		n += (size_t)snprintf(parts + n, sizeof(parts) - n, "%s max",
+				      og_fmt_bytes(s->max, a, sizeof(a)));
 	if (s->high >= 0)
-		n += (size_t)snprintf(parts + n, sizeof(parts) - n, "%s%s high", n ? ", " : "", og_fmt_bytes(s->high, a, sizeof(a)));
+		n += (size_t)snprintf(parts + n, sizeof(parts) - n, "%s%s high", n ? ", " : "",
+				      og_fmt_bytes(s->high, a, sizeof(a)));
 	if (s->swap >= 0 && s->max >= 0)
-		snprintf(parts + n, sizeof(parts) - n, "%s%s swap", n ? ", " : "", og_fmt_bytes(s->swap, a, sizeof(a)));
+		snprintf(parts + n, sizeof(parts) - n, "%s%s swap", n ? ", " : "",
+			 og_fmt_bytes(s->swap, a, sizeof(a)));
 	og_esc(s->cg.path, esc, sizeof(esc));
 	if (parts[0]) {
 		snprintf(buf, size, "memory cap: %s on %s", parts, esc);
@@ -442,10 +483,11 @@ const char *og_memcap_line(const struct og_memcap_state *s, char *buf, size_t si
 	struct og_memcg m;
 	char le[2 * OG_CG_PATH_MAX];
 	if (og_memcg_limiting(&s->cg, &lim, &m) == 0)
-		snprintf(buf, size, "memory cap: none on %s (bound by %s on %s)", esc, og_fmt_bytes(m.limit, a, sizeof(a)),
-			 og_esc(lim.path, le, sizeof(le)));
+		snprintf(buf, size, "memory cap: none on %s (bound by %s on %s)", esc,
+			 og_fmt_bytes(m.limit, a, sizeof(a)), og_esc(lim.path, le, sizeof(le)));
 	else
-		snprintf(buf, size, "memory cap: none on %s (no memory limit above it either)", esc);
+		snprintf(buf, size, "memory cap: none on %s (no memory limit above it either)",
+			 esc);
 	return buf;
 }
 
@@ -480,12 +522,13 @@ int og_memcap_high_events(const char *cgdir, long long *out)
 	return *out < 0 ? -ENOENT : 0;
 }
 
-bool og_memcap_own_kill(const struct og_memcap_state *start, const struct og_memcap_state *end, bool warned,
-			char *buf, size_t size)
+bool og_memcap_own_kill(const struct og_memcap_state *start, const struct og_memcap_state *end,
+			bool warned, char *buf, size_t size)
 {
 	char cap[32], peak[32], esc[2 * OG_CG_PATH_MAX];
 
-	if (start->max < 0 || end->oom_kills < 0 || end->oom_kills <= (start->oom_kills > 0 ? start->oom_kills : 0))
+	if (start->max < 0 || end->oom_kills < 0 ||
+	    end->oom_kills <= (start->oom_kills > 0 ? start->oom_kills : 0))
 		return false;
 	long long pk = end->peak >= 0 ? end->peak : end->usage;
 	/* The kill counter of the job's cgroup also rises when a parent's
@@ -495,13 +538,15 @@ bool og_memcap_own_kill(const struct og_memcap_state *start, const struct og_mem
 	long long slack = start->max / 64 > (4LL << 20) ? start->max / 64 : (4LL << 20);
 	if (pk >= 0 && pk < start->max - slack)
 		return false;
-	snprintf(buf, size,
-		 "the job was killed by its own cap: the kernel's memcg OOM killer acted inside %s at its cap of %s "
-		 "(%s; peak %s); give it more with --memory-max, or %s",
-		 og_esc(start->cg.path, esc, sizeof(esc)), og_fmt_bytes(start->max, cap, sizeof(cap)),
-		 start->cg.version == 1 ? "memory.limit_in_bytes" : "memory.max",
-		 pk >= 0 ? og_fmt_bytes(pk, peak, sizeof(peak)) : "unknown",
-		 warned ? "checkpoint at the warning it got and resume with less in memory"
-			: "add --warn so it is told (and can checkpoint) before the cap is reached");
+	snprintf(
+		buf, size,
+		"the job was killed by its own cap: the kernel's memcg OOM killer acted inside %s at its cap of %s "
+		"(%s; peak %s); give it more with --memory-max, or %s",
+		og_esc(start->cg.path, esc, sizeof(esc)),
+		og_fmt_bytes(start->max, cap, sizeof(cap)),
+		start->cg.version == 1 ? "memory.limit_in_bytes" : "memory.max",
+		pk >= 0 ? og_fmt_bytes(pk, peak, sizeof(peak)) : "unknown",
+		warned ? "checkpoint at the warning it got and resume with less in memory"
+		       : "add --warn so it is told (and can checkpoint) before the cap is reached");
 	return true;
 }

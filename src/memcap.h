@@ -35,15 +35,17 @@ int og_memcap_parse_size(const char *s, bool pct_ok, unsigned long long ram, lon
 
 /* One option by its long name ("memory-max", "memory-high", "swap-max")
  * into c.  Returns 0 or -1 with a one-line message in err. */
-int og_memcap_opt(const char *name, const char *val, unsigned long long ram, struct og_memcap_req *c, char *err,
-		  size_t errsz);
+int og_memcap_opt(const char *name, const char *val, unsigned long long ram,
+		  struct og_memcap_req *c, char *err, size_t errsz);
 /* getopt_long entries for the three options (include <getopt.h>), and their
  * handler: 0 handled, -1 bad value (message in err), 1 not one of them. */
 enum { OG_OPT_MEMORY_MAX = 0x4d00, OG_OPT_MEMORY_HIGH, OG_OPT_SWAP_MAX };
-#define OG_MEMCAP_LONGOPTS                                               \
-	{ "memory-max", required_argument, NULL, OG_OPT_MEMORY_MAX },    \
-	{ "memory-high", required_argument, NULL, OG_OPT_MEMORY_HIGH },  \
-	{ "swap-max", required_argument, NULL, OG_OPT_SWAP_MAX }
+#define OG_MEMCAP_LONGOPTS                                                      \
+	{ "memory-max", required_argument, NULL, OG_OPT_MEMORY_MAX },           \
+		{ "memory-high", required_argument, NULL, OG_OPT_MEMORY_HIGH }, \
+	{                                                                       \
+		"swap-max", required_argument, NULL, OG_OPT_SWAP_MAX            \
+	}
 int og_memcap_getopt(int opt, const char *arg, struct og_memcap_req *c, char *err, size_t errsz);
 
 /* The oom_score_adj a capped job gets unless one is given: -999.  The kernel
@@ -67,22 +69,23 @@ const char *og_fmt_bytes(long long b, char *buf, size_t size);
 /* ---- a memory cgroup of oomguard's own (no systemd, root) ------------------ */
 
 struct og_memcap_cg {
-	int version;                 /* 0: none made */
-	char dir[OG_CG_PATH_MAX];    /* absolute */
-	char path[OG_CG_PATH_MAX];   /* inside the hierarchy */
+	int version;               /* 0: none made */
+	char dir[OG_CG_PATH_MAX];  /* absolute */
+	char path[OG_CG_PATH_MAX]; /* inside the hierarchy */
 };
 /* Create the job's memory cgroup (v1: a child of oomguard's own memory
  * cgroup, so every limit above still binds; v2: oomguard.slice/
  * oomguard-PID.scope under the root-owned top, memory enabled on the way),
  * write the cap, and move pid (held before exec) into it.  Nothing is left
  * behind on error.  Returns 0 or -errno with the reason in err. */
-int og_memcap_create(const struct og_memcap_req *c, pid_t pid, struct og_memcap_cg *out, char *err, size_t errsz);
+int og_memcap_create(const struct og_memcap_req *c, pid_t pid, struct og_memcap_cg *out, char *err,
+		     size_t errsz);
 /* Its two halves: make the cgroup with the cap (v1: a child "oomguard-NAME"
  * of under, which must be a v1 memory cgroup, else the v2 scope), nothing
  * moved; and move pid into it.  0 or -errno (make: reason in err, nothing
  * left). */
-int og_memcap_make(const struct og_memcap_req *c, const struct og_cgroup *under, pid_t name, struct og_memcap_cg *out,
-		   char *err, size_t errsz);
+int og_memcap_make(const struct og_memcap_req *c, const struct og_cgroup *under, pid_t name,
+		   struct og_memcap_cg *out, char *err, size_t errsz);
 int og_memcap_move(const struct og_memcap_cg *cg, pid_t pid);
 /* rmdir once the job has ended (its processes gone).  0 or -errno. */
 int og_memcap_remove(const struct og_memcap_cg *cg);
@@ -90,18 +93,20 @@ int og_memcap_remove(const struct og_memcap_cg *cg);
 /* ---- read-back --------------------------------------------------------------- */
 
 struct og_memcap_state {
-	struct og_cgroup cg;         /* pid's own memory cgroup */
-	long long max, high, swap;   /* bytes, -1 = none (swap: v2 swap.max, v1 memsw - limit) */
-	long long usage, peak;       /* peak: memory.peak (v2, 5.19+) / max_usage_in_bytes (v1); -1 unknown */
-	long long oom_kills;         /* memcg OOM kills in it (memory.events / memory.oom_control); -1 */
-	long long high_events;       /* v2 memory.events "high": times usage went over memory.high; -1 */
+	struct og_cgroup cg;       /* pid's own memory cgroup */
+	long long max, high, swap; /* bytes, -1 = none (swap: v2 swap.max, v1 memsw - limit) */
+	long long usage,
+		peak; /* peak: memory.peak (v2, 5.19+) / max_usage_in_bytes (v1); -1 unknown */
+	long long oom_kills;   /* memcg OOM kills in it (memory.events / memory.oom_control); -1 */
+	long long high_events; /* v2 memory.events "high": times usage went over memory.high; -1 */
 };
 /* The memory cgroup pid is in, and its cap.  0 or -errno. */
 int og_memcap_read(const char *procroot, pid_t pid, struct og_memcap_state *s);
 int og_memcap_read_dir(const struct og_cgroup *cg, struct og_memcap_state *s);
 /* Does the state carry what was asked (to the page the kernel rounds to)?
  * On false, what differs is in why. */
-bool og_memcap_matches(const struct og_memcap_state *s, const struct og_memcap_req *want, char *why, size_t whysz);
+bool og_memcap_matches(const struct og_memcap_state *s, const struct og_memcap_req *want, char *why,
+		       size_t whysz);
 /* "memory cap: 20.0 GiB max, 18.0 GiB high on /oomguard.slice/oomguard-4242.scope"
  * ("memory cap: none on /x (bound by 4.0 GiB on /)" when the cgroup has none). */
 const char *og_memcap_line(const struct og_memcap_state *s, char *buf, size_t size);
@@ -116,23 +121,23 @@ int og_memcap_high_events(const char *cgdir, long long *out);
  * when it ended (before the cgroup went away).  Returns true and a sentence
  * in buf when the job was killed by its own cap (its cgroup's OOM kill
  * counter rose), naming the cap, the peak and what to do. */
-bool og_memcap_own_kill(const struct og_memcap_state *start, const struct og_memcap_state *end, bool warned,
-			char *buf, size_t size);
+bool og_memcap_own_kill(const struct og_memcap_state *start, const struct og_memcap_state *end,
+			bool warned, char *buf, size_t size);
 
 /* ---- the cap of one job (run, protect --scope): place, read back, finish ----- */
 
 struct og_memcap_job {
 	struct og_memcap_req req;
 	bool wanted;
-	bool applied;                /* read back as asked */
-	struct og_memcap_cg own;     /* the cgroup oomguard made (no systemd), or version 0 */
+	bool applied;            /* read back as asked */
+	struct og_memcap_cg own; /* the cgroup oomguard made (no systemd), or version 0 */
 	struct og_memcap_state start, end;
 	bool have_start, have_end;
-	bool finished;               /* og_memcap_finish ran */
-	pid_t pid;                   /* the job's main process */
-	long long placed_us;         /* CLOCK_REALTIME when it was placed */
-	int logfd;                   /* the job's log (og_memcap_finish writes its verdict there too, and closes it); -1 */
-	char not_applied[1024];       /* why not (best effort), for the read-back */
+	bool finished;       /* og_memcap_finish ran */
+	pid_t pid;           /* the job's main process */
+	long long placed_us; /* CLOCK_REALTIME when it was placed */
+	int logfd; /* the job's log (og_memcap_finish writes its verdict there too, and closes it); -1 */
+	char not_applied[1024]; /* why not (best effort), for the read-back */
 };
 void og_memcap_job_init(struct og_memcap_job *j, const struct og_memcap_req *req);
 
@@ -143,8 +148,8 @@ void og_memcap_job_init(struct og_memcap_job *j, const struct og_memcap_req *req
  * failure, print why (prefix "run"/"protect") and return -1 unless
  * best_effort (then 0, and the read-back says NOT APPLIED).  0 when no cap
  * was asked. */
-int og_memcap_place(struct og_memcap_job *j, const char *who, pid_t pid, bool in_scope, bool sd_running,
-		    bool best_effort);
+int og_memcap_place(struct og_memcap_job *j, const char *who, pid_t pid, bool in_scope,
+		    bool sd_running, bool best_effort);
 /* protect --scope --memory-max without systemd (root): the running
  * processes pids[0..n) into a memory cgroup of their own, a child of
  * pids[0]'s, with the cap; on any failure they go back where they were and

@@ -51,14 +51,16 @@ static int spawn_waiter(pid_t main, const struct og_memcap_cg *cg, char *err, si
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, main, 0);
 	if (pidfd < 0) {
-		snprintf(err, errsz, "cannot open pid %d to wait for it: %s", (int)main, strerror(errno));
+		snprintf(err, errsz, "cannot open pid %d to wait for it: %s", (int)main,
+			 strerror(errno));
 		return -errno;
 	}
 	pid_t w = fork();
 	if (w < 0) {
 		int e = errno;
 		close(pidfd);
-		snprintf(err, errsz, "cannot start the waiter that removes %s: %s", cg->dir, strerror(e));
+		snprintf(err, errsz, "cannot start the waiter that removes %s: %s", cg->dir,
+			 strerror(e));
 		return -e;
 	}
 	if (w == 0)
@@ -97,14 +99,16 @@ int og_memcap_adopt(struct og_memcap_job *j, const pid_t *pids, size_t n, char *
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
 		if ((r = og_cgroup_of_pid("/proc", pids[i], &orig[i])) < 0) {
-			snprintf(err, errsz, "cannot read the memory cgroup of pid %d: %s", (int)pids[i], strerror(-r));
+			snprintf(err, errsz, "cannot read the memory cgroup of pid %d: %s",
+				 (int)pids[i], strerror(-r));
 			goto out;
 		}
 	if ((r = og_memcap_make(&j->req, &orig[0], pids[0], &j->own, err, errsz)) < 0)
 		goto out;
 	for (k = 0; k < n; k++)
 		if ((r = og_memcap_move(&j->own, pids[k])) < 0 && r != -ESRCH) {
-			snprintf(err, errsz, "cannot move pid %d into %s: %s", (int)pids[k], j->own.dir, strerror(-r));
+			snprintf(err, errsz, "cannot move pid %d into %s: %s", (int)pids[k],
+				 j->own.dir, strerror(-r));
 			break;
 		}
 	if (k == n)

@@ -50,7 +50,8 @@ int og_memcap_scope_precheck(const struct og_memcap_job *j, const char *who)
 		return 0; /* delegated, or not knowable here: the read-back decides */
 	og_err("%s: --memory-max on a scope of the user manager needs the memory controller delegated to it, and "
 	       "%s/cgroup.controllers lacks memory: add Delegate=memory to user@.service (systemctl edit user@.service), "
-	       "or use sudo for a root-owned scope; nothing was run or moved", who, dir);
+	       "or use sudo for a root-owned scope; nothing was run or moved",
+	       who, dir);
 	return -1;
 }
 
@@ -63,10 +64,11 @@ static void explain_user(char *why, size_t whysz)
 	if (geteuid() == 0 || l + 1 >= whysz)
 		return;
 	if (og_sd_user_memory_delegated((unsigned)geteuid(), dir, sizeof(dir)) == 0)
-		snprintf(why + l, whysz - l,
-			 "; the user manager has no memory controller delegated (%s/cgroup.controllers lacks memory): "
-			 "add Delegate=memory to user@.service, or run with sudo for a root-owned scope",
-			 dir);
+		snprintf(
+			why + l, whysz - l,
+			"; the user manager has no memory controller delegated (%s/cgroup.controllers lacks memory): "
+			"add Delegate=memory to user@.service, or run with sudo for a root-owned scope",
+			dir);
 }
 
 static int verify(struct og_memcap_job *j, pid_t pid, bool in_scope)
@@ -75,7 +77,8 @@ static int verify(struct og_memcap_job *j, pid_t pid, bool in_scope)
 	int r = og_memcap_read("/proc", pid, &j->start);
 
 	if (r < 0) {
-		snprintf(j->not_applied, sizeof(j->not_applied), "cannot read the job's memory cgroup: %s", strerror(-r));
+		snprintf(j->not_applied, sizeof(j->not_applied),
+			 "cannot read the job's memory cgroup: %s", strerror(-r));
 		if (in_scope)
 			explain_user(j->not_applied, sizeof(j->not_applied));
 		return -1;
@@ -91,8 +94,8 @@ static int verify(struct og_memcap_job *j, pid_t pid, bool in_scope)
 	return 0;
 }
 
-int og_memcap_place(struct og_memcap_job *j, const char *who, pid_t pid, bool in_scope, bool sd_running,
-		    bool best_effort)
+int og_memcap_place(struct og_memcap_job *j, const char *who, pid_t pid, bool in_scope,
+		    bool sd_running, bool best_effort)
 {
 	char err[sizeof(j->not_applied)];
 
@@ -102,18 +105,20 @@ int og_memcap_place(struct og_memcap_job *j, const char *who, pid_t pid, bool in
 	j->placed_us = (long long)time(NULL) * 1000000;
 	if (!in_scope && sd_running) {
 		/* systemd owns the cgroup tree: a cgroup beside its units would be moved or removed by it */
-		snprintf(j->not_applied, sizeof(j->not_applied), "the job has no scope of its own to carry it");
+		snprintf(j->not_applied, sizeof(j->not_applied),
+			 "the job has no scope of its own to carry it");
 	} else if (!in_scope && og_memcap_create(&j->req, pid, &j->own, err, sizeof(err)) < 0) {
 		snprintf(j->not_applied, sizeof(j->not_applied), "%s", err);
 	} else if (verify(j, pid, in_scope) == 0) {
 		return 0;
 	}
 	if (best_effort) {
-		og_err("%s: the memory cap did not take: %s; running without it (--best-effort)", who, j->not_applied);
+		og_err("%s: the memory cap did not take: %s; running without it (--best-effort)",
+		       who, j->not_applied);
 		return 0;
 	}
-	og_err("%s: the memory cap did not take: %s; nothing was run (--best-effort runs it anyway, uncapped)", who,
-	       j->not_applied);
+	og_err("%s: the memory cap did not take: %s; nothing was run (--best-effort runs it anyway, uncapped)",
+	       who, j->not_applied);
 	/* The held job may be in the cgroup already (a read-back that failed
 	 * after the move): the caller ends it, then og_memcap_undo. */
 	return -1;
@@ -197,7 +202,8 @@ static bool kill_from_kmsg(const struct og_memcap_job *j, struct og_memcap_state
 		}
 		for (size_t i = a->nev; i-- > 0 && !found;) {
 			const struct og_event *e = &a->ev[i];
-			if (e->killer != OG_K_KERNEL_MEMCG || strcmp(e->oom_memcg, j->start.cg.path) ||
+			if (e->killer != OG_K_KERNEL_MEMCG ||
+			    strcmp(e->oom_memcg, j->start.cg.path) ||
 			    (e->victim.pid != j->pid && e->victim.tgid != j->pid) ||
 			    (e->wall_us != OG_TIME_NONE && e->wall_us < j->placed_us - 2000000))
 				continue;
@@ -233,14 +239,16 @@ void og_memcap_finish(struct og_memcap_job *j, int status, bool warned)
 	if (status == 128 + SIGKILL && j->applied &&
 	    !(j->have_end && j->end.oom_kills > (j->start.oom_kills > 0 ? j->start.oom_kills : 0)))
 		j->have_end = kill_from_kmsg(j, &j->end) || j->have_end;
-	if (status == 128 + SIGKILL && j->have_end && og_memcap_own_kill(&j->start, &j->end, warned, line, sizeof(line)))
-		og_watch_note(j->logfd, line); /* a detached job's terminal is gone: the log has it */
+	if (status == 128 + SIGKILL && j->have_end &&
+	    og_memcap_own_kill(&j->start, &j->end, warned, line, sizeof(line)))
+		og_watch_note(j->logfd,
+			      line); /* a detached job's terminal is gone: the log has it */
 	if (j->logfd >= 0)
 		close(j->logfd);
 	j->logfd = -1;
 	if (j->own.version && (r = og_memcap_remove(&j->own)) < 0)
-		og_err("cannot remove the job's memory cgroup %s: %s (processes of the job still in it?)", j->own.dir,
-		       strerror(-r));
+		og_err("cannot remove the job's memory cgroup %s: %s (processes of the job still in it?)",
+		       j->own.dir, strerror(-r));
 	j->own.version = 0;
 }
 

@@ -10,11 +10,13 @@
 static int reg(int ec, int efd, int cfd, const long long *thr)
 {
 	char t[80];
-	int n = thr ? snprintf(t, sizeof(t), "%d %d %lld", efd, cfd, *thr) : snprintf(t, sizeof(t), "%d %d", efd, cfd);
+	int n = thr ? snprintf(t, sizeof(t), "%d %d %lld", efd, cfd, *thr)
+		    : snprintf(t, sizeof(t), "%d %d", efd, cfd);
 	return write(ec, t, (size_t)n) == n ? 0 : -errno;
 }
 
-int og_memcg_v1_event(const struct og_cgroup *cg, const char *file, const long long *thr, size_t nthr)
+int og_memcg_v1_event(const struct og_cgroup *cg, const char *file, const long long *thr,
+		      size_t nthr)
 {
 	char p[OG_CG_PATH_MAX + 64];
 	int efd, cfd, ec, r = 0;

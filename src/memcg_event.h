@@ -12,7 +12,8 @@
  * or "memory.usage_in_bytes" with one registration per threshold in bytes).
  * Closing it drops the registrations.  Returns the fd or -errno
  * (-EOPNOTSUPP on cgroup v2). */
-int og_memcg_v1_event(const struct og_cgroup *cg, const char *file, const long long *thr, size_t nthr);
+int og_memcg_v1_event(const struct og_cgroup *cg, const char *file, const long long *thr,
+		      size_t nthr);
 
 /* cgroup v2: the kernel signals a change of memory.events (and of
  * cgroup.events) as a "file modified event" (Documentation/admin-guide/

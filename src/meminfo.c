@@ -11,7 +11,10 @@
 
 int og_parse_meminfo(const char *buf, size_t len, struct og_meminfo *m)
 {
-	static const struct { const char *key; size_t off; } keys[] = {
+	static const struct {
+		const char *key;
+		size_t off;
+	} keys[] = {
 		{ "MemTotal", offsetof(struct og_meminfo, mem_total) },
 		{ "MemFree", offsetof(struct og_meminfo, mem_free) },
 		{ "MemAvailable", offsetof(struct og_meminfo, mem_available) },
@@ -52,7 +55,8 @@ int og_parse_meminfo(const char *buf, size_t len, struct og_meminfo *m)
 		return -EINVAL;
 	/* Kernels before 3.14 lack MemAvailable: earlyoom's estimate. */
 	if (m->mem_available < 0 && m->mem_free >= 0)
-		m->mem_available = m->mem_free + (m->cached > 0 ? m->cached : 0) + (m->buffers > 0 ? m->buffers : 0) -
+		m->mem_available = m->mem_free + (m->cached > 0 ? m->cached : 0) +
+				   (m->buffers > 0 ? m->buffers : 0) -
 				   (m->shmem > 0 ? m->shmem : 0);
 	return 0;
 }
@@ -116,9 +120,11 @@ static int parse_psi_line(const char *p, const char *end, struct og_psi_line *l)
 	unsigned long long total;
 	size_t n;
 
-	if (!psi_key(&p, end, "avg10") || !psi_avg(&p, end, &l->avg10) || !psi_key(&p, end, "avg60") ||
-	    !psi_avg(&p, end, &l->avg60) || !psi_key(&p, end, "avg300") || !psi_avg(&p, end, &l->avg300) ||
-	    !psi_key(&p, end, "total") || og_scan_ull(p, (size_t)(end - p), LLONG_MAX, &total, &n) < 0)
+	if (!psi_key(&p, end, "avg10") || !psi_avg(&p, end, &l->avg10) ||
+	    !psi_key(&p, end, "avg60") || !psi_avg(&p, end, &l->avg60) ||
+	    !psi_key(&p, end, "avg300") || !psi_avg(&p, end, &l->avg300) ||
+	    !psi_key(&p, end, "total") ||
+	    og_scan_ull(p, (size_t)(end - p), LLONG_MAX, &total, &n) < 0)
 		return -EINVAL;
 	for (p += n; p < end; p++)
 		if (*p != ' ' && *p != '\t')

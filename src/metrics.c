@@ -42,8 +42,9 @@ void og_met_label(const char *where, char *out, size_t size)
 	for (const char *p = where; *p && o + 1 < size;) {
 		size_t run = strspn(p, "0123456789");
 		size_t hex = strspn(p, "0123456789abcdefABCDEF-");
-		if (hex >= 8 && is_hexish(p, hex) && (p == where || !isalnum((unsigned char)p[-1]))) {
-			out[o++] = '*';   /* a uuid or hash: vte-spawn-<uuid>.scope */
+		if (hex >= 8 && is_hexish(p, hex) &&
+		    (p == where || !isalnum((unsigned char)p[-1]))) {
+			out[o++] = '*'; /* a uuid or hash: vte-spawn-<uuid>.scope */
 			p += hex;
 		} else if (run) {
 			out[o++] = '*';
@@ -69,7 +70,8 @@ static struct og_met_kill *killer_slot(struct og_met_state *s, const char *kille
 	return k;
 }
 
-static struct og_met_cg *cg_slot(struct og_met_state *s, const char *killer_in, const char *label_in)
+static struct og_met_cg *cg_slot(struct og_met_state *s, const char *killer_in,
+				 const char *label_in)
 {
 	char killer[32], label[OG_MET_LABEL];
 
@@ -168,18 +170,21 @@ int og_met_state_write(const struct og_met_state *s, FILE *f)
 {
 	fprintf(f, "%s\nsince %" PRId64 "\n", STATE_MAGIC, s->since_us);
 	for (size_t i = 0; i < s->nk; i++)
-		fprintf(f, "kill %s %llu %" PRId64 "\n", s->k[i].killer, s->k[i].n, s->k[i].last_us);
+		fprintf(f, "kill %s %llu %" PRId64 "\n", s->k[i].killer, s->k[i].n,
+			s->k[i].last_us);
 	for (size_t i = 0; i < s->nc; i++)
 		fprintf(f, "cgroup %s %llu %s\n", s->c[i].killer, s->c[i].n, s->c[i].label);
 	return ferror(f) ? -EIO : 0;
 }
 
-void og_met_add_job(struct og_met_view *v, const char *job, const char *layer, const char *state, unsigned n)
+void og_met_add_job(struct og_met_view *v, const char *job, const char *layer, const char *state,
+		    unsigned n)
 {
 	struct og_met_job *j = NULL;
 
 	for (size_t i = 0; i < v->njob && !j; i++)
-		if (!strcmp(v->job[i].job, job) && !strcmp(v->job[i].layer, layer) && !strcmp(v->job[i].state, state))
+		if (!strcmp(v->job[i].job, job) && !strcmp(v->job[i].layer, layer) &&
+		    !strcmp(v->job[i].state, state))
 			j = &v->job[i];
 	if (!j && v->njob >= OG_MET_JOBS) {
 		job = "other";
@@ -195,7 +200,8 @@ void og_met_add_job(struct og_met_view *v, const char *job, const char *layer, c
 		/* a command name: bounded by OG_MET_JOBS already, kept as it is */
 		size_t o = 0;
 		for (const char *q = job; *q && o + 1 < sizeof(j->job); q++)
-			j->job[o++] = (unsigned char)*q >= 0x20 && (unsigned char)*q < 0x7f ? *q : '?';
+			j->job[o++] =
+				(unsigned char)*q >= 0x20 && (unsigned char)*q < 0x7f ? *q : '?';
 		j->job[o] = '\0';
 		copy(j->layer, sizeof(j->layer), layer, strlen(layer));
 		copy(j->state, sizeof(j->state), state, strlen(state));
@@ -244,7 +250,8 @@ static void render_kills(const struct og_met_state *s, FILE *f)
 		lv(f, s->c[i].label);
 		fprintf(f, "\"} %llu\n", s->c[i].n);
 	}
-	head(f, "oomguard_last_oom_kill_timestamp_seconds", "gauge", "Wall-clock time of the newest OOM kill, by killer.");
+	head(f, "oomguard_last_oom_kill_timestamp_seconds", "gauge",
+	     "Wall-clock time of the newest OOM kill, by killer.");
 	for (size_t i = 0; i < s->nk; i++) {
 		fputs("oomguard_last_oom_kill_timestamp_seconds{killer=\"", f);
 		lv(f, s->k[i].killer);
@@ -256,7 +263,8 @@ static void render_kills(const struct og_met_state *s, FILE *f)
 int og_met_render(const struct og_met_view *v, FILE *f)
 {
 	render_kills(&v->st, f);
-	head(f, "oomguard_killer_armed", "gauge", "1 when that OOM killer can act on this machine now.");
+	head(f, "oomguard_killer_armed", "gauge",
+	     "1 when that OOM killer can act on this machine now.");
 	for (size_t i = 0; i < v->nkiller; i++) {
 		fputs("oomguard_killer_armed{killer=\"", f);
 		lv(f, v->killer[i].name);
@@ -274,10 +282,12 @@ int og_met_render(const struct og_met_view *v, FILE *f)
 		fprintf(f, "\"} %u\n", v->job[i].n);
 	}
 	if (v->slurm_steps >= 0) {
-		head(f, "oomguard_slurm_steps_guarded", "gauge", "Slurm job steps on this node with oomguard's step agent running.");
+		head(f, "oomguard_slurm_steps_guarded", "gauge",
+		     "Slurm job steps on this node with oomguard's step agent running.");
 		fprintf(f, "oomguard_slurm_steps_guarded %ld\n", v->slurm_steps);
 	}
-	head(f, "oomguard_metrics_timestamp_seconds", "gauge", "When oomguard metrics wrote this file.");
+	head(f, "oomguard_metrics_timestamp_seconds", "gauge",
+	     "When oomguard metrics wrote this file.");
 	fputs("oomguard_metrics_timestamp_seconds ", f);
 	seconds(f, v->now_us);
 	return ferror(f) ? -EIO : 0;

@@ -22,7 +22,7 @@
 struct og_met_kill {
 	char killer[32];
 	unsigned long long n;
-	int64_t last_us;           /* wall clock, µs */
+	int64_t last_us; /* wall clock, µs */
 };
 
 struct og_met_cg {
@@ -32,7 +32,7 @@ struct og_met_cg {
 };
 
 struct og_met_state {
-	int64_t since_us;          /* newest kill counted; 0 = none yet */
+	int64_t since_us; /* newest kill counted; 0 = none yet */
 	struct og_met_kill k[OG_MET_KILLERS];
 	size_t nk;
 	struct og_met_cg c[OG_MET_CGROUPS + 1]; /* the last one may be "other" */
@@ -50,23 +50,27 @@ void og_met_count(struct og_met_state *s, const char *killer, const char *where,
 void og_met_label(const char *where, char *out, size_t size);
 
 struct og_met_job {
-	char job[64];              /* command name of the job's root process */
-	char layer[16];            /* "kernel", "systemd-oomd" */
-	char state[16];            /* "protected", "partial", "omit", "avoid" */
-	unsigned n;                /* processes */
+	char job[64];   /* command name of the job's root process */
+	char layer[16]; /* "kernel", "systemd-oomd" */
+	char state[16]; /* "protected", "partial", "omit", "avoid" */
+	unsigned n;     /* processes */
 };
 
 struct og_met_view {
 	struct og_met_state st;
-	struct { const char *name; bool armed; } killer[8];
+	struct {
+		const char *name;
+		bool armed;
+	} killer[8];
 	size_t nkiller;
 	struct og_met_job job[OG_MET_JOBS + 1];
 	size_t njob;
-	long slurm_steps;          /* running oomguard step agents; -1 = not counted */
+	long slurm_steps; /* running oomguard step agents; -1 = not counted */
 	int64_t now_us;
 };
 /* Adds n processes of job in layer/state (bounded: the rest go to job="other"). */
-void og_met_add_job(struct og_met_view *v, const char *job, const char *layer, const char *state, unsigned n);
+void og_met_add_job(struct og_met_view *v, const char *job, const char *layer, const char *state,
+		    unsigned n);
 /* Prometheus text exposition format 0.0.4. */
 int og_met_render(const struct og_met_view *v, FILE *f);
 

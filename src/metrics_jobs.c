@@ -31,7 +31,8 @@ static void jobs(struct og_met_view *v, const struct og_taskset *ts)
 			v->slurm_steps++;
 		if (t->adj >= 0)
 			continue;
-		og_met_add_job(v, root_of(ts, t)->comm, "kernel", t->adj == -1000 ? "protected" : "partial", 1);
+		og_met_add_job(v, root_of(ts, t)->comm, "kernel",
+			       t->adj == -1000 ? "protected" : "partial", 1);
 	}
 }
 

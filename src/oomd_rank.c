@@ -68,7 +68,8 @@ static void apply_rule(struct og_oomd_cand *c, const struct og_oomd_rule *r)
 	int ver = r->version > 0 ? r->version : 253;
 	c->honoured = c->pref != OG_OOMD_PREF_NONE &&
 		      og_oomd_pref_honoured(ver, c->owner, r->monitored_owner, r->kind, NULL, 0);
-	c->rate = r->totals ? (c->pgscan > 0 ? c->pgscan : 0) : og_oomd_rate(c->pgscan, c->last_pgscan);
+	c->rate = r->totals ? (c->pgscan > 0 ? c->pgscan : 0)
+			    : og_oomd_rate(c->pgscan, c->last_pgscan);
 	c->spread = r->totals ? 0 : spread(c);
 }
 
@@ -122,7 +123,8 @@ static bool considered(const struct og_oomd_cand *c, enum og_oomd_kill kind, lon
 	return !(c->pgscan == 0 && c->current == 0);
 }
 
-size_t og_oomd_order(struct og_oomd_cand *c, size_t n, enum og_oomd_kill kind, long long swap_total_bytes)
+size_t og_oomd_order(struct og_oomd_cand *c, size_t n, enum og_oomd_kill kind,
+		     long long swap_total_bytes)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -166,14 +168,16 @@ bool og_oomd_near_tie(const struct og_oomd_cand *c, size_t k, const struct og_oo
 		return false;
 	if (r->kind == OG_OOMD_KILL_SWAP)
 		return absdiff(c[0].swap_current, c[1].swap_current) <=
-		       moved(c[0].swap_current, c[0].last_swap) + moved(c[1].swap_current, c[1].last_swap);
+		       moved(c[0].swap_current, c[0].last_swap) +
+			       moved(c[1].swap_current, c[1].last_swap);
 	if (c[0].rate != 0 || c[1].rate != 0) {
 		/* pgscan moves in reclaim batches: a candidate that showed no step
 		 * in this interval may show one in oomd's, so neither rate is known
 		 * better than the largest step seen in a part of the interval. */
 		long long q = og_oomd_quantum(c, k);
 		double d = (double)absdiff(c[0].rate, c[1].rate);
-		double s0 = (double)(c[0].spread > q ? c[0].spread : q), s1 = (double)(c[1].spread > q ? c[1].spread : q);
+		double s0 = (double)(c[0].spread > q ? c[0].spread : q),
+		       s1 = (double)(c[1].spread > q ? c[1].spread : q);
 		return d * d <= 4 * (s0 * s0 + s1 * s1);
 	}
 	return absdiff(c[0].current, c[1].current) <=

@@ -35,22 +35,22 @@ struct og_oomd_cand {
 	long long pgscan;          /* memory.stat pgscan at the second sample; -1 unknown */
 	long long last_pgscan;     /* at the first sample; -1: not there yet */
 	long long part_pgscan[OG_OOMD_PARTS - 1]; /* in between, evenly; -1 unknown */
-	long long last_current;    /* memory.current at the first sample; -1 unknown */
-	long long last_swap;       /* memory.swap.current at the first sample; -1 unknown */
-	long owner;                /* uid owning the directory; -1 unknown */
-	enum og_oomd_pref pref;    /* what the xattrs say (omit wins over avoid) */
+	long long last_current; /* memory.current at the first sample; -1 unknown */
+	long long last_swap;    /* memory.swap.current at the first sample; -1 unknown */
+	long owner;             /* uid owning the directory; -1 unknown */
+	enum og_oomd_pref pref; /* what the xattrs say (omit wins over avoid) */
 	/* Filled by og_oomd_rank(): */
-	bool honoured;             /* the version's owner rule lets oomd use pref */
-	long long rate;            /* pgscan per interval as oomd computes it */
-	long long spread;          /* standard deviation of an interval's pgscan, estimated
+	bool honoured;    /* the version's owner rule lets oomd use pref */
+	long long rate;   /* pgscan per interval as oomd computes it */
+	long long spread; /* standard deviation of an interval's pgscan, estimated
 				    * from the parts (0 when they are unknown) */
 };
 
 struct og_oomd_rule {
 	enum og_oomd_kill kind;
-	int version;               /* systemd's; 0 unknown: the v253+ rule is assumed */
-	long monitored_owner;      /* uid owning the monitored cgroup */
-	long long swap_total;      /* bytes, for the 5% threshold of swap kills */
+	int version;          /* systemd's; 0 unknown: the v253+ rule is assumed */
+	long monitored_owner; /* uid owning the monitored cgroup */
+	long long swap_total; /* bytes, for the 5% threshold of swap kills */
 	/* oomd refreshes its candidate table every interval only while the
 	 * monitored cgroup is above its limit; with a duration shorter than one
 	 * interval it can act on the first such tick, when last_pgscan is still 0,
@@ -69,7 +69,8 @@ size_t og_oomd_rank(struct og_oomd_cand *c, size_t n, const struct og_oomd_rule 
 
 /* Order in place with honoured/rate already set (the step after the rule);
  * returns how many oomd would consider. */
-size_t og_oomd_order(struct og_oomd_cand *c, size_t n, enum og_oomd_kill kind, long long swap_total_bytes);
+size_t og_oomd_order(struct og_oomd_cand *c, size_t n, enum og_oomd_kill kind,
+		     long long swap_total_bytes);
 
 /* Are the first two of an ordered table within the sampling error of each
  * other, so that a sample taken at another phase of oomd's interval could
@@ -96,8 +97,8 @@ int og_memstat_pgscan(const char *buf, size_t len, long long *out);
  * (recursively_get_cgroup_context in src/oom/oomd-manager.c); the rate fields
  * are left unknown.  *monitored_owner (optional) receives the owner of the
  * monitored cgroup.  Fills up to cap and returns how many exist, or -errno. */
-ssize_t og_oomd_candidates(const char *cg2root, const char *monitored, struct og_oomd_cand *out, size_t cap,
-			   long *monitored_owner);
+ssize_t og_oomd_candidates(const char *cg2root, const char *monitored, struct og_oomd_cand *out,
+			   size_t cap, long *monitored_owner);
 
 /* Re-read pgscan of each candidate into part_pgscan[part]. */
 void og_oomd_sample_part(const char *cg2root, struct og_oomd_cand *c, size_t n, size_t part);
@@ -109,6 +110,5 @@ void og_oomd_join(struct og_oomd_cand *b, size_t nb, const struct og_oomd_cand *
 /* pgscan of one cgroup directory (the monitored cgroup's own reclaim), -1
  * unknown. */
 long long og_oomd_read_pgscan(const char *dir);
-
 
 #endif

@@ -35,7 +35,7 @@ struct report {
 	char root[OG_CG_PATH_MAX]; /* the cgroup2 mount, "" without one */
 	int version;
 	struct mon *m;
-	long interval_ms;           /* measured between the two samples */
+	long interval_ms; /* measured between the two samples */
 };
 
 static void report_free(struct report *R)
@@ -72,7 +72,8 @@ static int load_dump(struct report *R, char *why, size_t whysz)
 		snprintf(why, whysz, "out of memory");
 		return -ENOMEM;
 	}
-	if ((r = og_sd_oomd_dump(&text, why, whysz)) < 0 || (r = og_oomd_parse_dump(text, strlen(text), R->d)) < 0) {
+	if ((r = og_sd_oomd_dump(&text, why, whysz)) < 0 ||
+	    (r = og_oomd_parse_dump(text, strlen(text), R->d)) < 0) {
 		if (r == -EINVAL)
 			snprintf(why, whysz, "its state dump could not be parsed");
 		free(text);
@@ -90,7 +91,8 @@ static int load_dump(struct report *R, char *why, size_t whysz)
 	return 0;
 }
 
-static void mon_dir(const struct report *R, const struct mon *m, const char *file, char *dir, size_t sz)
+static void mon_dir(const struct report *R, const struct mon *m, const char *file, char *dir,
+		    size_t sz)
 {
 	snprintf(dir, sz, "%s%s%s", R->root, strcmp(m->cg->path, "/") ? m->cg->path : "", file);
 }
@@ -110,7 +112,8 @@ static void sample(struct report *R, bool second, long long swap_total)
 			m->err = -ENOMEM;
 			continue;
 		}
-		ssize_t n = og_oomd_candidates(R->root, m->cg->path, *c, CAND_CAP, &m->rule.monitored_owner);
+		ssize_t n = og_oomd_candidates(R->root, m->cg->path, *c, CAND_CAP,
+					       &m->rule.monitored_owner);
 		if (n < 0) {
 			m->err = n;
 			continue;
@@ -133,12 +136,16 @@ static void rank(struct report *R)
 	for (size_t i = 0; i < R->d->n; i++) {
 		struct mon *m = &R->m[i];
 		const struct og_oomd_cg *cg = m->cg;
-		unsigned long long dur = cg->duration_usec ? cg->duration_usec : R->d->default_duration_usec;
+		unsigned long long dur =
+			cg->duration_usec ? cg->duration_usec : R->d->default_duration_usec;
 		m->rule.kind = cg->kind;
 		m->rule.version = R->version;
-		m->rule.totals = cg->kind == OG_OOMD_KILL_PRESSURE && dur > 0 && dur < OG_OOMD_INTERVAL_MS * 1000ULL;
-		m->limit_pm = cg->kind == OG_OOMD_KILL_PRESSURE ? (cg->limit_pm >= 0 ? cg->limit_pm : R->d->default_pressure_limit_pm)
-							     : R->d->swap_limit_pm;
+		m->rule.totals = cg->kind == OG_OOMD_KILL_PRESSURE && dur > 0 &&
+				 dur < OG_OOMD_INTERVAL_MS * 1000ULL;
+		m->limit_pm = cg->kind == OG_OOMD_KILL_PRESSURE
+				      ? (cg->limit_pm >= 0 ? cg->limit_pm
+							   : R->d->default_pressure_limit_pm)
+				      : R->d->swap_limit_pm;
 		if (m->err < 0 || !m->b)
 			continue;
 		og_oomd_join(m->b, m->nb, m->a, m->na);
@@ -170,7 +177,8 @@ static void swap_union(struct report *R)
 			if (x < n)
 				continue;
 			if (n == cap) {
-				struct og_oomd_cand *t = realloc(u, (cap = cap ? cap * 2 : 64) * sizeof(*u));
+				struct og_oomd_cand *t =
+					realloc(u, (cap = cap ? cap * 2 : 64) * sizeof(*u));
 				if (!t) {
 					free(u);
 					return;
@@ -200,7 +208,8 @@ static void sample_all(struct report *R, long long swap_total)
 		return;
 	sample(R, false, swap_total);
 	for (size_t p = 1; p <= OG_OOMD_PARTS; p++) {
-		long long left = (long long)OG_OOMD_INTERVAL_MS * (long long)p / OG_OOMD_PARTS - (now_ms() - t0);
+		long long left = (long long)OG_OOMD_INTERVAL_MS * (long long)p / OG_OOMD_PARTS -
+				 (now_ms() - t0);
 		if (left > 0)
 			sleep_ms((long)left);
 		if (p == OG_OOMD_PARTS)
@@ -230,24 +239,29 @@ static void json_cand(FILE *f, const struct og_oomd_cand *c, bool first)
 {
 	fprintf(f, "%s{\"cgroup\":", first ? "" : ",");
 	og_json_str(f, c->path);
-	fprintf(f, ",\"memory_current\":%lld,\"pgscan\":%lld,\"last_pgscan\":%lld,\"pgscan_rate\":%lld,\"rate_stddev\":%lld,"
-		   "\"swap_current\":%lld,\"owner\":%ld,\"preference\":\"%s\",\"honoured\":%s}",
-		c->current, c->pgscan, c->last_pgscan, c->rate, c->spread, c->swap_current, c->owner,
-		og_oomd_pref_name(c->pref), c->honoured ? "true" : "false");
+	fprintf(f,
+		",\"memory_current\":%lld,\"pgscan\":%lld,\"last_pgscan\":%lld,\"pgscan_rate\":%lld,\"rate_stddev\":%lld,"
+		"\"swap_current\":%lld,\"owner\":%ld,\"preference\":\"%s\",\"honoured\":%s}",
+		c->current, c->pgscan, c->last_pgscan, c->rate, c->spread, c->swap_current,
+		c->owner, og_oomd_pref_name(c->pref), c->honoured ? "true" : "false");
 }
 
 static void json_mon(FILE *f, const struct report *R, const struct mon *m, bool first)
 {
 	fprintf(f, "%s{\"cgroup\":", first ? "" : ",");
 	og_json_str(f, m->cg->path);
-	fprintf(f, ",\"rule\":\"%s\",\"limit_permyriad\":%d,\"pressure_full_avg10\":", kind_name(m->cg->kind), m->limit_pm);
+	fprintf(f, ",\"rule\":\"%s\",\"limit_permyriad\":%d,\"pressure_full_avg10\":",
+		kind_name(m->cg->kind), m->limit_pm);
 	if (m->have_psi)
 		fprintf(f, "%.2f", m->psi.full.avg10);
 	else
 		fputs("null", f);
-	fprintf(f, ",\"ranking\":\"%s\",\"sample_interval_ms\":%ld,\"systemd_version\":%d,\"monitored_owner\":%ld,"
-		   "\"reclaim_in_sample\":",
-		m->cg->kind == OG_OOMD_KILL_SWAP ? "swap_current" : m->rule.totals ? "pgscan_total" : "pgscan_rate",
+	fprintf(f,
+		",\"ranking\":\"%s\",\"sample_interval_ms\":%ld,\"systemd_version\":%d,\"monitored_owner\":%ld,"
+		"\"reclaim_in_sample\":",
+		m->cg->kind == OG_OOMD_KILL_SWAP ? "swap_current"
+		: m->rule.totals                 ? "pgscan_total"
+						 : "pgscan_rate",
 		R->interval_ms, R->version, m->rule.monitored_owner);
 	if (m->pg0 < 0 || m->pg1 < 0)
 		fputs("null", f);
@@ -264,18 +278,24 @@ static void json_mon(FILE *f, const struct report *R, const struct mon *m, bool 
 	fputs("]}", f);
 }
 
-static void text_cand(FILE *f, const char *indent, size_t j, const struct og_oomd_cand *c, enum og_oomd_kill kind)
+static void text_cand(FILE *f, const char *indent, size_t j, const struct og_oomd_cand *c,
+		      enum og_oomd_kill kind)
 {
 	char pp[4 * OG_CG_PATH_MAX], a[32], s[32];
 	og_esc(c->path, pp, sizeof(pp));
 	og_fmt_kib((unsigned long long)(c->current > 0 ? c->current : 0) / 1024, a, sizeof(a));
 	if (kind == OG_OOMD_KILL_SWAP)
 		fprintf(f, "%s  %zu. %s  swap %s, current %s", indent, j + 1, pp,
-			og_fmt_kib((unsigned long long)(c->swap_current > 0 ? c->swap_current : 0) / 1024, s, sizeof(s)), a);
+			og_fmt_kib((unsigned long long)(c->swap_current > 0 ? c->swap_current : 0) /
+					   1024,
+				   s, sizeof(s)),
+			a);
 	else
-		fprintf(f, "%s  %zu. %s  pgscan rate %lld (total %lld), current %s", indent, j + 1, pp, c->rate, c->pgscan, a);
+		fprintf(f, "%s  %zu. %s  pgscan rate %lld (total %lld), current %s", indent, j + 1,
+			pp, c->rate, c->pgscan, a);
 	if (c->pref != OG_OOMD_PREF_NONE)
-		fprintf(f, ", preference %s (%s)", og_oomd_pref_name(c->pref), c->honoured ? "honoured" : "ignored: owner rule");
+		fprintf(f, ", preference %s (%s)", og_oomd_pref_name(c->pref),
+			c->honoured ? "honoured" : "ignored: owner rule");
 	fputc('\n', f);
 }
 
@@ -283,14 +303,19 @@ static void text_mon(FILE *f, const struct report *R, const struct mon *m, const
 {
 	char esc[4 * OG_CG_PATH_MAX], v[4 * OG_CG_PATH_MAX];
 	og_esc(m->cg->path, esc, sizeof(esc));
-	fprintf(f, "%s%s: %s kill at %d.%02d%%", indent, esc, kind_name(m->cg->kind), m->limit_pm / 100, m->limit_pm % 100);
+	fprintf(f, "%s%s: %s kill at %d.%02d%%", indent, esc, kind_name(m->cg->kind),
+		m->limit_pm / 100, m->limit_pm % 100);
 	if (m->have_psi)
 		fprintf(f, ", full avg10 now %.2f%%", m->psi.full.avg10);
 	if (m->cg->kind == OG_OOMD_KILL_SWAP)
 		fprintf(f, "; %zu candidate(s) above 5%% of swap, by swap use\n", m->k);
 	else
-		fprintf(f, "; reclaim in the sample: %s; %zu candidate(s) by pgscan %s over a %ld.%02ld s sample (oomd's interval: 1 s), then memory.current\n",
-			reclaim_word(m), m->k, m->rule.totals ? "total (oomd acts before its second sample: duration < 1 s)" : "rate",
+		fprintf(f,
+			"; reclaim in the sample: %s; %zu candidate(s) by pgscan %s over a %ld.%02ld s sample (oomd's interval: 1 s), then memory.current\n",
+			reclaim_word(m), m->k,
+			m->rule.totals
+				? "total (oomd acts before its second sample: duration < 1 s)"
+				: "rate",
 			R->interval_ms / 1000, R->interval_ms % 1000 / 10);
 	if (m->err < 0) {
 		fprintf(f, "%s  candidates unknown: %s\n", indent, strerror((int)-m->err));
@@ -298,13 +323,17 @@ static void text_mon(FILE *f, const struct report *R, const struct mon *m, const
 	}
 	if (m->victim[0])
 		fprintf(f, "%s  next victim: %s%s%s\n", indent, og_esc(m->victim, v, sizeof(v)),
-			m->cg->kind == OG_OOMD_KILL_SWAP ? " (of every swap-monitored cgroup together)" : "",
-			m->near_tie ? " (near tie with the second: within the sampling error)" : "");
+			m->cg->kind == OG_OOMD_KILL_SWAP
+				? " (of every swap-monitored cgroup together)"
+				: "",
+			m->near_tie ? " (near tie with the second: within the sampling error)"
+				    : "");
 	for (size_t j = 0; j < m->k && j < 3; j++)
 		text_cand(f, indent, j, &m->b[j], m->cg->kind);
 }
 
-int og_oomd_report(FILE *f, bool json, const char *indent, long long swap_total_bytes, char *why, size_t whysz)
+int og_oomd_report(FILE *f, bool json, const char *indent, long long swap_total_bytes, char *why,
+		   size_t whysz)
 {
 	struct report R = { 0 };
 	int r = load_dump(&R, why, whysz);

@@ -13,6 +13,7 @@
  * monitors anything.  Text lines after indent, or with json a JSON array.
  * Returns 0, or -errno with the reason in why (not running, no libsystemd,
  * no bus). */
-int og_oomd_report(FILE *f, bool json, const char *indent, long long swap_total_bytes, char *why, size_t whysz);
+int og_oomd_report(FILE *f, bool json, const char *indent, long long swap_total_bytes, char *why,
+		   size_t whysz);
 
 #endif

@@ -26,7 +26,8 @@ int og_oomd_opt(const char *arg, int *out, char *err, size_t errsz)
 	char esc[256];
 
 	if (og_oomd_pref_parse(arg, &p) < 0) {
-		snprintf(err, errsz, "invalid --oomd '%s': expected omit, avoid or none", og_esc(arg, esc, sizeof(esc)));
+		snprintf(err, errsz, "invalid --oomd '%s': expected omit, avoid or none",
+			 og_esc(arg, esc, sizeof(esc)));
 		return -1;
 	}
 	*out = (int)p;
@@ -42,7 +43,6 @@ const char *og_oomd_pref_name(enum og_oomd_pref p)
 	}
 	return "?";
 }
-
 
 int og_systemd_version_parse(const char *s, size_t len)
 {
@@ -64,8 +64,8 @@ int og_systemd_version_parse(const char *s, size_t len)
 	return v > 0 ? (int)v : -EINVAL;
 }
 
-bool og_oomd_pref_honoured(int version, long cg_uid, long anc_uid, enum og_oomd_kill kind, char *why,
-			   size_t whysz)
+bool og_oomd_pref_honoured(int version, long cg_uid, long anc_uid, enum og_oomd_kill kind,
+			   char *why, size_t whysz)
 {
 	char tmp[8];
 	bool ok;
@@ -85,24 +85,30 @@ bool og_oomd_pref_honoured(int version, long cg_uid, long anc_uid, enum og_oomd_
 	if (kind == OG_OOMD_KILL_SWAP) {
 		/* The swap rule passes prefix "/" (root's) on every version. */
 		ok = cg_uid == 0;
-		snprintf(why, whysz, "systemd %d, swap kill: honoured only on root-owned cgroups (owner uid %ld): %s",
-			 version, cg_uid, ok ? "honoured" : "ignored");
+		snprintf(
+			why, whysz,
+			"systemd %d, swap kill: honoured only on root-owned cgroups (owner uid %ld): %s",
+			version, cg_uid, ok ? "honoured" : "ignored");
 		return ok;
 	}
 	if (version <= 251) {
 		ok = cg_uid == 0;
-		snprintf(why, whysz, "systemd %d (248-251): honoured only on root-owned cgroups (owner uid %ld): %s",
-			 version, cg_uid, ok ? "honoured" : "ignored");
+		snprintf(
+			why, whysz,
+			"systemd %d (248-251): honoured only on root-owned cgroups (owner uid %ld): %s",
+			version, cg_uid, ok ? "honoured" : "ignored");
 	} else if (version == 252) {
 		ok = cg_uid >= 0 && cg_uid == anc_uid;
-		snprintf(why, whysz,
-			 "systemd 252: honoured only when the cgroup's owner equals the monitored cgroup's (uid %ld vs %ld): %s",
-			 cg_uid, anc_uid, ok ? "honoured" : "ignored");
+		snprintf(
+			why, whysz,
+			"systemd 252: honoured only when the cgroup's owner equals the monitored cgroup's (uid %ld vs %ld): %s",
+			cg_uid, anc_uid, ok ? "honoured" : "ignored");
 	} else {
 		ok = cg_uid == 0 || (cg_uid >= 0 && cg_uid == anc_uid);
-		snprintf(why, whysz,
-			 "systemd %d (253+): honoured on root-owned cgroups or when the owner equals the monitored cgroup's (uid %ld vs %ld): %s",
-			 version, cg_uid, anc_uid, ok ? "honoured" : "ignored");
+		snprintf(
+			why, whysz,
+			"systemd %d (253+): honoured on root-owned cgroups or when the owner equals the monitored cgroup's (uid %ld vs %ld): %s",
+			version, cg_uid, anc_uid, ok ? "honoured" : "ignored");
 	}
 	return ok;
 }
@@ -126,7 +132,8 @@ static long path_user(const char *path)
 }
 
 /* Does a scope owned by the user count, under monitors owned by anc? */
-static bool user_scope_counts(int version, long uid, long anc, bool kind_known, enum og_oomd_kill kind)
+static bool user_scope_counts(int version, long uid, long anc, bool kind_known,
+			      enum og_oomd_kill kind)
 {
 	char why[256];
 	if (!kind_known)
@@ -134,16 +141,20 @@ static bool user_scope_counts(int version, long uid, long anc, bool kind_known, 
 	return og_oomd_pref_honoured(version, uid, anc, kind, why, sizeof(why));
 }
 
-void og_oomd_advice(int version, bool kind_known, enum og_oomd_kill kind, const char *cgroup, const char *monitored,
-		    char *buf, size_t bufsz)
+void og_oomd_advice(int version, bool kind_known, enum og_oomd_kill kind, const char *cgroup,
+		    const char *monitored, char *buf, size_t bufsz)
 {
-	static const char sudo_run[] = "start the job with `sudo oomguard run`, which puts it in a root-owned scope "
-				       "with ManagedOOMPreference=omit";
-	static const char user_run[] = "start the job with `oomguard run`, which puts it in its own scope with "
-				       "ManagedOOMPreference=omit";
+	static const char sudo_run[] =
+		"start the job with `sudo oomguard run`, which puts it in a root-owned scope "
+		"with ManagedOOMPreference=omit";
+	static const char user_run[] =
+		"start the job with `oomguard run`, which puts it in its own scope with "
+		"ManagedOOMPreference=omit";
 	long uid = path_user(cgroup), mon = path_user(monitored);
 	long anc = monitored[0] ? (mon >= 0 ? mon : 0) : (uid >= 0 ? uid : 0);
-	const char *kinds = !kind_known ? "" : kind == OG_OOMD_KILL_SWAP ? " for swap kills" : " for pressure kills";
+	const char *kinds = !kind_known                 ? ""
+			    : kind == OG_OOMD_KILL_SWAP ? " for swap kills"
+							: " for pressure kills";
 
 	if (uid < 0) {
 		/* A system unit: only the system manager's preference applies. */
@@ -151,22 +162,31 @@ void og_oomd_advice(int version, bool kind_known, enum og_oomd_kill kind, const 
 		return;
 	}
 	if (version > 0 && version < 248) {
-		snprintf(buf, bufsz, "systemd %d has no ManagedOOMPreference (new in 248), so nothing exempts a cgroup: "
-			 "keep the job out of the monitored cgroup, e.g. with `sudo oomguard run` (its own root-owned scope)",
-			 version);
+		snprintf(
+			buf, bufsz,
+			"systemd %d has no ManagedOOMPreference (new in 248), so nothing exempts a cgroup: "
+			"keep the job out of the monitored cgroup, e.g. with `sudo oomguard run` (its own root-owned scope)",
+			version);
 		return;
 	}
 	if (version > 0) {
 		char rule[256];
 		if (user_scope_counts(version, uid, anc, kind_known, kind))
-			snprintf(buf, bufsz, "%s (systemd %d honours it on a scope the user owns%s)", user_run, version, kinds);
+			snprintf(buf, bufsz,
+				 "%s (systemd %d honours it on a scope the user owns%s)", user_run,
+				 version, kinds);
 		else if (!kind_known)
-			snprintf(buf, bufsz, "%s (the log does not say whether this was a swap kill, for which systemd-oomd "
-				 "ignores user-owned scopes on every version)", sudo_run);
+			snprintf(
+				buf, bufsz,
+				"%s (the log does not say whether this was a swap kill, for which systemd-oomd "
+				"ignores user-owned scopes on every version)",
+				sudo_run);
 		else {
 			og_oomd_pref_honoured(version, uid, anc, kind, rule, sizeof(rule));
-			snprintf(buf, bufsz, "%s; `oomguard run` alone does not count here: user-owned scopes are ignored (%s)",
-				 sudo_run, rule);
+			snprintf(
+				buf, bufsz,
+				"%s; `oomguard run` alone does not count here: user-owned scopes are ignored (%s)",
+				sudo_run, rule);
 		}
 		return;
 	}
@@ -175,16 +195,23 @@ void og_oomd_advice(int version, bool kind_known, enum og_oomd_kill kind, const 
 	bool new252 = user_scope_counts(252, uid, anc, kind_known, kind);
 	bool new253 = user_scope_counts(253, uid, anc, kind_known, kind);
 	if (!old && !new252 && !new253)
-		snprintf(buf, bufsz, "%s; `oomguard run` alone does not count%s: user-owned scopes are ignored "
-			 "(by every systemd version%s)", sudo_run, kinds, kinds);
+		snprintf(buf, bufsz,
+			 "%s; `oomguard run` alone does not count%s: user-owned scopes are ignored "
+			 "(by every systemd version%s)",
+			 sudo_run, kinds, kinds);
 	else if (!old && new252 && new253)
-		snprintf(buf, bufsz, "%s; on systemd 252 and later `oomguard run` (a scope the user owns) counts too, but on "
-			 "248-251 (Ubuntu 22.04) user-owned scopes are ignored, and this log does not show the version "
-			 "(`systemctl --version`; or pass --systemd-version N)", sudo_run);
+		snprintf(
+			buf, bufsz,
+			"%s; on systemd 252 and later `oomguard run` (a scope the user owns) counts too, but on "
+			"248-251 (Ubuntu 22.04) user-owned scopes are ignored, and this log does not show the version "
+			"(`systemctl --version`; or pass --systemd-version N)",
+			sudo_run);
 	else
-		snprintf(buf, bufsz, "%s; whether `oomguard run` (a scope the user owns) counts depends on the systemd "
-			 "version, which this log does not show (`systemctl --version`; or pass --systemd-version N)",
-			 sudo_run);
+		snprintf(
+			buf, bufsz,
+			"%s; whether `oomguard run` (a scope the user owns) counts depends on the systemd "
+			"version, which this log does not show (`systemctl --version`; or pass --systemd-version N)",
+			sudo_run);
 }
 
 /* The rule of a version in words, for a cgroup no monitor contains yet. */
@@ -247,7 +274,9 @@ int og_oomd_parse_dump(const char *buf, size_t len, struct og_oomd_dump *d)
 			cur = NULL;
 			if (key_is(line, ll, "Dry Run", &v, &vl)) {
 				header = true;
-				d->dry_run = vl == 3 && !memcmp(v, "yes", 3) ? 1 : vl == 2 && !memcmp(v, "no", 2) ? 0 : -1;
+				d->dry_run = vl == 3 && !memcmp(v, "yes", 3)  ? 1
+					     : vl == 2 && !memcmp(v, "no", 2) ? 0
+									      : -1;
 			} else if (key_is(line, ll, "Swap Used Limit", &v, &vl)) {
 				header = true;
 				og_percent_parse(v, vl, &d->swap_limit_pm);
@@ -268,7 +297,8 @@ int og_oomd_parse_dump(const char *buf, size_t len, struct og_oomd_dump *d)
 			continue;
 		if (key_is(line, ll, "Path", &v, &vl)) {
 			cur = NULL;
-			if (vl == 0 || v[0] != '/' || vl >= OG_CG_PATH_MAX || d->n == OG_OOMD_MAX_CG) {
+			if (vl == 0 || v[0] != '/' || vl >= OG_CG_PATH_MAX ||
+			    d->n == OG_OOMD_MAX_CG) {
 				d->truncated = true;
 				continue;
 			}
@@ -299,7 +329,8 @@ bool og_cg_is_under(const char *anc, const char *cg)
 }
 
 /* snprintf that appends at *off and never overruns. */
-__attribute__((format(printf, 4, 5))) static void app(char *buf, size_t sz, size_t *off, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void app(char *buf, size_t sz, size_t *off,
+						      const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -325,41 +356,48 @@ static size_t first_refusal(const struct og_oomd_state *s, const char *cg, char 
 	for (size_t i = 0; i < s->nanc; i++) {
 		const struct og_oomd_anc *a = &s->anc[i];
 		bool ok = s->have != OG_OOMD_PREF_NONE && candidate &&
-			  og_oomd_pref_honoured(s->version, s->owner, a->owner, a->kind, why, sizeof(why));
+			  og_oomd_pref_honoured(s->version, s->owner, a->owner, a->kind, why,
+						sizeof(why));
 		if (ok || nbad++)
 			continue;
 		og_esc(a->path, anc, sizeof(anc));
 		if (s->have == OG_OOMD_PREF_NONE)
-			snprintf(out, outsz, "%s monitors %s for %s kills and no preference is set on it", anc, cg,
-				 a->kind == OG_OOMD_KILL_SWAP ? "swap" : "pressure");
-		else if (!candidate)
 			snprintf(out, outsz,
-				 "%s has sub-cgroups, so they are the candidates of %s and user.oomd_%s on it does not count",
-				 cg, anc, og_oomd_pref_name(s->have));
+				 "%s monitors %s for %s kills and no preference is set on it", anc,
+				 cg, a->kind == OG_OOMD_KILL_SWAP ? "swap" : "pressure");
+		else if (!candidate)
+			snprintf(
+				out, outsz,
+				"%s has sub-cgroups, so they are the candidates of %s and user.oomd_%s on it does not count",
+				cg, anc, og_oomd_pref_name(s->have));
 		else
-			snprintf(out, outsz, "%s kills under %s; rule: %s", a->kind == OG_OOMD_KILL_SWAP ? "swap" : "pressure",
-				 anc, why);
+			snprintf(out, outsz, "%s kills under %s; rule: %s",
+				 a->kind == OG_OOMD_KILL_SWAP ? "swap" : "pressure", anc, why);
 	}
 	return nbad;
 }
 
 /* What protects the job when every monitor honours its preference. */
-static void protected_why(const struct og_oomd_state *s, const char *cg, char *buf, size_t bufsz, size_t *off)
+static void protected_why(const struct og_oomd_state *s, const char *cg, char *buf, size_t bufsz,
+			  size_t *off)
 {
 	char why[256];
 
 	if (s->have == OG_OOMD_PREF_OMIT)
 		app(buf, bufsz, off, "user.oomd_omit on %s: never a candidate", cg);
 	else if (s->have == OG_OOMD_PREF_AVOID)
-		app(buf, bufsz, off, "user.oomd_avoid on %s: killed only after every other candidate", cg);
+		app(buf, bufsz, off,
+		    "user.oomd_avoid on %s: killed only after every other candidate", cg);
 	else
 		app(buf, bufsz, off, "%s has no preference", cg);
 	if (s->nanc == 0) {
-		app(buf, bufsz, off, "; no cgroup systemd-oomd monitors contains it; rule: %s", rule_text(s->version));
+		app(buf, bufsz, off, "; no cgroup systemd-oomd monitors contains it; rule: %s",
+		    rule_text(s->version));
 		return;
 	}
 	/* Name the rule that was applied, against the first monitor. */
-	og_oomd_pref_honoured(s->version, s->owner, s->anc[0].owner, s->anc[0].kind, why, sizeof(why));
+	og_oomd_pref_honoured(s->version, s->owner, s->anc[0].owner, s->anc[0].kind, why,
+			      sizeof(why));
 	app(buf, bufsz, off, "; rule: %s", why);
 }
 
@@ -374,10 +412,13 @@ static void list_monitors(const struct og_oomd_state *s, char *buf, size_t bufsz
 		app(buf, bufsz, off, "%s%s (%s", i ? ", " : "; monitored: ", anc,
 		    s->anc[i].kind == OG_OOMD_KILL_SWAP ? "swap" : "pressure");
 		if (s->anc[i].limit_pm >= 0)
-			app(buf, bufsz, off, " > %d.%02d%%", s->anc[i].limit_pm / 100, s->anc[i].limit_pm % 100);
+			app(buf, bufsz, off, " > %d.%02d%%", s->anc[i].limit_pm / 100,
+			    s->anc[i].limit_pm % 100);
 		bool h = s->have != OG_OOMD_PREF_NONE && candidate &&
-			 og_oomd_pref_honoured(s->version, s->owner, s->anc[i].owner, s->anc[i].kind, NULL, 0);
-		app(buf, bufsz, off, ", owner uid %ld: %s)", s->anc[i].owner, h ? "honoured" : "ignored");
+			 og_oomd_pref_honoured(s->version, s->owner, s->anc[i].owner,
+					       s->anc[i].kind, NULL, 0);
+		app(buf, bufsz, off, ", owner uid %ld: %s)", s->anc[i].owner,
+		    h ? "honoured" : "ignored");
 	}
 }
 
@@ -415,12 +456,17 @@ enum og_oomd_verdict og_oomd_judge(const struct og_oomd_state *s, enum og_oomd_p
 		protected_why(s, cg, buf, bufsz, &off);
 	}
 	app(buf, bufsz, &off, "; cgroup owner uid %ld, %s", s->owner,
-	    s->leaf ? "leaf" : s->oom_group ? "memory.oom.group=1" : "NOT a leaf");
+	    s->leaf        ? "leaf"
+	    : s->oom_group ? "memory.oom.group=1"
+			   : "NOT a leaf");
 	if (want != s->have)
-		app(buf, bufsz, &off, "; asked for %s, read back %s", og_oomd_pref_name(want), og_oomd_pref_name(s->have));
+		app(buf, bufsz, &off, "; asked for %s, read back %s", og_oomd_pref_name(want),
+		    og_oomd_pref_name(s->have));
 	list_monitors(s, buf, bufsz, &off);
-	if (v == OG_OOMD_EXPOSED && candidate && s->have != OG_OOMD_PREF_NONE && s->owner != 0 && s->version >= 248)
-		app(buf, bufsz, &off, "; a root-owned scope (sudo oomguard run, or sudo oomguard protect --scope) would count");
+	if (v == OG_OOMD_EXPOSED && candidate && s->have != OG_OOMD_PREF_NONE && s->owner != 0 &&
+	    s->version >= 248)
+		app(buf, bufsz, &off,
+		    "; a root-owned scope (sudo oomguard run, or sudo oomguard protect --scope) would count");
 	if (s->version > 0)
 		app(buf, bufsz, &off, "; systemd %d", s->version);
 	if (s->route)

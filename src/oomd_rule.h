@@ -39,9 +39,8 @@ bool og_oomd_pref_honoured(int version, long cg_uid, long anc_uid, enum og_oomd_
  * on it); kind_known false when the log does not name the rule; cgroup and
  * monitored: the killed and the monitored cgroup as logged ("" unknown).
  * Writes one clause without a trailing period. */
-void og_oomd_advice(int version, bool kind_known, enum og_oomd_kill kind, const char *cgroup, const char *monitored,
-		    char *buf, size_t bufsz);
-
+void og_oomd_advice(int version, bool kind_known, enum og_oomd_kill kind, const char *cgroup,
+		    const char *monitored, char *buf, size_t bufsz);
 
 #define OG_OOMD_MAX_CG 64
 struct og_oomd_cg {
@@ -51,12 +50,12 @@ struct og_oomd_cg {
 	unsigned long long duration_usec; /* per-cgroup duration (v257+); 0 when absent */
 };
 struct og_oomd_dump {
-	int dry_run;                      /* 1 yes, 0 no, -1 absent */
-	int swap_limit_pm;                /* -1 when absent */
-	int default_pressure_limit_pm;    /* -1 when absent */
+	int dry_run;                              /* 1 yes, 0 no, -1 absent */
+	int swap_limit_pm;                        /* -1 when absent */
+	int default_pressure_limit_pm;            /* -1 when absent */
 	unsigned long long default_duration_usec; /* 0 when absent */
 	size_t n;
-	bool truncated;                   /* more monitored cgroups than fit */
+	bool truncated; /* more monitored cgroups than fit */
 	struct og_oomd_cg cg[OG_OOMD_MAX_CG];
 };
 /* Parse the dump text.  Unknown lines are ignored (newer versions add
@@ -70,20 +69,20 @@ bool og_cg_is_under(const char *anc, const char *cg);
 /* Everything the read-back judges, gathered by systemd.c. */
 struct og_oomd_anc {
 	const char *path;
-	long owner;                 /* uid owning the directory; -1 unknown */
+	long owner; /* uid owning the directory; -1 unknown */
 	enum og_oomd_kill kind;
 	int limit_pm;
 };
 struct og_oomd_state {
-	bool running;               /* systemd-oomd answered (or oomctl did) */
-	const char *not_running_why;/* optional detail when !running */
-	int version;                /* systemd version; 0 unknown */
-	const char *route;          /* "system bus, root-owned scope" / "user bus" / NULL */
-	const char *cgroup;         /* the job's cgroup ("/..."); NULL unknown */
-	long owner;                 /* its directory's owner uid; -1 unknown */
-	enum og_oomd_pref have;     /* read back from the xattrs */
-	bool leaf;                  /* no sub-cgroups: the cgroup is itself a candidate */
-	bool oom_group;             /* memory.oom.group=1: also a candidate boundary */
+	bool running;                /* systemd-oomd answered (or oomctl did) */
+	const char *not_running_why; /* optional detail when !running */
+	int version;                 /* systemd version; 0 unknown */
+	const char *route;           /* "system bus, root-owned scope" / "user bus" / NULL */
+	const char *cgroup;          /* the job's cgroup ("/..."); NULL unknown */
+	long owner;                  /* its directory's owner uid; -1 unknown */
+	enum og_oomd_pref have;      /* read back from the xattrs */
+	bool leaf;                   /* no sub-cgroups: the cgroup is itself a candidate */
+	bool oom_group;              /* memory.oom.group=1: also a candidate boundary */
 	size_t nanc;
 	const struct og_oomd_anc *anc; /* monitored cgroups at or above the job's, nearest first */
 };

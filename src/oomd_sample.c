@@ -58,8 +58,9 @@ static void add(struct walk *w, const char *dir)
 		for (size_t i = 0; i < OG_OOMD_PARTS - 1; i++)
 			c->part_pgscan[i] = -1;
 		c->owner = stat(dir, &st) == 0 ? (long)st.st_uid : -1;
-		c->pref = og_cg_xattr_true(dir, "user.oomd_omit") ? OG_OOMD_PREF_OMIT
-			  : og_cg_xattr_true(dir, "user.oomd_avoid") ? OG_OOMD_PREF_AVOID : OG_OOMD_PREF_NONE;
+		c->pref = og_cg_xattr_true(dir, "user.oomd_omit")    ? OG_OOMD_PREF_OMIT
+			  : og_cg_xattr_true(dir, "user.oomd_avoid") ? OG_OOMD_PREF_AVOID
+								     : OG_OOMD_PREF_NONE;
 	}
 	w->n++;
 }
@@ -95,8 +96,8 @@ static int cg_dir(const char *cg2root, const char *path, char *dir, size_t sz)
 	return 0;
 }
 
-ssize_t og_oomd_candidates(const char *cg2root, const char *monitored, struct og_oomd_cand *out, size_t cap,
-			   long *monitored_owner)
+ssize_t og_oomd_candidates(const char *cg2root, const char *monitored, struct og_oomd_cand *out,
+			   size_t cap, long *monitored_owner)
 {
 	char dir[2048];
 	struct stat st;
@@ -122,7 +123,9 @@ void og_oomd_sample_part(const char *cg2root, struct og_oomd_cand *c, size_t n, 
 	if (part >= OG_OOMD_PARTS - 1)
 		return;
 	for (size_t i = 0; i < n; i++)
-		c[i].part_pgscan[part] = cg_dir(cg2root, c[i].path, dir, sizeof(dir)) == 0 ? og_oomd_read_pgscan(dir) : -1;
+		c[i].part_pgscan[part] = cg_dir(cg2root, c[i].path, dir, sizeof(dir)) == 0
+						 ? og_oomd_read_pgscan(dir)
+						 : -1;
 }
 
 void og_oomd_join(struct og_oomd_cand *b, size_t nb, const struct og_oomd_cand *a, size_t na)

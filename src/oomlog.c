@@ -14,7 +14,8 @@
 static long long mulsat(long long a, long long b)
 {
 	long long r;
-	return __builtin_mul_overflow(a, b, &r) ? (((a < 0) != (b < 0)) ? LLONG_MIN : LLONG_MAX) : r;
+	return __builtin_mul_overflow(a, b, &r) ? (((a < 0) != (b < 0)) ? LLONG_MIN : LLONG_MAX)
+						: r;
 }
 
 static long long addsat(long long a, long long b)
@@ -50,7 +51,8 @@ static void task_init(struct og_task *t)
 	memset(t, 0, sizeof(*t));
 	t->uid = -1;
 	t->adj = OG_ADJ_NONE;
-	t->total_vm_kib = t->rss_kib = t->anon_kib = t->file_kib = t->shmem_kib = t->pgtables_kib = t->swap_kib = -1;
+	t->total_vm_kib = t->rss_kib = t->anon_kib = t->file_kib = t->shmem_kib = t->pgtables_kib =
+		t->swap_kib = -1;
 }
 
 /* "NkB" */
@@ -112,7 +114,8 @@ static enum og_rec_kind parse_stack(struct cur c, struct og_rec *r)
 
 static enum og_rec_kind parse_usage(struct cur c, struct og_rec *r)
 {
-	static const char *keys[] = { "memory+swap: usage ", "memory: usage ", "swap: usage ", "kmem: usage " };
+	static const char *keys[] = { "memory+swap: usage ", "memory: usage ", "swap: usage ",
+				      "kmem: usage " };
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		if (!at(&c, keys[i]))
 			continue;
@@ -133,10 +136,17 @@ static int col_of(const char *s, size_t n)
 		const char *name;
 		int col;
 	} m[] = {
-		{ "uid", OG_COL_UID },	     { "tgid", OG_COL_TGID },	      { "total_vm", OG_COL_TOTAL_VM },
-		{ "rss", OG_COL_RSS },	     { "rss_anon", OG_COL_RSS_ANON }, { "rss_file", OG_COL_RSS_FILE },
-		{ "rss_shmem", OG_COL_RSS_SHMEM }, { "nr_ptes", OG_COL_NR_PTES }, { "nr_pmds", OG_COL_NR_PMDS },
-		{ "pgtables_bytes", OG_COL_PGTABLES_BYTES }, { "swapents", OG_COL_SWAPENTS },
+		{ "uid", OG_COL_UID },
+		{ "tgid", OG_COL_TGID },
+		{ "total_vm", OG_COL_TOTAL_VM },
+		{ "rss", OG_COL_RSS },
+		{ "rss_anon", OG_COL_RSS_ANON },
+		{ "rss_file", OG_COL_RSS_FILE },
+		{ "rss_shmem", OG_COL_RSS_SHMEM },
+		{ "nr_ptes", OG_COL_NR_PTES },
+		{ "nr_pmds", OG_COL_NR_PMDS },
+		{ "pgtables_bytes", OG_COL_PGTABLES_BYTES },
+		{ "swapents", OG_COL_SWAPENTS },
 		{ "oom_score_adj", OG_COL_ADJ },
 	};
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
@@ -182,7 +192,8 @@ static enum og_rec_kind parse_row(struct cur c, const struct og_tbl_layout *l, s
 	skip_sp(&c);
 	if (!num_int(&c, &t->pid) || !eat(&c, "]"))
 		return OG_REC_NONE;
-	const long long page = 4; /* KiB; the log does not say, and 4 KiB is what x86 and most arm64 use */
+	const long long page =
+		4; /* KiB; the log does not say, and 4 KiB is what x86 and most arm64 use */
 	long long nr_ptes = -1, nr_pmds = 0;
 	for (int i = 0; i < l->ncols; i++) {
 		if (!eat(&c, " "))
@@ -286,8 +297,8 @@ static void summary_fields(const char *s, const char *end, struct og_rec *r)
  * inside whatever else precedes them on a pasted line. */
 static void kill_prefix(const char *s, const char *hit, struct og_rec *r)
 {
-	static const char *const words[] = { "Out of memory (oom_kill_allocating_task)", "Memory cgroup out of memory",
-					     "Out of memory" };
+	static const char *const words[] = { "Out of memory (oom_kill_allocating_task)",
+					     "Memory cgroup out of memory", "Out of memory" };
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
 		const char *w = find(s, hit, words[i]);
 		if (w) {
@@ -336,7 +347,8 @@ static void killed_fields(const char *f, const char *end, struct og_rec *r)
 	 * __oom_kill_process, fixed by "mm/oom: fix pgtables units mismatch in
 	 * Killed process message", Cc stable 5.4): no process has page tables a
 	 * hundredth of its VM size. */
-	if (r->t.pgtables_kib > 0 && r->t.total_vm_kib > 0 && r->t.pgtables_kib > r->t.total_vm_kib / 100 + 1024)
+	if (r->t.pgtables_kib > 0 && r->t.total_vm_kib > 0 &&
+	    r->t.pgtables_kib > r->t.total_vm_kib / 100 + 1024)
 		r->t.pgtables_kib /= 1024;
 }
 
@@ -505,9 +517,9 @@ static void oomd_pressure(struct cur c, struct og_rec *r)
 static void oomd_swap(struct cur c, struct og_rec *r)
 {
 	unsigned long long mu = 0, mt = 0, su = 0, st = 0;
-	if (!paren_u64(&c, &mu) || !eatw(&c, "/") || !eatw(&c, "total") || !paren_u64(&c, &mt) || !eatw(&c, "and") ||
-	    !eatw(&c, "swap") || !eatw(&c, "used") || !paren_u64(&c, &su) || !eatw(&c, "/") || !eatw(&c, "total") ||
-	    !paren_u64(&c, &st))
+	if (!paren_u64(&c, &mu) || !eatw(&c, "/") || !eatw(&c, "total") || !paren_u64(&c, &mt) ||
+	    !eatw(&c, "and") || !eatw(&c, "swap") || !eatw(&c, "used") || !paren_u64(&c, &su) ||
+	    !eatw(&c, "/") || !eatw(&c, "total") || !paren_u64(&c, &st))
 		return;
 	r->mem_used = mu, r->mem_total = mt, r->swap_used = su, r->swap_total = st;
 	r->swap_known = true;
@@ -563,7 +575,8 @@ static enum og_rec_kind parse_oomd(struct cur c, struct og_rec *r)
 static void earlyoom_fields(const char *f, const char *end, struct og_rec *r)
 {
 	long long v;
-	if (keyed(f, end, "oom_score ", &v) || keyed(f, end, "badness ", &v) || keyed(f, end, "badness: ", &v))
+	if (keyed(f, end, "oom_score ", &v) || keyed(f, end, "badness ", &v) ||
+	    keyed(f, end, "badness: ", &v))
 		r->score = (long)v;
 	if (keyed(f, end, "oom_score_adj ", &v))
 		r->t.adj = (int)v;
@@ -669,7 +682,8 @@ static bool is_ident(const char *ident, const char *name)
 
 static bool nohang_ident(const char *ident)
 {
-	return !ident || !ident[0] || is_ident(ident, "nohang") || is_ident(ident, "nohang-desktop");
+	return !ident || !ident[0] || is_ident(ident, "nohang") ||
+	       is_ident(ident, "nohang-desktop");
 }
 
 /* nohang's victim lines: "PID: N, name: X, ..." (one line), or the
@@ -761,8 +775,8 @@ static enum og_rec_kind parse_nohang(struct cur c, const char *ident, struct og_
 	if (c.p < c.end && (*c.p == 'P' || *c.p == 'N' || *c.p == 'C' || *c.p == 'R'))
 		if (nohang_victim(c, r) != OG_REC_NONE)
 			return r->kind;
-	if (at(&c, "Victim status") || at(&c, "Process with highest badness") || at(&c, "TOP printed in") ||
-	    at(&c, "Implement a corrective action"))
+	if (at(&c, "Victim status") || at(&c, "Process with highest badness") ||
+	    at(&c, "TOP printed in") || at(&c, "Implement a corrective action"))
 		return r->kind = OG_REC_NOHANG_HDR;
 	bool ok = eat(&c, "[ OK ] ");
 	if (ok)
@@ -772,14 +786,17 @@ static enum og_rec_kind parse_nohang(struct cur c, const char *ident, struct og_
 
 static enum og_rec_kind parse_oomd_field(struct cur c, struct og_rec *r)
 {
-	static const char *keys[] = { "Path", "Current Memory Usage", "Swap Usage", "Memory Pressure Limit",
-				      "Pressure", "Memory Min", "Memory Low", "Pgscan", "Last Pgscan",
-				      "Memory Pressure Duration" };
+	static const char *keys[] = { "Path",        "Current Memory Usage",
+				      "Swap Usage",  "Memory Pressure Limit",
+				      "Pressure",    "Memory Min",
+				      "Memory Low",  "Pgscan",
+				      "Last Pgscan", "Memory Pressure Duration" };
 	while (c.p < c.end && (*c.p == ' ' || *c.p == '\t'))
 		c.p++;
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		size_t kl = strlen(keys[i]);
-		if ((size_t)(c.end - c.p) > kl + 1 && memcmp(c.p, keys[i], kl) == 0 && c.p[kl] == ':') {
+		if ((size_t)(c.end - c.p) > kl + 1 && memcmp(c.p, keys[i], kl) == 0 &&
+		    c.p[kl] == ':') {
 			cpy(r->key, sizeof(r->key), keys[i], kl);
 			c.p += kl + 1;
 			skip_sp(&c);
@@ -811,7 +828,8 @@ static const char *find_word(const char *s, const char *end, const char *lit)
 
 /* The unit in front of a manager line's ": <text>": its last word (unit
  * names hold no spaces; systemd escapes them). */
-static enum og_rec_kind unit_line(struct cur c, const char *hit, enum og_rec_kind k, struct og_rec *r)
+static enum og_rec_kind unit_line(struct cur c, const char *hit, enum og_rec_kind k,
+				  struct og_rec *r)
 {
 	const char *s = hit;
 	while (s > c.p && s[-1] != ' ' && s[-1] != '\t')
@@ -851,7 +869,8 @@ static enum og_rec_kind task_in(struct cur c, const char *hit, struct og_rec *r)
 
 static enum og_rec_kind earlyoom_note(struct cur c, const char *ident, struct og_rec *r)
 {
-	static const char *const notes[] = { "escalating to SIGKILL", "kill failed", "dryrun, not actually sending" };
+	static const char *const notes[] = { "escalating to SIGKILL", "kill failed",
+					     "dryrun, not actually sending" };
 	if (ident && ident[0] && !is_ident(ident, "earlyoom"))
 		return OG_REC_NONE;
 	for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
@@ -864,8 +883,8 @@ static enum og_rec_kind earlyoom_note(struct cur c, const char *ident, struct og
 }
 
 /* Lines that begin with their own words (after the transport prefix). */
-static enum og_rec_kind parse_at_start(struct cur c, const char *ident, const struct og_tbl_layout *layout,
-				       struct og_rec *r)
+static enum og_rec_kind parse_at_start(struct cur c, const char *ident,
+				       const struct og_tbl_layout *layout, struct og_rec *r)
 {
 	long long v;
 	switch (*c.p) {
@@ -881,7 +900,8 @@ static enum og_rec_kind parse_at_start(struct cur c, const char *ident, const st
 			return parse_row(c, layout, r);
 		}
 	case ',':
-		if (find(c.p, c.end, "task_memcg=") || find(c.p, c.end, "global_oom") || find(c.p, c.end, ",task=")) {
+		if (find(c.p, c.end, "task_memcg=") || find(c.p, c.end, "global_oom") ||
+		    find(c.p, c.end, ",task=")) {
 			summary_fields(c.p + 1, c.end, r);
 			return r->kind = OG_REC_SUMMARY_CONT;
 		}
@@ -919,8 +939,7 @@ static enum og_rec_kind parse_at_start(struct cur c, const char *ident, const st
 		if (at(&c, "Out of memory and no killable processes"))
 			return r->kind = OG_REC_NO_KILLABLE;
 		break;
-	default:
-		break;
+	default: break;
 	}
 	if (*c.p == 'e' || *c.p == 'k' || *c.p == 'd')
 		return earlyoom_note(c, ident, r);
@@ -943,14 +962,16 @@ static enum og_rec_kind parse_inside(struct cur c, const char *ident, struct og_
 		summary_fields(hit + 9, c.end, r);
 		return r->kind = OG_REC_SUMMARY;
 	}
-	if ((hit = find_word(c.p, c.end, "Killed /")) != NULL || (hit = find_word(c.p, c.end, "Marked /")) != NULL) {
+	if ((hit = find_word(c.p, c.end, "Killed /")) != NULL ||
+	    (hit = find_word(c.p, c.end, "Marked /")) != NULL) {
 		c.p = hit;
 		return parse_oomd(c, r);
 	}
 	if ((hit = find_word(c.p, c.end, "Task in ")) != NULL)
 		return task_in(c, hit, r);
 	if ((hit = find_word(c.p, c.end, "Tasks in ")) != NULL) {
-		const char *k = rfind(hit, c.end, " are going to be killed due to memory.oom.group set");
+		const char *k =
+			rfind(hit, c.end, " are going to be killed due to memory.oom.group set");
 		if (!k)
 			return OG_REC_NONE;
 		hit += strlen("Tasks in ");
@@ -959,7 +980,8 @@ static enum og_rec_kind parse_inside(struct cur c, const char *ident, struct og_
 	}
 	if ((hit = find(c.p, c.end, ": systemd-oomd killed ")) != NULL)
 		return unit_oomd(c, hit, r);
-	if ((hit = find(c.p, c.end, ": A process of this unit has been killed by the OOM killer")) != NULL)
+	if ((hit = find(c.p, c.end,
+			": A process of this unit has been killed by the OOM killer")) != NULL)
 		return unit_line(c, hit, OG_REC_UNIT_OOM, r);
 	if ((hit = find(c.p, c.end, ": Failed with result 'oom-kill'")) != NULL)
 		return unit_line(c, hit, OG_REC_UNIT_RESULT, r);
@@ -968,16 +990,18 @@ static enum og_rec_kind parse_inside(struct cur c, const char *ident, struct og_
 		return parse_reaper(c, r);
 	}
 	if (!ident || !ident[0] || is_ident(ident, "earlyoom")) {
-		if ((hit = find(c.p, c.end, "sending SIG")) != NULL && find(hit, c.end, " to process "))
+		if ((hit = find(c.p, c.end, "sending SIG")) != NULL &&
+		    find(hit, c.end, " to process "))
 			return earlyoom_sending(c, hit, r);
-		if ((hit = find(c.p, c.end, "illing process")) != NULL && hit > c.p && (hit[-1] == 'K' || hit[-1] == 'k'))
+		if ((hit = find(c.p, c.end, "illing process")) != NULL && hit > c.p &&
+		    (hit[-1] == 'K' || hit[-1] == 'k'))
 			return earlyoom_killing(c, hit, r);
 	}
 	return OG_REC_NONE;
 }
 
-enum og_rec_kind og_parse_msg(const char *msg, size_t len, const char *ident, const struct og_tbl_layout *layout,
-			      struct og_rec *r)
+enum og_rec_kind og_parse_msg(const char *msg, size_t len, const char *ident,
+			      const struct og_tbl_layout *layout, struct og_rec *r)
 {
 	struct cur c = { msg, msg + len };
 	enum og_rec_kind k;
@@ -1014,34 +1038,41 @@ static const struct {
 	const char *s;
 	unsigned len, win; /* win: offset of the window inside s */
 } anchors[] = {
-	{ "invoked oom-killer", 18, 2 },  /* "voked oom-k" */
-	{ "result 'oom-kill'", 17, 6 },   /* " 'oom-kill'": the manager's unit result */
-	{ "Killed process", 14, 1 },      /* "illed proce": every kernel kill line, even rate-limited ones */
-	{ "systemd-oomd[", 13, 1 },       /* "ystemd-oomd": oomd's own lines by their identifier */
-	{ "process(es)", 11, 0 },         /* the manager's "systemd-oomd killed N process(es)" */
-	{ "killed by the OOM", 17, 6 },   /* " by the OOM": the manager's kernel-OOM line */
+	{ "invoked oom-killer", 18, 2 }, /* "voked oom-k" */
+	{ "result 'oom-kill'", 17, 6 },  /* " 'oom-kill'": the manager's unit result */
+	{ "Killed process", 14,
+	  1 }, /* "illed proce": every kernel kill line, even rate-limited ones */
+	{ "systemd-oomd[", 13, 1 },     /* "ystemd-oomd": oomd's own lines by their identifier */
+	{ "process(es)", 11, 0 },       /* the manager's "systemd-oomd killed N process(es)" */
+	{ "killed by the OOM", 17, 6 }, /* " by the OOM": the manager's kernel-OOM line */
 	{ "oom_reaper:", 11, 0 },
-	{ "ending SIGKILL", 14, 3 },      /* "ing SIGKILL": earlyoom "sending", nohang "Sending" */
+	{ "ending SIGKILL", 14, 3 }, /* "ing SIGKILL": earlyoom "sending", nohang "Sending" */
 	{ "ending SIGTERM", 14, 3 },
-	{ "Send SIGKILL", 12, 1 },        /* "end SIGKILL": nohang 0.1 "Send SIGKILL to the victim" */
+	{ "Send SIGKILL", 12, 1 }, /* "end SIGKILL": nohang 0.1 "Send SIGKILL to the victim" */
 	{ "Send SIGTERM", 12, 1 },
-	{ "Victim status", 13, 1 },       /* "ictim statu": nohang, the victim's PID line follows */
-	{ "highest badness", 15, 1 },     /* "ighest badn" */
-	{ "and no killable", 15, 1 },     /* "nd no killa" */
-	{ " or sacrifice", 13, 1 },       /* "or sacrific": <= 5.0 "Kill process N (x) score N or sacrifice child" alone */
+	{ "Victim status", 13, 1 },   /* "ictim statu": nohang, the victim's PID line follows */
+	{ "highest badness", 15, 1 }, /* "ighest badn" */
+	{ "and no killable", 15, 1 }, /* "nd no killa" */
+	{ " or sacrifice", 13,
+	  1 }, /* "or sacrific": <= 5.0 "Kill process N (x) score N or sacrifice child" alone */
 	{ "oom-kill:constraint", 19, 2 }, /* "m-kill:cons": the summary alone */
-	{ "due to memory", 13, 2 },       /* "e to memory": oomd's notice without its identifier (json, paste) */
-	{ "as a result of limit", 20, 8 },/* "ult of limi": cgroup v1 "Task in X killed as a result of limit of Y" */
-	{ "illing process '", 16, 5 },    /* "g process '": earlyoom 1.2 (the manager's "Killing process N (x)" is not) */
-	{ "illing process: ", 16, 4 },    /* "ng process:": earlyoom 1.1 */
-	{ "with signal 15:", 15, 4 },     /* " signal 15:": an earlyoom 1.3 pre-release */
-	{ "with signal 9:", 14, 2 },      /* "th signal 9" */
-	{ "the command: kill", 17, 1 },   /* "he command:": nohang running "kill -TERM N" */
-	{ "kB, anon-rss", 12, 0 },        /* "kB, anon-rs": a Killed line whose first half is wrapped away */
-	{ "matches with name", 17, 2 },   /* "tches with ": nohang's victim of a configured command */
-	{ "CGroup_v2: /", 12, 1 },        /* "Group_v2: /": nohang's victim block, its start cut off */
-	{ "oom-kill event", 14, 0 },      /* "oom-kill ev": Slurm "Detected N oom-kill event(s) in StepId=J.S" */
-	{ "oom_kill event", 14, 0 },      /* Slurm 21.08+ wording */
+	{ "due to memory", 13,
+	  2 }, /* "e to memory": oomd's notice without its identifier (json, paste) */
+	{ "as a result of limit", 20,
+	  8 }, /* "ult of limi": cgroup v1 "Task in X killed as a result of limit of Y" */
+	{ "illing process '", 16,
+	  5 }, /* "g process '": earlyoom 1.2 (the manager's "Killing process N (x)" is not) */
+	{ "illing process: ", 16, 4 },  /* "ng process:": earlyoom 1.1 */
+	{ "with signal 15:", 15, 4 },   /* " signal 15:": an earlyoom 1.3 pre-release */
+	{ "with signal 9:", 14, 2 },    /* "th signal 9" */
+	{ "the command: kill", 17, 1 }, /* "he command:": nohang running "kill -TERM N" */
+	{ "kB, anon-rss", 12,
+	  0 }, /* "kB, anon-rs": a Killed line whose first half is wrapped away */
+	{ "matches with name", 17, 2 }, /* "tches with ": nohang's victim of a configured command */
+	{ "CGroup_v2: /", 12, 1 }, /* "Group_v2: /": nohang's victim block, its start cut off */
+	{ "oom-kill event", 14,
+	  0 }, /* "oom-kill ev": Slurm "Detected N oom-kill event(s) in StepId=J.S" */
+	{ "oom_kill event", 14, 0 }, /* Slurm 21.08+ wording */
 };
 #define NANCHORS (sizeof(anchors) / sizeof(anchors[0]))
 
@@ -1084,7 +1115,8 @@ size_t og_anchor_find(const struct og_anchors *a, const char *buf, size_t len)
 			if (pos < back)
 				continue;
 			size_t start = pos - back;
-			if (start + anchors[i].len <= len && memcmp(buf + start, anchors[i].s, anchors[i].len) == 0)
+			if (start + anchors[i].len <= len &&
+			    memcmp(buf + start, anchors[i].s, anchors[i].len) == 0)
 				return start;
 		}
 		pos++;
@@ -1120,21 +1152,26 @@ int og_wrap_kind(const char *msg, size_t len)
 		e--;
 	if (e == s)
 		return OG_WRAP_NONE;
-	static const char *const openers[] = { "Killed process", "Kill process", "invoked oom-killer:", "oom-kill:constraint",
-						"Memory cgroup out of memory:", "Out of memory:" };
+	static const char *const openers[] = { "Killed process",
+					       "Kill process",
+					       "invoked oom-killer:",
+					       "oom-kill:constraint",
+					       "Memory cgroup out of memory:",
+					       "Out of memory:" };
 	for (size_t i = 0; i < sizeof(openers) / sizeof(openers[0]); i++) {
 		size_t ol = strlen(openers[i]);
 		for (size_t n = ol - 1; n >= 4; n--) {
 			const char *p = e - n;
-			if ((size_t)(e - s) >= n && !memcmp(p, openers[i], n) && (p == s || p[-1] == ' ' || p[-1] == ':'))
+			if ((size_t)(e - s) >= n && !memcmp(p, openers[i], n) &&
+			    (p == s || p[-1] == ' ' || p[-1] == ':'))
 				return OG_WRAP_OPENER;
 		}
 		if (i >= 4 && ends_with(s, e, openers[i]))
 			return OG_WRAP_OPENER;
 	}
 	if (find_word(s, e, "Killed process "))
-		return ends_with(s, e, "kB") || ends_with_num(s, e, "oom_score_adj:") || ends_with(s, e, ")") ||
-				       ends_with(s, e, ").")
+		return ends_with(s, e, "kB") || ends_with_num(s, e, "oom_score_adj:") ||
+				       ends_with(s, e, ")") || ends_with(s, e, ").")
 			       ? OG_WRAP_NONE
 			       : OG_WRAP_KILLED;
 	if (find_word(s, e, "oom-kill:"))
@@ -1142,14 +1179,16 @@ int og_wrap_kind(const char *msg, size_t len)
 	if (find(s, e, " invoked oom-killer:"))
 		return ends_with_num(s, e, "oom_score_adj=") ? OG_WRAP_NONE : OG_WRAP_INVOKED;
 	if (find_word(s, e, "Kill process "))
-		return ends_with(s, e, "child") || ends_with(s, e, "memory") ? OG_WRAP_NONE : OG_WRAP_OLDKILL;
+		return ends_with(s, e, "child") || ends_with(s, e, "memory") ? OG_WRAP_NONE
+									     : OG_WRAP_OLDKILL;
 	if (find_word(s, e, "Killed /") || find_word(s, e, "Marked /"))
-		return ends_with(s, e, "activity") || ends_with(s, e, "%") || ends_with(s, e, "for killing") ||
-				       ends_with(s, e, ">")
+		return ends_with(s, e, "activity") || ends_with(s, e, "%") ||
+				       ends_with(s, e, "for killing") || ends_with(s, e, ">")
 			       ? OG_WRAP_NONE
 			       : OG_WRAP_OOMD;
 	if (find(s, e, "sending SIG") && find(s, e, " to process "))
-		return ends_with(s, e, "MiB") || ends_with(s, e, "\"") ? OG_WRAP_NONE : OG_WRAP_EARLYOOM;
+		return ends_with(s, e, "MiB") || ends_with(s, e, "\"") ? OG_WRAP_NONE
+								       : OG_WRAP_EARLYOOM;
 	return OG_WRAP_NONE;
 }
 
@@ -1168,11 +1207,13 @@ bool og_wrap_continues(int kind, const char *msg, size_t len)
 bool og_wrap_word(const char *w, size_t n)
 {
 	static const char *const words[] = {
-		"Killed", "process", "Kill", "score", "or", "sacrifice", "child", "sharing", "same", "memory",
-		"due", "to", "pressure", "for", "being", "with", "reclaim", "activity", "used", "total", "and",
-		"swap", "more", "than", "invoked", "oom-killer:", "Out", "of", "Memory", "cgroup", "out",
-		"memory:", "killing", "Marked", "Tasks", "in", "are", "going", "be", "killed", "set",
-		"sending", "uid", "Task", "as", "a", "result", "limit",
+		"Killed",  "process", "Kill",    "score",    "or",          "sacrifice", "child",
+		"sharing", "same",    "memory",  "due",      "to",          "pressure",  "for",
+		"being",   "with",    "reclaim", "activity", "used",        "total",     "and",
+		"swap",    "more",    "than",    "invoked",  "oom-killer:", "Out",       "of",
+		"Memory",  "cgroup",  "out",     "memory:",  "killing",     "Marked",    "Tasks",
+		"in",      "are",     "going",   "be",       "killed",      "set",       "sending",
+		"uid",     "Task",    "as",      "a",        "result",      "limit",
 	};
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (strlen(words[i]) == n && !memcmp(words[i], w, n))

@@ -43,7 +43,8 @@ static bool lit(struct cur *c, const char *s)
 static size_t word(struct cur *c, char *out, size_t size)
 {
 	size_t n = 0;
-	while (c->p < c->end && (isalnum((unsigned char)*c->p) || *c->p == '_' || *c->p == '-' || *c->p == '.')) {
+	while (c->p < c->end &&
+	       (isalnum((unsigned char)*c->p) || *c->p == '_' || *c->p == '-' || *c->p == '.')) {
 		if (n + 1 < size)
 			out[n++] = *c->p;
 		c->p++;
@@ -71,7 +72,8 @@ static bool step_id(struct cur *c, long *job, char *step, size_t size)
 
 /* Slurm's own reader of this line (oomlog_slurm.c), shared with the log
  * parsers: one grammar for every wording Slurm used. */
-_Static_assert(sizeof(((struct og_jobrec *)0)->step) == sizeof(((struct og_slurm_oom *)0)->step), "step ids");
+_Static_assert(sizeof(((struct og_jobrec *)0)->step) == sizeof(((struct og_slurm_oom *)0)->step),
+	       "step ids");
 
 static bool detected(struct cur c, struct og_jobrec *r)
 {
@@ -116,7 +118,8 @@ static bool task_oom(struct cur c, struct og_jobrec *r)
 		const char *ns = ne;
 		while (ns > c.p && ns[-1] != ' ')
 			ns--;
-		size_t n = (size_t)(ne - ns) < sizeof(r->node) ? (size_t)(ne - ns) : sizeof(r->node) - 1;
+		size_t n = (size_t)(ne - ns) < sizeof(r->node) ? (size_t)(ne - ns)
+							       : sizeof(r->node) - 1;
 		memcpy(r->node, ns, n);
 		r->node[n] = '\0';
 	}
@@ -178,7 +181,8 @@ static bool dataloader(struct cur c, struct og_jobrec *r)
 		if (!lit(&c, ", "))
 			break;
 	}
-	if (!lit(&c, ") ") || (!lit(&c, "is killed by signal: ") && !lit(&c, "exited unexpectedly")))
+	if (!lit(&c, ") ") ||
+	    (!lit(&c, "is killed by signal: ") && !lit(&c, "exited unexpectedly")))
 		return false;
 	r->kind = OG_JOB_DATALOADER;
 	return true;
@@ -190,7 +194,8 @@ bool og_jobline_parse(const char *line, size_t len, struct og_jobrec *r)
 
 	memset(r, 0, sizeof(*r));
 	r->job = r->count = r->task_lo = r->task_hi = -1;
-	if (!(detected(c, r) || task_oom(c, r) || cancelled(c, r) || torch_sigkill(c, r) || dataloader(c, r))) {
+	if (!(detected(c, r) || task_oom(c, r) || cancelled(c, r) || torch_sigkill(c, r) ||
+	      dataloader(c, r))) {
 		r->kind = OG_JOB_NONE;
 		return false;
 	}
@@ -248,7 +253,8 @@ bool og_slurm_path(const char *path, struct og_slurm_ids *ids)
 			ids->job = v;
 		else if ((v = comp_num(p, n, "task_")) >= 0)
 			ids->task = v;
-		else if (n > 5 && n < 5 + sizeof(ids->step) && !memcmp(p, "step_", 5) && ids->job >= 0) {
+		else if (n > 5 && n < 5 + sizeof(ids->step) && !memcmp(p, "step_", 5) &&
+			 ids->job >= 0) {
 			memcpy(ids->step, p + 5, n - 5);
 			ids->step[n - 5] = '\0';
 		}
@@ -265,27 +271,28 @@ static bool has_pid(const struct og_jobrec *r, int pid)
 	return false;
 }
 
-static bool belongs(const struct og_event *e, const struct og_slurm_ids *id, const struct og_jobrec *r, bool file_has_job)
+static bool belongs(const struct og_event *e, const struct og_slurm_ids *id,
+		    const struct og_jobrec *r, bool file_has_job)
 {
 	switch (r->kind) {
 	case OG_JOB_SLURM_DETECTED:
 		/* a placeholder job id ("StepId=JOBID.13") is nobody's */
-		return id->job >= 0 && id->job == r->job && (!id->step[0] || !strcmp(id->step, r->step));
+		return id->job >= 0 && id->job == r->job &&
+		       (!id->step[0] || !strcmp(id->step, r->step));
 	case OG_JOB_SLURM_TASK_OOM:
 		/* srun's line has no job id: believe it when the output is this job's */
-		return id->job >= 0 && file_has_job && id->task >= r->task_lo && id->task <= r->task_hi;
+		return id->job >= 0 && file_has_job && id->task >= r->task_lo &&
+		       id->task <= r->task_hi;
 	case OG_JOB_SLURM_CANCELLED:
 		return id->job == r->job && (!r->step[0] || !strcmp(id->step, r->step));
 	case OG_JOB_TORCH_SIGKILL:
-	case OG_JOB_DATALOADER:
-		return e->victim.pid > 0 && has_pid(r, e->victim.pid);
-	default:
-		return false;
+	case OG_JOB_DATALOADER: return e->victim.pid > 0 && has_pid(r, e->victim.pid);
+	default: return false;
 	}
 }
 
-size_t og_job_join(const struct og_event *e, const struct og_jobrec *r, size_t n, struct og_slurm_ids *ids, size_t *idx,
-		   size_t max)
+size_t og_job_join(const struct og_event *e, const struct og_jobrec *r, size_t n,
+		   struct og_slurm_ids *ids, size_t *idx, size_t max)
 {
 	struct og_slurm_ids a, b;
 	bool file_has_job = false;
@@ -300,7 +307,8 @@ size_t og_job_join(const struct og_event *e, const struct og_jobrec *r, size_t n
 	if (!ha && !hb)
 		ids->job = -1;
 	for (size_t i = 0; i < n; i++)
-		if ((r[i].kind == OG_JOB_SLURM_DETECTED || r[i].kind == OG_JOB_SLURM_CANCELLED) && r[i].job == ids->job)
+		if ((r[i].kind == OG_JOB_SLURM_DETECTED || r[i].kind == OG_JOB_SLURM_CANCELLED) &&
+		    r[i].job == ids->job)
 			file_has_job = true;
 	for (size_t i = 0; i < n && k < max; i++)
 		if (belongs(e, ids, &r[i], file_has_job))

@@ -33,14 +33,14 @@ enum og_job_kind {
 
 struct og_jobrec {
 	enum og_job_kind kind;
-	long job;               /* -1 unknown */
-	char step[16];          /* "0", "batch", "extern", "interactive"; "" unknown */
-	long count;             /* DETECTED */
-	long task_lo, task_hi;  /* TASK_OOM */
+	long job;              /* -1 unknown */
+	char step[16];         /* "0", "batch", "extern", "interactive"; "" unknown */
+	long count;            /* DETECTED */
+	long task_lo, task_hi; /* TASK_OOM */
 	char node[64];
 	int pids[OG_JOB_PIDS];
 	int npids;
-	char text[160];         /* the line as printed, trimmed (not escaped) */
+	char text[160]; /* the line as printed, trimmed (not escaped) */
 };
 
 /* One line (no newline).  Returns true and fills r when it is one of the
@@ -53,7 +53,7 @@ size_t og_joblog_scan(const char *buf, size_t len, struct og_jobrec *r, size_t m
 /* A Slurm job's memory cgroup path: "job_J" and "step_S" components, and
  * "task_N"/"uid_U" when present.  Returns true when job_J is there. */
 struct og_slurm_ids {
-	long uid, job, task;    /* -1 unknown */
+	long uid, job, task; /* -1 unknown */
 	char step[16];
 };
 bool og_slurm_path(const char *path, struct og_slurm_ids *ids);
@@ -64,7 +64,7 @@ bool og_slurm_path(const char *path, struct og_slurm_ids *ids);
  * DataLoader line naming the victim's pid.  Returns the number of matches
  * written to idx (at most max); *ids is filled when the event is a Slurm
  * job's (ids->job >= 0). */
-size_t og_job_join(const struct og_event *e, const struct og_jobrec *r, size_t n, struct og_slurm_ids *ids, size_t *idx,
-		   size_t max);
+size_t og_job_join(const struct og_event *e, const struct og_jobrec *r, size_t n,
+		   struct og_slurm_ids *ids, size_t *idx, size_t max);
 
 #endif

@@ -4,8 +4,8 @@
 
 bool og_slurm_oom_parse(const char *msg, size_t len, struct og_slurm_oom *r)
 {
-	static const char *const words[] = { " oom-kill event(s) in ", " oom_kill event(s) in ", " oom_kill events in ",
-					     " oom_kill event in " };
+	static const char *const words[] = { " oom-kill event(s) in ", " oom_kill event(s) in ",
+					     " oom_kill events in ", " oom_kill event in " };
 	struct cur c = { msg, msg + len };
 	const char *h = find(c.p, c.end, "Detected ");
 	long long v;
@@ -26,7 +26,7 @@ bool og_slurm_oom_parse(const char *msg, size_t len, struct og_slurm_oom *r)
 		return false;
 	if (num(&c, &v)) {
 		if (v < 0 || v > 0xfffffffeLL)
-			return false;   /* Slurm's job ids are uint32_t */
+			return false; /* Slurm's job ids are uint32_t */
 		r->job = (long)v;
 	} else
 		while (c.p < c.end && ((*c.p >= 'A' && *c.p <= 'Z') || *c.p == '_'))
@@ -37,7 +37,7 @@ bool og_slurm_oom_parse(const char *msg, size_t len, struct og_slurm_oom *r)
 	while (c.p < c.end && (ts_alpha(*c.p) || ts_digit(*c.p) || *c.p == '_'))
 		c.p++;
 	if (c.p == s || (size_t)(c.p - s) >= sizeof(r->step))
-		return false;   /* a step name cut short would join the wrong step */
+		return false; /* a step name cut short would join the wrong step */
 	cpy(r->step, sizeof(r->step), s, (size_t)(c.p - s));
 	return true;
 }

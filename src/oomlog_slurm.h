@@ -12,9 +12,9 @@
 #include <stddef.h>
 
 struct og_slurm_oom {
-	long count;     /* N */
-	long job;       /* J, -1 when not a number (a user's placeholder) */
-	char step[16];  /* S: "0", "batch", "extern"; "" unknown */
+	long count;    /* N */
+	long job;      /* J, -1 when not a number (a user's placeholder) */
+	char step[16]; /* S: "0", "batch", "extern"; "" unknown */
 };
 
 bool og_slurm_oom_parse(const char *msg, size_t len, struct og_slurm_oom *r);

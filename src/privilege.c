@@ -101,8 +101,14 @@ bool og_priv_bounding_lacks_resource(void)
 	return prctl(PR_CAPBSET_READ, CAP_SYS_RESOURCE, 0, 0, 0) == 0;
 }
 
-int og_priv_raise(void) { return set_effective(CAP_SET); }
-int og_priv_lower(void) { return set_effective(CAP_CLEAR); }
+int og_priv_raise(void)
+{
+	return set_effective(CAP_SET);
+}
+int og_priv_lower(void)
+{
+	return set_effective(CAP_CLEAR);
+}
 
 int og_priv_clear_caps(void)
 {
@@ -114,7 +120,8 @@ int og_priv_clear_caps(void)
 	if (cap_set_proc(c) < 0)
 		r = -errno;
 	cap_free(c);
-	if (r == 0 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+	if (r == 0 && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
+	    errno != EINVAL)
 		r = -errno;
 	if (r == 0) {
 		c = cap_get_proc();

@@ -7,18 +7,18 @@
 #include <sys/types.h>
 
 enum og_route {
-	OG_ROUTE_ROOT,  /* euid 0, started directly: the job stays root */
-	OG_ROUTE_SUDO,  /* euid 0 under sudo: apply as root, run the job as SUDO_UID */
-	OG_ROUTE_CAP,   /* cap_sys_resource in the permitted set (make install-cap) */
-	OG_ROUTE_NONE,  /* plain user: raise only, or ask sudo for the one write */
+	OG_ROUTE_ROOT, /* euid 0, started directly: the job stays root */
+	OG_ROUTE_SUDO, /* euid 0 under sudo: apply as root, run the job as SUDO_UID */
+	OG_ROUTE_CAP,  /* cap_sys_resource in the permitted set (make install-cap) */
+	OG_ROUTE_NONE, /* plain user: raise only, or ask sudo for the one write */
 };
 
 struct og_priv {
 	enum og_route route;
-	uid_t ruid;          /* who asked: SUDO_UID under sudo, else getuid() */
+	uid_t ruid; /* who asked: SUDO_UID under sudo, else getuid() */
 	gid_t rgid;
-	char user[64];       /* login name of SUDO_UID (sudo route only, else empty) */
-	bool has_cap;        /* CAP_SYS_RESOURCE permitted (root may lack it too) */
+	char user[64]; /* login name of SUDO_UID (sudo route only, else empty) */
+	bool has_cap;  /* CAP_SYS_RESOURCE permitted (root may lack it too) */
 };
 
 /* Reads credentials, capability sets and SUDO_* (validated: SUDO_UID must be

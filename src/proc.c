@@ -116,7 +116,9 @@ static int parse_hex64(const char *p, const char *end, uint64_t *out)
 	for (; p < end && isxdigit((unsigned char)*p); p++, n++) {
 		if (n == 16)
 			return -EINVAL;
-		v = (v << 4) | (uint64_t)(isdigit((unsigned char)*p) ? *p - '0' : (tolower((unsigned char)*p) - 'a' + 10));
+		v = (v << 4) | (uint64_t)(isdigit((unsigned char)*p)
+						  ? *p - '0'
+						  : (tolower((unsigned char)*p) - 'a' + 10));
 	}
 	if (!n)
 		return -EINVAL;
@@ -168,7 +170,8 @@ static void status_name(const char *v, const char *le, struct og_status *st)
 
 /* One "Key:\tvalue" line of status (key k of klen bytes, value v..le).
  * Returns 0 (also for a key not kept) or -EINVAL. */
-static int status_line(const char *k, size_t klen, const char *v, const char *le, struct og_status *st)
+static int status_line(const char *k, size_t klen, const char *v, const char *le,
+		       struct og_status *st)
 {
 	char *base = (char *)st;
 	long long x;

@@ -26,15 +26,15 @@ struct og_stat {
 
 #define OG_MAX_GROUPS 64
 struct og_status {
-	char name[OG_COMM_MAX];   /* unescaped as the kernel shows it */
-	long uid[4], gid[4];      /* real, effective, saved, fs; -1 when absent */
+	char name[OG_COMM_MAX]; /* unescaped as the kernel shows it */
+	long uid[4], gid[4];    /* real, effective, saved, fs; -1 when absent */
 	size_t ngroups;
 	long groups[OG_MAX_GROUPS];
 	uint64_t cap_inh, cap_prm, cap_eff, cap_bnd, cap_amb;
-	uint64_t sig_cgt;         /* SigCgt: bit N-1 set = a handler for signal N */
-	int no_new_privs;         /* -1 when absent */
-	pid_t ppid;               /* PPid; -1 when absent */
-	int kthread;              /* Kthread: (6.x); -1 when absent */
+	uint64_t sig_cgt; /* SigCgt: bit N-1 set = a handler for signal N */
+	int no_new_privs; /* -1 when absent */
+	pid_t ppid;       /* PPid; -1 when absent */
+	int kthread;      /* Kthread: (6.x); -1 when absent */
 	/* kB; -1 when absent (kernel threads have none of the Vm lines). */
 	long long vm_rss, rss_anon, rss_file, rss_shmem, vm_swap, vm_pte;
 };

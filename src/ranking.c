@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-int og_rank_build(const struct og_taskset *ts, const size_t *member, size_t n, unsigned long long totalpages,
-		  long page_kib, struct og_rankset *r)
+int og_rank_build(const struct og_taskset *ts, const size_t *member, size_t n,
+		  unsigned long long totalpages, long page_kib, struct og_rankset *r)
 {
 	memset(r, 0, sizeof(*r));
 	if (!member)
@@ -53,7 +53,8 @@ size_t og_rank_of(const struct og_rankset *r, size_t ti)
 	return 0;
 }
 
-void og_rank_ties_by_start(struct og_rankset *r, const struct og_taskset *ts, const char *procroot, size_t cap)
+void og_rank_ties_by_start(struct og_rankset *r, const struct og_taskset *ts, const char *procroot,
+			   size_t cap)
 {
 	size_t g = 1;
 	while (g < r->eligible && r->b[r->order[g]].points == r->b[r->order[0]].points)
@@ -257,7 +258,9 @@ int og_memcg_totalpages(const char *procroot, const struct og_cgroup *cg, const 
 			og_parse_int_file(buf, (size_t)n, &v);
 		swappiness = (int)v;
 	}
-	unsigned long long swap_pages = swap_total_kib > 0 ? (unsigned long long)swap_total_kib / (unsigned long long)page_kib : 0;
+	unsigned long long swap_pages = swap_total_kib > 0 ? (unsigned long long)swap_total_kib /
+								     (unsigned long long)page_kib
+							   : 0;
 	*out = og_totalpages_memcg(m->limit, m->swap_limit, swappiness, swap_pages, page_kib);
 	return 0;
 }
@@ -277,8 +280,8 @@ static void lim_walk(struct lim_ctx *c, const char *dir, int depth)
 	if (depth > 32)
 		return;
 	/* A v2 directory without the memory controller is skipped, not its subtree. */
-	if (og_cgroup_from_dir(dir, &cg) == 0 && cg.version == c->version && og_memcg_read(&cg, &m) == 0 &&
-	    m.limit >= 0 && c->n < c->cap) {
+	if (og_cgroup_from_dir(dir, &cg) == 0 && cg.version == c->version &&
+	    og_memcg_read(&cg, &m) == 0 && m.limit >= 0 && c->n < c->cap) {
 		const char *rel = dir + strlen(c->mnt);
 		snprintf(cg.path, sizeof(cg.path), "%s", *rel ? rel : "/");
 		c->out[c->n].cg = cg;

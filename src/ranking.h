@@ -13,23 +13,24 @@
 
 struct og_rankset {
 	unsigned long long totalpages;
-	size_t n;            /* members */
-	size_t *member;      /* indices into the taskset, in scan order */
-	struct og_badness *b;/* b[k] for member[k] */
-	size_t *order;       /* positions into member[], best victim first */
-	size_t eligible;     /* order[0..eligible) are candidates */
+	size_t n;             /* members */
+	size_t *member;       /* indices into the taskset, in scan order */
+	struct og_badness *b; /* b[k] for member[k] */
+	size_t *order;        /* positions into member[], best victim first */
+	size_t eligible;      /* order[0..eligible) are candidates */
 };
 
 /* member == NULL: every task, in snapshot order (the global scan). */
-int og_rank_build(const struct og_taskset *ts, const size_t *member, size_t n, unsigned long long totalpages,
-		  long page_kib, struct og_rankset *r);
+int og_rank_build(const struct og_taskset *ts, const size_t *member, size_t n,
+		  unsigned long long totalpages, long page_kib, struct og_rankset *r);
 void og_rankset_free(struct og_rankset *r);
 /* The kernel breaks ties by scan order, which is creation order (task
  * list for a global OOM, cgroup join order for a memcg), not PID order once
  * PIDs wrap.  Re-order the leading group of equal points by start time
  * (procroot/PID/stat field 22; the latest started ranks first), reading
  * stat only for that group and only when it has 2..cap members. */
-void og_rank_ties_by_start(struct og_rankset *r, const struct og_taskset *ts, const char *procroot, size_t cap);
+void og_rank_ties_by_start(struct og_rankset *r, const struct og_taskset *ts, const char *procroot,
+			   size_t cap);
 
 /* Index into the taskset of the rank-1 victim, or -1 when nobody is eligible. */
 long og_rank_victim(const struct og_rankset *r);

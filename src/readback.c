@@ -57,7 +57,8 @@ int og_daemons_readback(FILE *f, const char *prefix, pid_t pid)
 		if (v[i].state == OG_KV_ABSENT)
 			fprintf(f, "%s%s: not running\n", prefix, v[i].killer);
 		else if (v[i].state == OG_KV_EXPOSED)
-			fprintf(f, "%s%s: EXPOSED (%s): %s\n", prefix, v[i].killer, v[i].why, v[i].fix);
+			fprintf(f, "%s%s: EXPOSED (%s): %s\n", prefix, v[i].killer, v[i].why,
+				v[i].fix);
 		else
 			fprintf(f, "%s%s: protected (%s)\n", prefix, v[i].killer, v[i].why);
 	}

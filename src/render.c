@@ -15,15 +15,26 @@ size_t og_escape(const char *s, size_t len, char *out, size_t outsz)
 		size_t n;
 
 		if (c == '\\') {
-			tmp[0] = '\\'; tmp[1] = '\\'; n = 2;
+			tmp[0] = '\\';
+			tmp[1] = '\\';
+			n = 2;
 		} else if (c == '\n') {
-			tmp[0] = '\\'; tmp[1] = 'n'; n = 2;
+			tmp[0] = '\\';
+			tmp[1] = 'n';
+			n = 2;
 		} else if (c == '\t') {
-			tmp[0] = '\\'; tmp[1] = 't'; n = 2;
+			tmp[0] = '\\';
+			tmp[1] = 't';
+			n = 2;
 		} else if (c < 0x20 || c >= 0x7f) {
-			tmp[0] = '\\'; tmp[1] = 'x'; tmp[2] = hex[c >> 4]; tmp[3] = hex[c & 15]; n = 4;
+			tmp[0] = '\\';
+			tmp[1] = 'x';
+			tmp[2] = hex[c >> 4];
+			tmp[3] = hex[c & 15];
+			n = 4;
 		} else {
-			tmp[0] = (char)c; n = 1;
+			tmp[0] = (char)c;
+			n = 1;
 		}
 		if (outsz && need + n < outsz)
 			for (size_t k = 0; k < n; k++)
@@ -55,10 +66,17 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 
 	if (s[0] < 0x80)
 		return 1;
-	if ((s[0] & 0xe0) == 0xc0) { want = 2; cp = s[0] & 0x1fu; }
-	else if ((s[0] & 0xf0) == 0xe0) { want = 3; cp = s[0] & 0x0fu; }
-	else if ((s[0] & 0xf8) == 0xf0) { want = 4; cp = s[0] & 0x07u; }
-	else return 0;
+	if ((s[0] & 0xe0) == 0xc0) {
+		want = 2;
+		cp = s[0] & 0x1fu;
+	} else if ((s[0] & 0xf0) == 0xe0) {
+		want = 3;
+		cp = s[0] & 0x0fu;
+	} else if ((s[0] & 0xf8) == 0xf0) {
+		want = 4;
+		cp = s[0] & 0x07u;
+	} else
+		return 0;
 	if (want > n)
 		return 0;
 	for (size_t i = 1; i < want; i++) {
@@ -88,11 +106,11 @@ bool og_utf8_locale(void)
  * embeddings/overrides/isolates, line and paragraph separators. */
 static bool unsafe_cp(const unsigned char *s, size_t n)
 {
-	unsigned cp = n == 2 ? (s[0] & 0x1fu) << 6 | (s[1] & 0x3fu)
+	unsigned cp = n == 2   ? (s[0] & 0x1fu) << 6 | (s[1] & 0x3fu)
 		      : n == 3 ? (s[0] & 0x0fu) << 12 | (s[1] & 0x3fu) << 6 | (s[2] & 0x3fu)
 			       : 0x10000;
-	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
+	return (cp >= 0x80 && cp <= 0x9f) || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff;
 }
 
 const char *og_esc_text(const char *s, char *out, size_t outsz)
@@ -137,14 +155,19 @@ void og_json_str(FILE *f, const char *s)
 		size_t ul;
 
 		if (c == '"' || c == '\\') {
-			fputc('\\', f); fputc(c, f); i++;
+			fputc('\\', f);
+			fputc(c, f);
+			i++;
 		} else if (c < 0x20 || c == 0x7f) {
-			fprintf(f, "\\u%04x", c); i++;
+			fprintf(f, "\\u%04x", c);
+			i++;
 		} else if ((ul = utf8_len(p + i, n - i)) > 0) {
-			fwrite(p + i, 1, ul, f); i += ul;
+			fwrite(p + i, 1, ul, f);
+			i += ul;
 		} else {
 			/* Not UTF-8: keep the byte visible and the document valid. */
-			fprintf(f, "\\u00%02x", c); i++;
+			fprintf(f, "\\u00%02x", c);
+			i++;
 		}
 	}
 	fputc('"', f);

@@ -17,7 +17,7 @@ const struct og_sd_syms *og_sd(void)
 	if (state == 0) {
 		void *h = dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
 		bool ok = h != NULL;
-#define OG_SD_LOAD(f) \
+#define OG_SD_LOAD(f)                               \
 	if (ok && !(*(void **)&t.f = dlsym(h, #f))) \
 		ok = false;
 		OG_SD_SYMS(OG_SD_LOAD)

@@ -15,18 +15,25 @@
 #include <systemd/sd-id128.h>
 #include <systemd/sd-journal.h>
 
-#define OG_SD_SYMS(X)                                                                                     \
-	X(sd_bus_call) X(sd_bus_call_method) X(sd_bus_error_free) X(sd_bus_error_has_name)                 \
-	X(sd_bus_flush_close_unref) X(sd_bus_get_property_string) X(sd_bus_match_signal)                  \
-	X(sd_bus_message_append) X(sd_bus_message_append_array) X(sd_bus_message_close_container)         \
-	X(sd_bus_message_new_method_call) X(sd_bus_message_open_container) X(sd_bus_message_read)         \
-	X(sd_bus_message_set_auto_start) X(sd_bus_message_unref) X(sd_bus_open_system) X(sd_bus_open_user) \
-	X(sd_bus_process) X(sd_bus_slot_unref) X(sd_bus_wait) X(sd_id128_get_boot) X(sd_id128_to_string)  \
-	X(sd_journal_add_conjunction) X(sd_journal_add_disjunction) X(sd_journal_add_match)               \
-	X(sd_journal_close) X(sd_journal_flush_matches) X(sd_journal_get_data)                            \
-	X(sd_journal_get_realtime_usec) X(sd_journal_next) X(sd_journal_open) X(sd_journal_open_directory) \
-	X(sd_journal_query_unique) X(sd_journal_seek_head) X(sd_journal_seek_realtime_usec)              \
-	X(sd_journal_restart_unique) X(sd_journal_enumerate_available_unique) /* SD_JOURNAL_FOREACH_UNIQUE */
+#define OG_SD_SYMS(X)                                                                                           \
+	X(sd_bus_call)                                                                                          \
+	X(sd_bus_call_method) X(sd_bus_error_free) X(sd_bus_error_has_name) X(sd_bus_flush_close_unref) X(      \
+		sd_bus_get_property_string) X(sd_bus_match_signal) X(sd_bus_message_append)                     \
+		X(sd_bus_message_append_array) X(sd_bus_message_close_container) X(                             \
+			sd_bus_message_new_method_call) X(sd_bus_message_open_container) X(sd_bus_message_read) \
+			X(sd_bus_message_set_auto_start) X(sd_bus_message_unref) X(sd_bus_open_system) X(       \
+				sd_bus_open_user) X(sd_bus_process) X(sd_bus_slot_unref)                        \
+				X(sd_bus_wait) X(sd_id128_get_boot) X(sd_id128_to_string) X(                    \
+					sd_journal_add_conjunction) X(sd_journal_add_disjunction)               \
+					X(sd_journal_add_match) X(sd_journal_close) X(                          \
+						sd_journal_flush_matches) X(sd_journal_get_data)                \
+						X(sd_journal_get_realtime_usec) X(sd_journal_next) X(           \
+							sd_journal_open) X(sd_journal_open_directory)           \
+							X(sd_journal_query_unique) X(                           \
+								sd_journal_seek_head)                           \
+								X(sd_journal_seek_realtime_usec) X(             \
+									sd_journal_restart_unique)              \
+									X(sd_journal_enumerate_available_unique) /* SD_JOURNAL_FOREACH_UNIQUE */
 
 struct og_sd_syms {
 #define OG_SD_PTR(f) __typeof__(f) *f;

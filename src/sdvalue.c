@@ -20,13 +20,20 @@ static const struct {
 	const char *name;
 	unsigned long long usec;
 } units[] = {
-	{ "seconds", USEC_SEC }, { "second", USEC_SEC }, { "sec", USEC_SEC }, { "s", USEC_SEC },
-	{ "minutes", USEC_MIN }, { "minute", USEC_MIN }, { "min", USEC_MIN }, { "months", USEC_MONTH },
-	{ "month", USEC_MONTH }, { "M", USEC_MONTH }, { "msec", 1000 }, { "ms", 1000 },
-	{ "m", USEC_MIN }, { "hours", USEC_HOUR }, { "hour", USEC_HOUR }, { "hr", USEC_HOUR },
-	{ "h", USEC_HOUR }, { "days", USEC_DAY }, { "day", USEC_DAY }, { "d", USEC_DAY },
-	{ "weeks", USEC_WEEK }, { "week", USEC_WEEK }, { "w", USEC_WEEK }, { "years", USEC_YEAR },
-	{ "year", USEC_YEAR }, { "y", USEC_YEAR }, { "usec", 1 }, { "us", 1 },
+	{ "seconds", USEC_SEC }, { "second", USEC_SEC },
+	{ "sec", USEC_SEC },     { "s", USEC_SEC },
+	{ "minutes", USEC_MIN }, { "minute", USEC_MIN },
+	{ "min", USEC_MIN },     { "months", USEC_MONTH },
+	{ "month", USEC_MONTH }, { "M", USEC_MONTH },
+	{ "msec", 1000 },        { "ms", 1000 },
+	{ "m", USEC_MIN },       { "hours", USEC_HOUR },
+	{ "hour", USEC_HOUR },   { "hr", USEC_HOUR },
+	{ "h", USEC_HOUR },      { "days", USEC_DAY },
+	{ "day", USEC_DAY },     { "d", USEC_DAY },
+	{ "weeks", USEC_WEEK },  { "week", USEC_WEEK },
+	{ "w", USEC_WEEK },      { "years", USEC_YEAR },
+	{ "year", USEC_YEAR },   { "y", USEC_YEAR },
+	{ "usec", 1 },           { "us", 1 },
 	{ "\xce\xbcs", 1 }, /* U+03BC GREEK SMALL LETTER MU */
 	{ "\xc2\xb5s", 1 }, /* U+00B5 MICRO SIGN */
 };

@@ -10,10 +10,14 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct { const char *name; int sig; } signames[] = {
-	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT }, { "KILL", SIGKILL }, { "USR1", SIGUSR1 },
-	{ "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "CONT", SIGCONT }, { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },
-	{ "ALRM", SIGALRM }, { "PWR", SIGPWR }, { "WINCH", SIGWINCH }, { "URG", SIGURG },
+static const struct {
+	const char *name;
+	int sig;
+} signames[] = {
+	{ "HUP", SIGHUP },     { "INT", SIGINT },   { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
+	{ "USR1", SIGUSR1 },   { "USR2", SIGUSR2 }, { "TERM", SIGTERM }, { "CONT", SIGCONT },
+	{ "STOP", SIGSTOP },   { "TSTP", SIGTSTP }, { "ALRM", SIGALRM }, { "PWR", SIGPWR },
+	{ "WINCH", SIGWINCH }, { "URG", SIGURG },
 };
 
 int og_signal_parse(const char *s, int *sig)
@@ -41,16 +45,20 @@ int og_warn_signal_parse(const char *s, int *sig, char *err, size_t errsz)
 {
 	char esc[128];
 	if (og_signal_parse(s, sig) < 0) {
-		snprintf(err, errsz, "invalid --warn-signal '%s': expected a signal name like USR1, a number, or none",
-			 og_esc(s, esc, sizeof(esc)));
+		snprintf(
+			err, errsz,
+			"invalid --warn-signal '%s': expected a signal name like USR1, a number, or none",
+			og_esc(s, esc, sizeof(esc)));
 		return -EINVAL;
 	}
 	/* signal(7): SIGKILL and SIGSTOP cannot be caught, blocked or ignored:
 	 * the job could save nothing, and the watcher would become a killer. */
 	if (*sig == SIGKILL || *sig == SIGSTOP) {
-		snprintf(err, errsz, "invalid --warn-signal '%s': %s cannot be caught, so the job could not save anything; "
-			 "use a signal it handles (USR1, USR2, TERM, ...) or none", og_esc(s, esc, sizeof(esc)),
-			 *sig == SIGKILL ? "SIGKILL" : "SIGSTOP");
+		snprintf(
+			err, errsz,
+			"invalid --warn-signal '%s': %s cannot be caught, so the job could not save anything; "
+			"use a signal it handles (USR1, USR2, TERM, ...) or none",
+			og_esc(s, esc, sizeof(esc)), *sig == SIGKILL ? "SIGKILL" : "SIGSTOP");
 		return -EINVAL;
 	}
 	return 0;

@@ -21,7 +21,8 @@ int og_slurm_step_of(struct og_cgroup *cg)
 {
 	struct og_slurm_ids id;
 
-	if (!og_slurm_path(cg->path, &id) || !id.step[0] || id.task < 0 || strncmp(last_comp(cg->path), "task_", 5))
+	if (!og_slurm_path(cg->path, &id) || !id.step[0] || id.task < 0 ||
+	    strncmp(last_comp(cg->path), "task_", 5))
 		return -ENOENT;
 	/* task_N, and on v2 user/ above it, up to step_S */
 	for (int up = 0; up < 2; up++) {
@@ -33,8 +34,8 @@ int og_slurm_step_of(struct og_cgroup *cg)
 	return -ENOENT;
 }
 
-int og_slurm_step_find(const char *procroot, pid_t pid, struct og_cgroup *step, struct og_cgroup *lim,
-		       struct og_memcg *m)
+int og_slurm_step_find(const char *procroot, pid_t pid, struct og_cgroup *step,
+		       struct og_cgroup *lim, struct og_memcg *m)
 {
 	int r = og_cgroup_of_pid(procroot, pid, step);
 
@@ -65,7 +66,8 @@ long long og_slurm_step_kills(const struct og_cgroup *step)
 		if (strncmp(de->d_name, "task_", 5))
 			continue;
 		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		if (og_cgroup_from_dir(p, &cg) == 0 && og_memcg_read(&cg, &m) == 0 && m.oom_kills > 0)
+		if (og_cgroup_from_dir(p, &cg) == 0 && og_memcg_read(&cg, &m) == 0 &&
+		    m.oom_kills > 0)
 			n += m.oom_kills;
 	}
 	if (d)

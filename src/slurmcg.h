@@ -24,8 +24,8 @@ int og_slurm_step_of(struct og_cgroup *cg);
 /* The step of pid's memory cgroup and the limited memcg at or above it (the
  * step's, or the job's when the step has none), with its values.  0, -ENOENT
  * (not in a Slurm task, or nothing limited) or -errno. */
-int og_slurm_step_find(const char *procroot, pid_t pid, struct og_cgroup *step, struct og_cgroup *lim,
-		       struct og_memcg *m);
+int og_slurm_step_find(const char *procroot, pid_t pid, struct og_cgroup *step,
+		       struct og_cgroup *lim, struct og_memcg *m);
 
 /* OOM kills among the step's processes so far.  v2: the step's memory.events
  * oom_kill, which counts its whole subtree; v1 counts a kill only in the

@@ -61,10 +61,13 @@ static int agent_ctl = -1, agent_ack = -1;
 static int opt_cb(int val, const char *arg, int remote);
 
 static struct spank_option opt = {
-	"oomguard", "[SPEC]",
+	"oomguard",
+	"[SPEC]",
 	"protect every task from the OOM killer, warn the step before its memory runs out, explain its OOM kills. "
 	"SPEC: adj:N,warn[:SPEC],signal:SIG,hook:CMD or off (man oomguard)",
-	2, 0, opt_cb,
+	2,
+	0,
+	opt_cb,
 };
 
 static int parse_args(int ac, char **av, bool log)
@@ -147,7 +150,7 @@ int slurm_spank_init_post_opt(spank_t sp, int ac, char **av)
 	if (user_given)
 		want = user_spec;
 	else if (spank_getenv(sp, "SLURM_OOMGUARD", env, sizeof(env)) == ESPANK_SUCCESS)
-		want = env;   /* set by the batch step around this one */
+		want = env; /* set by the batch step around this one */
 	else if (args.enforce)
 		want = "";
 	if (!want)
@@ -185,18 +188,18 @@ static void readback(uint32_t global)
 		snprintf(res, sizeof(res), "%s (oom_score_adj %ld)",
 			 adj_have == -1000 ? "protected" : "oom_score_adj as requested", adj_have);
 	else
-		snprintf(res, sizeof(res), "EXPOSED (oom_score_adj %ld, wanted %d: %s)", adj_have, spec.adj,
-			 adj_err ? og_adjust_reason(adj_err) : "changed after the write");
+		snprintf(res, sizeof(res), "EXPOSED (oom_score_adj %ld, wanted %d: %s)", adj_have,
+			 spec.adj, adj_err ? og_adjust_reason(adj_err) : "changed after the write");
 	if (spec.warn) {
 		char ws[400];
 		og_warnspec_format(&spec.warn_spec, ws, sizeof(ws));
 		if (spec.signal)
 			og_signal_name(spec.signal, sig, sizeof(sig));
-		snprintf(w, sizeof(w), "; warning at %s with %s to the processes that handle it%s", ws, sig,
-			 spec.hook[0] ? " and the hook" : "");
+		snprintf(w, sizeof(w), "; warning at %s with %s to the processes that handle it%s",
+			 ws, sig, spec.hook[0] ? " and the hook" : "");
 	}
-	fprintf(stderr, "oomguard: step %s task %u pid %d: kernel OOM killer: %s%s\n", stepname, global, (int)getpid(),
-		res, w);
+	fprintf(stderr, "oomguard: step %s task %u pid %d: kernel OOM killer: %s%s\n", stepname,
+		global, (int)getpid(), res, w);
 	fflush(stderr);
 }
 

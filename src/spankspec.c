@@ -26,12 +26,14 @@ static int bad(char *err, size_t errsz, const char *what, const char *item, size
 
 	memcpy(raw, item, m);
 	raw[m] = '\0';
-	snprintf(err, errsz, "invalid --oomguard item '%s': %s", og_esc(raw, esc, sizeof(esc)), what);
+	snprintf(err, errsz, "invalid --oomguard item '%s': %s", og_esc(raw, esc, sizeof(esc)),
+		 what);
 	return -EINVAL;
 }
 
 /* One ITEM (not hook): adj, signal, warn, or a warn item once warn is on. */
-static int item(const char *it, size_t n, struct og_spank_spec *o, char *wbuf, size_t wsz, char *err, size_t errsz)
+static int item(const char *it, size_t n, struct og_spank_spec *o, char *wbuf, size_t wsz,
+		char *err, size_t errsz)
 {
 	char v[64];
 	long adj;
@@ -44,11 +46,13 @@ static int item(const char *it, size_t n, struct og_spank_spec *o, char *wbuf, s
 		memcpy(v, it + k, n - k);
 		v[n - k] = '\0';
 		if (k == 4 && og_parse_long(v, -1000, 1000, &adj) < 0)
-			return bad(err, errsz, "expected adj:N with N an integer from -1000 to 1000", it, n);
+			return bad(err, errsz,
+				   "expected adj:N with N an integer from -1000 to 1000", it, n);
 		if (k == 4)
 			o->adj = (int)adj;
 		else if (og_signal_parse(v, &o->signal) < 0)
-			return bad(err, errsz, "expected a signal name like USR1, a number, or none", it, n);
+			return bad(err, errsz,
+				   "expected a signal name like USR1, a number, or none", it, n);
 		return 0;
 	}
 	if (n == 4 && !strncmp(it, "warn", 4)) {
@@ -60,7 +64,8 @@ static int item(const char *it, size_t n, struct og_spank_spec *o, char *wbuf, s
 		it += 5;
 		n -= 5;
 	} else if (!o->warn) {
-		return bad(err, errsz, "expected adj:N, warn[:SPEC], signal:SIG, hook:CMD or off", it, n);
+		return bad(err, errsz, "expected adj:N, warn[:SPEC], signal:SIG, hook:CMD or off",
+			   it, n);
 	}
 	if (wl + n + 2 > wsz)
 		return bad(err, errsz, "warn SPEC too long", it, n);
@@ -94,7 +99,9 @@ int og_spankspec_parse(const char *s, struct og_spank_spec *o, char *err, size_t
 		if (has_key(p, strlen(p), "hook")) {
 			/* The command is the rest of the SPEC: commas belong to it. */
 			if (!p[5] || strlen(p + 5) >= sizeof(t.hook))
-				return bad(err, errsz, p[5] ? "command too long" : "hook needs a command", p, strlen(p));
+				return bad(err, errsz,
+					   p[5] ? "command too long" : "hook needs a command", p,
+					   strlen(p));
 			strcpy(t.hook, p + 5);
 			t.warn = true;
 			break;
@@ -109,7 +116,8 @@ int og_spankspec_parse(const char *s, struct og_spank_spec *o, char *err, size_t
 	}
 	if (og_warnspec_parse(wbuf, &t.warn_spec, e2, sizeof(e2)) < 0) {
 		/* warn's message may quote the item as typed */
-		snprintf(err, errsz, "invalid --oomguard warn SPEC: %s", og_esc(e2, esc, sizeof(esc)));
+		snprintf(err, errsz, "invalid --oomguard warn SPEC: %s",
+			 og_esc(e2, esc, sizeof(esc)));
 		return -EINVAL;
 	}
 	*o = t;
@@ -132,8 +140,8 @@ int og_spankspec_format(const struct og_spank_spec *o, char *buf, size_t size)
 			strcpy(sig, "none");
 		if (!strncmp(sig, "signal ", 7))
 			snprintf(sig, sizeof(sig), "%d", o->signal);
-		n = snprintf(buf, size, "adj:%d%s%s,signal:%s%s%s", o->adj, o->warn ? ",warn:" : "", w, sig,
-			     o->hook[0] ? ",hook:" : "", o->hook);
+		n = snprintf(buf, size, "adj:%d%s%s,signal:%s%s%s", o->adj, o->warn ? ",warn:" : "",
+			     w, sig, o->hook[0] ? ",hook:" : "", o->hook);
 	}
 	return n < 0 || (size_t)n >= size ? -ENOSPC : 0;
 }
@@ -153,20 +161,25 @@ static int arg_word(const char *w, struct og_spank_args *a, char *err, size_t er
 		strcpy(a->def, w + 8);
 	} else if (!strncmp(w, "min_adj=", 8)) {
 		if (og_parse_long(w + 8, -1000, 1000, &v) < 0) {
-			snprintf(err, errsz, "invalid plugin argument '%s': expected min_adj=N with N from -1000 to 1000",
-				 og_esc(w, esc, sizeof(esc)));
+			snprintf(
+				err, errsz,
+				"invalid plugin argument '%s': expected min_adj=N with N from -1000 to 1000",
+				og_esc(w, esc, sizeof(esc)));
 			return -EINVAL;
 		}
 		a->min_adj = (int)v;
 	} else {
-		snprintf(err, errsz, "unknown plugin argument '%s': expected default=SPEC, min_adj=N or enforce",
-			 og_esc(w, esc, sizeof(esc)));
+		snprintf(
+			err, errsz,
+			"unknown plugin argument '%s': expected default=SPEC, min_adj=N or enforce",
+			og_esc(w, esc, sizeof(esc)));
 		return -EINVAL;
 	}
 	return 0;
 }
 
-int og_spank_args_parse(int argc, char *const argv[], struct og_spank_args *a, char *err, size_t errsz)
+int og_spank_args_parse(int argc, char *const argv[], struct og_spank_args *a, char *err,
+			size_t errsz)
 {
 	struct og_spank_args t;
 	struct og_spank_spec s;
@@ -185,8 +198,8 @@ int og_spank_args_parse(int argc, char *const argv[], struct og_spank_args *a, c
 	return 0;
 }
 
-int og_spank_resolve(const struct og_spank_args *a, const char *user, struct og_spank_spec *o, char *err,
-		     size_t errsz)
+int og_spank_resolve(const struct og_spank_args *a, const char *user, struct og_spank_spec *o,
+		     char *err, size_t errsz)
 {
 	const char *s = user && *user ? user : a->def[0] ? a->def : OG_SPANK_BARE;
 	struct og_spank_spec t;
@@ -194,7 +207,8 @@ int og_spank_resolve(const struct og_spank_args *a, const char *user, struct og_
 	if (og_spankspec_parse(s, &t, err, errsz) < 0)
 		return -EINVAL;
 	if (!t.off && t.adj < a->min_adj) {
-		snprintf(err, errsz, "--oomguard adj:%d is below this cluster's floor (min_adj=%d)", t.adj, a->min_adj);
+		snprintf(err, errsz, "--oomguard adj:%d is below this cluster's floor (min_adj=%d)",
+			 t.adj, a->min_adj);
 		return -EINVAL;
 	}
 	*o = t;

@@ -24,11 +24,11 @@
 #define OG_SPANK_HOOK_MAX 512
 
 struct og_spank_spec {
-	bool off;                  /* "off": nothing at all for this step */
-	int adj;                   /* -1000..1000 */
+	bool off; /* "off": nothing at all for this step */
+	int adj;  /* -1000..1000 */
 	bool warn;
 	struct og_warnspec warn_spec;
-	int signal;                /* 0 = none */
+	int signal;                   /* 0 = none */
 	char hook[OG_SPANK_HOOK_MAX]; /* "" = none */
 };
 
@@ -42,16 +42,17 @@ int og_spankspec_parse(const char *s, struct og_spank_spec *o, char *err, size_t
 int og_spankspec_format(const struct og_spank_spec *o, char *buf, size_t size);
 
 struct og_spank_args {
-	char def[1024];            /* default SPEC ("" = OG_SPANK_BARE) */
-	int min_adj;               /* floor for users' adj; -1000 = none */
-	bool enforce;              /* apply def to steps without the option */
+	char def[1024]; /* default SPEC ("" = OG_SPANK_BARE) */
+	int min_adj;    /* floor for users' adj; -1000 = none */
+	bool enforce;   /* apply def to steps without the option */
 };
 /* The whitespace-separated argument words of plugstack.conf.  The default
  * SPEC is parsed too, and must respect min_adj.  0 or -EINVAL with err. */
-int og_spank_args_parse(int argc, char *const argv[], struct og_spank_args *a, char *err, size_t errsz);
+int og_spank_args_parse(int argc, char *const argv[], struct og_spank_args *a, char *err,
+			size_t errsz);
 /* A user SPEC against the admin's arguments: "" means the admin default.
  * Fails (-EINVAL, err) for a bad SPEC or an adj below min_adj. */
-int og_spank_resolve(const struct og_spank_args *a, const char *user, struct og_spank_spec *o, char *err,
-		     size_t errsz);
+int og_spank_resolve(const struct og_spank_args *a, const char *user, struct og_spank_spec *o,
+		     char *err, size_t errsz);
 
 #endif

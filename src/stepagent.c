@@ -44,23 +44,24 @@ struct agent {
 	const struct og_agent_cfg *c;
 	struct task t[MAX_TASKS];
 	size_t nt;
-	struct og_cgroup step, lim;  /* the step's memcg and the limited one at or above it */
+	struct og_cgroup step, lim; /* the step's memcg and the limited one at or above it */
 	bool have_cg;
-	char stepd_exe[256];         /* a task still running slurmstepd's code has not set up its stdio yet */
+	char stepd_exe
+		[256]; /* a task still running slurmstepd's code has not set up its stdio yet */
 	struct og_watch w;
-	long long kills;             /* oom_kill count of the step seen so far */
-	int oom_efd;                 /* v1: the kernel signals an OOM in the step or above (eventfd);
+	long long kills;    /* oom_kill count of the step seen so far */
+	int oom_efd;        /* v1: the kernel signals an OOM in the step or above (eventfd);
 	                              * v2: the step's memory.events, changed (POLLPRI); -1 = look every tick */
-	int thr_efd;                 /* v1: usage thresholds on the limited memcg; -1 = none armed */
-	long long armed_at;          /* usage when they were armed */
-	bool kill_check;             /* an OOM event came: read the counters */
-	int usage_fd;                /* the limited memcg's usage file, read with pread every tick */
-	long long limit;             /* its limit, read again every LIMIT_EVERY_S */
+	int thr_efd;        /* v1: usage thresholds on the limited memcg; -1 = none armed */
+	long long armed_at; /* usage when they were armed */
+	bool kill_check;    /* an OOM event came: read the counters */
+	int usage_fd;       /* the limited memcg's usage file, read with pread every tick */
+	long long limit;    /* its limit, read again every LIMIT_EVERY_S */
 	double limit_t;
-	int64_t start_wall_us;        /* kills logged before the agent started are not this step's */
-	pid_t warned[MAX_WARNED];    /* processes signalled in this incident */
+	int64_t start_wall_us;    /* kills logged before the agent started are not this step's */
+	pid_t warned[MAX_WARNED]; /* processes signalled in this incident */
 	size_t nwarned;
-	pid_t seen[MAX_SEEN];        /* victims already reported */
+	pid_t seen[MAX_SEEN]; /* victims already reported */
 	size_t nseen;
 	char linebuf[256];
 	size_t linelen;
@@ -71,8 +72,8 @@ int og_agent_parse_task(const char *line, unsigned *local, unsigned *global, pid
 	char tail;
 	long long l, g, p;
 
-	if (sscanf(line, "T %lld %lld %lld%c", &l, &g, &p, &tail) != 3 || l < 0 || l >= MAX_TASKS || g < 0 ||
-	    g > 0x7fffffff || p < 1 || p > 4194304)
+	if (sscanf(line, "T %lld %lld %lld%c", &l, &g, &p, &tail) != 3 || l < 0 || l >= MAX_TASKS ||
+	    g < 0 || g > 0x7fffffff || p < 1 || p > 4194304)
 		return -EINVAL;
 	*local = (unsigned)l;
 	*global = (unsigned)g;
@@ -121,8 +122,9 @@ static void find_cgroup(struct agent *a, pid_t pid)
 		return;
 	a->have_cg = true;
 	a->kills = og_slurm_step_kills(&a->step);
-	a->oom_efd = a->step.version == 1 ? og_memcg_v1_event(&a->step, "memory.oom_control", NULL, 0)
-					   : og_cg_notify_fd(a->step.dir, "memory.events");
+	a->oom_efd = a->step.version == 1
+			     ? og_memcg_v1_event(&a->step, "memory.oom_control", NULL, 0)
+			     : og_cg_notify_fd(a->step.dir, "memory.events");
 }
 
 /* Open the task's stderr once it has exec'd the job (slurmstepd sets up a
@@ -273,21 +275,24 @@ static void notice(struct agent *a, const struct og_verdict *v, bool first)
 	int n;
 
 	if (first)
-		a->nwarned = 0;   /* a new incident: everyone is told again */
+		a->nwarned = 0; /* a new incident: everyone is told again */
 	if (a->c->signal) {
 		signal_step(a, a->c->signal, &sent, &all, &before);
 		og_signal_name(a->c->signal, sig, sizeof(sig));
 	}
 	og_esc(v->reason, esc, sizeof(esc));
-	n = snprintf(line, sizeof(line) - 128, "oomguard: step %s: memory %s: %s", a->c->step, og_level_name(v->notify), esc);
+	n = snprintf(line, sizeof(line) - 128, "oomguard: step %s: memory %s: %s", a->c->step,
+		     og_level_name(v->notify), esc);
 	if (n < 0 || n > (int)sizeof(line) - 129)
-		n = (int)sizeof(line) - 129;   /* cut: the signal's part still fits */
+		n = (int)sizeof(line) - 129; /* cut: the signal's part still fits */
 	if (first && a->c->signal)
-		snprintf(line + n, sizeof(line) - (size_t)n, "; %s sent to %u of %u processes (%u have no handler)\n", sig,
-			 sent, all, all - sent);
+		snprintf(line + n, sizeof(line) - (size_t)n,
+			 "; %s sent to %u of %u processes (%u have no handler)\n", sig, sent, all,
+			 all - sent);
 	else if (sent)
-		snprintf(line + n, sizeof(line) - (size_t)n, "; %s sent to %u more of %u processes (%u had it already)\n",
-			 sig, sent, all, before);
+		snprintf(line + n, sizeof(line) - (size_t)n,
+			 "; %s sent to %u more of %u processes (%u had it already)\n", sig, sent,
+			 all, before);
 	else
 		snprintf(line + n, sizeof(line) - (size_t)n, "\n");
 	say(a, NULL, line);
@@ -401,23 +406,25 @@ static struct task *task_by_local(struct agent *a, int local)
  * hit its limit (job_J or step_S), the step's true peak, the allocator. */
 static void report_kill(struct agent *a, const struct og_event *e, long long limit, long long peak)
 {
-	char line[4096], rss[32], lim[32], pk[32], comm[4 * OG_LOG_COMM], acomm[4 * OG_LOG_COMM], why[1024],
-		memcg[4 * OG_LOG_PATH];
+	char line[4096], rss[32], lim[32], pk[32], comm[4 * OG_LOG_COMM], acomm[4 * OG_LOG_COMM],
+		why[1024], memcg[4 * OG_LOG_PATH];
 	int local = og_slurm_task_of(e->cgroup);
 	struct task *t = task_by_local(a, local);
 	long long lim_kib = e->limit_kib >= 0 ? e->limit_kib : limit > 0 ? limit / 1024 : 0;
 
-	og_fmt_kib((unsigned long long)(e->victim.rss_kib > 0 ? e->victim.rss_kib : 0), rss, sizeof(rss));
+	og_fmt_kib((unsigned long long)(e->victim.rss_kib > 0 ? e->victim.rss_kib : 0), rss,
+		   sizeof(rss));
 	og_fmt_kib((unsigned long long)lim_kib, lim, sizeof(lim));
 	og_fmt_kib((unsigned long long)(peak > 0 ? peak / 1024 : 0), pk, sizeof(pk));
 	og_esc(e->victim.comm, comm, sizeof(comm));
 	og_esc(e->alloc.comm[0] ? e->alloc.comm : "?", acomm, sizeof(acomm));
 	og_esc(e->oom_memcg[0] ? e->oom_memcg : a->lim.path, memcg, sizeof(memcg));
 	og_esc(e->why, why, sizeof(why));
-	snprintf(line, sizeof(line),
-		 "oomguard: step %s task %u: pid %d (%s) was killed by the %s OOM killer, RSS %s; limit %s of %s, the step's peak %s; allocating: pid %d (%s). %s\n",
-		 a->c->step, t ? t->global : (unsigned)(local < 0 ? 0 : local), e->victim.pid, comm, og_killer_name(e->killer),
-		 rss, lim, memcg, pk, e->alloc.pid, acomm, why);
+	snprintf(
+		line, sizeof(line),
+		"oomguard: step %s task %u: pid %d (%s) was killed by the %s OOM killer, RSS %s; limit %s of %s, the step's peak %s; allocating: pid %d (%s). %s\n",
+		a->c->step, t ? t->global : (unsigned)(local < 0 ? 0 : local), e->victim.pid, comm,
+		og_killer_name(e->killer), rss, lim, memcg, pk, e->alloc.pid, acomm, why);
 	say(a, t, line);
 }
 
@@ -430,9 +437,10 @@ static void unnamed_kills(struct agent *a, long long n, long long limit, long lo
 
 	og_fmt_kib((unsigned long long)(limit > 0 ? limit / 1024 : 0), lim, sizeof(lim));
 	og_fmt_kib((unsigned long long)(peak > 0 ? peak / 1024 : 0), pk, sizeof(pk));
-	snprintf(line, sizeof(line),
-		 "oomguard: step %s: %lld process(es) killed by the kernel-memcg OOM killer that the kernel log does not name; limit %s of %s, the step's peak %s\n",
-		 a->c->step, n, lim, a->lim.path, pk);
+	snprintf(
+		line, sizeof(line),
+		"oomguard: step %s: %lld process(es) killed by the kernel-memcg OOM killer that the kernel log does not name; limit %s of %s, the step's peak %s\n",
+		a->c->step, n, lim, a->lim.path, pk);
 	say(a, NULL, line);
 }
 
@@ -461,8 +469,9 @@ static void check_kills(struct agent *a)
 			break;
 		for (size_t i = 0; i < as->nev; i++) {
 			const struct og_event *e = &as->ev[i];
-			if (!og_killer_is_kernel(e->killer) || (e->wall_us != OG_TIME_NONE && e->wall_us < a->start_wall_us) || !under(e->cgroup, a->step.path) ||
-			    seen(a, e->victim.pid))
+			if (!og_killer_is_kernel(e->killer) ||
+			    (e->wall_us != OG_TIME_NONE && e->wall_us < a->start_wall_us) ||
+			    !under(e->cgroup, a->step.path) || seen(a, e->victim.pid))
 				continue;
 			report_kill(a, e, m.limit >= 0 ? m.limit : (long long)-1, peak);
 			a->kills++;
@@ -479,7 +488,7 @@ static void check_kills(struct agent *a)
 
 static void task_gone(struct agent *a, struct task *t)
 {
-	check_kills(a);   /* its diagnosis goes out before its stderr closes */
+	check_kills(a); /* its diagnosis goes out before its stderr closes */
 	t->gone = true;
 	if (t->pidfd >= 0)
 		close(t->pidfd);
@@ -531,7 +540,8 @@ static bool wait_once(struct agent *a, double next)
 	size_t map[64], np = 3, nt = 0;
 
 	pf[0] = (struct pollfd){ .fd = a->c->ctl, .events = POLLIN };
-	pf[1] = (struct pollfd){ .fd = a->oom_efd, .events = a->step.version == 2 ? POLLPRI : POLLIN };
+	pf[1] = (struct pollfd){ .fd = a->oom_efd,
+				 .events = a->step.version == 2 ? POLLPRI : POLLIN };
 	pf[2] = (struct pollfd){ .fd = a->thr_efd, .events = POLLIN };
 	for (size_t i = 0; i < a->nt && nt < OG_ARRAY_LEN(map); i++)
 		if (a->t[i].pidfd >= 0) {
@@ -543,7 +553,8 @@ static bool wait_once(struct agent *a, double next)
 		return false;
 	if (r > 0 && (pf[1].revents & (POLLIN | POLLPRI))) {
 		if (a->step.version == 2)
-			og_cg_notify_rearm(a->oom_efd);   /* v2: any counter of memory.events changed */
+			og_cg_notify_rearm(
+				a->oom_efd); /* v2: any counter of memory.events changed */
 		else
 			drain(a->oom_efd);
 		a->kill_check = true;

@@ -21,16 +21,16 @@
 #include "warn_spec.h"
 
 struct og_agent_cfg {
-	int ctl;                   /* read end from slurmstepd: "T LOCAL GLOBAL PID", "X LOCAL" */
-	int ack;                   /* write end: one byte per "X" once that task's diagnosis is out */
-	char step[48];             /* "5.0", "5.batch": as Slurm names the step */
+	int ctl;       /* read end from slurmstepd: "T LOCAL GLOBAL PID", "X LOCAL" */
+	int ack;       /* write end: one byte per "X" once that task's diagnosis is out */
+	char step[48]; /* "5.0", "5.batch": as Slurm names the step */
 	bool warn;
 	struct og_warnspec spec;
-	int signal;                /* 0 = none */
-	const char *hook;          /* NULL = none */
-	uid_t uid;                 /* the job's user, for the hook */
+	int signal;       /* 0 = none */
+	const char *hook; /* NULL = none */
+	uid_t uid;        /* the job's user, for the hook */
 	gid_t gid;
-	const char *procroot;      /* "/proc" */
+	const char *procroot; /* "/proc" */
 };
 
 /* Runs until ctl reaches EOF.  Returns 0 or -errno. */

@@ -31,7 +31,10 @@ struct og_bus {
 	sd_bus *bus;
 };
 
-bool og_sd_built(void) { return true; }
+bool og_sd_built(void)
+{
+	return true;
+}
 
 /* Before any sd_* call (they go through og_sd(), see sdsym.h).  Every bus we
  * use (scopes, systemd-oomd) needs systemd as the service manager; without it
@@ -75,7 +78,8 @@ int og_sd_manager_version(struct og_bus *b)
 {
 	sd_bus_error e = SD_BUS_ERROR_NULL;
 	char *v = NULL;
-	int r = sd_bus_get_property_string(b->bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+	int r = sd_bus_get_property_string(b->bus, "org.freedesktop.systemd1",
+					   "/org/freedesktop/systemd1",
 					   "org.freedesktop.systemd1.Manager", "Version", &e, &v);
 	sd_bus_error_free(&e);
 	if (r < 0)
@@ -115,11 +119,14 @@ static int append_cap_props(sd_bus_message *m, const struct og_memcap_req *c)
 
 	if (!c)
 		return 0;
-	if (c->max >= 0 && (r = sd_bus_message_append(m, "(sv)", "MemoryMax", "t", (uint64_t)c->max)) < 0)
+	if (c->max >= 0 &&
+	    (r = sd_bus_message_append(m, "(sv)", "MemoryMax", "t", (uint64_t)c->max)) < 0)
 		return r;
-	if (c->high >= 0 && (r = sd_bus_message_append(m, "(sv)", "MemoryHigh", "t", (uint64_t)c->high)) < 0)
+	if (c->high >= 0 &&
+	    (r = sd_bus_message_append(m, "(sv)", "MemoryHigh", "t", (uint64_t)c->high)) < 0)
 		return r;
-	if (c->swap >= 0 && (r = sd_bus_message_append(m, "(sv)", "MemorySwapMax", "t", (uint64_t)c->swap)) < 0)
+	if (c->swap >= 0 &&
+	    (r = sd_bus_message_append(m, "(sv)", "MemorySwapMax", "t", (uint64_t)c->swap)) < 0)
 		return r;
 	return 0;
 }
@@ -145,7 +152,8 @@ static int append_scope_props(sd_bus_message *m, const char *slice, const char *
 	 * (src/core/cgroup.c: cgroup_oomd_xattr_apply runs when the unit's cgroup
 	 * is realized, and a set-property finds it realized already). */
 	if (pref != OG_OOMD_PREF_NONE &&
-	    (r = sd_bus_message_append(m, "(sv)", "ManagedOOMPreference", "s", og_oomd_pref_name(pref))) < 0)
+	    (r = sd_bus_message_append(m, "(sv)", "ManagedOOMPreference", "s",
+				       og_oomd_pref_name(pref))) < 0)
 		return r;
 	if ((r = append_cap_props(m, req->cap)) < 0)
 		return r;
@@ -153,7 +161,8 @@ static int append_scope_props(sd_bus_message *m, const char *slice, const char *
 	    (r = sd_bus_message_append(m, "s", "PIDs")) < 0 ||
 	    (r = sd_bus_message_open_container(m, 'v', "au")) < 0 ||
 	    (r = sd_bus_message_append_array(m, 'u', u, npids * sizeof(u[0]))) < 0 ||
-	    (r = sd_bus_message_close_container(m)) < 0 || (r = sd_bus_message_close_container(m)) < 0 ||
+	    (r = sd_bus_message_close_container(m)) < 0 ||
+	    (r = sd_bus_message_close_container(m)) < 0 ||
 	    (r = sd_bus_message_close_container(m)) < 0)
 		return r;
 	return sd_bus_message_append(m, "a(sa(sv))", 0);
@@ -163,7 +172,7 @@ static int append_scope_props(sd_bus_message *m, const char *slice, const char *
  * ManagedOOMPreference and the memory cap set at creation, and wait for its
  * start job.  Returns 0 or -errno with the bus error's text in err. */
 static int sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
-		      const struct og_scope_req *req, char *err, size_t errsz)
+			  const struct og_scope_req *req, char *err, size_t errsz)
 {
 	sd_bus_message *m = NULL, *reply = NULL;
 	sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -174,14 +183,16 @@ static int sd_start_scope(struct og_bus *b, const char *name, const char *slice,
 
 	err[0] = '\0';
 	/* The match goes in before the call so the JobRemoved cannot slip by. */
-	r = sd_bus_match_signal(b->bus, &slot, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-				"org.freedesktop.systemd1.Manager", "JobRemoved", on_job_removed, &w);
+	r = sd_bus_match_signal(b->bus, &slot, "org.freedesktop.systemd1",
+				"/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+				"JobRemoved", on_job_removed, &w);
 	if (r < 0) {
 		snprintf(err, errsz, "cannot watch for the job: %s", strerror(-r));
 		goto out;
 	}
-	r = sd_bus_message_new_method_call(b->bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-					   "org.freedesktop.systemd1.Manager", "StartTransientUnit");
+	r = sd_bus_message_new_method_call(
+		b->bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+		"org.freedesktop.systemd1.Manager", "StartTransientUnit");
 	if (r >= 0)
 		r = sd_bus_message_append(m, "ss", name, "fail");
 	if (r >= 0)
@@ -323,8 +334,9 @@ int og_sd_oomd_dump(char **text, char *why, size_t whysz)
 		return -ESRCH;
 	}
 	/* Asking the bus first keeps us from activating oomd by calling it. */
-	r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-			       "NameHasOwner", &e, &reply, "s", "org.freedesktop.oom1");
+	r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+			       "org.freedesktop.DBus", "NameHasOwner", &e, &reply, "s",
+			       "org.freedesktop.oom1");
 	if (r >= 0)
 		r = sd_bus_message_read(reply, "b", &has);
 	reply = sd_bus_message_unref(reply);
@@ -351,11 +363,13 @@ int og_sd_oomd_dump(char **text, char *why, size_t whysz)
 		    sd_bus_error_has_name(&e, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED)) {
 			r = oomctl_dump(text);
 			if (r < 0)
-				snprintf(why, whysz, "DumpByFileDescriptor refused (%s) and oomctl failed",
+				snprintf(why, whysz,
+					 "DumpByFileDescriptor refused (%s) and oomctl failed",
 					 e.message ? e.message : "");
 			goto out;
 		}
-		snprintf(why, whysz, "DumpByFileDescriptor: %s", e.message ? e.message : strerror(-r));
+		snprintf(why, whysz, "DumpByFileDescriptor: %s",
+			 e.message ? e.message : strerror(-r));
 		goto out;
 	}
 	r = sd_bus_message_read(reply, "h", &fd);
@@ -376,14 +390,20 @@ out:
 struct og_bus {
 	int unused;
 };
-bool og_sd_built(void) { return false; }
+bool og_sd_built(void)
+{
+	return false;
+}
 int og_sd_open(bool system, struct og_bus **out)
 {
 	(void)system;
 	*out = NULL;
 	return -ENOTSUP;
 }
-void og_sd_close(struct og_bus *b) { (void)b; }
+void og_sd_close(struct og_bus *b)
+{
+	(void)b;
+}
 int og_sd_manager_version(struct og_bus *b)
 {
 	(void)b;
@@ -393,7 +413,7 @@ int og_sd_manager_version(struct og_bus *b)
  * ManagedOOMPreference and the memory cap set at creation, and wait for its
  * start job.  Returns 0 or -errno with the bus error's text in err. */
 static int sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
-		      const struct og_scope_req *req, char *err, size_t errsz)
+			  const struct og_scope_req *req, char *err, size_t errsz)
 {
 	(void)b, (void)name, (void)slice, (void)desc, (void)req;
 	snprintf(err, errsz, "built without libsystemd");
@@ -409,7 +429,8 @@ int og_sd_oomd_dump(char **text, char *why, size_t whysz)
 
 /* ---- the layer -------------------------------------------------------------- */
 
-int og_scope_create(const struct og_scope_req *req, char *route, size_t routesz, char *err, size_t errsz)
+int og_scope_create(const struct og_scope_req *req, char *route, size_t routesz, char *err,
+		    size_t errsz)
 {
 	struct og_bus *b;
 	char desc[128], unit[96];
@@ -420,7 +441,8 @@ int og_scope_create(const struct og_scope_req *req, char *route, size_t routesz,
 	if (r < 0) {
 		snprintf(err, errsz, "%s", r == -ENOTSUP ? "built without libsystemd" : "");
 		if (r != -ENOTSUP)
-			snprintf(err, errsz, "cannot reach the %s bus: %s", req->system ? "system" : "user", strerror(-r));
+			snprintf(err, errsz, "cannot reach the %s bus: %s",
+				 req->system ? "system" : "user", strerror(-r));
 		return r;
 	}
 	snprintf(desc, sizeof(desc), "oomguard job %d", (int)req->pids[0]);
@@ -428,7 +450,8 @@ int og_scope_create(const struct og_scope_req *req, char *route, size_t routesz,
 	r = sd_start_scope(b, unit, OG_SCOPE_SLICE, desc, req, err, errsz);
 	if (r == -EEXIST) {
 		/* A scope of an earlier job with this PID still holds processes. */
-		snprintf(unit, unitsz, "oomguard-%d-%lld.scope", (int)req->pids[0], (long long)time(NULL));
+		snprintf(unit, unitsz, "oomguard-%d-%lld.scope", (int)req->pids[0],
+			 (long long)time(NULL));
 		r = sd_start_scope(b, unit, OG_SCOPE_SLICE, desc, req, err, errsz);
 	}
 	og_sd_close(b);
@@ -451,7 +474,8 @@ int og_sd_user_memory_delegated(unsigned uid, char *dir, size_t dirsz)
 	snprintf(p, sizeof(p), "%s/cgroup.controllers", dir);
 	if ((n = og_read_at(AT_FDCWD, p, buf, sizeof(buf))) < 0)
 		return (int)n;
-	for (char *save = NULL, *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
+	for (char *save = NULL, *t = strtok_r(buf, " \n", &save); t;
+	     t = strtok_r(NULL, " \n", &save))
 		if (!strcmp(t, "memory"))
 			return 1;
 	return 0;
@@ -459,7 +483,8 @@ int og_sd_user_memory_delegated(unsigned uid, char *dir, size_t dirsz)
 
 static int deeper_first(const void *a, const void *b)
 {
-	size_t la = strlen(((const struct og_oomd_anc *)a)->path), lb = strlen(((const struct og_oomd_anc *)b)->path);
+	size_t la = strlen(((const struct og_oomd_anc *)a)->path),
+	       lb = strlen(((const struct og_oomd_anc *)b)->path);
 	return la > lb ? -1 : la < lb;
 }
 
@@ -480,8 +505,8 @@ static int systemd_version(void)
 	return v;
 }
 
-enum og_oomd_verdict og_oomd_readback(FILE *f, const char *prefix, pid_t pid, enum og_oomd_pref want,
-				      const char *route)
+enum og_oomd_verdict og_oomd_readback(FILE *f, const char *prefix, pid_t pid,
+				      enum og_oomd_pref want, const char *route)
 {
 	struct og_oomd_state s = { 0 };
 	struct og_oomd_dump *d = NULL;
@@ -505,7 +530,8 @@ enum og_oomd_verdict og_oomd_readback(FILE *f, const char *prefix, pid_t pid, en
 		if (r != -ESRCH) {
 			/* Running, but its state is not readable: judge nothing. */
 			og_oomd_judge(&s, want, line, sizeof(line));
-			fprintf(f, "%ssystemd-oomd: EXPOSED (cannot read its state: %s)\n", prefix, why);
+			fprintf(f, "%ssystemd-oomd: EXPOSED (cannot read its state: %s)\n", prefix,
+				why);
 			return OG_OOMD_EXPOSED;
 		}
 		goto judge;
@@ -515,7 +541,8 @@ enum og_oomd_verdict og_oomd_readback(FILE *f, const char *prefix, pid_t pid, en
 	if (!d || og_oomd_parse_dump(text, strlen(text), d) < 0) {
 		free(text);
 		free(d);
-		fprintf(f, "%ssystemd-oomd: EXPOSED (its state dump could not be parsed)\n", prefix);
+		fprintf(f, "%ssystemd-oomd: EXPOSED (its state dump could not be parsed)\n",
+			prefix);
 		return OG_OOMD_EXPOSED;
 	}
 	free(text);
@@ -544,10 +571,11 @@ enum og_oomd_verdict og_oomd_readback(FILE *f, const char *prefix, pid_t pid, en
 			anc[s.nanc].path = d->cg[i].path;
 			anc[s.nanc].owner = og_cg_owner(root, d->cg[i].path);
 			anc[s.nanc].kind = d->cg[i].kind;
-			anc[s.nanc].limit_pm = d->cg[i].kind == OG_OOMD_KILL_PRESSURE
-						       ? (d->cg[i].limit_pm >= 0 ? d->cg[i].limit_pm
-										  : d->default_pressure_limit_pm)
-						       : d->swap_limit_pm;
+			anc[s.nanc].limit_pm =
+				d->cg[i].kind == OG_OOMD_KILL_PRESSURE
+					? (d->cg[i].limit_pm >= 0 ? d->cg[i].limit_pm
+								  : d->default_pressure_limit_pm)
+					: d->swap_limit_pm;
 			s.nanc++;
 		}
 		/* Deepest first: the monitor nearest the job names the rule. */

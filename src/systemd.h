@@ -12,7 +12,6 @@
 #include "memcap.h"
 #include "oomd_rule.h"
 
-
 /* systemd is the service manager here (sd_booted(3): /run/systemd/system). */
 bool og_sd_running(void);
 
@@ -37,9 +36,9 @@ int og_sd_local_version(void);
 /* Where the job's scope lives: a root-owned one on the system bus (root),
  * else one of the caller's own on the user bus. */
 struct og_scope_req {
-	bool system;            /* use the system bus */
+	bool system; /* use the system bus */
 	enum og_oomd_pref pref;
-	const pid_t *pids;      /* pids[0] is the job's main process */
+	const pid_t *pids; /* pids[0] is the job's main process */
 	size_t npids;
 	/* MemoryMax=/MemoryHigh=/MemorySwapMax= at creation; NULL = no cap */
 	const struct og_memcap_req *cap;
@@ -62,13 +61,14 @@ int og_sd_user_memory_delegated(unsigned uid, char *dir, size_t dirsz);
 /* Create the scope for req (oomguard-<pid>.scope in oomguard.slice) and
  * describe the route taken, unit name included, for the read-back.  Returns
  * 0 or -errno; the reason, for a message, lands in err. */
-int og_scope_create(const struct og_scope_req *req, char *route, size_t routesz, char *err, size_t errsz);
+int og_scope_create(const struct og_scope_req *req, char *route, size_t routesz, char *err,
+		    size_t errsz);
 
 /* Gather the facts about pid's cgroup and systemd-oomd and write the
  * read-back line to f ("systemd-oomd: protected (…)" etc., prefixed with
  * prefix).  route is how the scope was made (NULL: none was made).
  * Returns the verdict. */
-enum og_oomd_verdict og_oomd_readback(FILE *f, const char *prefix, pid_t pid, enum og_oomd_pref want,
-				      const char *route);
+enum og_oomd_verdict og_oomd_readback(FILE *f, const char *prefix, pid_t pid,
+				      enum og_oomd_pref want, const char *route);
 
 #endif

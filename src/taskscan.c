@@ -29,7 +29,8 @@ static void unescape_name(const char *s, char *out, size_t outsz)
 	out[o] = '\0';
 }
 
-int og_task_from_text(pid_t pid, const char *status, size_t slen, const char *adj, size_t alen, struct og_task *t)
+int og_task_from_text(pid_t pid, const char *status, size_t slen, const char *adj, size_t alen,
+		      struct og_task *t)
 {
 	struct og_status st;
 	long a = 0;
@@ -45,7 +46,8 @@ int og_task_from_text(pid_t pid, const char *status, size_t slen, const char *ad
 	t->adj = a < OG_ADJ_MIN ? OG_ADJ_MIN : a > OG_ADJ_MAX ? OG_ADJ_MAX : (int)a;
 	/* Before 6.x there is no Kthread: line; kernel threads then show no
 	 * Vm* lines, and ppid 2 (kthreadd) or PID 2 itself gives them away. */
-	t->kthread = st.kthread == 1 || (st.kthread < 0 && st.vm_rss < 0 && (pid == 2 || st.ppid == 2));
+	t->kthread =
+		st.kthread == 1 || (st.kthread < 0 && st.vm_rss < 0 && (pid == 2 || st.ppid == 2));
 	t->oom_score = -1;
 	if (st.vm_rss < 0) {
 		t->rss_kib = t->swap_kib = t->pte_kib = -1;
@@ -65,7 +67,8 @@ int og_task_from_text(pid_t pid, const char *status, size_t slen, const char *ad
 	return 0;
 }
 
-static int read_task(int procfd, pid_t pid, unsigned flags, struct og_task *t, char *sbuf, size_t ssz)
+static int read_task(int procfd, pid_t pid, unsigned flags, struct og_task *t, char *sbuf,
+		     size_t ssz)
 {
 	char path[32], abuf[32];
 	ssize_t sl, al;
@@ -107,7 +110,8 @@ int og_task_scan(const char *procroot, unsigned flags, struct og_taskset *ts)
 	int procfd = dirfd(d);
 	while ((de = readdir(d))) {
 		pid_t pid;
-		if (de->d_name[0] < '1' || de->d_name[0] > '9' || og_parse_pid(de->d_name, &pid) < 0)
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+		    og_parse_pid(de->d_name, &pid) < 0)
 			continue;
 		if (ts->n == ts->cap) {
 			size_t nc = ts->cap ? ts->cap * 2 : 1024;

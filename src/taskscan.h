@@ -22,13 +22,17 @@ struct og_taskset {
  * itself cannot be read). */
 int og_task_scan(const char *procroot, unsigned flags, struct og_taskset *ts);
 /* Fill t from a status text and an oom_score_adj text.  Pure. */
-int og_task_from_text(pid_t pid, const char *status, size_t slen, const char *adj, size_t alen, struct og_task *t);
+int og_task_from_text(pid_t pid, const char *status, size_t slen, const char *adj, size_t alen,
+		      struct og_task *t);
 const struct og_task *og_taskset_find(const struct og_taskset *ts, pid_t pid);
 void og_taskset_free(struct og_taskset *ts);
 
 /* uid -> login name, looked up once per uid (getpwuid is costly per row). */
 struct og_usercache {
-	struct { long uid; char name[33]; } e[64];
+	struct {
+		long uid;
+		char name[33];
+	} e[64];
 	size_t n;
 };
 const char *og_user_name(struct og_usercache *c, long uid);

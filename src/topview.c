@@ -23,7 +23,8 @@ int og_model_build(struct og_model *m, const char *procfs, unsigned scanflags)
 		return r;
 	if ((r = og_task_scan(procfs, scanflags, &m->ts)) < 0)
 		return r;
-	unsigned long long tp = og_totalpages_global(m->mi.mem_total, m->mi.swap_total, m->page_kib);
+	unsigned long long tp =
+		og_totalpages_global(m->mi.mem_total, m->mi.swap_total, m->page_kib);
 	if ((r = og_rank_build(&m->ts, NULL, 0, tp, m->page_kib, &m->global)) < 0)
 		return r;
 	og_rank_ties_by_start(&m->global, &m->ts, procfs, 64);
@@ -33,12 +34,13 @@ int og_model_build(struct og_model *m, const char *procfs, unsigned scanflags)
 		size_t *mem = NULL;
 		unsigned long long ctp;
 		ssize_t n = og_memcg_members(m->lim[i].cg.dir, &m->ts, &mem);
-		if (n < 0 || og_memcg_totalpages(procfs, &m->lim[i].cg, &m->lim[i].m, m->mi.swap_total, m->page_kib,
-						 &ctp) < 0) {
+		if (n < 0 || og_memcg_totalpages(procfs, &m->lim[i].cg, &m->lim[i].m,
+						 m->mi.swap_total, m->page_kib, &ctp) < 0) {
 			free(mem);
 			continue;
 		}
-		if (og_rank_build(&m->ts, mem, (size_t)n, ctp, m->page_kib, &m->limrank[m->nlim]) == 0) {
+		if (og_rank_build(&m->ts, mem, (size_t)n, ctp, m->page_kib, &m->limrank[m->nlim]) ==
+		    0) {
 			og_rank_ties_by_start(&m->limrank[m->nlim], &m->ts, procfs, 64);
 			if (m->nlim != (size_t)i)
 				m->lim[m->nlim] = m->lim[i];
@@ -48,10 +50,12 @@ int og_model_build(struct og_model *m, const char *procfs, unsigned scanflags)
 	}
 	for (size_t i = 0; i < m->k.n_earlyoom; i++) {
 		struct og_earlyoom *e = &m->k.eo[i];
-		e->victim = og_earlyoom_victim(&e->o, &m->ts, &m->global, e->pid, &e->score, &e->bad_re);
+		e->victim = og_earlyoom_victim(&e->o, &m->ts, &m->global, e->pid, &e->score,
+					       &e->bad_re);
 	}
 	if (m->k.nohang_pid)
-		m->nh_victim = og_nohang_victim(&m->k.nohang, &m->ts, &m->global, m->k.nohang_pid, &m->nh_score);
+		m->nh_victim = og_nohang_victim(&m->k.nohang, &m->ts, &m->global, m->k.nohang_pid,
+						&m->nh_score);
 	return 0;
 }
 
@@ -79,7 +83,8 @@ static void label_col(FILE *f, const char *label)
 		fprintf(f, "  %-*s ", OG_LABEL_W, label);
 }
 
-static void victim_line(FILE *f, const struct og_model *m, const char *label, long ti, const char *extra)
+static void victim_line(FILE *f, const struct og_model *m, const char *label, long ti,
+			const char *extra)
 {
 	char e[4 * OG_COMM_MAX + 1];
 	label_col(f, label);
@@ -106,10 +111,11 @@ static void victims_kernel(const struct og_model *m, FILE *f, bool skip_empty)
 		extra[0] = '\0';
 	}
 	if (m->k.vm.panic_on_oom == 1 || m->k.vm.panic_on_oom == 2)
-		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), "  (panic_on_oom=%ld: the machine panics instead)",
-			 m->k.vm.panic_on_oom);
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 "  (panic_on_oom=%ld: the machine panics instead)", m->k.vm.panic_on_oom);
 	else if (m->k.vm.oom_kill_allocating_task > 0)
-		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), "  (oom_kill_allocating_task=1: the allocating task dies instead)");
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 "  (oom_kill_allocating_task=1: the allocating task dies instead)");
 	victim_line(f, m, "kernel, global OOM", gv, extra);
 	for (size_t i = 0; i < m->nlim; i++) {
 		const struct og_rankset *r = &m->limrank[i];
@@ -122,14 +128,16 @@ static void victims_kernel(const struct og_model *m, FILE *f, bool skip_empty)
 		snprintf(label, sizeof(label), "kernel, memcg v%d %s", m->lim[i].cg.version,
 			 esc(m->lim[i].cg.path, p, sizeof(p)));
 		snprintf(extra, sizeof(extra), "  limit %s, %zu tasks, totalpages %llu",
-			 og_fmt_kib((unsigned long long)m->lim[i].m.limit / 1024, a, sizeof(a)), r->n, r->totalpages);
+			 og_fmt_kib((unsigned long long)m->lim[i].m.limit / 1024, a, sizeof(a)),
+			 r->n, r->totalpages);
 		if (v >= 0)
-			snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra), ", points %lld",
-				 r->b[r->order[0]].points);
+			snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+				 ", points %lld", r->b[r->order[0]].points);
 		victim_line(f, m, label, v, extra);
 	}
 	if (empty)
-		fprintf(f, "  %-*s %zu more, with no tasks\n", OG_LABEL_W, "kernel, memcg (limited)", empty);
+		fprintf(f, "  %-*s %zu more, with no tasks\n", OG_LABEL_W,
+			"kernel, memcg (limited)", empty);
 }
 
 /* systemd-oomd's monitors, earlyoom's and nohang's picks. */
@@ -139,7 +147,8 @@ static void victims_daemons(const struct og_model *m, FILE *f)
 
 	if (m->k.oomd_pid) {
 		snprintf(label, sizeof(label), "systemd-oomd (pid %d)", (int)m->k.oomd_pid);
-		fprintf(f, "  %-34s kills whole cgroups under monitored units; pressure limit %d.%02d%% for %llus, swap limit %d.%02d%%\n",
+		fprintf(f,
+			"  %-34s kills whole cgroups under monitored units; pressure limit %d.%02d%% for %llus, swap limit %d.%02d%%\n",
 			label, m->k.oomd.pressure_limit_pm / 100, m->k.oomd.pressure_limit_pm % 100,
 			m->k.oomd.duration_usec / 1000000ULL, m->k.oomd.swap_used_limit_pm / 100,
 			m->k.oomd.swap_used_limit_pm % 100);
@@ -155,10 +164,13 @@ static void victims_daemons(const struct og_model *m, FILE *f)
 		og_earlyoom_effective(&e->o, &m->mi, &mt, &mk, &st, &sk);
 		snprintf(label, sizeof(label), "earlyoom (pid %d)", (int)e->pid);
 		if (e->bad_re)
-			snprintf(extra, sizeof(extra), "  (a --prefer/--avoid/--ignore regex does not compile)");
+			snprintf(extra, sizeof(extra),
+				 "  (a --prefer/--avoid/--ignore regex does not compile)");
 		else
-			snprintf(extra, sizeof(extra), "  score %ld; acts at MemAvailable <= %.1f%% and SwapFree <= %.1f%%",
-				 e->score, mt, st);
+			snprintf(
+				extra, sizeof(extra),
+				"  score %ld; acts at MemAvailable <= %.1f%% and SwapFree <= %.1f%%",
+				e->score, mt, st);
 		victim_line(f, m, label, e->victim, extra);
 	}
 	if (!m->k.n_earlyoom) {
@@ -166,7 +178,8 @@ static void victims_daemons(const struct og_model *m, FILE *f)
 	}
 	if (m->k.nohang_pid) {
 		snprintf(label, sizeof(label), "nohang (pid %d)", (int)m->k.nohang_pid);
-		snprintf(extra, sizeof(extra), "  badness %ld%s", m->nh_score, m->k.nohang_conf_read ? "" : " (config not readable: defaults)");
+		snprintf(extra, sizeof(extra), "  badness %ld%s", m->nh_score,
+			 m->k.nohang_conf_read ? "" : " (config not readable: defaults)");
 		victim_line(f, m, label, m->nh_victim, extra);
 	} else {
 		fprintf(f, "  %-34s not running\n", "nohang");
@@ -183,10 +196,10 @@ void og_model_print_victims(const struct og_model *m, FILE *f, bool skip_empty)
 /* ---- the table ---- */
 
 struct row {
-	size_t ti;     /* task index */
-	size_t k;      /* position in the rankset */
-	size_t rank;   /* 0 = not a candidate */
-	long gscore;   /* kernel oom_score (global mapping) */
+	size_t ti;   /* task index */
+	size_t k;    /* position in the rankset */
+	size_t rank; /* 0 = not a candidate */
+	long gscore; /* kernel oom_score (global mapping) */
 	const char *user;
 };
 
@@ -200,13 +213,31 @@ static int cmp_rows(const void *a, const void *b, void *ctx)
 	int c = 0;
 
 	switch (*sort) {
-	case OG_SORT_RANK: dx = (long long)(x->rank ? x->rank : (size_t)-1 / 2 + x->k); dy = (long long)(y->rank ? y->rank : (size_t)-1 / 2 + y->k); return dx < dy ? -1 : dx > dy;
+	case OG_SORT_RANK:
+		dx = (long long)(x->rank ? x->rank : (size_t)-1 / 2 + x->k);
+		dy = (long long)(y->rank ? y->rank : (size_t)-1 / 2 + y->k);
+		return dx < dy ? -1 : dx > dy;
 	case OG_SORT_PID: return tx->pid < ty->pid ? -1 : tx->pid > ty->pid;
-	case OG_SORT_RSS: dx = tx->rss_kib; dy = ty->rss_kib; break;
-	case OG_SORT_SWAP: dx = tx->swap_kib; dy = ty->swap_kib; break;
-	case OG_SORT_PTE: dx = tx->pte_kib; dy = ty->pte_kib; break;
-	case OG_SORT_ADJ: dx = tx->adj; dy = ty->adj; break;
-	case OG_SORT_SCORE: dx = x->gscore; dy = y->gscore; break;
+	case OG_SORT_RSS:
+		dx = tx->rss_kib;
+		dy = ty->rss_kib;
+		break;
+	case OG_SORT_SWAP:
+		dx = tx->swap_kib;
+		dy = ty->swap_kib;
+		break;
+	case OG_SORT_PTE:
+		dx = tx->pte_kib;
+		dy = ty->pte_kib;
+		break;
+	case OG_SORT_ADJ:
+		dx = tx->adj;
+		dy = ty->adj;
+		break;
+	case OG_SORT_SCORE:
+		dx = x->gscore;
+		dy = y->gscore;
+		break;
 	case OG_SORT_COMM: c = strcmp(tx->comm, ty->comm); break;
 	case OG_SORT_USER: c = strcmp(x->user, y->user); break;
 	}
@@ -225,26 +256,34 @@ static bool user_match(const char *want, long uid, const char *name)
 	return !strcmp(want, name);
 }
 
-static void json_task(FILE *f, const struct og_model *m, const struct og_rankset *r, const struct row *rw,
-		      bool kscore)
+static void json_task(FILE *f, const struct og_model *m, const struct og_rankset *r,
+		      const struct row *rw, bool kscore)
 {
 	const struct og_task *t = &m->ts.v[rw->ti];
 	const struct og_badness *b = &r->b[rw->k];
-	fprintf(f, "{\"pid\":%d,\"ppid\":%d,\"uid\":%ld,\"user\":", (int)t->pid, (int)t->ppid, t->uid);
+	fprintf(f, "{\"pid\":%d,\"ppid\":%d,\"uid\":%ld,\"user\":", (int)t->pid, (int)t->ppid,
+		t->uid);
 	og_json_str(f, rw->user);
 	fputs(",\"comm\":", f);
 	og_json_str(f, t->comm);
-	fprintf(f, ",\"rss_kib\":%lld,\"swap_kib\":%lld,\"pte_kib\":%lld,\"oom_score_adj\":%d,\"oom_score\":%ld",
+	fprintf(f,
+		",\"rss_kib\":%lld,\"swap_kib\":%lld,\"pte_kib\":%lld,\"oom_score_adj\":%d,\"oom_score\":%ld",
 		t->rss_kib, t->swap_kib, t->pte_kib, t->adj, rw->gscore);
 	if (kscore)
 		fprintf(f, ",\"oom_score_read\":%ld", t->oom_score);
-	fprintf(f, ",\"eligible\":%s,\"why\":\"%s\",\"points\":", b->why == OG_WHY_OK ? "true" : "false",
-		b->why == OG_WHY_OK ? "candidate" : b->why == OG_WHY_KTHREAD ? "kthread" : b->why == OG_WHY_INIT ? "init" : b->why == OG_WHY_NO_MM ? "no_mm" : "protected");
+	fprintf(f, ",\"eligible\":%s,\"why\":\"%s\",\"points\":",
+		b->why == OG_WHY_OK ? "true" : "false",
+		b->why == OG_WHY_OK        ? "candidate"
+		: b->why == OG_WHY_KTHREAD ? "kthread"
+		: b->why == OG_WHY_INIT    ? "init"
+		: b->why == OG_WHY_NO_MM   ? "no_mm"
+					   : "protected");
 	if (b->why == OG_WHY_OK)
 		fprintf(f, "%lld", b->points);
 	else
 		fputs("null", f);
-	fprintf(f, ",\"parts\":{\"rss\":%lld,\"swap\":%lld,\"pgtables\":%lld,\"adj\":%lld},\"permille\":%ld,\"rank\":",
+	fprintf(f,
+		",\"parts\":{\"rss\":%lld,\"swap\":%lld,\"pgtables\":%lld,\"adj\":%lld},\"permille\":%ld,\"rank\":",
 		b->rss, b->swap, b->pgtables, b->adj_pages, og_permille(b, r->totalpages));
 	if (rw->rank)
 		fprintf(f, "%zu}", rw->rank);
@@ -252,7 +291,8 @@ static void json_task(FILE *f, const struct og_model *m, const struct og_rankset
 		fputs("null}", f);
 }
 
-static void json_victim(FILE *f, const struct og_model *m, long ti, const char *extra_key, long extra)
+static void json_victim(FILE *f, const struct og_model *m, long ti, const char *extra_key,
+			long extra)
 {
 	if (ti < 0) {
 		fputs("null", f);
@@ -268,7 +308,8 @@ static void json_victim(FILE *f, const struct og_model *m, long ti, const char *
 static void json_killers(FILE *f, const struct og_model *m)
 {
 	long gv = og_rank_victim(&m->global);
-	fprintf(f, "\"killers\":[{\"killer\":\"kernel\",\"scope\":\"global\",\"totalpages\":%llu,\"victim\":",
+	fprintf(f,
+		"\"killers\":[{\"killer\":\"kernel\",\"scope\":\"global\",\"totalpages\":%llu,\"victim\":",
 		m->global.totalpages);
 	json_victim(f, m, gv, "points", gv >= 0 ? (long)m->global.b[gv].points : 0);
 	fputc('}', f);
@@ -277,7 +318,8 @@ static void json_killers(FILE *f, const struct og_model *m)
 		long v = og_rank_victim(r);
 		fprintf(f, ",{\"killer\":\"kernel\",\"scope\":\"memcg\",\"cgroup\":");
 		og_json_str(f, m->lim[i].cg.path);
-		fprintf(f, ",\"version\":%d,\"limit_bytes\":%lld,\"totalpages\":%llu,\"tasks\":%zu,\"victim\":",
+		fprintf(f,
+			",\"version\":%d,\"limit_bytes\":%lld,\"totalpages\":%llu,\"tasks\":%zu,\"victim\":",
 			m->lim[i].cg.version, m->lim[i].m.limit, r->totalpages, r->n);
 		json_victim(f, m, v, "points", v >= 0 ? (long)r->b[r->order[0]].points : 0);
 		fputc('}', f);
@@ -303,8 +345,8 @@ static void json_killers(FILE *f, const struct og_model *m)
 	fputs("}]", f);
 }
 
-static void text_row(FILE *f, const struct og_model *m, const struct og_rankset *r, const struct row *rw,
-		     bool kscore)
+static void text_row(FILE *f, const struct og_model *m, const struct og_rankset *r,
+		     const struct row *rw, bool kscore)
 {
 	const struct og_task *t = &m->ts.v[rw->ti];
 	const struct og_badness *b = &r->b[rw->k];
@@ -322,19 +364,21 @@ static void text_row(FILE *f, const struct og_model *m, const struct og_rankset 
 		snprintf(rank, sizeof(rank), "-");
 	snprintf(ks, sizeof(ks), "%ld", t->oom_score);
 	if (t->rss_kib < 0) {
-		fprintf(f, "%5s %7d %-8s %-15s %6s %6s %6s %5d %5ld%s%s  %s\n", rank, (int)t->pid, u, e, "-", "-", "-",
-			t->adj, rw->gscore, kscore ? " " : "", kscore ? ks : "", og_why_str(b->why));
+		fprintf(f, "%5s %7d %-8s %-15s %6s %6s %6s %5d %5ld%s%s  %s\n", rank, (int)t->pid,
+			u, e, "-", "-", "-", t->adj, rw->gscore, kscore ? " " : "",
+			kscore ? ks : "", og_why_str(b->why));
 		return;
 	}
 	og_fmt_kib((unsigned long long)t->rss_kib, rs, sizeof(rs));
 	og_fmt_kib((unsigned long long)t->swap_kib, sw, sizeof(sw));
 	og_fmt_kib((unsigned long long)t->pte_kib, pt, sizeof(pt));
-	fprintf(f, "%5s %7d %-8s %-15s %6s %6s %6s %5d %5ld", rank, (int)t->pid, u, e, rs, sw, pt, t->adj, rw->gscore);
+	fprintf(f, "%5s %7d %-8s %-15s %6s %6s %6s %5d %5ld", rank, (int)t->pid, u, e, rs, sw, pt,
+		t->adj, rw->gscore);
 	if (kscore)
 		fprintf(f, " %6s", ks);
 	if (b->why == OG_WHY_OK)
-		fprintf(f, " %10lld = %lld+%lld+%lld%+lld %5ld\n", b->points, b->rss, b->swap, b->pgtables, b->adj_pages,
-			og_permille(b, r->totalpages));
+		fprintf(f, " %10lld = %lld+%lld+%lld%+lld %5ld\n", b->points, b->rss, b->swap,
+			b->pgtables, b->adj_pages, og_permille(b, r->totalpages));
 	else
 		fprintf(f, "  %s\n", og_why_str(b->why));
 }
@@ -342,8 +386,9 @@ static void text_row(FILE *f, const struct og_model *m, const struct og_rankset 
 /* --cgroup: the ranking of the nearest limit at or above the cgroup (the
  * OOM that reaches its tasks), and which tasks are inside the cgroup itself:
  * only those are shown.  Returns 0 or -1 (reported). */
-static int cg_scope(const struct og_top_opts *o, struct og_model *m, struct og_cgroup *cg, struct og_cgroup *lim,
-		    struct og_memcg *mc, bool *limited, struct og_rankset *cgr, bool **inside)
+static int cg_scope(const struct og_top_opts *o, struct og_model *m, struct og_cgroup *cg,
+		    struct og_cgroup *lim, struct og_memcg *mc, bool *limited,
+		    struct og_rankset *cgr, bool **inside)
 {
 	size_t *mem = NULL;
 	ssize_t n;
@@ -369,7 +414,8 @@ static int cg_scope(const struct og_top_opts *o, struct og_model *m, struct og_c
 		n = og_memcg_members(lim->dir, &m->ts, &mem);
 	}
 	if (n < 0 || og_rank_build(&m->ts, mem, (size_t)n, tp, m->page_kib, cgr) < 0) {
-		og_err("top: --cgroup %s: cannot list its tasks: %s", o->cgroup, strerror(n < 0 ? (int)-n : ENOMEM));
+		og_err("top: --cgroup %s: cannot list its tasks: %s", o->cgroup,
+		       strerror(n < 0 ? (int)-n : ENOMEM));
 		free(mem);
 		return -1;
 	}
@@ -384,13 +430,13 @@ struct top_view {
 	struct og_model *m;
 	struct og_usercache *uc;
 	const struct og_rankset *r;
-	struct og_rankset cgr;       /* --cgroup's ranking */
+	struct og_rankset cgr; /* --cgroup's ranking */
 	bool have_cg, cg_limited;
 	struct og_cgroup cg, lim;
 	struct og_memcg mc;
-	bool *inside;                /* --cgroup: task index -> inside it */
+	bool *inside; /* --cgroup: task index -> inside it */
 	struct row *rows;
-	size_t nr, hidden;           /* hidden: kernel threads not listed */
+	size_t nr, hidden; /* hidden: kernel threads not listed */
 };
 
 static void view_free(struct top_view *v)
@@ -427,8 +473,11 @@ static int view_rows(const struct og_top_opts *o, struct top_view *v)
 			continue;
 		struct og_badness gb;
 		og_badness(t, m->global.totalpages, m->page_kib, &gb);
-		v->rows[v->nr++] = (struct row){ .ti = ti, .k = k, .rank = pos < r->eligible ? pos + 1 : 0,
-						 .gscore = og_oom_score(&gb, m->global.totalpages), .user = un };
+		v->rows[v->nr++] = (struct row){ .ti = ti,
+						 .k = k,
+						 .rank = pos < r->eligible ? pos + 1 : 0,
+						 .gscore = og_oom_score(&gb, m->global.totalpages),
+						 .user = un };
 	}
 	if (o->sort != OG_SORT_RANK) {
 		const void *ctx[2] = { m, &o->sort };
@@ -457,7 +506,8 @@ static int view_build(const struct og_top_opts *o, struct top_view *v)
 	}
 	v->r = &v->m->global;
 	if (o->cgroup) {
-		if (cg_scope(o, v->m, &v->cg, &v->lim, &v->mc, &v->cg_limited, &v->cgr, &v->inside) < 0)
+		if (cg_scope(o, v->m, &v->cg, &v->lim, &v->mc, &v->cg_limited, &v->cgr,
+			     &v->inside) < 0)
 			return OG_EXIT_FAIL;
 		v->have_cg = true;
 		v->r = &v->cgr;
@@ -492,9 +542,11 @@ static void print_view_json(const struct og_top_opts *o, const struct top_view *
 	const struct og_rankset *r = v->r;
 	long victim = og_rank_victim(r);
 
-	fprintf(f, "{\"page_kib\":%ld,\"memory\":{\"mem_total_kib\":%lld,\"mem_available_kib\":%lld,"
-		   "\"swap_total_kib\":%lld,\"swap_free_kib\":%lld},\"psi\":",
-		m->page_kib, m->mi.mem_total, m->mi.mem_available, m->mi.swap_total, m->mi.swap_free);
+	fprintf(f,
+		"{\"page_kib\":%ld,\"memory\":{\"mem_total_kib\":%lld,\"mem_available_kib\":%lld,"
+		"\"swap_total_kib\":%lld,\"swap_free_kib\":%lld},\"psi\":",
+		m->page_kib, m->mi.mem_total, m->mi.mem_available, m->mi.swap_total,
+		m->mi.swap_free);
 	if (m->k.psi)
 		fprintf(f, "{\"some_avg10\":%.2f,\"full_avg10\":%.2f}", m->k.psi_mem.some.avg10,
 			m->k.psi_mem.full.present ? m->k.psi_mem.full.avg10 : 0.0);
@@ -519,16 +571,21 @@ static void text_memory(FILE *f, const struct og_model *m)
 {
 	char a[32], b[32], c[32];
 
-	fprintf(f, "RAM %s  MemAvailable %s (%.1f%%)  swap ", og_fmt_kib((unsigned long long)m->mi.mem_total, a, sizeof(a)),
-		og_fmt_kib((unsigned long long)(m->mi.mem_available > 0 ? m->mi.mem_available : 0), b, sizeof(b)),
-		m->mi.mem_total > 0 ? 100.0 * (double)m->mi.mem_available / (double)m->mi.mem_total : 0.0);
+	fprintf(f, "RAM %s  MemAvailable %s (%.1f%%)  swap ",
+		og_fmt_kib((unsigned long long)m->mi.mem_total, a, sizeof(a)),
+		og_fmt_kib((unsigned long long)(m->mi.mem_available > 0 ? m->mi.mem_available : 0),
+			   b, sizeof(b)),
+		m->mi.mem_total > 0 ? 100.0 * (double)m->mi.mem_available / (double)m->mi.mem_total
+				    : 0.0);
 	if (m->mi.swap_total > 0)
-		fprintf(f, "%s free of %s", og_fmt_kib((unsigned long long)m->mi.swap_free, a, sizeof(a)),
+		fprintf(f, "%s free of %s",
+			og_fmt_kib((unsigned long long)m->mi.swap_free, a, sizeof(a)),
 			og_fmt_kib((unsigned long long)m->mi.swap_total, c, sizeof(c)));
 	else
 		fputs("none", f);
 	if (m->k.psi)
-		fprintf(f, "  PSI memory avg10 some %.2f full %.2f\n", m->k.psi_mem.some.avg10, m->k.psi_mem.full.avg10);
+		fprintf(f, "  PSI memory avg10 some %.2f full %.2f\n", m->k.psi_mem.some.avg10,
+			m->k.psi_mem.full.avg10);
 	else
 		fputs("  PSI unavailable\n", f);
 }
@@ -539,17 +596,21 @@ static void text_scope(FILE *f, const struct top_view *v)
 	char a[32], p[4 * OG_CG_PATH_MAX];
 
 	if (!v->have_cg) {
-		fprintf(f, "Global ranking: totalpages %llu (RAM+swap), 1 adj unit = %llu pages; oom_score = (1000 + points*1000/totalpages)*2/3\n",
+		fprintf(f,
+			"Global ranking: totalpages %llu (RAM+swap), 1 adj unit = %llu pages; oom_score = (1000 + points*1000/totalpages)*2/3\n",
 			r->totalpages, r->totalpages / 1000);
 		return;
 	}
 	og_esc(v->cg.dir, p, sizeof(p));
 	if (v->cg_limited)
-		fprintf(f, "Ranking inside %s: limit %s%s, totalpages %llu, 1 adj unit = %llu pages\n", p,
-			og_fmt_kib((unsigned long long)v->mc.limit / 1024, a, sizeof(a)),
-			strcmp(v->lim.dir, v->cg.dir) ? " (set on an ancestor)" : "", r->totalpages, r->totalpages / 1000);
+		fprintf(f,
+			"Ranking inside %s: limit %s%s, totalpages %llu, 1 adj unit = %llu pages\n",
+			p, og_fmt_kib((unsigned long long)v->mc.limit / 1024, a, sizeof(a)),
+			strcmp(v->lim.dir, v->cg.dir) ? " (set on an ancestor)" : "", r->totalpages,
+			r->totalpages / 1000);
 	else
-		fprintf(f, "Ranking inside %s: no memory limit at or above it, so only a global OOM reaches it (global totalpages %llu)\n",
+		fprintf(f,
+			"Ranking inside %s: no memory limit at or above it, so only a global OOM reaches it (global totalpages %llu)\n",
 			p, r->totalpages);
 }
 
@@ -559,10 +620,12 @@ static void print_view_text(const struct og_top_opts *o, const struct top_view *
 	og_model_print_victims(v->m, f, o->watch);
 	text_scope(f, v);
 	if (v->hidden)
-		fprintf(f, "%zu kernel thread%s not listed (never chosen; --kernel-threads lists them)\n", v->hidden,
-			v->hidden == 1 ? "" : "s");
-	fprintf(f, "%5s %7s %-8s %-15s %6s %6s %6s %5s %5s%s %10s   %-24s %5s\n", "RANK", "PID", "USER", "COMM", "RSS",
-		"SWAP", "PTE", "ADJ", "SCORE", o->kernel_score ? " KSCORE" : "", "POINTS", "= rss+swap+pte+adj", "PERMIL");
+		fprintf(f,
+			"%zu kernel thread%s not listed (never chosen; --kernel-threads lists them)\n",
+			v->hidden, v->hidden == 1 ? "" : "s");
+	fprintf(f, "%5s %7s %-8s %-15s %6s %6s %6s %5s %5s%s %10s   %-24s %5s\n", "RANK", "PID",
+		"USER", "COMM", "RSS", "SWAP", "PTE", "ADJ", "SCORE",
+		o->kernel_score ? " KSCORE" : "", "POINTS", "= rss+swap+pte+adj", "PERMIL");
 	for (size_t i = 0; i < v->nr; i++)
 		text_row(f, v->m, v->r, &v->rows[i], o->kernel_score);
 }

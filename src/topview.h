@@ -28,16 +28,25 @@ struct og_model {
 int og_model_build(struct og_model *m, const char *procfs, unsigned scanflags);
 void og_model_free(struct og_model *m);
 
-enum og_top_sort { OG_SORT_RANK, OG_SORT_PID, OG_SORT_RSS, OG_SORT_SWAP, OG_SORT_PTE, OG_SORT_ADJ,
-		   OG_SORT_SCORE, OG_SORT_COMM, OG_SORT_USER };
+enum og_top_sort {
+	OG_SORT_RANK,
+	OG_SORT_PID,
+	OG_SORT_RSS,
+	OG_SORT_SWAP,
+	OG_SORT_PTE,
+	OG_SORT_ADJ,
+	OG_SORT_SCORE,
+	OG_SORT_COMM,
+	OG_SORT_USER
+};
 
 struct og_top_opts {
-	long lines;          /* -1 = all */
+	long lines; /* -1 = all */
 	enum og_top_sort sort;
 	const char *user;
 	const char *cgroup;
 	bool json, watch, kernel_score;
-	bool kthreads;       /* text table: list kernel threads too */
+	bool kthreads; /* text table: list kernel threads too */
 	long watch_secs;
 	const char *procfs;
 };

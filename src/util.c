@@ -23,7 +23,8 @@ int og_parse_long(const char *s, long min, long max, long *out)
 	/* No leading blank and no '+' (strtol takes both): a user typing " 5"
 	 * or "+5" into --adj is more likely a mistake than intent. */
 	neg = *s == '-';
-	int r = og_parse_ull(s + neg, strlen(s + neg), neg ? (unsigned long long)LONG_MAX + 1 : LONG_MAX, &u);
+	int r = og_parse_ull(s + neg, strlen(s + neg),
+			     neg ? (unsigned long long)LONG_MAX + 1 : LONG_MAX, &u);
 	if (r < 0)
 		return r;
 	v = !neg ? (long)u : u > LONG_MAX ? LONG_MIN : -(long)u;
@@ -33,7 +34,8 @@ int og_parse_long(const char *s, long min, long max, long *out)
 	return 0;
 }
 
-int og_scan_ull(const char *s, size_t len, unsigned long long max, unsigned long long *out, size_t *used)
+int og_scan_ull(const char *s, size_t len, unsigned long long max, unsigned long long *out,
+		size_t *used)
 {
 	unsigned long long v = 0;
 	size_t i = 0;

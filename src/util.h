@@ -18,7 +18,8 @@ int og_parse_long(const char *s, long min, long max, long *out);
  * text that goes on after the number: no sign, no blank, at least one digit.
  * *used (optional) gets the number of digits read.  Returns 0, -EINVAL (no
  * digit first) or -ERANGE (above max; *out untouched). */
-int og_scan_ull(const char *s, size_t len, unsigned long long max, unsigned long long *out, size_t *used);
+int og_scan_ull(const char *s, size_t len, unsigned long long max, unsigned long long *out,
+		size_t *used);
 /* The whole of s[0..len) as one decimal number <= max (og_scan_ull with
  * nothing after the digits).  Returns 0, -EINVAL or -ERANGE. */
 int og_parse_ull(const char *s, size_t len, unsigned long long max, unsigned long long *out);

@@ -25,7 +25,8 @@ int og_pread_ll(int fd, long long *v)
  * counts the hierarchy in the total_ keys. */
 static long long file_lru(const char *buf, size_t len, int version)
 {
-	long long ia = og_parse_key(buf, len, version == 1 ? "total_inactive_file" : "inactive_file");
+	long long ia =
+		og_parse_key(buf, len, version == 1 ? "total_inactive_file" : "inactive_file");
 	long long ac = og_parse_key(buf, len, version == 1 ? "total_active_file" : "active_file");
 	return (ia > 0 ? ia : 0) + (ac > 0 ? ac : 0);
 }
@@ -93,7 +94,8 @@ int og_watchcg_sample(const struct og_watchcg *w, struct og_wsample *s)
 		const struct og_watchcg_level *l = &w->lv[i];
 		lv[i].limit = lv[i].usage = -1;
 		lv[i].reclaim = 0;
-		if (og_pread_ll(l->limit, &lv[i].limit) < 0 || og_pread_ll(l->usage, &lv[i].usage) < 0) {
+		if (og_pread_ll(l->limit, &lv[i].limit) < 0 ||
+		    og_pread_ll(l->usage, &lv[i].usage) < 0) {
 			lv[i].limit = -1;
 			continue;
 		}

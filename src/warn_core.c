@@ -148,7 +148,8 @@ static bool fill_rate(const struct og_watch *w, enum dom d, double *rate)
 		if (d == D_SYSTEM && s->sys_stale)
 			continue;
 		/* A changed limit, or another cgroup's limit binding, starts a new series. */
-		if (k && d == D_MEMCG && (s->cg_limit != last->cg_limit || s->cg_level != last->cg_level))
+		if (k && d == D_MEMCG &&
+		    (s->cg_limit != last->cg_limit || s->cg_level != last->cg_level))
 			break;
 		t[k] = -age;
 		y[k] = -h;
@@ -185,15 +186,17 @@ static double psi_share(const struct og_watch *w, size_t field_off)
 
 struct cond {
 	enum og_level level;
-	bool clear;               /* every condition clear, with the hysteresis margin */
-	bool crit_clear;          /* every critical condition clear, with its margin */
+	bool clear;      /* every condition clear, with the hysteresis margin */
+	bool crit_clear; /* every critical condition clear, with its margin */
 	const char *domain;
-	double eta;               /* the worst condition is a prediction: the end due in eta s; < 0 not */
+	double eta; /* the worst condition is a prediction: the end due in eta s; < 0 not */
 	char reason[320];
 };
 
-static void raise_to(struct cond *c, enum og_level l, const char *domain, double eta, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-static void raise_to(struct cond *c, enum og_level l, const char *domain, double eta, const char *fmt, ...)
+static void raise_to(struct cond *c, enum og_level l, const char *domain, double eta,
+		     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void raise_to(struct cond *c, enum og_level l, const char *domain, double eta,
+		     const char *fmt, ...)
 {
 	c->clear = false;
 	if (l == OG_LEVEL_CRITICAL)
@@ -209,15 +212,18 @@ static void raise_to(struct cond *c, enum og_level l, const char *domain, double
 	c->eta = eta;
 }
 
-static double mib(double b) { return b / (1024.0 * 1024.0); }
+static double mib(double b)
+{
+	return b / (1024.0 * 1024.0);
+}
 
 /* Figures of one headroom domain in one sample. */
 struct dfig {
 	enum dom d;
 	double h, tot, used, rate, eta; /* eta < 0: not filling */
 	bool have_rate;
-	long long wb, cb;               /* thresholds in bytes; < 0 off */
-	const char *name;               /* memcg: the binding cgroup, or NULL */
+	long long wb, cb; /* thresholds in bytes; < 0 off */
+	const char *name; /* memcg: the binding cgroup, or NULL */
 };
 
 /* A steady rate: this reading within STEADY_TOL of the one a second
@@ -228,10 +234,11 @@ static bool steady_rate(struct og_watch *w, double rate, double t)
 	if (w->ref_t >= 0 && t - w->ref_t < 1.0)
 		return w->steady_n >= STEADY_N;
 	double big = rate > w->ref_rate ? rate : w->ref_rate;
-	bool flat = rate < SETTLE_FLAT_BPS && rate > -SETTLE_FLAT_BPS && w->ref_rate < SETTLE_FLAT_BPS &&
-		    w->ref_rate > -SETTLE_FLAT_BPS;
-	if (w->ref_t >= 0 && (flat || (rate > 0 && w->ref_rate > 0 && rate - w->ref_rate <= STEADY_TOL * big &&
-					w->ref_rate - rate <= STEADY_TOL * big)))
+	bool flat = rate < SETTLE_FLAT_BPS && rate > -SETTLE_FLAT_BPS &&
+		    w->ref_rate < SETTLE_FLAT_BPS && w->ref_rate > -SETTLE_FLAT_BPS;
+	if (w->ref_t >= 0 &&
+	    (flat || (rate > 0 && w->ref_rate > 0 && rate - w->ref_rate <= STEADY_TOL * big &&
+		      w->ref_rate - rate <= STEADY_TOL * big)))
 		w->steady_n++;
 	else
 		w->steady_n = 0;
@@ -273,19 +280,24 @@ static void judge_headroom(const struct og_watch *w, const struct dfig *f, struc
 	 * cgroup reclaiming at its limit, not a slow leak.) */
 	if (f->cb >= 0 && h <= (double)f->cb && !timed) {
 		og_thr_format(&sp->crit, tb, sizeof(tb));
-		raise_to(c, OG_LEVEL_CRITICAL, dn, -1, "%s headroom %.0f MiB (%.1f%%%s) at or below critical:%s (%.0f MiB)",
-			 dn, mib(h), h * 100 / f->tot, ofp, tb, mib((double)f->cb));
+		raise_to(c, OG_LEVEL_CRITICAL, dn, -1,
+			 "%s headroom %.0f MiB (%.1f%%%s) at or below critical:%s (%.0f MiB)", dn,
+			 mib(h), h * 100 / f->tot, ofp, tb, mib((double)f->cb));
 	}
 	if (sp->crit_eta_s > 0 && eta >= 0 && eta <= sp->crit_eta_s)
-		raise_to(c, OG_LEVEL_CRITICAL, dn, eta, "%s headroom %.0f MiB%s gone in %.1fs at %.0f MiB/s (threshold critical-eta:%gs)",
-			 dn, mib(h), of, eta, mib(f->rate), sp->crit_eta_s);
+		raise_to(
+			c, OG_LEVEL_CRITICAL, dn, eta,
+			"%s headroom %.0f MiB%s gone in %.1fs at %.0f MiB/s (threshold critical-eta:%gs)",
+			dn, mib(h), of, eta, mib(f->rate), sp->crit_eta_s);
 	if (f->wb >= 0 && h <= (double)f->wb) {
 		og_thr_format(&sp->avail, tb, sizeof(tb));
-		raise_to(c, OG_LEVEL_WARNING, dn, -1, "%s headroom %.0f MiB (%.1f%%%s) at or below available:%s (%.0f MiB)",
-			 dn, mib(h), h * 100 / f->tot, ofp, tb, mib((double)f->wb));
+		raise_to(c, OG_LEVEL_WARNING, dn, -1,
+			 "%s headroom %.0f MiB (%.1f%%%s) at or below available:%s (%.0f MiB)", dn,
+			 mib(h), h * 100 / f->tot, ofp, tb, mib((double)f->wb));
 	}
 	if (sp->eta_s > 0 && eta >= 0 && eta <= sp->eta_s)
-		raise_to(c, OG_LEVEL_WARNING, dn, eta, "%s headroom %.0f MiB%s gone in %.1fs at %.0f MiB/s (threshold eta:%gs)",
+		raise_to(c, OG_LEVEL_WARNING, dn, eta,
+			 "%s headroom %.0f MiB%s gone in %.1fs at %.0f MiB/s (threshold eta:%gs)",
 			 dn, mib(h), of, eta, mib(f->rate), sp->eta_s);
 
 	/* Hysteresis: a level clears only with a margin beyond its thresholds
@@ -311,8 +323,8 @@ struct poll_plan {
 /* Next poll for one domain: time to reach its nearest threshold at the
  * worst plausible fill rate, or just after the crossing predicted at the
  * measured rate when that is sooner. */
-static void plan_poll(const struct og_watch *w, const struct og_wsample *s, const struct dfig *f, struct poll_plan *pp,
-		      struct og_verdict *v)
+static void plan_poll(const struct og_watch *w, const struct og_wsample *s, const struct dfig *f,
+		      struct poll_plan *pp, struct og_verdict *v)
 {
 	const struct og_warnspec *sp = &w->spec;
 	double thr = (double)(f->wb > f->cb ? f->wb : f->cb);
@@ -328,7 +340,8 @@ static void plan_poll(const struct og_watch *w, const struct og_wsample *s, cons
 		nd = POLL_MAX_S;
 	if (nd < pp->next)
 		pp->next = nd;
-	double due = f->have_rate && f->rate > 0 && dist > 0 ? dist / f->rate + PREDICT_SLACK_S : -1;
+	double due =
+		f->have_rate && f->rate > 0 && dist > 0 ? dist / f->rate + PREDICT_SLACK_S : -1;
 	if (due > 0 && due < pp->soon)
 		pp->soon = due;
 	if (f->d == D_SYSTEM) {
@@ -354,13 +367,15 @@ static void report_figures(const struct dfig *f, struct poll_plan *pp, struct og
 
 /* Headroom domains: judged, start-up tracked, poll planned.  Returns
  * whether the system's headroom is falling (for system-wide PSI). */
-static bool judge_domains(struct og_watch *w, const struct og_wsample *s, struct cond *c, struct poll_plan *pp,
-			  struct og_verdict *v, bool *have_cg)
+static bool judge_domains(struct og_watch *w, const struct og_wsample *s, struct cond *c,
+			  struct poll_plan *pp, struct og_verdict *v, bool *have_cg)
 {
 	bool sys_falling = false;
 	*have_cg = false;
 	for (int d = 0; d < ND; d++) {
-		struct dfig f = { .d = (enum dom)d, .eta = -1, .name = d == D_MEMCG ? s->cg_name : NULL };
+		struct dfig f = { .d = (enum dom)d,
+				  .eta = -1,
+				  .name = d == D_MEMCG ? s->cg_name : NULL };
 		if (!headroom(s, f.d, &f.h, &f.tot, &f.used))
 			continue;
 		f.have_rate = fill_rate(w, f.d, &f.rate);
@@ -386,7 +401,8 @@ static bool judge_domains(struct og_watch *w, const struct og_wsample *s, struct
  * the job's memory domain is the machine and its headroom is falling
  * (another cgroup thrashing against its own limit is no danger to a job
  * with room in its own). */
-static void judge_psi(const struct og_watch *w, const struct og_wsample *s, bool have_cg, bool sys_falling, struct cond *c)
+static void judge_psi(const struct og_watch *w, const struct og_wsample *s, bool have_cg,
+		      bool sys_falling, struct cond *c)
 {
 	const struct og_warnspec *sp = &w->spec;
 	bool cgpsi = s->cg_psi_full_us >= 0 || s->cg_psi_some_us >= 0;
@@ -394,14 +410,25 @@ static void judge_psi(const struct og_watch *w, const struct og_wsample *s, bool
 	if (!cgpsi && !syspsi)
 		return;
 	const char *pn = cgpsi ? "cgroup" : "system";
-	double some = psi_share(w, cgpsi ? offsetof(struct og_wsample, cg_psi_some_us) : offsetof(struct og_wsample, psi_some_us));
-	double full = psi_share(w, cgpsi ? offsetof(struct og_wsample, cg_psi_full_us) : offsetof(struct og_wsample, psi_full_us));
+	double some = psi_share(w, cgpsi ? offsetof(struct og_wsample, cg_psi_some_us)
+					 : offsetof(struct og_wsample, psi_some_us));
+	double full = psi_share(w, cgpsi ? offsetof(struct og_wsample, cg_psi_full_us)
+					 : offsetof(struct og_wsample, psi_full_us));
 	if (sp->crit_psi_full > 0 && full >= sp->crit_psi_full)
-		raise_to(c, OG_LEVEL_CRITICAL, "psi", -1, "%s memory pressure: full stall %.0f%% of the last second (threshold critical-psi-full:%g)", pn, full, sp->crit_psi_full);
+		raise_to(
+			c, OG_LEVEL_CRITICAL, "psi", -1,
+			"%s memory pressure: full stall %.0f%% of the last second (threshold critical-psi-full:%g)",
+			pn, full, sp->crit_psi_full);
 	if (sp->psi_full > 0 && full >= sp->psi_full)
-		raise_to(c, OG_LEVEL_WARNING, "psi", -1, "%s memory pressure: full stall %.0f%% of the last second (threshold psi-full:%g)", pn, full, sp->psi_full);
+		raise_to(
+			c, OG_LEVEL_WARNING, "psi", -1,
+			"%s memory pressure: full stall %.0f%% of the last second (threshold psi-full:%g)",
+			pn, full, sp->psi_full);
 	if (sp->psi_some > 0 && some >= sp->psi_some)
-		raise_to(c, OG_LEVEL_WARNING, "psi", -1, "%s memory pressure: some stall %.0f%% of the last second (threshold psi-some:%g)", pn, some, sp->psi_some);
+		raise_to(
+			c, OG_LEVEL_WARNING, "psi", -1,
+			"%s memory pressure: some stall %.0f%% of the last second (threshold psi-some:%g)",
+			pn, some, sp->psi_some);
 	if (s->psi_fired && (cgpsi || s->psi_fired_sys) && (sp->psi_full > 0 || sp->psi_some > 0))
 		raise_to(c, OG_LEVEL_WARNING, "psi", -1, "%s memory pressure trigger fired", pn);
 	double pmin = sp->psi_full > 0 ? sp->psi_full : sp->crit_psi_full;
@@ -422,7 +449,8 @@ static void judge_high(const struct og_watch *w, const struct og_wsample *s, str
 	const struct og_wsample *prev = w->n > 1 ? at(w, w->n - 2) : NULL;
 	if (!prev || prev->cg_high_events < 0 || s->cg_high_events <= prev->cg_high_events)
 		return;
-	raise_to(c, OG_LEVEL_WARNING, "memcg", -1, "memcg over memory.high: throttled %lld times since the last sample",
+	raise_to(c, OG_LEVEL_WARNING, "memcg", -1,
+		 "memcg over memory.high: throttled %lld times since the last sample",
 		 s->cg_high_events - prev->cg_high_events);
 }
 
@@ -438,7 +466,8 @@ static void judge_oomd(struct og_watch *w, const struct og_wsample *s, struct co
 		w->oomd_since = s->t;
 	double el = s->t - w->oomd_since;
 	enum og_level l = el >= s->oomd_duration_s / 2 ? OG_LEVEL_CRITICAL : OG_LEVEL_WARNING;
-	raise_to(c, l, "oomd", s->oomd_duration_s - el, "systemd-oomd pressure %.0f%% above its limit %.0f%% for %.0fs of %.0fs",
+	raise_to(c, l, "oomd", s->oomd_duration_s - el,
+		 "systemd-oomd pressure %.0f%% above its limit %.0f%% for %.0fs of %.0fs",
 		 s->oomd_avg10, s->oomd_limit_pct, el, s->oomd_duration_s);
 }
 
@@ -459,7 +488,8 @@ static bool held(bool cond, double t, double *since, double hold)
  * a critical notice that was a prediction, the predicted end plus rearm
  * gone by without the end while the critical conditions are clear with
  * their margin (a burst that stopped). */
-static void update_incident(struct og_watch *w, const struct cond *c, double t, struct og_verdict *v)
+static void update_incident(struct og_watch *w, const struct cond *c, double t,
+			    struct og_verdict *v)
 {
 	if (c->level > w->incident) {
 		if (w->incident == OG_LEVEL_NONE)
@@ -471,7 +501,8 @@ static void update_incident(struct og_watch *w, const struct cond *c, double t, 
 			w->crit_due = c->eta >= 0 ? t + c->eta + w->spec.rearm_s : -1;
 	}
 	bool all = held(c->clear && c->level == OG_LEVEL_NONE, t, &w->clear_since, w->spec.rearm_s);
-	bool crit = held(c->crit_clear && c->level < OG_LEVEL_CRITICAL, t, &w->crit_clear_since, w->spec.rearm_s);
+	bool crit = held(c->crit_clear && c->level < OG_LEVEL_CRITICAL, t, &w->crit_clear_since,
+			 w->spec.rearm_s);
 	if (v->notify != OG_LEVEL_NONE)
 		return;
 	if (w->incident != OG_LEVEL_NONE && all) {
@@ -485,7 +516,8 @@ static void update_incident(struct og_watch *w, const struct cond *c, double t, 
 }
 
 /* The state of the incident's domain now, for a cleared or eased line. */
-static void state_reason(const struct og_watch *w, const struct og_verdict *v, char *buf, size_t size)
+static void state_reason(const struct og_watch *w, const struct og_verdict *v, char *buf,
+			 size_t size)
 {
 	const char *d = w->incident_domain ? w->incident_domain : v->domain;
 	if (!strcmp(d, "psi"))
@@ -495,11 +527,15 @@ static void state_reason(const struct og_watch *w, const struct og_verdict *v, c
 	else if (v->avail_kb < 0)
 		snprintf(buf, size, "%s headroom unknown", v->domain);
 	else if (v->eta_s >= 0)
-		snprintf(buf, size, "%s headroom back to %lld MiB (%.1f%%), filling at %.0f MiB/s: gone in %.0fs", v->domain,
-			 v->avail_kb >> 10, (double)v->avail_kb * 100 / (double)v->limit_kb, v->fill_kbps / 1024, v->eta_s);
+		snprintf(
+			buf, size,
+			"%s headroom back to %lld MiB (%.1f%%), filling at %.0f MiB/s: gone in %.0fs",
+			v->domain, v->avail_kb >> 10,
+			(double)v->avail_kb * 100 / (double)v->limit_kb, v->fill_kbps / 1024,
+			v->eta_s);
 	else
-		snprintf(buf, size, "%s headroom back to %lld MiB (%.1f%%), not filling", v->domain, v->avail_kb >> 10,
-			 (double)v->avail_kb * 100 / (double)v->limit_kb);
+		snprintf(buf, size, "%s headroom back to %lld MiB (%.1f%%), not filling", v->domain,
+			 v->avail_kb >> 10, (double)v->avail_kb * 100 / (double)v->limit_kb);
 }
 
 static void push(struct og_watch *w, const struct og_wsample *s)

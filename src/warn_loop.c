@@ -52,19 +52,19 @@ static int sys_pidfd_send_signal(int pidfd, int sig)
 
 /* Everything the loop reads, opened once. */
 struct src {
-	struct og_cgroup cg;       /* the nearest limited memory cgroup (wc.lv[0]) */
+	struct og_cgroup cg; /* the nearest limited memory cgroup (wc.lv[0]) */
 	bool have_cg;
-	struct og_watchcg wc;      /* it and every limited one above it */
-	int cg_efd;                /* v1 usage thresholds (cgroup.event_control) */
-	int cg_armed;              /* ... on this level of wc */
-	long long cg_armed_at;     /* usage when they were set */
-	double cg_event_t;         /* when one last fired */
+	struct og_watchcg wc;  /* it and every limited one above it */
+	int cg_efd;            /* v1 usage thresholds (cgroup.event_control) */
+	int cg_armed;          /* ... on this level of wc */
+	long long cg_armed_at; /* usage when they were set */
+	double cg_event_t;     /* when one last fired */
 	int meminfo;
-	int psi;                   /* /proc/pressure/memory */
-	int cgpsi;                 /* the job's v2 cgroup memory.pressure */
+	int psi;   /* /proc/pressure/memory */
+	int cgpsi; /* the job's v2 cgroup memory.pressure */
 	char cgpsi_path[OG_CG_PATH_MAX + 32];
-	int trig;                  /* PSI trigger fd, POLLPRI */
-	bool trig_sys;             /* ... on /proc/pressure/memory */
+	int trig;      /* PSI trigger fd, POLLPRI */
+	bool trig_sys; /* ... on /proc/pressure/memory */
 	char trig_desc[OG_CG_PATH_MAX + 96];
 	int oomd;
 	double oomd_limit, oomd_dur;
@@ -114,7 +114,8 @@ static int open_trigger(const char *path, const char *kind, double pct, char *de
 			stall = 1;
 		int len = snprintf(t, sizeof(t), "%s %ld %ld", kind, stall, windows[i]);
 		if (write(fd, t, (size_t)len + 1) == len + 1) {
-			snprintf(desc, descsz, "PSI trigger on %s (%s %ld ms in %ld s)", path, kind, stall / 1000, windows[i] / 1000000);
+			snprintf(desc, descsz, "PSI trigger on %s (%s %ld ms in %ld s)", path, kind,
+				 stall / 1000, windows[i] / 1000000);
 			return fd;
 		}
 		int e = errno;
@@ -141,9 +142,11 @@ static void src_close(struct src *s)
 static int open_memcg(const struct og_watch_cfg *c, struct src *s)
 {
 	struct og_cgroup job;
-	int r = c->cgroup_dir ? og_cgroup_from_dir(c->cgroup_dir, &job) : og_cgroup_of_pid(c->procroot, c->pid, &job);
+	int r = c->cgroup_dir ? og_cgroup_from_dir(c->cgroup_dir, &job)
+			      : og_cgroup_of_pid(c->procroot, c->pid, &job);
 	if (r < 0 && c->cgroup_dir) {
-		og_err("watch: cannot use '%s' as a memory cgroup: %s", c->cgroup_dir, strerror(-r));
+		og_err("watch: cannot use '%s' as a memory cgroup: %s", c->cgroup_dir,
+		       strerror(-r));
 		return r;
 	}
 	if (r == 0 && og_watchcg_open(&s->wc, &job) > 0) {
@@ -170,26 +173,32 @@ static void open_psi(const struct og_watch_cfg *c, struct src *s, bool have_v2, 
 	const char *kind = sp->psi_full > 0 ? "full" : "some";
 	double pct = sp->psi_full > 0 ? sp->psi_full : sp->psi_some;
 	if (s->cgpsi >= 0)
-		s->trig = open_trigger(s->cgpsi_path, kind, pct, s->trig_desc, sizeof(s->trig_desc));
+		s->trig =
+			open_trigger(s->cgpsi_path, kind, pct, s->trig_desc, sizeof(s->trig_desc));
 	if (s->trig < 0 && s->psi >= 0) {
-		s->trig = open_trigger("/proc/pressure/memory", kind, pct, s->trig_desc, sizeof(s->trig_desc));
+		s->trig = open_trigger("/proc/pressure/memory", kind, pct, s->trig_desc,
+				       sizeof(s->trig_desc));
 		s->trig_sys = s->trig >= 0;
 	}
 	if (s->trig < 0 && s->cgpsi < 0 && s->have_cg)
-		snprintf(s->trig_desc, sizeof(s->trig_desc), "PSI: no cgroup pressure file; the system's is not the job's domain");
+		snprintf(s->trig_desc, sizeof(s->trig_desc),
+			 "PSI: no cgroup pressure file; the system's is not the job's domain");
 	else if (s->trig < 0)
-		snprintf(s->trig_desc, sizeof(s->trig_desc), "no PSI trigger (%s): PSI polled", strerror(-s->trig));
+		snprintf(s->trig_desc, sizeof(s->trig_desc), "no PSI trigger (%s): PSI polled",
+			 strerror(-s->trig));
 }
 
 /* A systemd-oomd-monitored ancestor: given (--oomd-cgroup), or found. */
-static int open_oomd(const struct og_watch_cfg *c, struct src *s, bool have_v2, const char *v2mnt, const char *v2rel)
+static int open_oomd(const struct og_watch_cfg *c, struct src *s, bool have_v2, const char *v2mnt,
+		     const char *v2rel)
 {
 	s->oomd_limit = c->oomd_limit_pct;
 	s->oomd_dur = c->oomd_duration_s;
 	if (c->oomd_dir) {
 		s->oomd = open_rel(c->oomd_dir, "memory.pressure");
 		if (s->oomd < 0) {
-			og_err("watch: cannot read %s/memory.pressure: %s", c->oomd_dir, strerror(errno));
+			og_err("watch: cannot read %s/memory.pressure: %s", c->oomd_dir,
+			       strerror(errno));
 			return -errno;
 		}
 		snprintf(s->oomd_desc, sizeof(s->oomd_desc), "%.600s", c->oomd_dir);
@@ -197,7 +206,8 @@ static int open_oomd(const struct og_watch_cfg *c, struct src *s, bool have_v2, 
 	}
 	struct og_warn_oomd o;
 	char dir[OG_CG_PATH_MAX + 512];
-	if (have_v2 && og_warn_oomd_find(v2rel, &o) == 0 && snprintf(dir, sizeof(dir), "%s%s", v2mnt, o.path) < (int)sizeof(dir) &&
+	if (have_v2 && og_warn_oomd_find(v2rel, &o) == 0 &&
+	    snprintf(dir, sizeof(dir), "%s%s", v2mnt, o.path) < (int)sizeof(dir) &&
 	    (s->oomd = open_rel(dir, "memory.pressure")) >= 0) {
 		s->oomd_limit = o.limit_pct;
 		s->oomd_dur = o.duration_s;
@@ -238,12 +248,14 @@ static int src_open(const struct og_watch_cfg *c, struct src *s)
  * not poll fast for a sudden fill (memory.txt "Memory thresholds").  Set
  * again whenever usage has moved half a step; closing the old eventfd drops
  * its thresholds.  Returns 0 or -errno (then the loop polls as before). */
-static int arm_thresholds(struct src *s, const struct og_warnspec *sp, int level, long long usage, long long limit)
+static int arm_thresholds(struct src *s, const struct og_warnspec *sp, int level, long long usage,
+			  long long limit)
 {
 	const struct og_watchcg_level *l = &s->wc.lv[level];
 	char p[OG_CG_PATH_MAX + 32], t[64];
 	long long step = limit / 32 > (16LL << 20) ? limit / 32 : (16LL << 20);
-	long long lv[3] = { usage + step, limit - og_thr_bytes(&sp->avail, limit), limit - og_thr_bytes(&sp->crit, limit) };
+	long long lv[3] = { usage + step, limit - og_thr_bytes(&sp->avail, limit),
+			    limit - og_thr_bytes(&sp->crit, limit) };
 	if (l->cg.version != 1)
 		return -EOPNOTSUPP;
 	if (s->cg_efd >= 0)
@@ -293,8 +305,8 @@ static void psi_totals(const char *buf, size_t len, long long *some, long long *
 		*full = (long long)p.full.total_us;
 }
 
-static void sample(const struct og_watch_cfg *c, struct src *s, struct og_wsample *w, const struct og_wsample *prev,
-		   bool read_sys, bool read_psi, bool fired)
+static void sample(const struct og_watch_cfg *c, struct src *s, struct og_wsample *w,
+		   const struct og_wsample *prev, bool read_sys, bool read_psi, bool fired)
 {
 	char buf[8192];
 	ssize_t n;
@@ -335,7 +347,8 @@ static void sample(const struct og_watch_cfg *c, struct src *s, struct og_wsampl
 		psi_totals(buf, (size_t)n, &w->psi_some_us, &w->psi_full_us);
 	if (read_psi && s->cgpsi >= 0 && (n = pread_buf(s->cgpsi, buf, sizeof(buf))) > 0)
 		psi_totals(buf, (size_t)n, &w->cg_psi_some_us, &w->cg_psi_full_us);
-	if (s->oomd >= 0 && (n = pread_buf(s->oomd, buf, sizeof(buf))) > 0 && og_parse_psi(buf, (size_t)n, &p) == 0 && p.full.present) {
+	if (s->oomd >= 0 && (n = pread_buf(s->oomd, buf, sizeof(buf))) > 0 &&
+	    og_parse_psi(buf, (size_t)n, &p) == 0 && p.full.present) {
 		w->oomd_avg10 = p.full.avg10;
 		w->oomd_limit_pct = s->oomd_limit;
 		w->oomd_duration_s = s->oomd_dur;
@@ -368,7 +381,8 @@ static void trim_clean_file_pages(void)
 		p = og_next_line(p, end, &ll);
 		unsigned long a, b, ino;
 		char perms[8];
-		if (sscanf(line, "%lx-%lx %7s %*s %*s %lu", &a, &b, perms, &ino) == 4 && line[0] != ' ') {
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %lu", &a, &b, perms, &ino) == 4 &&
+		    line[0] != ' ') {
 			lo = a;
 			hi = b;
 			/* A read-only private file mapping; relocated (RELRO) pages
@@ -402,7 +416,8 @@ __attribute__((noinline)) static void trim_stack_below(void)
 		if (strstr(maps, "[stack]") && sscanf(maps, "%lx-%lx", &lo, &hi) == 2)
 			break;
 	fclose(f);
-	unsigned long top = ((unsigned long)__builtin_frame_address(0) - (unsigned long)pg * 2) & ~((unsigned long)pg - 1);
+	unsigned long top = ((unsigned long)__builtin_frame_address(0) - (unsigned long)pg * 2) &
+			    ~((unsigned long)pg - 1);
 	if (lo && lo < top && top < hi)
 		madvise((void *)lo, top - lo, MADV_DONTNEED);
 }
@@ -418,7 +433,8 @@ static void set_env_ll(const char *k, long long v)
 
 /* The hook: `sh -c CMD` as the invoking user, with no capabilities and no
  * way to gain any (no_new_privs; as root, SECBIT_NOROOT so exec grants none). */
-static pid_t run_hook(const struct og_watch_cfg *c, const struct og_verdict *v, const char *cgpath, const char *signame)
+static pid_t run_hook(const struct og_watch_cfg *c, const struct og_verdict *v, const char *cgpath,
+		      const char *signame)
 {
 	pid_t h = fork();
 	if (h != 0)
@@ -436,8 +452,10 @@ static pid_t run_hook(const struct og_watch_cfg *c, const struct og_verdict *v, 
 	}
 	if (c->pv->route == OG_ROUTE_SUDO && og_priv_drop_to_user(c->pv) < 0)
 		_exit(126);
-	if (geteuid() == 0 &&
-	    prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED, 0, 0, 0) < 0)
+	if (geteuid() == 0 && prctl(PR_SET_SECUREBITS,
+				    SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
+					    SECBIT_NO_SETUID_FIXUP_LOCKED,
+				    0, 0, 0) < 0)
 		_exit(126);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || og_priv_clear_caps() < 0)
 		_exit(126);
@@ -479,13 +497,15 @@ static void json_ll(const char *key, long long v)
 }
 
 /* event: start, warning, critical, eased, cleared, exit. */
-static void json_event(const char *event, const struct og_watch_cfg *c, const struct og_verdict *v, const char *signame)
+static void json_event(const char *event, const struct og_watch_cfg *c, const struct og_verdict *v,
+		       const char *signame)
 {
 	char ts[40];
 	iso_time(ts, sizeof(ts));
 	printf("{\"event\":\"%s\",\"time\":\"%s\",\"pid\":%d", event, ts, (int)c->pid);
 	if (v) {
-		printf(",\"level\":\"%s\",\"domain\":\"%s\",\"reason\":", og_level_name(v->notify ? v->notify : v->level), v->domain);
+		printf(",\"level\":\"%s\",\"domain\":\"%s\",\"reason\":",
+		       og_level_name(v->notify ? v->notify : v->level), v->domain);
 		og_json_str(stdout, v->reason);
 		json_ll("available_kb", v->avail_kb);
 		json_ll("limit_kb", v->limit_kb);
@@ -521,7 +541,8 @@ void og_watch_log(int logfd, const char *line)
 		iso_time(ts, sizeof(ts));
 		int n = snprintf(out, sizeof(out), "%s oomguard: %s\n", ts, line);
 		if (n > 0) {
-			ssize_t w = write(logfd, out, (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1);
+			ssize_t w = write(logfd, out,
+					  (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1);
 			(void)w;
 		}
 	}
@@ -607,7 +628,8 @@ static void announce_above(const struct src *s)
 	for (size_t i = 1; i < s->wc.n; i++) {
 		long long lim = -1;
 		og_pread_ll(s->wc.lv[i].limit, &lim);
-		fprintf(stderr, "oomguard: ... and above it memory cgroup %.160s (limit %lld MiB): the tightest headroom binds\n",
+		fprintf(stderr,
+			"oomguard: ... and above it memory cgroup %.160s (limit %lld MiB): the tightest headroom binds\n",
 			og_esc(s->wc.lv[i].cg.path, esc, sizeof(esc)), lim >> 20);
 	}
 }
@@ -624,19 +646,26 @@ static void announce_start(struct loop *L)
 	if (s->have_cg) {
 		long long lim = -1;
 		og_pread_ll(s->wc.lv[0].limit, &lim);
-		snprintf(line, sizeof(line), "watching pid %d: memory cgroup %.160s (v%d, limit %lld MiB), system memory; %.200s",
-			 (int)c->pid, og_esc(s->cg.path, esc, sizeof(esc)), s->cg.version, lim >> 20, tesc);
+		snprintf(
+			line, sizeof(line),
+			"watching pid %d: memory cgroup %.160s (v%d, limit %lld MiB), system memory; %.200s",
+			(int)c->pid, og_esc(s->cg.path, esc, sizeof(esc)), s->cg.version, lim >> 20,
+			tesc);
 		announce_above(s);
 	} else {
-		snprintf(line, sizeof(line), "watching pid %d: system memory (no limited memory cgroup); %.200s", (int)c->pid, tesc);
+		snprintf(line, sizeof(line),
+			 "watching pid %d: system memory (no limited memory cgroup); %.200s",
+			 (int)c->pid, tesc);
 	}
 	fprintf(stderr, "oomguard: %s\n", line);
 	if (s->oomd >= 0)
-		fprintf(stderr, "oomguard: systemd-oomd watches %s for pressure: limit %.0f%%, %.0fs\n",
+		fprintf(stderr,
+			"oomguard: systemd-oomd watches %s for pressure: limit %.0f%%, %.0fs\n",
 			og_esc(s->oomd_desc, esc, sizeof(esc)), s->oomd_limit, s->oomd_dur);
 	fprintf(stderr, "oomguard: warn spec %s\n", spec);
 	if (!L->w.settled)
-		fprintf(stderr, "oomguard: start-up: the eta levels wait until the job's memory stops climbing (at most %gs after it started)\n",
+		fprintf(stderr,
+			"oomguard: start-up: the eta levels wait until the job's memory stops climbing (at most %gs after it started)\n",
 			c->spec.startup_s);
 }
 
@@ -652,7 +681,8 @@ static void act_notice(struct loop *L)
 		if (sys_pidfd_send_signal(L->pidfd, c->warn_signal) == 0) {
 			snprintf(act, sizeof(act), "; sent %s", signame);
 		} else {
-			snprintf(act, sizeof(act), "; cannot send %s: %s", signame, strerror(errno));
+			snprintf(act, sizeof(act), "; cannot send %s: %s", signame,
+				 strerror(errno));
 			signame[0] = '\0';
 		}
 	}
@@ -662,17 +692,20 @@ static void act_notice(struct loop *L)
 			;
 		/* the cgroup whose limit binds now */
 		if (v->cg_level >= 0 && (size_t)v->cg_level < L->s.wc.n)
-			snprintf(L->cgpath, sizeof(L->cgpath), "%s", L->s.wc.lv[v->cg_level].cg.dir);
+			snprintf(L->cgpath, sizeof(L->cgpath), "%s",
+				 L->s.wc.lv[v->cg_level].cg.dir);
 		pid_t h = k < MAX_HOOKS ? run_hook(c, v, L->cgpath, signame) : -1;
 		size_t al = strlen(act);
 		if (h > 0) {
 			L->hooks[k] = h;
 			snprintf(act + al, sizeof(act) - al, "; hook started (pid %d)", (int)h);
 		} else {
-			snprintf(act + al, sizeof(act) - al, "; hook not started: %s", k < MAX_HOOKS ? strerror(errno) : "8 hooks still running");
+			snprintf(act + al, sizeof(act) - al, "; hook not started: %s",
+				 k < MAX_HOOKS ? strerror(errno) : "8 hooks still running");
 		}
 	}
-	snprintf(line, sizeof(line), "%s: pid %d: %s%s", og_level_name(v->notify), (int)c->pid, v->reason, act);
+	snprintf(line, sizeof(line), "%s: pid %d: %s%s", og_level_name(v->notify), (int)c->pid,
+		 v->reason, act);
 	say(c, line);
 	if (c->json)
 		json_event(og_level_name(v->notify), c, v, signame);
@@ -685,14 +718,17 @@ static void act_verdict(struct loop *L)
 	if (L->v.notify != OG_LEVEL_NONE)
 		act_notice(L);
 	if (L->v.rearmed || L->v.eased) {
-		snprintf(line, sizeof(line), L->v.rearmed ? "cleared: pid %d: %s; re-armed" : "eased: pid %d: %s; critical re-armed (still at warning)",
+		snprintf(line, sizeof(line),
+			 L->v.rearmed ? "cleared: pid %d: %s; re-armed"
+				      : "eased: pid %d: %s; critical re-armed (still at warning)",
 			 (int)c->pid, L->v.reason);
 		say(c, line);
 		if (c->json)
 			json_event(L->v.rearmed ? "cleared" : "eased", c, &L->v, NULL);
 	}
 	if (L->v.settled_now && !c->quiet)
-		fprintf(stderr, "oomguard: pid %d: start-up over; the eta levels count from now\n", (int)c->pid);
+		fprintf(stderr, "oomguard: pid %d: start-up over; the eta levels count from now\n",
+			(int)c->pid);
 	for (size_t k = 0; k < MAX_HOOKS; k++)
 		if (L->hooks[k] > 0 && waitpid(L->hooks[k], NULL, WNOHANG) == L->hooks[k])
 			L->hooks[k] = 0;
@@ -709,9 +745,10 @@ static void lock_once(struct loop *L)
 	L->locked = true;
 	trim_clean_file_pages();
 	trim_stack_below();
-	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0 && (errno != EINVAL || mlockall(MCL_CURRENT | MCL_FUTURE) < 0) &&
-	    !L->c->quiet)
-		fprintf(stderr, "oomguard: cannot lock the watcher in memory (mlockall: %s); it may stall when memory is short\n",
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) < 0 &&
+	    (errno != EINVAL || mlockall(MCL_CURRENT | MCL_FUTURE) < 0) && !L->c->quiet)
+		fprintf(stderr,
+			"oomguard: cannot lock the watcher in memory (mlockall: %s); it may stall when memory is short\n",
 			strerror(errno));
 }
 
@@ -723,7 +760,8 @@ static void round_once(struct loop *L)
 		L->psi_until = t + PSI_AFTER_FIRE_S;
 	if (L->w.n == 0)
 		og_wsample_init(&L->prev, t);
-	sample(L->c, &L->s, &L->smp, &L->prev, read_sys, L->want_psi && (L->s.trig < 0 || t < L->psi_until), L->fired);
+	sample(L->c, &L->s, &L->smp, &L->prev, read_sys,
+	       L->want_psi && (L->s.trig < 0 || t < L->psi_until), L->fired);
 	L->fired = false;
 	og_watch_feed(&L->w, &L->smp, &L->v);
 	/* The system domain is re-read only as often as its own distance to a
@@ -782,7 +820,8 @@ static bool wait_events(struct loop *L)
 		if (pf[2].revents & POLLIN) {
 			struct signalfd_siginfo si;
 			while (read(L->sfd, &si, sizeof(si)) == (ssize_t)sizeof(si))
-				if (si.ssi_signo != SIGCHLD && og_should_forward(si.ssi_code, L->c->pid))
+				if (si.ssi_signo != SIGCHLD &&
+				    og_should_forward(si.ssi_code, L->c->pid))
 					sys_pidfd_send_signal(L->pidfd, (int)si.ssi_signo);
 			double left = deadline - now_s();
 			if (left > 0 && !L->fired && !(pf[3].revents & POLLIN)) {

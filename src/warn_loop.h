@@ -16,21 +16,21 @@
 
 struct og_watch_cfg {
 	pid_t pid;
-	bool is_child;             /* run: the job is our child; reap it and return its status */
+	bool is_child; /* run: the job is our child; reap it and return its status */
 	struct og_warnspec spec;
-	int warn_signal;           /* sent once per incident; 0 = none */
-	const char *on_warn;       /* hook for `sh -c`, or NULL */
-	const struct og_priv *pv;  /* who asked: the hook runs as that user */
-	int logfd;                 /* the job's log (append), or -1 */
-	bool json;                 /* one JSON object per event on stdout */
-	bool quiet;                /* no start-up lines */
-	const char *procroot;      /* "/proc" */
-	const char *cgroup_dir;    /* watch this memory cgroup instead of the job's, or NULL */
+	int warn_signal;          /* sent once per incident; 0 = none */
+	const char *on_warn;      /* hook for `sh -c`, or NULL */
+	const struct og_priv *pv; /* who asked: the hook runs as that user */
+	int logfd;                /* the job's log (append), or -1 */
+	bool json;                /* one JSON object per event on stdout */
+	bool quiet;               /* no start-up lines */
+	const char *procroot;     /* "/proc" */
+	const char *cgroup_dir;   /* watch this memory cgroup instead of the job's, or NULL */
 	/* A systemd-oomd-monitored ancestor: its memory.pressure against oomd's
 	 * limit and duration.  oomd_dir NULL = none. */
 	const char *oomd_dir;
 	double oomd_limit_pct, oomd_duration_s;
-	const sigset_t *forward;   /* run: blocked signals to pass on to the job; NULL in watch */
+	const sigset_t *forward; /* run: blocked signals to pass on to the job; NULL in watch */
 };
 
 /* Runs until the job ends.  Returns 0 or -errno (setup failed, with a

@@ -38,7 +38,8 @@ int og_warn_oomd_pick(const char *dump, size_t len, const char *cg, struct og_wa
 	snprintf(out->path, sizeof(out->path), "%s", best->path);
 	int pm = best->limit_pm >= 0 ? best->limit_pm : d->default_pressure_limit_pm;
 	out->limit_pct = pm >= 0 ? pm / 100.0 : OOMD_DEFAULT_LIMIT_PCT;
-	unsigned long long us = best->duration_usec ? best->duration_usec : d->default_duration_usec;
+	unsigned long long us =
+		best->duration_usec ? best->duration_usec : d->default_duration_usec;
 	out->duration_s = us ? (double)us / 1e6 : OOMD_DEFAULT_DURATION_S;
 	free(d);
 	return 0;

@@ -9,9 +9,10 @@
 #include "cgroup.h"
 
 struct og_warn_oomd {
-	char path[OG_CG_PATH_MAX]; /* cgroup-v2 path of the monitored ancestor, e.g. "/user.slice/..." */
-	double limit_pct;      /* its pressure limit, percent */
-	double duration_s;     /* how long above it before oomd kills */
+	char path
+		[OG_CG_PATH_MAX]; /* cgroup-v2 path of the monitored ancestor, e.g. "/user.slice/..." */
+	double limit_pct;         /* its pressure limit, percent */
+	double duration_s;        /* how long above it before oomd kills */
 };
 
 /* Pure: from the text of an oomd dump, the memory-pressure-monitored cgroup

@@ -66,20 +66,28 @@ static const struct key {
 	enum kind kind;
 	bool zero_ok; /* 0 is a meaningful value, not a disguised "off" */
 } keys[] = {
-	{ "available", K_AMOUNT, false },
-	{ "critical", K_AMOUNT, false },
-	{ "eta", K_DURATION, false },
-	{ "critical-eta", K_DURATION, false },
-	{ "psi-some", K_PCT, false },
-	{ "psi-full", K_PCT, false },
-	{ "critical-psi-full", K_PCT, false },
-	{ "clear", K_PCT, true },
-	{ "rearm", K_DURATION, true },
-	{ "startup", K_DURATION, true },
+	{ "available", K_AMOUNT, false },      { "critical", K_AMOUNT, false },
+	{ "eta", K_DURATION, false },          { "critical-eta", K_DURATION, false },
+	{ "psi-some", K_PCT, false },          { "psi-full", K_PCT, false },
+	{ "critical-psi-full", K_PCT, false }, { "clear", K_PCT, true },
+	{ "rearm", K_DURATION, true },         { "startup", K_DURATION, true },
 };
-enum { KEY_AVAIL, KEY_CRIT, KEY_ETA, KEY_CETA, KEY_PSOME, KEY_PFULL, KEY_CPFULL, KEY_CLEAR, KEY_REARM, KEY_STARTUP, NKEYS };
+enum {
+	KEY_AVAIL,
+	KEY_CRIT,
+	KEY_ETA,
+	KEY_CETA,
+	KEY_PSOME,
+	KEY_PFULL,
+	KEY_CPFULL,
+	KEY_CLEAR,
+	KEY_REARM,
+	KEY_STARTUP,
+	NKEYS
+};
 
-static int fail(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errsz, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t errsz, const char *fmt, ...)
 {
 	va_list ap;
@@ -92,7 +100,8 @@ static int fail(char *err, size_t errsz, const char *fmt, ...)
 }
 
 /* One VALUE of kind k spanning [v, end).  Amount: *thr; others: *num. */
-static int parse_value(const struct key *k, const char *v, const char *end, struct og_thr *thr, double *num)
+static int parse_value(const struct key *k, const char *v, const char *end, struct og_thr *thr,
+		       double *num)
 {
 	const char *p = v;
 	__int128 m;
@@ -196,15 +205,18 @@ int og_warnspec_parse(const char *s, struct og_warnspec *out, char *err, size_t 
 			if (strlen(keys[ki].name) == klen && !memcmp(keys[ki].name, p, klen))
 				break;
 		if (ki == NKEYS)
-			return fail(err, errsz, "unknown key '%.*s' (known: available critical eta critical-eta psi-some psi-full critical-psi-full clear rearm startup)",
-				    (int)(klen > 32 ? 32 : klen), p);
+			return fail(
+				err, errsz,
+				"unknown key '%.*s' (known: available critical eta critical-eta psi-some psi-full critical-psi-full clear rearm startup)",
+				(int)(klen > 32 ? 32 : klen), p);
 		if (seen[ki])
 			return fail(err, errsz, "key '%s' given twice", keys[ki].name);
 		seen[ki] = true;
 		struct og_thr thr = { -1, -1 };
 		double num = 0;
 		if (parse_value(&keys[ki], colon + 1, end, &thr, &num) < 0)
-			return fail(err, errsz, "invalid value in '%.*s': expected %s", ilen, p, expect(keys[ki].kind));
+			return fail(err, errsz, "invalid value in '%.*s': expected %s", ilen, p,
+				    expect(keys[ki].kind));
 		switch (ki) {
 		case KEY_AVAIL: w.avail = thr; break;
 		case KEY_CRIT: w.crit = thr; break;
@@ -225,21 +237,28 @@ int og_warnspec_parse(const char *s, struct og_warnspec *out, char *err, size_t 
 	 * (half the headroom, a third of the eta) rather than clash with it. */
 	if (seen[KEY_AVAIL] && !seen[KEY_CRIT] && w.avail.bytes > 0)
 		w.crit = (struct og_thr){ -1, w.avail.bytes / 2 > 0 ? w.avail.bytes / 2 : 1 };
-	else if (seen[KEY_AVAIL] && !seen[KEY_CRIT] && w.avail.pct > 0 && w.crit.pct > w.avail.pct) {
+	else if (seen[KEY_AVAIL] && !seen[KEY_CRIT] && w.avail.pct > 0 &&
+		 w.crit.pct > w.avail.pct) {
 		long long half = (long long)(w.avail.pct * MICRO + 0.5) / 2;
-		w.crit = half > 0 ? (struct og_thr){ (double)half / MICRO, -1 } : (struct og_thr){ -1, -1 };
+		w.crit = half > 0 ? (struct og_thr){ (double)half / MICRO, -1 }
+				  : (struct og_thr){ -1, -1 };
 	}
 	if (seen[KEY_ETA] && !seen[KEY_CETA] && w.eta_s > 0 && w.crit_eta_s > w.eta_s)
 		w.crit_eta_s = (double)((long long)(w.eta_s * 1000 + 0.5) / 3) / 1000.0;
 	/* Critical must be the more severe of each pair, or the levels invert. */
 	if (w.avail.pct >= 0 && w.crit.pct >= 0 && w.crit.pct > w.avail.pct)
-		return fail(err, errsz, "critical %g%% is more headroom than available %g%%", w.crit.pct, w.avail.pct);
+		return fail(err, errsz, "critical %g%% is more headroom than available %g%%",
+			    w.crit.pct, w.avail.pct);
 	if (w.avail.bytes >= 0 && w.crit.bytes >= 0 && w.crit.bytes > w.avail.bytes)
-		return fail(err, errsz, "critical (%lld bytes) is more headroom than available (%lld bytes)", w.crit.bytes, w.avail.bytes);
+		return fail(err, errsz,
+			    "critical (%lld bytes) is more headroom than available (%lld bytes)",
+			    w.crit.bytes, w.avail.bytes);
 	if (w.eta_s > 0 && w.crit_eta_s > w.eta_s)
-		return fail(err, errsz, "critical-eta %gs is longer than eta %gs", w.crit_eta_s, w.eta_s);
+		return fail(err, errsz, "critical-eta %gs is longer than eta %gs", w.crit_eta_s,
+			    w.eta_s);
 	if (w.psi_full > 0 && w.crit_psi_full > 0 && w.crit_psi_full < w.psi_full)
-		return fail(err, errsz, "critical-psi-full %g is below psi-full %g", w.crit_psi_full, w.psi_full);
+		return fail(err, errsz, "critical-psi-full %g is below psi-full %g",
+			    w.crit_psi_full, w.psi_full);
 	if (w.clear_pct > 50)
 		return fail(err, errsz, "clear %g%% is more than 50%% of the total", w.clear_pct);
 	*out = w;
@@ -247,7 +266,8 @@ int og_warnspec_parse(const char *s, struct og_warnspec *out, char *err, size_t 
 }
 
 /* Append to buf at *off, never past size. */
-static void put(char *buf, size_t size, size_t *off, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void put(char *buf, size_t size, size_t *off, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 static void put(char *buf, size_t size, size_t *off, const char *fmt, ...)
 {
 	va_list ap;
@@ -291,7 +311,8 @@ static void put_thr(char *buf, size_t size, size_t *off, const char *key, const 
 	}
 }
 
-static void put_dur(char *buf, size_t size, size_t *off, const char *key, double s, bool zero_is_value)
+static void put_dur(char *buf, size_t size, size_t *off, const char *key, double s,
+		    bool zero_is_value)
 {
 	put(buf, size, off, "%s%s:", *off ? "," : "", key);
 	long long ms = (long long)(s * 1000.0 + 0.5);
@@ -303,7 +324,8 @@ static void put_dur(char *buf, size_t size, size_t *off, const char *key, double
 		put(buf, size, off, "%lldms", ms);
 }
 
-static void put_pct(char *buf, size_t size, size_t *off, const char *key, double v, bool zero_is_value)
+static void put_pct(char *buf, size_t size, size_t *off, const char *key, double v,
+		    bool zero_is_value)
 {
 	put(buf, size, off, "%s%s:", *off ? "," : "", key);
 	if (v <= 0 && !zero_is_value)

@@ -23,15 +23,16 @@ struct og_thr {
 };
 
 struct og_warnspec {
-	struct og_thr avail;     /* warning when headroom falls to this */
-	struct og_thr crit;      /* critical when headroom falls to this */
-	double eta_s;            /* warning when headroom / fill rate <= this; 0 = off */
-	double crit_eta_s;       /* critical likewise; 0 = off */
-	double psi_some, psi_full; /* warning when the stall share over ~1 s reaches this %; 0 = off */
-	double crit_psi_full;    /* critical likewise; 0 = off */
-	double clear_pct;        /* hysteresis: headroom must climb this many points of the total above the warning threshold */
-	double rearm_s;          /* ... and every condition stay clear this long before the next incident */
-	double startup_s;        /* rate (eta) levels wait for the job's start-up climb to end, at most this long after it started; 0 = no wait */
+	struct og_thr avail; /* warning when headroom falls to this */
+	struct og_thr crit;  /* critical when headroom falls to this */
+	double eta_s;        /* warning when headroom / fill rate <= this; 0 = off */
+	double crit_eta_s;   /* critical likewise; 0 = off */
+	double psi_some,
+		psi_full;     /* warning when the stall share over ~1 s reaches this %; 0 = off */
+	double crit_psi_full; /* critical likewise; 0 = off */
+	double clear_pct; /* hysteresis: headroom must climb this many points of the total above the warning threshold */
+	double rearm_s; /* ... and every condition stay clear this long before the next incident */
+	double startup_s; /* rate (eta) levels wait for the job's start-up climb to end, at most this long after it started; 0 = no wait */
 };
 
 /* available:10%,critical:5%,eta:10s,critical-eta:2.5s,psi-full:20,clear:3%,rearm:2s,startup:15s */
