@@ -30,6 +30,10 @@ struct og_proc_cgroup {
 };
 /* /proc/PID/cgroup. */
 int og_parse_proc_cgroup(const char *buf, size_t len, struct og_proc_cgroup *c);
+/* The next pid of a cgroup.procs text (one decimal pid a line) from *cur
+ * on: 1 with *pid and *cur past its line, 0 at the end.  A line that is not
+ * a pid (0, junk, above PID_MAX_LIMIT) is skipped. */
+int og_procs_next(const char **cur, const char *end, pid_t *pid);
 
 struct og_cgroup {
 	int version;               /* 1 or 2 */

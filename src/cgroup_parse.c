@@ -123,3 +123,19 @@ int og_parse_proc_cgroup(const char *buf, size_t len, struct og_proc_cgroup *c)
 	}
 	return any ? 0 : -EINVAL;
 }
+
+int og_procs_next(const char **cur, const char *end, pid_t *pid)
+{
+	while (*cur < end) {
+		size_t ll;
+		const char *line = *cur;
+		unsigned long long v;
+		*cur = og_next_line(line, end, &ll);
+		/* PID_MAX_LIMIT (include/linux/threads.h) is 4194304. */
+		if (og_parse_ull(line, ll, 4194304, &v) == 0 && v > 0) {
+			*pid = (pid_t)v;
+			return 1;
+		}
+	}
+	return 0;
+}

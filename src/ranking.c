@@ -133,18 +133,9 @@ static int read_procs(int dfd, const struct og_taskset *ts, struct idxvec *iv)
 
 	if (n < 0)
 		return (int)n;
-	for (const char *p = buf, *end = buf + n; p < end;) {
-		size_t ll;
-		const char *line = p;
-		char num[16];
-		pid_t pid;
-		p = og_next_line(p, end, &ll);
-		if (!ll || ll >= sizeof(num))
-			continue;
-		memcpy(num, line, ll);
-		num[ll] = '\0';
-		if (og_parse_pid(num, &pid) < 0)
-			continue;
+	const char *p = buf;
+	pid_t pid;
+	while (og_procs_next(&p, buf + n, &pid)) {
 		/* Not in the snapshot: born after it or gone; skip. */
 		const struct og_task *t = og_taskset_find(ts, pid);
 		if (t && push(iv, (size_t)(t - ts->v)) < 0) {

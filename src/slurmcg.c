@@ -81,16 +81,10 @@ static void read_procs(const char *file, pid_t *out, size_t max, size_t *n)
 	char *buf = malloc(1 << 16);
 	ssize_t len = buf ? og_read_at(AT_FDCWD, file, buf, 1 << 16) : -ENOMEM;
 
-	for (const char *s = buf, *e = buf + (len > 0 ? len : 0); s < e && *n < max;) {
-		unsigned long long pid;
-		size_t used;
-		if (og_scan_ull(s, (size_t)(e - s), 4194304, &pid, &used) < 0) /* PID_MAX_LIMIT */
-			break;
-		for (s += used; s < e && *s == '\n'; s++)
-			;
-		if (pid > 0)
-			out[(*n)++] = (pid_t)pid;
-	}
+	const char *s = buf;
+	pid_t pid;
+	while (*n < max && og_procs_next(&s, buf + (len > 0 ? len : 0), &pid))
+		out[(*n)++] = pid;
 	free(buf);
 }
 

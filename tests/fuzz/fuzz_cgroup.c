@@ -19,6 +19,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	og_parse_mountinfo(s, size, &m);
 	og_parse_proc_cgroup(s, size, &c);
+	{
+		const char *p = s;
+		pid_t pid;
+		while (og_procs_next(&p, s + size, &pid))
+			;
+	}
 	og_parse_limit(s, size, &v);
 	if (og_parse_key(s, size, "inactive_file") < -1)
 		__builtin_trap();

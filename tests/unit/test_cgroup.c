@@ -232,6 +232,24 @@ static void cg2_live(void **state)
 	assert_true(S_ISDIR(st.st_mode));
 }
 
+/* cgroup.procs: one reader for ranking.c and slurmcg.c; junk, 0 and pids
+ * above PID_MAX_LIMIT are skipped, a last line without '\n' counts. */
+static void procs_lines(void **state)
+{
+	const char txt[] = "12\n\n0\nx7\n4194305\n 9\n4194304\n31";
+	const char *p = txt, *end = txt + sizeof(txt) - 1;
+	pid_t got[8], pid;
+	size_t n = 0;
+	(void)state;
+	while (n < 8 && og_procs_next(&p, end, &pid))
+		got[n++] = pid;
+	assert_int_equal(n, 3);
+	assert_int_equal(got[0], 12);
+	assert_int_equal(got[1], 4194304);
+	assert_int_equal(got[2], 31);
+	assert_int_equal(og_procs_next(&p, end, &pid), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -245,6 +263,7 @@ int main(void)
 		cmocka_unit_test(key_lines),
 		cmocka_unit_test(cg2_lookup),
 		cmocka_unit_test(cg2_live),
+		cmocka_unit_test(procs_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
