@@ -331,6 +331,12 @@ static bool alike(const struct og_event *a, const struct og_event *b, int sd_ver
 	return !strcmp(x, y);
 }
 
+/* A size from the log, or "-" where the log did not give it (negative). */
+static const char *kib_or_dash(long long kib, char *buf, size_t bufsz)
+{
+	return kib >= 0 ? og_fmt_kib((unsigned long long)kib, buf, bufsz) : "-";
+}
+
 static void print_table(const struct og_event *ev, size_t n, bool verbose, int sd_version,
 			const struct og_joblog *jl)
 {
@@ -370,26 +376,14 @@ static void print_table(const struct og_event *ev, size_t n, bool verbose, int s
 				if (u->pid > 0)
 					printf("      %8d  %-16s  rss %7s  swap %7s  adj %5d\n",
 					       u->pid, og_esc_text(u->name, c1, sizeof(c1)),
-					       u->rss_kib >= 0
-						       ? og_fmt_kib((unsigned long long)u->rss_kib,
-								    r2, sizeof(r2))
-						       : "-",
-					       u->swap_kib >= 0
-						       ? og_fmt_kib((unsigned long long)u->swap_kib,
-								    s2, sizeof(s2))
-						       : "-",
+					       kib_or_dash(u->rss_kib, r2, sizeof(r2)),
+					       kib_or_dash(u->swap_kib, s2, sizeof(s2)),
 					       u->adj == OG_ADJ_NONE ? 0 : u->adj);
 				else
 					printf("      %s  memory %s  swap %s\n",
 					       og_esc_text(u->name, c2, sizeof(c2)),
-					       u->rss_kib >= 0
-						       ? og_fmt_kib((unsigned long long)u->rss_kib,
-								    r2, sizeof(r2))
-						       : "-",
-					       u->swap_kib >= 0
-						       ? og_fmt_kib((unsigned long long)u->swap_kib,
-								    s2, sizeof(s2))
-						       : "-");
+					       kib_or_dash(u->rss_kib, r2, sizeof(r2)),
+					       kib_or_dash(u->swap_kib, s2, sizeof(s2)));
 			}
 		}
 		if (last && run > 1)
