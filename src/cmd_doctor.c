@@ -106,12 +106,8 @@ static void print_armed(const struct og_model *m, FILE *f)
 
 static void print_headroom(const struct og_model *m, FILE *f)
 {
-	char a[32], b[32];
-	fprintf(f, "Headroom now: MemAvailable %s (%.1f%% of RAM)",
-		og_fmt_kib((unsigned long long)(m->mi.mem_available > 0 ? m->mi.mem_available : 0),
-			   a, sizeof(a)),
-		m->mi.mem_total > 0 ? 100.0 * (double)m->mi.mem_available / (double)m->mi.mem_total
-				    : 0.0);
+	char av[64], a[32], b[32];
+	fprintf(f, "Headroom now: %s", og_model_fmt_available(m, av, sizeof(av)));
 	if (m->mi.swap_total > 0)
 		fprintf(f, ", swap free %s",
 			og_fmt_kib((unsigned long long)m->mi.swap_free, b, sizeof(b)));

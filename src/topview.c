@@ -567,16 +567,27 @@ static void print_view_json(const struct og_top_opts *o, const struct top_view *
 	fputs("]}\n", f);
 }
 
+const char *og_model_fmt_available(const struct og_model *m, char *buf, size_t bufsz)
+{
+	char a[32];
+	long long av = m->mi.mem_available > 0 ? m->mi.mem_available : 0;
+
+	snprintf(buf, bufsz, "MemAvailable %s (%.1f%%)",
+		 og_fmt_kib((unsigned long long)av, a, sizeof(a)),
+		 m->mi.mem_total > 0 ? 100.0 * (double)m->mi.mem_available / (double)m->mi.mem_total
+				     : 0.0);
+	return buf;
+}
+
 static void text_memory(FILE *f, const struct og_model *m)
 {
-	char a[32], b[32], c[32];
+	char a[32], c[32];
 
-	fprintf(f, "RAM %s  MemAvailable %s (%.1f%%)  swap ",
+	char av[64];
+
+	fprintf(f, "RAM %s  %s  swap ",
 		og_fmt_kib((unsigned long long)m->mi.mem_total, a, sizeof(a)),
-		og_fmt_kib((unsigned long long)(m->mi.mem_available > 0 ? m->mi.mem_available : 0),
-			   b, sizeof(b)),
-		m->mi.mem_total > 0 ? 100.0 * (double)m->mi.mem_available / (double)m->mi.mem_total
-				    : 0.0);
+		og_model_fmt_available(m, av, sizeof(av)));
 	if (m->mi.swap_total > 0)
 		fprintf(f, "%s free of %s",
 			og_fmt_kib((unsigned long long)m->mi.swap_free, a, sizeof(a)),

@@ -57,5 +57,7 @@ int og_top_once(const struct og_top_opts *o, FILE *f);
 /* The "next victim per armed killer" lines (text) shared with doctor.
  * skip_empty (top --watch): limited memcgs without tasks in one line. */
 void og_model_print_victims(const struct og_model *m, FILE *f, bool skip_empty);
+/* "MemAvailable 1.2 GiB (7.5%)" of the model, for top's and doctor's headroom lines. */
+const char *og_model_fmt_available(const struct og_model *m, char *buf, size_t bufsz);
 
 #endif
