@@ -6,6 +6,10 @@ setup() {
 	T=$BATS_TEST_TMPDIR
 }
 
+teardown() {
+	if [ -n "${B:-}" ]; then rm -rf "$B"; fi
+}
+
 bad_run() { # $@ = options; the job would create $T/ran
 	run "$OG_BIN" run --adj 0 "$@" -- touch "$T/ran"
 	[ "$status" -eq 2 ]
@@ -93,9 +97,12 @@ bad_run() { # $@ = options; the job would create $T/ran
 	[ "$(id -u)" -eq 0 ] || skip "needs root to become nobody"
 	[ ! -d /run/systemd/system ] || skip "systemd here"
 	command -v setpriv >/dev/null || skip "no setpriv"
+	# A copy nobody can reach: the checkout may sit under root's 0700 home.
+	B=$(mktemp -d /tmp/og-capbin.XXXXXX)
+	chmod 755 "$B" && cp "$OG_BIN" "$B/oomguard" && chmod 755 "$B/oomguard"
 	run setpriv --reuid=65534 --regid=65534 --clear-groups sh -c 'sleep 5 & p=$!; before=$(grep :memory: /proc/$p/cgroup)
 		"$1" protect --scope --memory-max 64M "$p"; rc=$?
-		[ "$(grep :memory: /proc/$p/cgroup)" = "$before" ] || echo MOVED; kill $p; exit $rc' sh "$OG_BIN"
+		[ "$(grep :memory: /proc/$p/cgroup)" = "$before" ] || echo MOVED; kill $p; exit $rc' sh "$B/oomguard"
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"--memory-max needs a memory cgroup for them, and nothing here can make one"*"uid 65534 is not root; nothing was moved" ]]
