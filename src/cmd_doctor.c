@@ -70,6 +70,10 @@ static void print_armed(const struct og_model *m, FILE *f)
 			m->k.oomd.swap_used_limit_pm % 100, m->k.oomd.pressure_limit_pm / 100,
 			m->k.oomd.pressure_limit_pm % 100, m->k.oomd.duration_usec / 1000000ULL,
 			m->k.oomd_conf_files[0] ? " from " : " (defaults)", m->k.oomd_conf_files);
+		if (m->k.oomd.ignored)
+			fprintf(f,
+				"  %d assignment(s) in those files have a value systemd-oomd cannot parse: it ignores them (journalctl -u systemd-oomd says which)\n",
+				m->k.oomd.ignored);
 		char why[256];
 		if (og_oomd_report(f, false, "  ", m->mi.swap_total * 1024, why, sizeof(why)) < 0)
 			fprintf(f, "  monitored cgroups: unknown (%s)\n", why);

@@ -28,7 +28,7 @@ void og_json_oomd_state(FILE *f, const struct og_killers *k, const struct og_mem
 		(int)k->oomd_pid, k->oomd.swap_used_limit_pm, k->oomd.pressure_limit_pm,
 		k->oomd.duration_usec);
 	og_json_str(f, k->oomd_conf_files);
-	fputs(",\"monitored\":", f);
+	fprintf(f, ",\"conf_ignored\":%d,\"monitored\":", k->oomd.ignored);
 	/* On failure nothing was written: say why instead. */
 	if (og_oomd_report(f, true, "", mi->swap_total * 1024, why, sizeof(why)) < 0) {
 		fputs("null,\"monitored_error\":", f);

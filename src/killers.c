@@ -307,6 +307,7 @@ void og_oomd_conf_defaults(struct og_oomd_conf *c)
 	c->swap_used_limit_pm = 9000;
 	c->pressure_limit_pm = 6000;
 	c->duration_usec = 30000000ULL;
+	c->ignored = 0;
 }
 
 int og_oomd_parse_conf(const char *buf, size_t len, struct og_oomd_conf *c)
@@ -331,16 +332,14 @@ int og_oomd_parse_conf(const char *buf, size_t len, struct og_oomd_conf *c)
 		const char *k = trim(l, eq, &kl);
 		const char *v = trim(eq + 1, l + ll, &vl);
 #define KEY(s) (kl == sizeof(s) - 1 && !memcmp(k, s, kl))
-		if (KEY("SwapUsedLimit")) {
-			if (vl && og_percent_parse(v, vl, &c->swap_used_limit_pm) < 0)
-				return -EINVAL;
-		} else if (KEY("DefaultMemoryPressureLimit")) {
-			if (vl && og_percent_parse(v, vl, &c->pressure_limit_pm) < 0)
-				return -EINVAL;
-		} else if (KEY("DefaultMemoryPressureDurationSec")) {
-			if (vl && og_timespan_parse(v, vl, &c->duration_usec) < 0)
-				return -EINVAL;
-		}
+		int r = 0;
+		if (KEY("SwapUsedLimit") && vl)
+			r = og_percent_parse(v, vl, &c->swap_used_limit_pm);
+		else if (KEY("DefaultMemoryPressureLimit") && vl)
+			r = og_percent_parse(v, vl, &c->pressure_limit_pm);
+		else if (KEY("DefaultMemoryPressureDurationSec") && vl)
+			r = og_timespan_parse(v, vl, &c->duration_usec);
+		c->ignored += r < 0;
 #undef KEY
 	}
 	return 0;

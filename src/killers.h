@@ -59,8 +59,13 @@ int og_nohang_parse_conf(const char *buf, size_t len, struct og_nohang_conf *c);
 struct og_oomd_conf {
 	int swap_used_limit_pm, pressure_limit_pm;
 	unsigned long long duration_usec;
+	int ignored; /* assignments with a value systemd cannot parse */
 };
 void og_oomd_conf_defaults(struct og_oomd_conf *c);
+/* Overlay the text on c.  An assignment whose value does not parse is
+ * ignored and counted in c->ignored, the rest of the file still applies:
+ * systemd's config parsers log "Failed to parse ..., ignoring" and go on.
+ * Returns 0. */
 int og_oomd_parse_conf(const char *buf, size_t len, struct og_oomd_conf *c);
 
 struct og_killers {

@@ -95,8 +95,15 @@ static void oomd_conf(void **state)
 	assert_true(c.duration_usec == 90000000ULL);
 	assert_int_equal(og_oomd_parse_conf(other, strlen(other), &c), 0);
 	assert_int_equal(c.swap_used_limit_pm, 8000);
-	assert_int_equal(og_oomd_parse_conf("[OOM]\nSwapUsedLimit=80\n", 23, &c), -EINVAL);
-	assert_int_equal(og_oomd_parse_conf("[OOM]\nDefaultMemoryPressureDurationSec=5 parsecs\n", 50, &c), -EINVAL);
+	/* A value systemd cannot parse is ignored, and only that assignment:
+	 * the lines after it still apply (the reader once dropped the file). */
+	const char *bad = "[OOM]\nSwapUsedLimit=80\nDefaultMemoryPressureDurationSec=5 parsecs\n"
+			  "DefaultMemoryPressureLimit=40%\n";
+	assert_int_equal(og_oomd_parse_conf(bad, strlen(bad), &c), 0);
+	assert_int_equal(c.swap_used_limit_pm, 8000);
+	assert_true(c.duration_usec == 90000000ULL);
+	assert_int_equal(c.pressure_limit_pm, 4000);
+	assert_int_equal(c.ignored, 2);
 	/* The drop-in reader once had its own time-span parser without fractions
 	 * or days: systemd takes both, and such a drop-in was skipped whole. */
 	const char *frac = "[OOM]\nDefaultMemoryPressureDurationSec=1.5s\n";

@@ -13,6 +13,10 @@ mkdir -p /etc/systemd/system/user@$OGUID.service.d /etc/systemd/oomd.conf.d
 printf '[Service]\nManagedOOMMemoryPressure=kill\nManagedOOMMemoryPressureLimit=50%%\n' \
 	>/etc/systemd/system/user@$OGUID.service.d/50-og-doctor.conf
 printf '[OOM]\nDefaultMemoryPressureDurationSec=20s\n' >/etc/systemd/oomd.conf.d/50-og-doctor.conf
+# A drop-in with a typo (no %): systemd-oomd ignores that assignment and
+# applies the next one; doctor must read it the same way.
+typo=/etc/systemd/oomd.conf.d/60-og-doctor-typo.conf
+printf '[OOM]\nSwapUsedLimit=85\nDefaultMemoryPressureLimit=55%%\n' >"$typo"
 systemctl daemon-reload
 systemctl restart user@$OGUID.service
 systemctl restart systemd-oomd
@@ -44,6 +48,11 @@ check "doctor: the fix is sudo oomguard run --oomd omit -- the job's command lin
 check "doctor: the why does not repeat the verdict" bash -c '! grep -q "^EXPOSED" <<<"$1"' _ "$(sed -n 2p <<<"$oomd")"
 check "doctor: the fix says oom_score_adj does not help" grep -qF 'oom_score_adj does not help' <<<"$fix"
 check "doctor: systemd-oomd running with 20 s duration from oomd.conf.d" grep -q 'systemd-oomd: running (pid [0-9]*);.*DefaultMemoryPressureDurationSec=20s' <<<"$text"
+check "doctor: a drop-in's unparsable SwapUsedLimit=85 ignored, its next line applied" grep -q 'SwapUsedLimit=90.00% DefaultMemoryPressureLimit=55.00%' <<<"$text"
+check "doctor: says one assignment is ignored" grep -q '^  1 assignment(s) in those files have a value systemd-oomd cannot parse' <<<"$text"
+oomctl dump | sed -n '1,/^Swap Monitored/p' >&2
+check "oomd itself: Swap Used Limit 90.00%, Default Memory Pressure Limit 55.00%" sh -c \
+	"oomctl dump | grep -q 'Swap Used Limit: 90.00%' && oomctl dump | grep -q 'Default Memory Pressure Limit: 55.00%'"
 check "doctor: the monitored cgroup listed at 50.00% for 20s" grep -qF "$U: pressure kill at 50.00%" <<<"$text"
 check "doctor: kernel verdict EXPOSED at adj 0" test "$(verdict 'kernel (global' | head -n1)" = exposed
 
@@ -65,6 +74,6 @@ check "after protect -1000: systemd-oomd still EXPOSED" test "$(verdict systemd-
 
 as_user systemctl --user stop og-doc-tab.scope 2>/dev/null
 kill "$JOB" 2>/dev/null
-rm -f /etc/systemd/system/user@$OGUID.service.d/50-og-doctor.conf /etc/systemd/oomd.conf.d/50-og-doctor.conf
+rm -f /etc/systemd/system/user@$OGUID.service.d/50-og-doctor.conf /etc/systemd/oomd.conf.d/50-og-doctor.conf "$typo"
 systemctl daemon-reload
 systemctl restart systemd-oomd
