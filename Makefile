@@ -55,7 +55,7 @@ LIBS      = $(filter-out -lsystemd,$(PKG_LIBS)) $(if $(HAVE_SYSTEMD),-ldl)
 HAVE_SPANK := $(shell printf '\043include <slurm/spank.h>\n' | $(CC) -E -x c - >/dev/null 2>&1 && echo 1)
 SLURM_PLUGINDIR ?= $(or $(firstword $(wildcard /usr/lib/*-linux-gnu*/slurm-wlm /usr/lib64/slurm /usr/lib/slurm)),$(PREFIX)/lib/slurm)
 ifeq ($(HAVE_SPANK),1)
-CFLAGS   += -DHAVE_SPANK=1
+CFLAGS   += -DHAVE_SPANK=1 -DOG_SLURM_PLUGINDIR='"$(SLURM_PLUGINDIR)"'
 SPANK_SO := $(BUILD)/oomguard-spank.so
 endif
 PIC_OBJ   = $(LIB_SRC:src/%.c=$(BUILD)/pic/%.o)
@@ -146,7 +146,7 @@ $(BUILD)/%.o: src/%.c $(wildcard src/*.h) $(BUILD)/features | $(BUILD)
 # (./setup.sh, then ./setup.sh check).  Rewritten only when they differ, so
 # an unchanged set rebuilds nothing.
 $(BUILD)/features: FORCE | $(BUILD)
-	@f='spank=$(HAVE_SPANK) systemd=$(HAVE_SYSTEMD) zlib=$(HAVE_ZLIB)'; \
+	@f='spank=$(HAVE_SPANK) systemd=$(HAVE_SYSTEMD) zlib=$(HAVE_ZLIB) plugindir=$(SLURM_PLUGINDIR)'; \
 	 [ "$$(cat $@ 2>/dev/null)" = "$$f" ] || echo "$$f" >$@
 FORCE:
 .PHONY: FORCE

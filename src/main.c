@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static const struct {
 	const char *name;
@@ -48,9 +49,13 @@ static void version(void)
 	puts("zlib: no");
 #endif
 #ifdef HAVE_SPANK
-	printf("slurm plugin: yes (oomguard-spank.so, built against Slurm %d.%02d.%d)\n",
+	/* Built is not installed: make install (or the oomguard-slurm package)
+	 * puts the plugin where Slurm loads it from. */
+	const char *so = OG_SLURM_PLUGINDIR "/oomguard-spank.so";
+	printf("slurm plugin: yes (oomguard-spank.so, built against Slurm %d.%02d.%d); %s %s\n",
 	       SLURM_VERSION_MAJOR(SLURM_VERSION_NUMBER), SLURM_VERSION_MINOR(SLURM_VERSION_NUMBER),
-	       SLURM_VERSION_MICRO(SLURM_VERSION_NUMBER));
+	       SLURM_VERSION_MICRO(SLURM_VERSION_NUMBER),
+	       access(so, F_OK) == 0 ? "installed:" : "not installed in", access(so, F_OK) == 0 ? so : OG_SLURM_PLUGINDIR);
 #else
 	puts("slurm plugin: no");
 #endif

@@ -10,7 +10,7 @@
 		[ "${lines[0]}" = "oomguard $want" ]
 		[[ ${lines[1]} =~ ^libsystemd:\ (yes|no)$ ]]
 		[[ ${lines[2]} =~ ^zlib:\ (yes|no)$ ]]
-		[[ ${lines[3]} =~ ^slurm\ plugin:\ (yes\ \(oomguard-spank\.so,\ built\ against\ Slurm\ [0-9.]+\)|no)$ ]]
+		[[ ${lines[3]} =~ ^slurm\ plugin:\ (yes\ \(oomguard-spank\.so,\ built\ against\ Slurm\ [0-9.]+\)\;\ (installed:|not\ installed\ in)\ /.*|no)$ ]]
 		[ "${#lines[@]}" -eq 4 ]
 	done
 }
@@ -50,9 +50,17 @@
 	[ "${lines[0]}" = "oomguard $deb" ]
 }
 
-@test "--version says whether the Slurm plugin was built, as make did" {
+@test "--version says whether the Slurm plugin was built, as make did, and whether it is installed" {
 	if [ -e "$OG_BUILD/oomguard-spank.so" ]; then
-		"$OG_BIN" --version | grep -qx 'slurm plugin: yes (oomguard-spank.so, built against Slurm [0-9.]*)'
+		line=$("$OG_BIN" --version | grep '^slurm plugin:')
+		echo "$line"
+		# What it says of the plugin directory it was built for is true there.
+		case $line in
+		*"; installed: "*) so=${line##*; installed: }; [ -e "$so" ] && [ "${so##*/}" = oomguard-spank.so ] ;;
+		*"; not installed in "*) dir=${line##*; not installed in }; [ ! -e "$dir/oomguard-spank.so" ] ;;
+		*) false ;;
+		esac
+		grep -qE '^slurm plugin: yes \(oomguard-spank.so, built against Slurm [0-9.]+\); (installed: /|not installed in /)' <<<"$line"
 	else
 		"$OG_BIN" --version | grep -qx 'slurm plugin: no'
 	fi

@@ -178,6 +178,12 @@ else
 	echo "$out" | sed 's/^/# /'
 	no "oomguard --version in the chroot"
 fi
+# Built for Debian's Slurm plugin directory, and true about it (only the
+# oomguard package is installed here).
+pdir=/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)/slurm-wlm
+[[ $out == *"slurm plugin: yes ("*"); not installed in $pdir"* ]] &&
+	ok "the packaged --version: plugin built for $pdir, not installed there" ||
+	no "the packaged --version on the plugin: $(grep '^slurm plugin' <<<"$out")"
 out=$(in_chroot oomguard doctor 2>&1); rc=$?
 echo "$out" | head -n 40 | sed 's/^/# /'
 if [ $rc -eq 0 ]; then
