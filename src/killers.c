@@ -63,17 +63,12 @@ static int parse_tuple(const char *s, double *term, double *kill, double max)
 	return 0;
 }
 
-int og_earlyoom_parse_argv(const char *buf, size_t len, struct og_earlyoom_opts *o)
+/* cmdline is NUL-separated and normally NUL-terminated; be strict about
+ * bounds, lax about the final NUL.  Returns the count, or -EINVAL. */
+static int split_argv(const char *buf, size_t len, const char **arg, size_t max)
 {
-	const char *arg[256];
 	size_t na = 0;
-
-	memset(o, 0, sizeof(*o));
-	o->mem_term = o->mem_kill = o->swap_term = o->swap_kill = -1;
-	o->mem_term_kib = o->mem_kill_kib = o->swap_term_kib = o->swap_kill_kib = -1;
-	/* cmdline is NUL-separated and normally NUL-terminated; be strict
-	 * about bounds, lax about the final NUL. */
-	for (size_t i = 0; i < len && na < OG_ARRAY_LEN(arg);) {
+	for (size_t i = 0; i < len && na < max;) {
 		const char *s = buf + i;
 		const char *z = memchr(s, '\0', len - i);
 		if (!z)
@@ -81,87 +76,102 @@ int og_earlyoom_parse_argv(const char *buf, size_t len, struct og_earlyoom_opts 
 		arg[na++] = s;
 		i = (size_t)(z - buf) + 1;
 	}
-	if (na == 0)
-		return -EINVAL;
-	for (size_t i = 1; i < na; i++) {
-		const char *a = arg[i], *val = NULL;
-		double t, k;
-		if (a[0] != '-' || !a[1])
-			continue;
-		if (a[1] == '-') {
-			const char *name = a + 2, *eq = strchr(name, '=');
-			size_t nl = eq ? (size_t)(eq - name) : strlen(name);
-			char *dst = NULL;
-			bool *flag = NULL;
+	return na ? (int)na : -EINVAL;
+}
+
+/* "--name[=value]" at arg[*i]; a value may be the next argument. */
+static int earlyoom_long(const char **arg, size_t na, size_t *i, struct og_earlyoom_opts *o)
+{
+	const char *name = arg[*i] + 2, *eq = strchr(name, '='), *val;
+	size_t nl = eq ? (size_t)(eq - name) : strlen(name);
+	char *dst = NULL;
+	bool *flag = NULL;
 #define LONG(s) (nl == sizeof(s) - 1 && !memcmp(name, s, nl))
-			if (LONG("prefer")) {
-				dst = o->prefer;
-				flag = &o->has_prefer;
-			} else if (LONG("avoid")) {
-				dst = o->avoid;
-				flag = &o->has_avoid;
-			} else if (LONG("ignore")) {
-				dst = o->ignore;
-				flag = &o->has_ignore;
-			} else if (LONG("ignore-root-user"))
-				o->ignore_root = true;
-			else if (LONG("sort-by-rss"))
-				o->sort_by_rss = true;
-			else if (LONG("kernel-oom"))
-				o->kernel_oom = true;
-			else if (LONG("dryrun"))
-				o->dryrun = true;
+	if (LONG("prefer"))
+		dst = o->prefer, flag = &o->has_prefer;
+	else if (LONG("avoid"))
+		dst = o->avoid, flag = &o->has_avoid;
+	else if (LONG("ignore"))
+		dst = o->ignore, flag = &o->has_ignore;
+	else if (LONG("ignore-root-user"))
+		o->ignore_root = true;
+	else if (LONG("sort-by-rss"))
+		o->sort_by_rss = true;
+	else if (LONG("kernel-oom"))
+		o->kernel_oom = true;
+	else if (LONG("dryrun"))
+		o->dryrun = true;
 #undef LONG
-			if (dst) {
-				val = eq ? eq + 1 : (i + 1 < na ? arg[++i] : NULL);
-				if (!val || strlen(val) >= OG_RE_MAX)
-					return -EINVAL;
-				snprintf(dst, OG_RE_MAX, "%s", val);
-				*flag = true;
-			}
+	if (!dst)
+		return 0;
+	val = eq ? eq + 1 : (*i + 1 < na ? arg[++*i] : NULL);
+	if (!val || strlen(val) >= OG_RE_MAX)
+		return -EINVAL;
+	snprintf(dst, OG_RE_MAX, "%s", val);
+	*flag = true;
+	return 0;
+}
+
+/* The value of a short option that takes one (-m -s -M -S; -r -N -P are read
+ * past: values we do not need). */
+static int earlyoom_value(char opt, const char *val, struct og_earlyoom_opts *o)
+{
+	double t, k;
+	bool kib = opt == 'M' || opt == 'S';
+
+	if (!strchr("msMS", opt))
+		return 0;
+	if (parse_tuple(val, &t, &k, kib ? 1e15 : 100) < 0)
+		return -EINVAL;
+	if (opt == 'm')
+		o->mem_term = t, o->mem_kill = k;
+	else if (opt == 's')
+		o->swap_term = t, o->swap_kill = k;
+	else if (opt == 'M')
+		o->mem_term_kib = (long long)t, o->mem_kill_kib = k < 0 ? -1 : (long long)k;
+	else
+		o->swap_term_kib = (long long)t, o->swap_kill_kib = k < 0 ? -1 : (long long)k;
+	return 0;
+}
+
+/* A cluster of short options at arg[*i] ("-ig", "-m10,5", "-m" "10"). */
+static int earlyoom_short(const char **arg, size_t na, size_t *i, struct og_earlyoom_opts *o)
+{
+	for (const char *c = arg[*i] + 1; *c; c++) {
+		if (!strchr("msMSrNP", *c)) {
+			if (*c == 'i')
+				o->ignore_root = true; /* old spelling of --ignore-root-user */
+			else if (*c == 'g')
+				o->kill_group = true;
 			continue;
 		}
-		for (const char *c = a + 1; *c; c++) {
-			if (!strchr("msMSrNP", *c)) {
-				if (*c == 'i')
-					o->ignore_root =
-						true; /* old spelling of --ignore-root-user */
-				else if (*c == 'g')
-					o->kill_group = true;
-				continue;
-			}
-			val = c[1] ? c + 1 : (i + 1 < na ? arg[++i] : NULL);
-			if (!val)
-				return -EINVAL;
-			switch (*c) {
-			case 'm':
-				if (parse_tuple(val, &t, &k, 100) < 0)
-					return -EINVAL;
-				o->mem_term = t;
-				o->mem_kill = k;
-				break;
-			case 's':
-				if (parse_tuple(val, &t, &k, 100) < 0)
-					return -EINVAL;
-				o->swap_term = t;
-				o->swap_kill = k;
-				break;
-			case 'M':
-				if (parse_tuple(val, &t, &k, 1e15) < 0)
-					return -EINVAL;
-				o->mem_term_kib = (long long)t;
-				o->mem_kill_kib = k < 0 ? -1 : (long long)k;
-				break;
-			case 'S':
-				if (parse_tuple(val, &t, &k, 1e15) < 0)
-					return -EINVAL;
-				o->swap_term_kib = (long long)t;
-				o->swap_kill_kib = k < 0 ? -1 : (long long)k;
-				break;
-			default: break; /* -r, -N, -P: values we do not need */
-			}
-			break; /* the rest of this token was the value */
-		}
+		const char *val = c[1] ? c + 1 : (*i + 1 < na ? arg[++*i] : NULL);
+		if (!val)
+			return -EINVAL;
+		return earlyoom_value(*c, val, o); /* the rest of this token was the value */
+	}
+	return 0;
+}
+
+int og_earlyoom_parse_argv(const char *buf, size_t len, struct og_earlyoom_opts *o)
+{
+	const char *arg[256];
+
+	memset(o, 0, sizeof(*o));
+	o->mem_term = o->mem_kill = o->swap_term = o->swap_kill = -1;
+	o->mem_term_kib = o->mem_kill_kib = o->swap_term_kib = o->swap_kill_kib = -1;
+	int na = split_argv(buf, len, arg, OG_ARRAY_LEN(arg));
+	if (na < 0)
+		return na;
+	for (size_t i = 1; i < (size_t)na; i++) {
+		const char *a = arg[i];
+		int r = 0;
+		if (a[0] == '-' && a[1] == '-')
+			r = earlyoom_long(arg, (size_t)na, &i, o);
+		else if (a[0] == '-' && a[1])
+			r = earlyoom_short(arg, (size_t)na, &i, o);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

@@ -5,6 +5,7 @@
 #include "cmd.h"
 #include "util.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,10 +53,11 @@ static void version(void)
 	/* Built is not installed: make install (or the oomguard-slurm package)
 	 * puts the plugin where Slurm loads it from. */
 	const char *so = OG_SLURM_PLUGINDIR "/oomguard-spank.so";
+	bool installed = access(so, F_OK) == 0;
 	printf("slurm plugin: yes (oomguard-spank.so, built against Slurm %d.%02d.%d); %s %s\n",
 	       SLURM_VERSION_MAJOR(SLURM_VERSION_NUMBER), SLURM_VERSION_MINOR(SLURM_VERSION_NUMBER),
 	       SLURM_VERSION_MICRO(SLURM_VERSION_NUMBER),
-	       access(so, F_OK) == 0 ? "installed:" : "not installed in", access(so, F_OK) == 0 ? so : OG_SLURM_PLUGINDIR);
+	       installed ? "installed:" : "not installed in", installed ? so : OG_SLURM_PLUGINDIR);
 #else
 	puts("slurm plugin: no");
 #endif

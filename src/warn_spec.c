@@ -178,89 +178,109 @@ static const char *expect(enum kind k)
 	return "";
 }
 
+static void store(struct og_warnspec *w, size_t ki, struct og_thr thr, double num)
+{
+	switch (ki) {
+	case KEY_AVAIL: w->avail = thr; break;
+	case KEY_CRIT: w->crit = thr; break;
+	case KEY_ETA: w->eta_s = num; break;
+	case KEY_CETA: w->crit_eta_s = num; break;
+	case KEY_PSOME: w->psi_some = num; break;
+	case KEY_PFULL: w->psi_full = num; break;
+	case KEY_CPFULL: w->crit_psi_full = num; break;
+	case KEY_CLEAR: w->clear_pct = num; break;
+	case KEY_REARM: w->rearm_s = num; break;
+	case KEY_STARTUP: w->startup_s = num; break;
+	}
+}
+
+/* One KEY:VALUE item [p, end) of the SPEC s into w. */
+static int parse_item(const char *s, const char *p, const char *end, struct og_warnspec *w,
+		      bool *seen, char *err, size_t errsz)
+{
+	const char *colon = memchr(p, ':', (size_t)(end - p));
+	int ilen = (int)(end - p > 64 ? 64 : end - p);
+	size_t ki;
+
+	if (end == p)
+		return fail(err, errsz, "empty item in '%.64s'", s);
+	if (!colon)
+		return fail(err, errsz, "item '%.*s' needs KEY:VALUE", ilen, p);
+	size_t klen = (size_t)(colon - p);
+	for (ki = 0; ki < NKEYS; ki++)
+		if (strlen(keys[ki].name) == klen && !memcmp(keys[ki].name, p, klen))
+			break;
+	if (ki == NKEYS)
+		return fail(
+			err, errsz,
+			"unknown key '%.*s' (known: available critical eta critical-eta psi-some psi-full critical-psi-full clear rearm startup)",
+			(int)(klen > 32 ? 32 : klen), p);
+	if (seen[ki])
+		return fail(err, errsz, "key '%s' given twice", keys[ki].name);
+	seen[ki] = true;
+	struct og_thr thr = { -1, -1 };
+	double num = 0;
+	if (parse_value(&keys[ki], colon + 1, end, &thr, &num) < 0)
+		return fail(err, errsz, "invalid value in '%.*s': expected %s", ilen, p,
+			    expect(keys[ki].kind));
+	store(w, ki, thr, num);
+	return 0;
+}
+
+/* A warning threshold given alone carries its critical partner along (half
+ * the headroom, a third of the eta) rather than clash with it. */
+static void carry_partners(struct og_warnspec *w, const bool *seen)
+{
+	if (seen[KEY_AVAIL] && !seen[KEY_CRIT] && w->avail.bytes > 0)
+		w->crit = (struct og_thr){ -1, w->avail.bytes / 2 > 0 ? w->avail.bytes / 2 : 1 };
+	else if (seen[KEY_AVAIL] && !seen[KEY_CRIT] && w->avail.pct > 0 &&
+		 w->crit.pct > w->avail.pct) {
+		long long half = (long long)(w->avail.pct * MICRO + 0.5) / 2;
+		w->crit = half > 0 ? (struct og_thr){ (double)half / MICRO, -1 }
+				   : (struct og_thr){ -1, -1 };
+	}
+	if (seen[KEY_ETA] && !seen[KEY_CETA] && w->eta_s > 0 && w->crit_eta_s > w->eta_s)
+		w->crit_eta_s = (double)((long long)(w->eta_s * 1000 + 0.5) / 3) / 1000.0;
+}
+
+/* Critical must be the more severe of each pair, or the levels invert. */
+static int check_order(const struct og_warnspec *w, char *err, size_t errsz)
+{
+	if (w->avail.pct >= 0 && w->crit.pct >= 0 && w->crit.pct > w->avail.pct)
+		return fail(err, errsz, "critical %g%% is more headroom than available %g%%",
+			    w->crit.pct, w->avail.pct);
+	if (w->avail.bytes >= 0 && w->crit.bytes >= 0 && w->crit.bytes > w->avail.bytes)
+		return fail(err, errsz,
+			    "critical (%lld bytes) is more headroom than available (%lld bytes)",
+			    w->crit.bytes, w->avail.bytes);
+	if (w->eta_s > 0 && w->crit_eta_s > w->eta_s)
+		return fail(err, errsz, "critical-eta %gs is longer than eta %gs", w->crit_eta_s,
+			    w->eta_s);
+	if (w->psi_full > 0 && w->crit_psi_full > 0 && w->crit_psi_full < w->psi_full)
+		return fail(err, errsz, "critical-psi-full %g is below psi-full %g",
+			    w->crit_psi_full, w->psi_full);
+	if (w->clear_pct > 50)
+		return fail(err, errsz, "clear %g%% is more than 50%% of the total", w->clear_pct);
+	return 0;
+}
+
 int og_warnspec_parse(const char *s, struct og_warnspec *out, char *err, size_t errsz)
 {
 	struct og_warnspec w;
 	bool seen[NKEYS] = { false };
 
 	og_warnspec_default(&w);
-	if (!s || !*s) {
-		*out = w;
-		return 0;
-	}
-	const char *p = s;
-	for (;;) {
+	for (const char *p = s; p && *s;) {
 		const char *comma = strchr(p, ',');
-		const char *end = comma ? comma : p + strlen(p);
-		const char *colon = memchr(p, ':', (size_t)(end - p));
-		int ilen = (int)(end - p > 64 ? 64 : end - p);
-
-		if (end == p)
-			return fail(err, errsz, "empty item in '%.64s'", s);
-		if (!colon)
-			return fail(err, errsz, "item '%.*s' needs KEY:VALUE", ilen, p);
-		size_t klen = (size_t)(colon - p);
-		size_t ki;
-		for (ki = 0; ki < NKEYS; ki++)
-			if (strlen(keys[ki].name) == klen && !memcmp(keys[ki].name, p, klen))
-				break;
-		if (ki == NKEYS)
-			return fail(
-				err, errsz,
-				"unknown key '%.*s' (known: available critical eta critical-eta psi-some psi-full critical-psi-full clear rearm startup)",
-				(int)(klen > 32 ? 32 : klen), p);
-		if (seen[ki])
-			return fail(err, errsz, "key '%s' given twice", keys[ki].name);
-		seen[ki] = true;
-		struct og_thr thr = { -1, -1 };
-		double num = 0;
-		if (parse_value(&keys[ki], colon + 1, end, &thr, &num) < 0)
-			return fail(err, errsz, "invalid value in '%.*s': expected %s", ilen, p,
-				    expect(keys[ki].kind));
-		switch (ki) {
-		case KEY_AVAIL: w.avail = thr; break;
-		case KEY_CRIT: w.crit = thr; break;
-		case KEY_ETA: w.eta_s = num; break;
-		case KEY_CETA: w.crit_eta_s = num; break;
-		case KEY_PSOME: w.psi_some = num; break;
-		case KEY_PFULL: w.psi_full = num; break;
-		case KEY_CPFULL: w.crit_psi_full = num; break;
-		case KEY_CLEAR: w.clear_pct = num; break;
-		case KEY_REARM: w.rearm_s = num; break;
-		case KEY_STARTUP: w.startup_s = num; break;
-		}
-		if (!comma)
-			break;
-		p = comma + 1;
+		int r = parse_item(s, p, comma ? comma : p + strlen(p), &w, seen, err, errsz);
+		if (r < 0)
+			return r;
+		p = comma ? comma + 1 : NULL;
 	}
-	/* A warning threshold given alone carries its critical partner along
-	 * (half the headroom, a third of the eta) rather than clash with it. */
-	if (seen[KEY_AVAIL] && !seen[KEY_CRIT] && w.avail.bytes > 0)
-		w.crit = (struct og_thr){ -1, w.avail.bytes / 2 > 0 ? w.avail.bytes / 2 : 1 };
-	else if (seen[KEY_AVAIL] && !seen[KEY_CRIT] && w.avail.pct > 0 &&
-		 w.crit.pct > w.avail.pct) {
-		long long half = (long long)(w.avail.pct * MICRO + 0.5) / 2;
-		w.crit = half > 0 ? (struct og_thr){ (double)half / MICRO, -1 }
-				  : (struct og_thr){ -1, -1 };
-	}
-	if (seen[KEY_ETA] && !seen[KEY_CETA] && w.eta_s > 0 && w.crit_eta_s > w.eta_s)
-		w.crit_eta_s = (double)((long long)(w.eta_s * 1000 + 0.5) / 3) / 1000.0;
-	/* Critical must be the more severe of each pair, or the levels invert. */
-	if (w.avail.pct >= 0 && w.crit.pct >= 0 && w.crit.pct > w.avail.pct)
-		return fail(err, errsz, "critical %g%% is more headroom than available %g%%",
-			    w.crit.pct, w.avail.pct);
-	if (w.avail.bytes >= 0 && w.crit.bytes >= 0 && w.crit.bytes > w.avail.bytes)
-		return fail(err, errsz,
-			    "critical (%lld bytes) is more headroom than available (%lld bytes)",
-			    w.crit.bytes, w.avail.bytes);
-	if (w.eta_s > 0 && w.crit_eta_s > w.eta_s)
-		return fail(err, errsz, "critical-eta %gs is longer than eta %gs", w.crit_eta_s,
-			    w.eta_s);
-	if (w.psi_full > 0 && w.crit_psi_full > 0 && w.crit_psi_full < w.psi_full)
-		return fail(err, errsz, "critical-psi-full %g is below psi-full %g",
-			    w.crit_psi_full, w.psi_full);
-	if (w.clear_pct > 50)
-		return fail(err, errsz, "clear %g%% is more than 50%% of the total", w.clear_pct);
+	carry_partners(&w, seen);
+	int r = check_order(&w, err, errsz);
+	if (r < 0)
+		return r;
 	*out = w;
 	return 0;
 }
