@@ -97,20 +97,13 @@ fi
 	|| { no "no 'oomguard ...' command under '### 1.' in the README"; why_cmd="oomguard why"; }
 
 # --- the bare root ---------------------------------------------------------------
-mirror() {
-	# The Debian mirror apt already uses here (deb822 or one-line format).
-	local m
-	m=$(sed -nE 's/^URIs:[[:space:]]*([^[:space:]]+).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null |
-		grep -v security | head -n 1)
-	[ -n "$m" ] || m=$(sed -nE 's/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+)[[:space:]]+bookworm[[:space:]].*/\2/p' \
-		/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n 1)
-	echo "${m:-http://deb.debian.org/debian}"
-}
+# shellcheck source=../lib/debian.sh
+. "$repo/tests/lib/debian.sh"
 mkdir -p "$cache/archives/partial" || { no "cannot create $cache"; exit; }
 if [ ! -f "$base/.og-complete" ]; then
 	rm_tree "$base.tmp"
-	echo "# debootstrap --variant=minbase bookworm from $(mirror) (cached in $base)"
-	if debootstrap --variant=minbase bookworm "$base.tmp" "$(mirror)" >"$cache/debootstrap.log" 2>&1; then
+	echo "# debootstrap --variant=minbase bookworm from $(og_debian_mirror) (cached in $base)"
+	if debootstrap --variant=minbase bookworm "$base.tmp" "$(og_debian_mirror)" >"$cache/debootstrap.log" 2>&1; then
 		rm -rf "$base.tmp/var/cache/apt/archives/"*.deb
 		touch "$base.tmp/.og-complete"
 		rm_tree "$base"

@@ -133,19 +133,13 @@ else
 fi
 
 # --- clean chroot --------------------------------------------------------
-mirror() {
-	local m
-	m=$(sed -nE 's/^URIs:[[:space:]]*([^[:space:]]+).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null |
-		grep -v security | head -n 1)
-	[ -n "$m" ] || m=$(sed -nE 's/^deb[[:space:]]+(\[[^]]*\][[:space:]]+)?([^[:space:]]+)[[:space:]]+bookworm[[:space:]].*/\2/p' \
-		/etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | head -n 1)
-	echo "${m:-http://deb.debian.org/debian}"
-}
+# shellcheck source=../lib/debian.sh
+. "$root/tests/lib/debian.sh"
 if [ ! -f "$base/.og-complete" ]; then
 	mkdir -p "$cache"
 	rm -rf "$base.tmp"
-	echo "# debootstrap --variant=minbase bookworm from $(mirror) (cached in $base)"
-	if debootstrap --variant=minbase --include=libcap2 bookworm "$base.tmp" "$(mirror)" > "$cache/debootstrap.log" 2>&1; then
+	echo "# debootstrap --variant=minbase bookworm from $(og_debian_mirror) (cached in $base)"
+	if debootstrap --variant=minbase --include=libcap2 bookworm "$base.tmp" "$(og_debian_mirror)" > "$cache/debootstrap.log" 2>&1; then
 		touch "$base.tmp/.og-complete"
 		rm -rf "$base"
 		mv "$base.tmp" "$base"

@@ -48,14 +48,8 @@ INCLUDE=systemd,systemd-sysv,systemd-oomd,dbus,udev,linux-image-amd64,procps,pyt
 key=$(printf '%s %s' "$RECIPE" "$INCLUDE" | sha256sum | cut -c1-12)
 root=$cache/root-$key
 
-mirror() {
-	# The Debian mirror apt already uses here (deb822 or one-line format).
-	local m
-	m=$(grep -hE '^URIs:.*/debian/?$' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | head -n1)
-	[ -n "$m" ] || m=$(grep -hE '^deb .*/debian/? bookworm' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-		awk '{print $2}' | head -n1)
-	echo "${m:-http://deb.debian.org/debian}"
-}
+# shellcheck source=../lib/debian.sh
+. "$repo/tests/lib/debian.sh"
 
 # Remove a root tree safely: a failed debootstrap leaves /proc (and maybe
 # more) mounted inside it, and rm must never walk into a mount.
@@ -70,7 +64,7 @@ rm_tree() {
 
 build_root() {
 	local tmp=$root.tmp m
-	m=$(mirror)
+	m=$(og_debian_mirror)
 	rm_tree "$tmp"
 	echo "vm lane: building the bookworm root from $m (cached in $root afterwards)"
 	# One retry: a mirror hiccup should not fail the lane.
