@@ -29,6 +29,8 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/rootfs.sh
+. "$repo/tests/lib/rootfs.sh"
 cache=${OG_FRESH_CACHE:-/var/cache/oomguard-fresh}
 base=$cache/bookworm-minbase
 pass=0 fail=0
@@ -39,16 +41,6 @@ ok() { pass=$((pass + 1)); echo "ok - $*"; }
 no() { fail=$((fail + 1)); echo "not ok - $*"; }
 elapsed() { echo $(($(date +%s) - t0))s; }
 
-# Remove a root tree: unmount whatever is mounted below it first (deepest
-# first), so that rm never walks into the host's /proc, /sys or /dev.
-rm_tree() {
-	local mnt
-	[ -e "$1" ] || return 0
-	awk -v p="$1/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r | while read -r mnt; do
-		umount "$mnt" 2>/dev/null || umount -l "$mnt"
-	done
-	rm -rf --one-file-system "$1"
-}
 # Processes whose root directory is inside $1 (left over by the commands).
 procs_in() {
 	local p r
@@ -61,7 +53,7 @@ finish() {
 	local r p
 	for r in "${roots[@]}"; do
 		for p in $(procs_in "$r"); do kill -KILL "$p" 2>/dev/null; done
-		rm_tree "$r"
+		og_rm_tree "$r"
 	done
 	echo "fresh lane: wall time $(elapsed)"
 	echo "$pass passed, $fail failed"
@@ -97,16 +89,14 @@ fi
 	|| { no "no 'oomguard ...' command under '### 1.' in the README"; why_cmd="oomguard why"; }
 
 # --- the bare root ---------------------------------------------------------------
-# shellcheck source=../lib/debian.sh
-. "$repo/tests/lib/debian.sh"
 mkdir -p "$cache/archives/partial" || { no "cannot create $cache"; exit; }
 if [ ! -f "$base/.og-complete" ]; then
-	rm_tree "$base.tmp"
+	og_rm_tree "$base.tmp"
 	echo "# debootstrap --variant=minbase bookworm from $(og_debian_mirror) (cached in $base)"
 	if debootstrap --variant=minbase bookworm "$base.tmp" "$(og_debian_mirror)" >"$cache/debootstrap.log" 2>&1; then
 		rm -rf "$base.tmp/var/cache/apt/archives/"*.deb
 		touch "$base.tmp/.og-complete"
-		rm_tree "$base"
+		og_rm_tree "$base"
 		mv "$base.tmp" "$base"
 	else
 		tail -n 20 "$cache/debootstrap.log"
@@ -187,7 +177,7 @@ grep -q 'make demo: runs with --best-effort' "$logs/root.1" && ok "root: make de
 OG_SUITES=unit run_cmd "root" as_root_in "$r" /root/oomguard "make deps check" "$logs/root.mk"
 run_cmd "root" as_root_in "$r" /root/oomguard "${setup_cmds[1]}" "$logs/root.2"
 check_after root as_root_in "$r" /root/oomguard "$logs/root.2"
-rm_tree "$r"
+og_rm_tree "$r"
 echo "# root pass done after $(elapsed)"
 
 # --- pass 2: a user with sudo -------------------------------------------------------

@@ -133,8 +133,8 @@ else
 fi
 
 # --- clean chroot --------------------------------------------------------
-# shellcheck source=../lib/debian.sh
-. "$root/tests/lib/debian.sh"
+# shellcheck source=../lib/rootfs.sh
+. "$root/tests/lib/rootfs.sh"
 if [ ! -f "$base/.og-complete" ]; then
 	mkdir -p "$cache"
 	rm -rf "$base.tmp"

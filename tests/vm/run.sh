@@ -20,6 +20,8 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
+# shellcheck source=../lib/rootfs.sh
+. "$repo/tests/lib/rootfs.sh"
 bin=${OG_BIN:-$repo/build/oomguard}
 t0=$(date +%s)
 
@@ -48,30 +50,18 @@ INCLUDE=systemd,systemd-sysv,systemd-oomd,dbus,udev,linux-image-amd64,procps,pyt
 key=$(printf '%s %s' "$RECIPE" "$INCLUDE" | sha256sum | cut -c1-12)
 root=$cache/root-$key
 
-# shellcheck source=../lib/debian.sh
-. "$repo/tests/lib/debian.sh"
 
-# Remove a root tree safely: a failed debootstrap leaves /proc (and maybe
-# more) mounted inside it, and rm must never walk into a mount.
-rm_tree() {
-	local mnt
-	[ -e "$1" ] || return 0
-	awk -v p="$1/" 'index($2, p) == 1 { print $2 }' /proc/mounts | sort -r | while read -r mnt; do
-		umount "$mnt" 2>/dev/null || umount -l "$mnt"
-	done
-	rm -rf --one-file-system "$1"
-}
 
 build_root() {
 	local tmp=$root.tmp m
 	m=$(og_debian_mirror)
-	rm_tree "$tmp"
+	og_rm_tree "$tmp"
 	echo "vm lane: building the bookworm root from $m (cached in $root afterwards)"
 	# One retry: a mirror hiccup should not fail the lane.
 	if ! debootstrap --variant=minbase --include="$INCLUDE" bookworm "$tmp" "$m" >"$cache/debootstrap.log" 2>&1; then
 		echo "vm lane: debootstrap failed ($(tail -n 1 "$cache/debootstrap.log")); retrying once"
 		cp "$cache/debootstrap.log" "$cache/debootstrap.1.log"
-		rm_tree "$tmp"
+		og_rm_tree "$tmp"
 		if ! debootstrap --variant=minbase --include="$INCLUDE" bookworm "$tmp" "$m" >"$cache/debootstrap.log" 2>&1; then
 			tail -n 20 "$cache/debootstrap.log" >&2
 			return 1
@@ -98,7 +88,7 @@ build_root() {
 }
 
 for old in "$cache"/root-*; do # roots of older recipes
-	[ -d "$old" ] && [ "$old" != "$root" ] && rm_tree "$old"
+	[ -d "$old" ] && [ "$old" != "$root" ] && og_rm_tree "$old"
 done
 if [ ! -f "$root/.og-ready" ]; then
 	build_root || fail_early "debootstrap failed (log: $cache/debootstrap.log)"
@@ -110,7 +100,7 @@ fi
 
 # --- 2. the image ---------------------------------------------------------------
 work=$(mktemp -d "$cache/run.XXXXXX")
-cleanup() { if [ "${OG_VM_KEEP:-0}" = 1 ]; then echo "vm lane: kept $work"; else rm_tree "$work"; fi; }
+cleanup() { if [ "${OG_VM_KEEP:-0}" = 1 ]; then echo "vm lane: kept $work"; else og_rm_tree "$work"; fi; }
 trap cleanup EXIT
 stage=$work/root
 cp -a "$root" "$stage" || fail_early "cannot copy the root"
@@ -152,7 +142,7 @@ ln -sf /etc/systemd/system/og-tests.service "$stage/etc/systemd/system/multi-use
 
 img=$work/og.img
 mkfs.ext4 -q -F -L og-root -d "$stage" "$img" 2G >/dev/null || fail_early "mkfs.ext4 -d failed"
-rm_tree "$stage"
+og_rm_tree "$stage"
 echo "vm lane: image ready in $(elapsed)"
 
 # --- 3. boot --------------------------------------------------------------------
