@@ -20,17 +20,23 @@ shopt -s lastpipe
 pass=0 fail=0 skip=0
 failed_names=()
 
-# What a test file started and left running: processes of this build's
-# binaries (oomguard, the helpers).  Listed before and after each file; what
-# is new after it (and still there a second later) fails that file: every
-# test cleans up, also when it fails.  (Leftover og-test-* cgroups cannot be
-# told apart from another suite's running at the same time on one machine;
-# the fresh-machine lane checks for them.)
+# What a test file started and left behind: processes of this build's
+# binaries (oomguard, the helpers), and og-test-* cgroups whose creator is
+# gone (the tests name them og-test-[WORD-]PID-..., PID its shell's: a
+# cgroup of another suite running at the same time on one machine still has
+# a live creator).  Listed before and after each file; what is new after it
+# (and still there a second later) fails that file: every test cleans up,
+# also when it fails.
 leftovers() {
-	local p exe
+	local p exe d n
 	for p in /proc/[0-9]*; do
 		exe=$(readlink "$p/exe" 2>/dev/null) || continue
 		case $exe in "$OG_BUILD"/*|"$OG_BIN") echo "pid ${p#/proc/} $exe" ;; esac
+	done
+	for d in /sys/fs/cgroup/og-test-* /sys/fs/cgroup/*/og-test-*; do
+		[ -d "$d" ] || continue
+		n=$(sed -nE 's/^og-test-([a-z]+-)?([0-9]+)(-.*)?$/\2/p' <<<"${d##*/}")
+		[ -n "$n" ] && [ ! -e "/proc/$n" ] && echo "cgroup $d"
 	done
 }
 check_leftovers() { # $1 = suite label, $2 = list before the file

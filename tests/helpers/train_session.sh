@@ -22,30 +22,25 @@ mode=$1 limit=$2 leak=$3 step_ms=$4
 OG_BIN=${OG_BIN:?OG_BIN: the oomguard binary}
 OG_ROOT=${OG_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 py=${OG_TORCH_PYTHON:-/usr/bin/python3}
+# shellcheck source=../host/memcg.bash
+. "$OG_ROOT/tests/host/memcg.bash"
 mc=/sys/fs/cgroup/memory
 cg=$mc/og-test-$$-train
 dir=$(mktemp -d /tmp/og-train.XXXXXX)
 job=""
 
 cleanup() {
-	local p
 	[ -n "$job" ] && kill -9 "$job" 2>/dev/null
-	for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-		for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-		rmdir "$cg" 2>/dev/null && break
-		[ -d "$cg" ] || break
-		sleep 0.2
-	done
+	# torch's workers and a detached watcher can take seconds to leave an
+	# OOM-killed cgroup: up to 20 s, then say so rather than leave it silently.
+	og_memcg_remove "$cg" 100 || echo "train_session: cannot remove $cg" >&2
 	rm -rf "$dir"
 }
 trap cleanup EXIT
 
 fail() { echo "mode=$mode limit=$limit leak=$leak result=FAIL $*"; exit 1; }
 
-mkdir "$cg" || fail "cannot create $cg"
-echo "$limit" > "$cg/memory.limit_in_bytes"
-echo 0 > "$cg/memory.swappiness"
-[ -e "$cg/memory.memsw.limit_in_bytes" ] && echo "$limit" > "$cg/memory.memsw.limit_in_bytes"
+og_memcg_make "$cg" "$limit" || fail "cannot create $cg"
 ooms() { awk '$1 == "oom_kill" { print $2 }' "$cg/memory.oom_control"; }
 before=$(ooms)
 

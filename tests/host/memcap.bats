@@ -24,6 +24,7 @@
 # needs to end for an idle job polled once a second (the burst leaves the
 # rate window after 3 s, then two steady readings a second apart).
 
+load memcg
 mc=/sys/fs/cgroup/memory
 ratehog=${OG_BUILD}/helpers/og_ratehog
 hog=${OG_BUILD}/helpers/og_hog
@@ -38,30 +39,13 @@ setup() {
 	[ -x "$ratehog" ] && [ -x "$hog" ] || skip "helpers not built"
 	tmp=$(mktemp -d /tmp/og-cap.XXXXXX)
 	cg=$mc/og-test-$$-cap-$BATS_TEST_NUMBER
-	mkdir "$cg"
-	echo "${PARENT_MIB}M" > "$cg/memory.limit_in_bytes"
-	echo 0 > "$cg/memory.swappiness"
-	[ -e "$cg/memory.memsw.limit_in_bytes" ] && echo "${PARENT_MIB}M" > "$cg/memory.memsw.limit_in_bytes"
+	og_memcg_make "$cg" "${PARENT_MIB}M"
 	desk=
-}
-
-kill_in() { # every task in $1 and below
-	local d p
-	for d in $(find "$1" -mindepth 0 -type d 2>/dev/null | sort -r); do
-		for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-	done
 }
 
 teardown() {
 	[ -n "${desk:-}" ] && kill -9 "$desk" 2>/dev/null
-	if [ -n "${cg:-}" ] && [ -d "$cg" ]; then
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			kill_in "$cg"
-			find "$cg" -mindepth 1 -type d 2>/dev/null | sort -r | xargs -r rmdir 2>/dev/null
-			rmdir "$cg" 2>/dev/null && break
-			sleep 0.2
-		done
-	fi
+	og_memcg_remove "${cg:-}"
 	[ -n "${tmp:-}" ] && rm -rf "$tmp"
 	true
 }

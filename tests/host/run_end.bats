@@ -7,6 +7,7 @@
 # "another process".  And the warning is the job's own: unrelated memory
 # pressure next to a job with room in its cgroup sends it nothing.
 
+load memcg
 MEMCG=/sys/fs/cgroup/memory
 
 setup() {
@@ -23,20 +24,14 @@ setup() {
 teardown() {
 	local cg p
 	for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; done
-	for cg in "${cgs[@]}"; do
-		for p in $(cat "$cg/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-		for _ in 1 2 3 4 5 6 7 8 9 10; do rmdir "$cg" 2>/dev/null && break; sleep 0.2; done
-	done
+	for cg in "${cgs[@]}"; do og_memcg_remove "$cg"; done
 	[ -n "${T:-}" ] && rm -rf "$T"
 }
 
 mkcg() { # $1 = limit; sets cg
 	cg="$MEMCG/og-test-$$-end-$BATS_TEST_NUMBER-${#cgs[@]}"
-	mkdir "$cg"
-	echo "$1" > "$cg/memory.limit_in_bytes"
-	[ -e "$cg/memory.memsw.limit_in_bytes" ] && echo "$1" > "$cg/memory.memsw.limit_in_bytes"
-	echo 0 > "$cg/memory.swappiness"
 	cgs+=("$cg")
+	og_memcg_make "$cg" "$1"
 }
 
 kmsg_readable() {

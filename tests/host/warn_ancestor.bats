@@ -11,6 +11,7 @@
 # against 1 GiB: 12 s away at the kill).  Control: the same leak held at
 # 160 MiB with the parent unlimited: no notice at all.
 
+load memcg
 mc=/sys/fs/cgroup/memory
 ratehog=${OG_BUILD}/helpers/og_ratehog
 hog=${OG_BUILD}/helpers/og_hog
@@ -23,24 +24,13 @@ setup() {
 	[ -x "$ratehog" ] && [ -x "$hog" ] || skip "helpers not built"
 	tmp=$(mktemp -d /tmp/og-anc.XXXXXX)
 	par=$mc/og-test-$$-anc-$BATS_TEST_NUMBER
-	mkdir "$par"
-	echo 0 > "$par/memory.swappiness"
+	og_memcg_make "$par"
 	desk=
 }
 
 teardown() {
-	local d p
 	[ -n "${desk:-}" ] && kill -9 "$desk" 2>/dev/null
-	if [ -n "${par:-}" ] && [ -d "$par" ]; then
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			for d in $(find "$par" -type d 2>/dev/null | sort -r); do
-				for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-			done
-			find "$par" -mindepth 1 -type d 2>/dev/null | sort -r | xargs -r rmdir 2>/dev/null
-			rmdir "$par" 2>/dev/null && break
-			sleep 0.2
-		done
-	fi
+	og_memcg_remove "${par:-}"
 	[ -n "${tmp:-}" ] && rm -rf "$tmp"
 	true
 }

@@ -13,6 +13,7 @@
 #            and the watcher is not in it, foreground and --detach (the
 #            detached watcher removes the cgroup at the end).
 
+load memcg
 mc=/sys/fs/cgroup/memory
 hog=${OG_BUILD}/helpers/og_why_hog
 
@@ -27,28 +28,16 @@ setup() {
 }
 
 teardown() {
-	local cg d p
-	for cg in "${cgs[@]}"; do
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			for d in $(find "$cg" -type d 2>/dev/null | sort -r); do
-				for p in $(cat "$d/cgroup.procs" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-			done
-			find "$cg" -mindepth 1 -type d 2>/dev/null | sort -r | xargs -r rmdir 2>/dev/null
-			rmdir "$cg" 2>/dev/null && break
-			sleep 0.2
-		done
-	done
+	local cg
+	for cg in "${cgs[@]}"; do og_memcg_remove "$cg"; done
 	[ -n "${T:-}" ] && rm -rf "$T"
 	true
 }
 
 mkcg() { # $1 = limit; sets cg
 	cg="$mc/og-test-$$-wat-$BATS_TEST_NUMBER-${#cgs[@]}"
-	mkdir "$cg"
-	echo "$1" > "$cg/memory.limit_in_bytes"
-	[ -e "$cg/memory.memsw.limit_in_bytes" ] && echo "$1" > "$cg/memory.memsw.limit_in_bytes"
-	echo 0 > "$cg/memory.swappiness"
 	cgs+=("$cg")
+	og_memcg_make "$cg" "$1"
 }
 
 oom_kills() { awk '$1 == "oom_kill" { print $2 }' "$1/memory.oom_control"; }
