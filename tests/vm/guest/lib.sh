@@ -59,3 +59,16 @@ oomd_restore() {
 	systemctl restart systemd-oomd
 	wait_for 10 systemctl is-active --quiet systemd-oomd
 }
+# oomd_predict DIR: `oomguard top --json` in a loop until DIR/stop exists,
+# each prediction in DIR/p.N and "N start_ns end_ns" in DIR/idx (read by
+# files/oomd_round.py); t_50 and t_51.
+oomd_predict() {
+	local i=0 s e
+	while [ ! -e "$1/stop" ]; do
+		s=$(date +%s%N)
+		"$OG" top --json --lines 0 >"$1/p.$i" 2>/dev/null
+		e=$(date +%s%N)
+		echo "$i $s $e" >>"$1/idx"
+		i=$((i + 1))
+	done
+}

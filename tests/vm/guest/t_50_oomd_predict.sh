@@ -52,18 +52,6 @@ mkdir -p "$fdir"
 limit_is() { oomctl dump | grep -A1 "Path: /$slice\$" | grep -q "Limit: $1"; }
 check "oomctl dump lists /$slice at 99.00%" wait_for 10 limit_is 99.00%
 
-# predict DIR: oomguard top --json in a loop until DIR/stop exists.
-predict() {
-	local i=0 s e
-	while [ ! -e "$1/stop" ]; do
-		s=$(date +%s%N)
-		"$OG" top --json --lines 0 >"$1/p.$i" 2>/dev/null
-		e=$(date +%s%N)
-		echo "$i $s $e" >>"$1/idx"
-		i=$((i + 1))
-	done
-}
-
 # Read rates (pages a second): three levels 10x and 5x apart; two
 # candidates at one level are near ties by construction.
 levels=(100 1000 5000)
@@ -89,7 +77,7 @@ for r in $(seq 1 "$rounds"); do
 	log "round $r:$desc"
 	touch "$d/go"
 	wait_for 20 sh -c "[ \$(ls $d/ready.* 2>/dev/null | wc -l) -ge $k ]" || log "round $r: not all grown after 20 s"
-	predict "$d" &
+	oomd_predict "$d" &
 	pp=$!
 	wait_for 10 test -s "$d/idx"
 	ts=$(now_ts)

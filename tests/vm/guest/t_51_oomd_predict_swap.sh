@@ -80,17 +80,6 @@ touch "$work/go"
 fallocate -l "${hold}M" "$holdf" || log "cannot fallocate $hold MiB in /dev/shm"
 log "holder $hold MiB; swap limit $((limit_kib / 1024)) MiB, floor $floor_mib MiB"
 
-predict() {
-	local i=0 s e
-	while [ ! -e "$1/stop" ]; do
-		s=$(date +%s%N)
-		"$OG" top --json --lines 0 >"$1/p.$i" 2>/dev/null
-		e=$(date +%s%N)
-		echo "$i $s $e" >>"$1/idx"
-		i=$((i + 1))
-	done
-}
-
 # round_sizes K: how far each of K services grows past its MemoryMax=
 # (MiB).  Each swaps ~5 MiB more than that (python's own pages); together
 # they stay under 85% of the limit (8 MiB each kept for that); the first is above the floor, the
@@ -138,7 +127,7 @@ for r in $(seq 1 "$rounds"); do
 	log "round $r:$desc push:${push}M/omit"
 	wait_for 30 sh -c "[ \$(ls $d/ready.* 2>/dev/null | wc -l) -ge $k ]" || log "round $r: not all grown after 30 s"
 	log "round $r: grown, swap used $(( $(swap_used_kib) / 1024 )) MiB"
-	predict "$d" &
+	oomd_predict "$d" &
 	pp=$!
 	wait_for 10 test -s "$d/idx"
 	ts=$(now_ts)
