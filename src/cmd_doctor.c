@@ -24,7 +24,8 @@ static const char doctor_help[] =
 	"  -j, --json     machine-readable output\n"
 	"  -h, --help     this help\n";
 
-static void print_armed(const struct og_model *m, FILE *f)
+/* The kernel killer: always armed; the settings it reads. */
+static void print_armed_kernel(const struct og_model *m, FILE *f)
 {
 	const struct og_vmsettings *vm = &m->k.vm;
 	char a[32], b[32];
@@ -63,6 +64,10 @@ static void print_armed(const struct og_model *m, FILE *f)
 						: " without the memory controller")
 			   : "");
 	fprintf(f, "  memory cgroups with a limit: %zu\n", m->nlim);
+}
+
+static void print_armed_oomd(const struct og_model *m, FILE *f)
+{
 	if (m->k.oomd_pid) {
 		fprintf(f,
 			"systemd-oomd: running (pid %d); SwapUsedLimit=%d.%02d%% DefaultMemoryPressureLimit=%d.%02d%% DefaultMemoryPressureDurationSec=%llus%s%s\n",
@@ -80,6 +85,10 @@ static void print_armed(const struct og_model *m, FILE *f)
 	} else {
 		fprintf(f, "systemd-oomd: not running\n");
 	}
+}
+
+static void print_armed_earlyoom(const struct og_model *m, FILE *f)
+{
 	for (size_t i = 0; i < m->k.n_earlyoom; i++) {
 		const struct og_earlyoom_opts *o = &m->k.eo[i].o;
 		double mt, mk, st, sk;
@@ -99,6 +108,13 @@ static void print_armed(const struct og_model *m, FILE *f)
 	if (!m->k.n_earlyoom) {
 		fprintf(f, "earlyoom: not running\n");
 	}
+}
+
+static void print_armed(const struct og_model *m, FILE *f)
+{
+	print_armed_kernel(m, f);
+	print_armed_oomd(m, f);
+	print_armed_earlyoom(m, f);
 	if (m->k.nohang_pid)
 		fprintf(f, "nohang: running (pid %d); config %s%s, %zu name rules\n",
 			(int)m->k.nohang_pid,
