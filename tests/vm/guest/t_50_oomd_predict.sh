@@ -10,8 +10,9 @@
 # and oomd must pass over it (omit is honoured on this root-owned service).
 # The slice is monitored at 99% (oomd watches it but cannot act) while
 # `oomguard top --json` predicts in a loop; then the limit drops to 1% and
-# oomd kills 2 s later.  The last prediction whose sample ended before the
-# kill is compared with oomd's journal line.  Rounds whose top two were
+# oomd kills 2 s later.  The last prediction whose sample ended a quarter
+# second before oomd logged the kill (it kills first, then logs) is
+# compared with oomd's journal line.  Rounds whose top two were
 # within the sampling error (near_tie in the JSON) are counted apart, and
 # at least 3 rounds must be outside them, so the test cannot pass on ties
 # alone.  Why not anonymous candidates: their throttled reclaim comes in

@@ -4,15 +4,25 @@
 # top --json`, idx: "N start_ns end_ns" per prediction); the journal of
 # systemd-oomd since the round started comes on stdin (journalctl -o json).
 # Takes oomd's kill ("Killed PATH due to ...") of a cgroup under PREFIX, the
-# last prediction whose sample ended before that kill, and prints one line
+# last prediction whose sample ended MARGIN_NS before oomd logged that kill,
+# and prints one line
 #   RESULT agree|disagree|tie-agree|tie-disagree|nokill|noprediction  predicted=... killed=...
 # followed by the candidate table the prediction used and oomd's own
 # "Considered N cgroups" dump of the kill (its Pgscan and Last Pgscan).
 import json, sys
 
+# oomd kills first and logs after (the candidate dump comes "right after the
+# kill attempt", then the "Killed" notice), so a prediction that ended just
+# before the log may have sampled a cgroup already killed and gone: CI's
+# run of 2026-12-01, round 2, a prediction ended 0.03 s before the log and
+# lacked the killed cgroup.  Predictions come one a second, and each round's
+# rates are steady, so one earlier costs nothing.
+MARGIN_NS = 250 * 1000 * 1000
+
 d, monitored, prefix = sys.argv[1:4]
 kill = None
 considered = None
+dump_t = None
 for line in sys.stdin:
     try:
         e = json.loads(line)
@@ -26,6 +36,7 @@ for line in sys.stdin:
     t = int(e["__REALTIME_TIMESTAMP"]) * 1000
     if kill is None and msg.startswith("Considered "):
         considered = [msg]
+        dump_t = t
     elif kill is None and considered is not None and msg[:1] in ("\t", " "):
         considered.append(msg)  # the dump's candidate lines come one entry each
     if msg.startswith("Killed " + prefix) and kill is None:
@@ -54,9 +65,11 @@ if kill is None:
     print("RESULT nokill")
     sys.exit(0)
 kt, killed, kmsg = kill
+if dump_t is not None:
+    kt = min(kt, dump_t)
 best = None
 for s, e, n in sorted(preds):
-    if e < kt:
+    if e < kt - MARGIN_NS:
         m = table(n)
         if m is not None:
             best = (s, e, n, m)
@@ -73,6 +86,8 @@ for c in m["candidates"]:
     print("  cand %s rate=%s stddev=%s pgscan=%s last=%s current=%s swap=%s owner=%s pref=%s honoured=%s" % (
         c["cgroup"], c["pgscan_rate"], c["rate_stddev"], c["pgscan"], c["last_pgscan"], c["memory_current"],
         c["swap_current"], c["owner"], c["preference"], c["honoured"]))
+if killed not in [c["cgroup"] for c in m["candidates"]]:
+    print("  the killed cgroup is not among the prediction's candidates")
 print("  oomd: " + kmsg)
 for m in considered or []:
     for l in m.splitlines():
