@@ -32,6 +32,15 @@ int og_cmd_start(const char *name, const char *help, int parsed, const char *err
 /* --adj N of run and protect: -1000..1000.  Returns 0, or -1 with err. */
 int og_adj_opt(const char *arg, int *adj, char *err, size_t errsz);
 
+/* A PID argument (1..4194304, the kernel's PID_MAX_LIMIT).  Returns 0, or -1
+ * with "invalid PID 'ARG': ..." in err. */
+int og_pid_opt(const char *arg, pid_t *pid, char *err, size_t errsz);
+
+/* A number option NAME in lo..hi; err says "invalid NAME 'ARG': EXPECT".
+ * Returns 0, or -1 with err. */
+int og_long_opt(const char *name, const char *arg, long lo, long hi, const char *expect, long *v,
+		char *err, size_t errsz);
+
 /* --warn[=SPEC], --warn-signal SIG and --on-warn CMD, as run and watch take
  * them, into the command's own fields. */
 enum { OG_OPT_WARN = 0x5700, OG_OPT_WARN_SIGNAL, OG_OPT_ON_WARN };

@@ -242,11 +242,8 @@ static int doctor_parse(int argc, char **argv, struct doctor_opts *o, char *err,
 	}
 	if (optind >= argc)
 		return 0;
-	if (og_parse_pid(argv[optind], &o->pid) < 0) {
-		snprintf(err, errsz, "invalid PID '%s': expected a number from 1 to 4194304",
-			 og_esc(argv[optind], esc, sizeof(esc)));
+	if (og_pid_opt(argv[optind], &o->pid, err, errsz) < 0)
 		return -1;
-	}
 	o->have_pid = true;
 	if (optind + 1 < argc) {
 		snprintf(err, errsz, "unexpected argument '%s' (one PID at a time)",

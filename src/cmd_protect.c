@@ -35,52 +35,28 @@ static const char og_protect_help[] =
 	"  -q, --quiet    print errors only\n"
 	"  -h, --help     this help\n";
 
-int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err, size_t errsz)
+/* protect's own options (the --memory-* ones go to og_memcap_getopt).
+ * Returns 0 when c was one, 1 when it was not, -1 with err. */
+static int protect_opt(int c, const char *arg, struct og_protect_opts *o, char *err, size_t errsz)
 {
-	static const struct option longopts[] = {
-		{ "adj", required_argument, NULL, 'a' },
-		{ "tree", no_argument, NULL, 't' },
-		{ "scope", no_argument, NULL, 's' },
-		{ "oomd", required_argument, NULL, 'O' },
-		{ "json", no_argument, NULL, 'j' },
-		OG_MEMCAP_LONGOPTS,
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c, prev = 0, r;
-	char esc[256];
-
-	memset(o, 0, sizeof(*o));
-	o->oomd = OG_OOMD_PREF_OMIT;
-	og_memcap_req_init(&o->cap);
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":a:tsjqh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			if (og_adj_opt(optarg, &o->adj, err, errsz) < 0)
-				return -1;
-			o->set = true;
-			break;
-		case 't': o->tree = true; break;
-		case 's': o->scope = true; break;
-		case 'O':
-			if (og_oomd_opt(optarg, &o->oomd, err, errsz) < 0)
-				return -1;
-			break;
-		case 'j': o->json = true; break;
-		case 'q': o->quiet = true; break;
-		case 'h': return 1;
-		default:
-			if ((r = og_memcap_getopt(c, optarg, &o->cap, err, errsz)) < 0)
-				return -1;
-			if (r == 0)
-				break;
-			return og_opt_error(c, argv, prev, err, errsz);
-		}
-		prev = optind;
+	switch (c) {
+	case 'a':
+		if (og_adj_opt(arg, &o->adj, err, errsz) < 0)
+			return -1;
+		o->set = true;
+		return 0;
+	case 't': o->tree = true; return 0;
+	case 's': o->scope = true; return 0;
+	case 'O': return og_oomd_opt(arg, &o->oomd, err, errsz) < 0 ? -1 : 0;
+	case 'j': o->json = true; return 0;
+	case 'q': o->quiet = true; return 0;
+	default: return 1;
 	}
+}
+
+/* What the options say together, then the PIDs after them. */
+static int protect_finish(int argc, char **argv, struct og_protect_opts *o, char *err, size_t errsz)
+{
 	if (og_memcap_check(&o->cap, err, errsz) < 0)
 		return -1;
 	if (o->set && og_memcap_check_adj(&o->cap, o->adj, err, errsz) < 0)
@@ -97,12 +73,8 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 	}
 	for (int i = optind; i < argc; i++) {
 		pid_t pid;
-		if (og_parse_pid(argv[i], &pid) < 0) {
-			snprintf(err, errsz,
-				 "invalid PID '%s': expected a number from 1 to 4194304",
-				 og_esc(argv[i], esc, sizeof(esc)));
+		if (og_pid_opt(argv[i], &pid, err, errsz) < 0)
 			return -1;
-		}
 		if (o->npids == OG_ARRAY_LEN(o->pids)) {
 			snprintf(err, errsz, "too many PIDs (at most %zu)", OG_ARRAY_LEN(o->pids));
 			return -1;
@@ -110,6 +82,39 @@ int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err
 		o->pids[o->npids++] = pid;
 	}
 	return 0;
+}
+
+int og_protect_parse(int argc, char **argv, struct og_protect_opts *o, char *err, size_t errsz)
+{
+	static const struct option longopts[] = {
+		{ "adj", required_argument, NULL, 'a' },
+		{ "tree", no_argument, NULL, 't' },
+		{ "scope", no_argument, NULL, 's' },
+		{ "oomd", required_argument, NULL, 'O' },
+		{ "json", no_argument, NULL, 'j' },
+		OG_MEMCAP_LONGOPTS,
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, prev = 0, r;
+
+	memset(o, 0, sizeof(*o));
+	o->oomd = OG_OOMD_PREF_OMIT;
+	og_memcap_req_init(&o->cap);
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":a:tsjqh", longopts, NULL)) != -1) {
+		if (c == 'h')
+			return 1;
+		if ((r = protect_opt(c, optarg, o, err, errsz)) == 1 &&
+		    (r = og_memcap_getopt(c, optarg, &o->cap, err, errsz)) == 1)
+			return og_opt_error(c, argv, prev, err, errsz);
+		if (r < 0)
+			return -1;
+		prev = optind;
+	}
+	return protect_finish(argc, argv, o, err, errsz);
 }
 
 /* Bad targets of one call, for --json: each one's error in the array. */

@@ -74,6 +74,29 @@ static int run_finish(struct og_run_opts *o, bool adj_given, char **cmd, char *e
 	return 0;
 }
 
+/* run's own options (--warn* and --memory-* go to their parsers).  Returns
+ * 0 when c was one, 1 when it was not, -1 with err. */
+static int run_opt(int c, char *arg, struct og_run_opts *o, bool *adj_given, char *err,
+		   size_t errsz)
+{
+	switch (c) {
+	case 'a': *adj_given = true; return og_adj_opt(arg, &o->adj, err, errsz);
+	case 'l':
+		if (!*arg) {
+			snprintf(err, errsz, "--log needs a file name");
+			return -1;
+		}
+		o->log = arg;
+		return 0;
+	case 'd': o->detach = true; return 0;
+	case 'b': o->best_effort = true; return 0;
+	case 'S': o->no_sudo = true; return 0;
+	case 'q': o->quiet = true; return 0;
+	case 'O': return og_oomd_opt(arg, &o->oomd, err, errsz);
+	default: return 1;
+	}
+}
+
 int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t errsz)
 {
 	static const struct option longopts[] = {
@@ -103,38 +126,14 @@ int og_run_parse(int argc, char **argv, struct og_run_opts *o, char *err, size_t
 	opterr = 0;
 	/* '+': stop at the first non-option so the job's own flags are left alone. */
 	while ((c = getopt_long(argc, argv, "+:a:l:dbqh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			if (og_adj_opt(optarg, &o->adj, err, errsz) < 0)
-				return -1;
-			adj_given = true;
-			break;
-		case 'l':
-			if (!*optarg) {
-				snprintf(err, errsz, "--log needs a file name");
-				return -1;
-			}
-			o->log = optarg;
-			break;
-		case 'd': o->detach = true; break;
-		case 'b': o->best_effort = true; break;
-		case 'S': o->no_sudo = true; break;
-		case 'q': o->quiet = true; break;
-		case 'O':
-			if (og_oomd_opt(optarg, &o->oomd, err, errsz) < 0)
-				return -1;
-			break;
-		case 'h': return 1;
-		default:
-			if ((r = og_warn_getopt(c, optarg, argc, argv, true, &w, err, errsz)) <=
-				    0 ||
-			    (r = og_memcap_getopt(c, optarg, &o->cap, err, errsz)) <= 0) {
-				if (r < 0)
-					return -1;
-				break;
-			}
+		if (c == 'h')
+			return 1;
+		if ((r = run_opt(c, optarg, o, &adj_given, err, errsz)) == 1 &&
+		    (r = og_warn_getopt(c, optarg, argc, argv, true, &w, err, errsz)) == 1 &&
+		    (r = og_memcap_getopt(c, optarg, &o->cap, err, errsz)) == 1)
 			return og_opt_error(c, argv, prev, err, errsz);
-		}
+		if (r < 0)
+			return -1;
 		prev = optind;
 	}
 	o->warn = w.given;

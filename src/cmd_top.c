@@ -85,61 +85,38 @@ static int watch_opt(char *arg, int argc, char **argv, struct og_top_opts *o, ch
 	return 0;
 }
 
-static int top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t errsz)
+/* top's options but --help.  Returns 0, or -1 with err (an unknown option
+ * included). */
+static int top_opt(int c, char *arg, int argc, char **argv, int prev, struct og_top_opts *o,
+		   char *err, size_t errsz)
 {
-	static const struct option longopts[] = {
-		{ "lines", required_argument, NULL, 'n' },
-		{ "sort", required_argument, NULL, 's' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "cgroup", required_argument, NULL, 'c' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "watch", optional_argument, NULL, 'w' },
-		{ "kernel-score", no_argument, NULL, 'K' },
-		{ "kernel-threads", no_argument, NULL, 'k' },
-		{ "procfs", required_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
 	long v;
-	char esc[256];
 
-	memset(o, 0, sizeof(*o));
-	o->lines = -1;
-	o->procfs = "/proc";
-	optind = 0;
-	opterr = 0;
-	int prev = 1;
-
-	while ((c = getopt_long(argc, argv, ":n:s:u:c:jw::kh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			if (og_parse_long(optarg, 0, 1000000000, &v) < 0) {
-				snprintf(err, errsz, "invalid -n '%s': expected a count, 0 or more",
-					 og_esc(optarg, esc, sizeof(esc)));
-				return -1;
-			}
-			o->lines = v;
-			break;
-		case 's':
-			if (sort_opt(optarg, &o->sort, err, errsz) < 0)
-				return -1;
-			break;
-		case 'u': o->user = optarg; break;
-		case 'c': o->cgroup = optarg; break;
-		case 'j': o->json = true; break;
-		case 'w':
-			if (watch_opt(optarg, argc, argv, o, err, errsz) < 0)
-				return -1;
-			break;
-		case 'K': o->kernel_score = true; break;
-		case 'k': o->kthreads = true; break;
-		case 'P': o->procfs = optarg; break;
-		case 'h': return 1;
-		default: return og_opt_error(c, argv, prev, err, errsz);
-		}
-		prev = optind;
+	switch (c) {
+	case 'n':
+		if (og_long_opt("-n", arg, 0, 1000000000, "expected a count, 0 or more", &v, err,
+				errsz) < 0)
+			return -1;
+		o->lines = v;
+		return 0;
+	case 's': return sort_opt(arg, &o->sort, err, errsz);
+	case 'u': o->user = arg; return 0;
+	case 'c': o->cgroup = arg; return 0;
+	case 'j': o->json = true; return 0;
+	case 'w': return watch_opt(arg, argc, argv, o, err, errsz);
+	case 'K': o->kernel_score = true; return 0;
+	case 'k': o->kthreads = true; return 0;
+	case 'P': o->procfs = arg; return 0;
+	default: return og_opt_error(c, argv, prev, err, errsz);
 	}
+}
+
+/* What is left after the options, and what they say together. */
+static int top_finish(int argc, char **argv, struct og_top_opts *o, char *err, size_t errsz)
+{
+	char esc[256];
+	long v;
+
 	if (optind < argc) {
 		snprintf(err, errsz, "unexpected argument '%s'",
 			 og_esc(argv[optind], esc, sizeof(esc)));
@@ -156,6 +133,38 @@ static int top_parse(int argc, char **argv, struct og_top_opts *o, char *err, si
 		return -1;
 	}
 	return 0;
+}
+
+static int top_parse(int argc, char **argv, struct og_top_opts *o, char *err, size_t errsz)
+{
+	static const struct option longopts[] = {
+		{ "lines", required_argument, NULL, 'n' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "cgroup", required_argument, NULL, 'c' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "watch", optional_argument, NULL, 'w' },
+		{ "kernel-score", no_argument, NULL, 'K' },
+		{ "kernel-threads", no_argument, NULL, 'k' },
+		{ "procfs", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, prev = 1;
+
+	memset(o, 0, sizeof(*o));
+	o->lines = -1;
+	o->procfs = "/proc";
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":n:s:u:c:jw::kh", longopts, NULL)) != -1) {
+		if (c == 'h')
+			return 1;
+		if (top_opt(c, optarg, argc, argv, prev, o, err, errsz) < 0)
+			return -1;
+		prev = optind;
+	}
+	return top_finish(argc, argv, o, err, errsz);
 }
 
 /* Wait up to secs for a reason to act: 1 = quit (q, Ctrl-C, SIGTERM,

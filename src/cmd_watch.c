@@ -41,6 +41,50 @@ static const char og_watch_help[] =
 	"  -q, --quiet            no start-up lines\n"
 	"  -h, --help             this help\n";
 
+/* watch's own options (the --warn ones go to og_warn_getopt).  Returns 0
+ * when c was one, 1 when it was not, -1 with err for a bad value. */
+static int watch_opt(int c, const char *arg, struct og_watch_opts *o, char *err, size_t errsz)
+{
+	long v;
+
+	switch (c) {
+	case 'c': o->cgroup = arg; return 0;
+	case 'O': o->oomd_cgroup = arg; return 0;
+	case 'L':
+		if (og_long_opt("--oomd-limit", arg, 0, 100, "expected a percentage from 0 to 100",
+				&v, err, errsz) < 0)
+			return -1;
+		o->oomd_limit_pct = (double)v;
+		return 0;
+	case 'D':
+		if (og_long_opt("--oomd-duration", arg, 1, 86400,
+				"expected seconds from 1 to 86400", &v, err, errsz) < 0)
+			return -1;
+		o->oomd_duration_s = (double)v;
+		return 0;
+	case 'j': o->json = true; return 0;
+	case 'q': o->quiet = true; return 0;
+	default: return 1;
+	}
+}
+
+/* The one PID after the options. */
+static int watch_pid(int argc, char **argv, struct og_watch_opts *o, char *err, size_t errsz)
+{
+	char esc[256];
+
+	if (optind >= argc) {
+		snprintf(err, errsz, "missing PID: oomguard watch [OPTIONS] PID");
+		return -1;
+	}
+	if (optind < argc - 1) {
+		snprintf(err, errsz, "exactly one PID, got '%s' too",
+			 og_esc(argv[optind + 1], esc, sizeof(esc)));
+		return -1;
+	}
+	return og_pid_opt(argv[optind], &o->pid, err, errsz);
+}
+
 int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, size_t errsz)
 {
 	static const struct option longopts[] = {
@@ -54,9 +98,7 @@ int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, si
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, r;
-	long v;
-	char esc[256];
+	int c, r, prev = 1;
 	struct og_warn_opts w = { &o->spec, &o->warn_signal, &o->on_warn, false };
 
 	memset(o, 0, sizeof(*o));
@@ -66,61 +108,17 @@ int og_watch_parse(int argc, char **argv, struct og_watch_opts *o, char *err, si
 	o->oomd_duration_s = 30;
 	optind = 0;
 	opterr = 0;
-	int prev = 1;
-
 	while ((c = getopt_long(argc, argv, ":qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c': o->cgroup = optarg; break;
-		case 'O': o->oomd_cgroup = optarg; break;
-		case 'L':
-			if (og_parse_long(optarg, 0, 100, &v) < 0) {
-				snprintf(
-					err, errsz,
-					"invalid --oomd-limit '%s': expected a percentage from 0 to 100",
-					og_esc(optarg, esc, sizeof(esc)));
-				return -1;
-			}
-			o->oomd_limit_pct = (double)v;
-			break;
-		case 'D':
-			if (og_parse_long(optarg, 1, 86400, &v) < 0) {
-				snprintf(
-					err, errsz,
-					"invalid --oomd-duration '%s': expected seconds from 1 to 86400",
-					og_esc(optarg, esc, sizeof(esc)));
-				return -1;
-			}
-			o->oomd_duration_s = (double)v;
-			break;
-		case 'j': o->json = true; break;
-		case 'q': o->quiet = true; break;
-		case 'h': return 1;
-		default:
-			if ((r = og_warn_getopt(c, optarg, argc, argv, false, &w, err, errsz)) < 0)
-				return -1;
-			if (r == 0)
-				break;
+		if (c == 'h')
+			return 1;
+		if ((r = watch_opt(c, optarg, o, err, errsz)) == 1 &&
+		    (r = og_warn_getopt(c, optarg, argc, argv, false, &w, err, errsz)) == 1)
 			return og_opt_error(c, argv, prev, err, errsz);
-		}
+		if (r < 0)
+			return -1;
 		prev = optind;
 	}
-	if (optind >= argc) {
-		snprintf(err, errsz, "missing PID: oomguard watch [OPTIONS] PID");
-		return -1;
-	}
-	if (optind < argc - 1) {
-		snprintf(err, errsz, "exactly one PID, got '%s' too",
-			 og_esc(argv[optind + 1], esc, sizeof(esc)));
-		return -1;
-	}
-	pid_t pid;
-	if (og_parse_pid(argv[optind], &pid) < 0) {
-		snprintf(err, errsz, "invalid PID '%s': expected a number from 1 to 4194304",
-			 og_esc(argv[optind], esc, sizeof(esc)));
-		return -1;
-	}
-	o->pid = pid;
-	return 0;
+	return watch_pid(argc, argv, o, err, errsz);
 }
 
 /* The watched PID has ended (not our child: its status is not ours to

@@ -478,73 +478,88 @@ static void json_top(const struct og_event *e)
 	putchar(']');
 }
 
+/* "time", "time_us", "year_inferred", "boot_time_s" of one event. */
+static void json_times(const struct og_event *e)
+{
+	printf("{\"time\":");
+	if (e->wall_us != OG_TIME_NONE) {
+		time_t t = (time_t)(e->wall_us / 1000000);
+		struct tm tm;
+		char b[40];
+		gmtime_r(&t, &tm);
+		strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
+		printf("\"%s.%06lldZ\"", b, (long long)(e->wall_us % 1000000));
+	} else {
+		fputs("null", stdout);
+	}
+	jnum("time_us", e->wall_us, e->wall_us != OG_TIME_NONE);
+	printf(",\"year_inferred\":%s",
+	       e->wall_us != OG_TIME_NONE && e->year_guess ? "true" : "false");
+	if (e->mono_us != OG_TIME_NONE)
+		printf(",\"boot_time_s\":%lld.%06lld", (long long)(e->mono_us / 1000000),
+		       (long long)(e->mono_us % 1000000));
+	else
+		fputs(",\"boot_time_s\":null", stdout);
+}
+
+/* "allocating_task": the task whose allocation invoked the kernel killer. */
+static void json_alloc(const struct og_event *e)
+{
+	fputs(",\"allocating_task\":", stdout);
+	if (!og_killer_is_kernel(e->killer) || (!e->alloc.comm[0] && e->alloc.pid <= 0)) {
+		fputs("null", stdout);
+		return;
+	}
+	printf("{\"pid\":");
+	if (e->alloc.pid > 0)
+		printf("%d", e->alloc.pid);
+	else
+		fputs("null", stdout);
+	jstr("comm", e->alloc.comm);
+	jnum("oom_score_adj", e->alloc.adj, e->alloc.adj != OG_ADJ_NONE);
+	jstr("gfp_mask", e->gfp);
+	jnum("order", e->order, true);
+	putchar('}');
+}
+
+static void json_event(const struct og_event *e, const struct og_joblog *jl)
+{
+	json_times(e);
+	jstr("source", e->source);
+	jstr("killer", og_killer_name(e->killer));
+	fputs(",\"victim\":", stdout);
+	if (e->no_victim)
+		fputs("null", stdout);
+	else
+		json_task(&e->victim);
+	jstr("cgroup", e->cgroup);
+	jstr("unit", e->unit);
+	jnum("processes_killed", e->nprocs, e->nprocs >= 0);
+	jstr("constraint", e->constraint);
+	jstr("oom_memcg", e->oom_memcg);
+	jnum("memcg_limit_kib", e->limit_kib, e->limit_kib >= 0);
+	jnum("memcg_usage_kib", e->usage_kib, e->usage_kib >= 0);
+	jnum("memcg_swap_limit_kib", e->swap_limit_kib, e->swap_limit_kib >= 0);
+	json_alloc(e);
+	printf(",\"oom_group\":%s,\"reaped\":%s,\"unit_result_oom_kill\":%s",
+	       e->group ? "true" : "false", e->reaped ? "true" : "false",
+	       e->oom_result ? "true" : "false");
+	jstr("oom_group_cgroup", e->group_cgroup);
+	printf(",\"no_killable\":%s,\"kill_failed\":%s", e->no_victim ? "true" : "false",
+	       e->kill_failed ? "true" : "false");
+	jstr("signal", e->sig);
+	jnum("score", e->score, e->score >= 0);
+	json_oomd(e);
+	json_top(e);
+	jstr("explanation", e->why);
+	og_why_job_json(stdout, e, jl);
+	puts("}");
+}
+
 static void print_json(const struct og_event *ev, size_t n, const struct og_joblog *jl)
 {
-	for (size_t i = 0; i < n; i++) {
-		const struct og_event *e = &ev[i];
-		printf("{\"time\":");
-		if (e->wall_us != OG_TIME_NONE) {
-			time_t t = (time_t)(e->wall_us / 1000000);
-			struct tm tm;
-			char b[40];
-			gmtime_r(&t, &tm);
-			strftime(b, sizeof(b), "%Y-%m-%dT%H:%M:%S", &tm);
-			printf("\"%s.%06lldZ\"", b, (long long)(e->wall_us % 1000000));
-		} else {
-			fputs("null", stdout);
-		}
-		jnum("time_us", e->wall_us, e->wall_us != OG_TIME_NONE);
-		printf(",\"year_inferred\":%s",
-		       e->wall_us != OG_TIME_NONE && e->year_guess ? "true" : "false");
-		if (e->mono_us != OG_TIME_NONE)
-			printf(",\"boot_time_s\":%lld.%06lld", (long long)(e->mono_us / 1000000),
-			       (long long)(e->mono_us % 1000000));
-		else
-			fputs(",\"boot_time_s\":null", stdout);
-		jstr("source", e->source);
-		jstr("killer", og_killer_name(e->killer));
-		fputs(",\"victim\":", stdout);
-		if (e->no_victim)
-			fputs("null", stdout);
-		else
-			json_task(&e->victim);
-		jstr("cgroup", e->cgroup);
-		jstr("unit", e->unit);
-		jnum("processes_killed", e->nprocs, e->nprocs >= 0);
-		jstr("constraint", e->constraint);
-		jstr("oom_memcg", e->oom_memcg);
-		jnum("memcg_limit_kib", e->limit_kib, e->limit_kib >= 0);
-		jnum("memcg_usage_kib", e->usage_kib, e->usage_kib >= 0);
-		jnum("memcg_swap_limit_kib", e->swap_limit_kib, e->swap_limit_kib >= 0);
-		fputs(",\"allocating_task\":", stdout);
-		if (og_killer_is_kernel(e->killer) && (e->alloc.comm[0] || e->alloc.pid > 0)) {
-			printf("{\"pid\":");
-			if (e->alloc.pid > 0)
-				printf("%d", e->alloc.pid);
-			else
-				fputs("null", stdout);
-			jstr("comm", e->alloc.comm);
-			jnum("oom_score_adj", e->alloc.adj, e->alloc.adj != OG_ADJ_NONE);
-			jstr("gfp_mask", e->gfp);
-			jnum("order", e->order, true);
-			putchar('}');
-		} else {
-			fputs("null", stdout);
-		}
-		printf(",\"oom_group\":%s,\"reaped\":%s,\"unit_result_oom_kill\":%s",
-		       e->group ? "true" : "false", e->reaped ? "true" : "false",
-		       e->oom_result ? "true" : "false");
-		jstr("oom_group_cgroup", e->group_cgroup);
-		printf(",\"no_killable\":%s,\"kill_failed\":%s", e->no_victim ? "true" : "false",
-		       e->kill_failed ? "true" : "false");
-		jstr("signal", e->sig);
-		jnum("score", e->score, e->score >= 0);
-		json_oomd(e);
-		json_top(e);
-		jstr("explanation", e->why);
-		og_why_job_json(stdout, e, jl);
-		puts("}");
-	}
+	for (size_t i = 0; i < n; i++)
+		json_event(&ev[i], jl);
 }
 
 /* ---------- the command ---------- */

@@ -32,17 +32,39 @@ int og_cmd_start(const char *name, const char *help, int parsed, const char *err
 	return OG_CMD_GO;
 }
 
-int og_adj_opt(const char *arg, int *adj, char *err, size_t errsz)
+int og_long_opt(const char *name, const char *arg, long lo, long hi, const char *expect, long *v,
+		char *err, size_t errsz)
 {
 	char esc[256];
+
+	if (og_parse_long(arg, lo, hi, v) < 0) {
+		snprintf(err, errsz, "invalid %s '%s': %s", name, og_esc(arg, esc, sizeof(esc)),
+			 expect);
+		return -1;
+	}
+	return 0;
+}
+
+int og_adj_opt(const char *arg, int *adj, char *err, size_t errsz)
+{
 	long v;
 
-	if (og_parse_long(arg, -1000, 1000, &v) < 0) {
-		snprintf(err, errsz, "invalid --adj '%s': expected an integer from -1000 to 1000",
+	if (og_long_opt("--adj", arg, -1000, 1000, "expected an integer from -1000 to 1000", &v,
+			err, errsz) < 0)
+		return -1;
+	*adj = (int)v;
+	return 0;
+}
+
+int og_pid_opt(const char *arg, pid_t *pid, char *err, size_t errsz)
+{
+	char esc[256];
+
+	if (og_parse_pid(arg, pid) < 0) {
+		snprintf(err, errsz, "invalid PID '%s': expected a number from 1 to 4194304",
 			 og_esc(arg, esc, sizeof(esc)));
 		return -1;
 	}
-	*adj = (int)v;
 	return 0;
 }
 

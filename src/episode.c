@@ -224,77 +224,91 @@ static void oomd_cause(const struct og_event *e, char *c, size_t csz)
 	    e->cgroup[0] ? e->cgroup : (e->unit[0] ? e->unit : "a cgroup"), procs, why);
 }
 
-/* What happened, without the advice. */
-static void cause(const struct og_event *e, char *c, size_t csz)
+/* The victim as the sentences name it. */
+static void victim_name(const struct og_event *e, char *who, size_t wsz)
 {
-	char b1[32], b2[32];
-	char who[160];
+	char b1[32];
 	const struct og_task *v = &e->victim;
 
 	if (v->pid > 0)
-		fmt(who, sizeof(who), "%s (pid %d%s%s%s)", v->comm[0] ? v->comm : "?", v->pid,
+		fmt(who, wsz, "%s (pid %d%s%s%s)", v->comm[0] ? v->comm : "?", v->pid,
 		    v->rss_kib >= 0 ? ", " : "",
 		    v->rss_kib >= 0 ? kib_str(v->rss_kib, b1, sizeof(b1)) : "",
 		    v->rss_kib >= 0 ? " resident" : "");
 	else if (e->cgroup[0])
-		fmt(who, sizeof(who), "the processes of %s", e->cgroup);
+		fmt(who, wsz, "the processes of %s", e->cgroup);
 	else
-		fmt(who, sizeof(who), "%s", e->unit[0] ? e->unit : "a process");
-	const char *alloc = e->alloc.comm[0] ? e->alloc.comm : NULL;
+		fmt(who, wsz, "%s", e->unit[0] ? e->unit : "a process");
+}
 
-	switch (e->killer) {
-	case OG_K_KERNEL_MEMCG:
-		if (e->no_victim) {
-			fmt(c, csz,
-			    "Memory cgroup %s hit its limit%s%s and the kernel found no killable task in it "
-			    "(all at oom_score_adj -1000 or exiting), so allocations there stall",
-			    e->oom_memcg[0] ? e->oom_memcg : "?", e->limit_kib >= 0 ? " of " : "",
-			    e->limit_kib >= 0 ? kib_str(e->limit_kib, b2, sizeof(b2)) : "");
-			break;
-		}
+static void memcg_cause(const struct og_event *e, const char *who, const char *alloc, char *c,
+			size_t csz)
+{
+	char b2[32];
+
+	if (e->no_victim) {
 		fmt(c, csz,
-		    "The kernel OOM killer killed %s because %s%s reached its limit%s%s%s%s%s", who,
-		    e->oom_memcg[0] || e->cgroup[0]
-			    ? "memory cgroup "
-			    : "its memory cgroup (not named: the kernel rate-limits OOM reports)",
-		    e->oom_memcg[0] ? e->oom_memcg : e->cgroup, e->limit_kib >= 0 ? " of " : "",
-		    e->limit_kib >= 0 ? kib_str(e->limit_kib, b2, sizeof(b2)) : "",
-		    alloc ? " while " : "", alloc ? alloc : "", alloc ? " was allocating" : "");
-		break;
+		    "Memory cgroup %s hit its limit%s%s and the kernel found no killable task in it "
+		    "(all at oom_score_adj -1000 or exiting), so allocations there stall",
+		    e->oom_memcg[0] ? e->oom_memcg : "?", e->limit_kib >= 0 ? " of " : "",
+		    e->limit_kib >= 0 ? kib_str(e->limit_kib, b2, sizeof(b2)) : "");
+		return;
+	}
+	fmt(c, csz, "The kernel OOM killer killed %s because %s%s reached its limit%s%s%s%s%s", who,
+	    e->oom_memcg[0] || e->cgroup[0]
+		    ? "memory cgroup "
+		    : "its memory cgroup (not named: the kernel rate-limits OOM reports)",
+	    e->oom_memcg[0] ? e->oom_memcg : e->cgroup, e->limit_kib >= 0 ? " of " : "",
+	    e->limit_kib >= 0 ? kib_str(e->limit_kib, b2, sizeof(b2)) : "", alloc ? " while " : "",
+	    alloc ? alloc : "", alloc ? " was allocating" : "");
+}
+
+/* The kernel's own (not memcg) kills: the machine, a cpuset, a mempolicy. */
+static void kernel_cause(const struct og_event *e, const char *who, const char *alloc, char *c,
+			 size_t csz)
+{
+	const char *scope = e->killer == OG_K_KERNEL_CPUSET ? "the memory nodes of its cpuset"
+			    : e->killer == OG_K_KERNEL_MEMPOLICY
+				    ? "the memory nodes of its NUMA policy"
+				    : "the machine's RAM and swap";
+	if (e->no_victim)
+		fmt(c, csz,
+		    "The kernel ran out of %s and found no killable process (all at oom_score_adj -1000 "
+		    "or unkillable)",
+		    scope);
+	else
+		fmt(c, csz,
+		    "The kernel OOM killer killed %s because %s ran out%s%s%s and it had the highest badness "
+		    "(memory use plus oom_score_adj)",
+		    who, scope, alloc ? " while " : "", alloc ? alloc : "",
+		    alloc ? " was allocating" : "");
+}
+
+/* What happened, without the advice. */
+static void cause(const struct og_event *e, char *c, size_t csz)
+{
+	char who[160];
+	const char *alloc = e->alloc.comm[0] ? e->alloc.comm : NULL;
+	bool eo = e->killer == OG_K_EARLYOOM;
+
+	victim_name(e, who, sizeof(who));
+	switch (e->killer) {
+	case OG_K_KERNEL_MEMCG: memcg_cause(e, who, alloc, c, csz); break;
 	case OG_K_KERNEL_GLOBAL:
 	case OG_K_KERNEL_CPUSET:
 	case OG_K_KERNEL_MEMPOLICY:
-	case OG_K_KERNEL: {
-		const char *scope =
-			e->killer == OG_K_KERNEL_CPUSET      ? "the memory nodes of its cpuset"
-			: e->killer == OG_K_KERNEL_MEMPOLICY ? "the memory nodes of its NUMA policy"
-							     : "the machine's RAM and swap";
-		if (e->no_victim)
-			fmt(c, csz,
-			    "The kernel ran out of %s and found no killable process (all at oom_score_adj -1000 "
-			    "or unkillable)",
-			    scope);
-		else
-			fmt(c, csz,
-			    "The kernel OOM killer killed %s because %s ran out%s%s%s and it had the highest badness "
-			    "(memory use plus oom_score_adj)",
-			    who, scope, alloc ? " while " : "", alloc ? alloc : "",
-			    alloc ? " was allocating" : "");
-		break;
-	}
+	case OG_K_KERNEL: kernel_cause(e, who, alloc, c, csz); break;
 	case OG_K_OOMD_PRESSURE:
 	case OG_K_OOMD_SWAP:
 	case OG_K_OOMD: oomd_cause(e, c, csz); break;
 	case OG_K_EARLYOOM:
-	case OG_K_NOHANG: {
-		bool eo = e->killer == OG_K_EARLYOOM;
+	case OG_K_NOHANG:
 		fmt(c, csz, "%s sent %s to %s because %s and it had the highest %s",
 		    eo ? "earlyoom" : "nohang", e->sig[0] ? e->sig : "a signal", who,
 		    eo ? "available memory and free swap fell below its thresholds"
 		       : "memory ran low",
 		    eo ? "oom_score" : "badness");
 		break;
-	}
 	default: fmt(c, csz, "%s was killed by an OOM killer the log does not name", who); break;
 	}
 }

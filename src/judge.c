@@ -108,12 +108,74 @@ static bool job_alone(const struct og_model *m, const struct og_rankset *r, pid_
 	return r->eligible > 0;
 }
 
+/* The tasks of the limiting memcg lim ranked as the kernel would rank
+ * them there (totalpages *tp).  Returns 0, or -1 with v said. */
+static int memcg_rank(const struct og_model *m, const struct og_task *t,
+		      const struct og_cgroup *lim, const struct og_memcg *mc, struct og_rankset *r,
+		      unsigned long long *tp, struct og_kverdict *v)
+{
+	char p[4 * 1024];
+	size_t *mem = NULL;
+	ssize_t n = og_memcg_members(lim->dir, &m->ts, &mem);
+
+	if (n < 0 ||
+	    og_memcg_totalpages(m->procfs, lim, mc, m->mi.swap_total, m->page_kib, tp) < 0 ||
+	    og_rank_build(&m->ts, mem, (size_t)n, *tp, m->page_kib, r) < 0) {
+		free(mem);
+		v->state = OG_KV_EXPOSED;
+		snprintf(v->why, sizeof(v->why), "limited by %s, but its tasks could not be ranked",
+			 og_esc(lim->dir, p, sizeof(p)));
+		snprintf(v->fix, sizeof(v->fix), "sudo oomguard protect --adj -1000 --tree %d",
+			 (int)t->pid);
+		return -1;
+	}
+	free(mem);
+	og_rank_ties_by_start(r, &m->ts, m->procfs, 64);
+	return 0;
+}
+
+/* A killable task at rank rank in memcg p (escaped): the arithmetic, and
+ * the fix that helps there. */
+static void memcg_exposed(const struct og_model *m, const struct og_task *t,
+			  const struct og_rankset *r, size_t rank, const struct og_memcg *mc,
+			  unsigned long long tp, const char *p, struct og_kverdict *v)
+{
+	char a[32], b[32];
+	bool alone = job_alone(m, r, t->pid);
+
+	v->state = OG_KV_EXPOSED;
+	snprintf(
+		v->why, sizeof(v->why),
+		"%s limit %s, usage %s; rank %zu of %zu there (totalpages %llu, adj unit %llu pages)%s",
+		p, og_fmt_kib((unsigned long long)mc->limit / 1024, a, sizeof(a)),
+		og_fmt_kib((unsigned long long)(mc->usage > 0 ? mc->usage : 0) / 1024, b,
+			   sizeof(b)),
+		rank, r->eligible, tp, tp / 1000,
+		alone ? "; the job is all the kernel can kill there" : "");
+	if (alone)
+		/* At -1000 the kernel finds no victim in the cgroup and its
+		 * allocations stall at the limit ("Memory cgroup out of memory
+		 * and no killable processes"): what helps is room or a warning. */
+		snprintf(
+			v->fix, sizeof(v->fix),
+			"raise the limit of %s (memory.max / memory.limit_in_bytes, or MemoryMax= of its unit) or make the job "
+			"use less, and have it checkpoint in time: oomguard watch --warn %d (or start it with oomguard run --warn); "
+			"not -1000: with no other task to kill, the cgroup would stall at its limit instead",
+			p, (int)t->pid);
+	else
+		snprintf(v->fix, sizeof(v->fix), "sudo oomguard protect --adj -1000 --tree %d",
+			 (int)t->pid);
+}
+
 static void kv_kernel_memcg(const struct og_model *m, size_t ti, struct og_kverdict *v)
 {
 	const struct og_task *t = &m->ts.v[ti];
 	struct og_cgroup cg, lim;
 	struct og_memcg mc;
+	struct og_rankset r;
+	unsigned long long tp;
 	char p[4 * 1024];
+
 	v->killer = "kernel (memory cgroup OOM)";
 	if (og_cgroup_of_pid(m->procfs, t->pid, &cg) < 0) {
 		v->state = OG_KV_ABSENT;
@@ -127,54 +189,15 @@ static void kv_kernel_memcg(const struct og_model *m, size_t ti, struct og_kverd
 			 og_esc(cg.path, p, sizeof(p)));
 		return;
 	}
-	unsigned long long tp;
-	size_t *mem = NULL;
-	struct og_rankset r;
-	ssize_t n = og_memcg_members(lim.dir, &m->ts, &mem);
-	if (n < 0 ||
-	    og_memcg_totalpages(m->procfs, &lim, &mc, m->mi.swap_total, m->page_kib, &tp) < 0 ||
-	    og_rank_build(&m->ts, mem, (size_t)n, tp, m->page_kib, &r) < 0) {
-		free(mem);
-		v->state = OG_KV_EXPOSED;
-		snprintf(v->why, sizeof(v->why), "limited by %s, but its tasks could not be ranked",
-			 og_esc(lim.dir, p, sizeof(p)));
-		snprintf(v->fix, sizeof(v->fix), "sudo oomguard protect --adj -1000 --tree %d",
-			 (int)t->pid);
+	if (memcg_rank(m, t, &lim, &mc, &r, &tp, v) < 0)
 		return;
-	}
-	free(mem);
-	og_rank_ties_by_start(&r, &m->ts, m->procfs, 64);
-	char a[32], b[32];
-	size_t rank = og_rank_of(&r, ti);
 	og_esc(lim.dir, p, sizeof(p));
 	if (t->adj <= OG_ADJ_MIN || t->kthread || t->pid == 1) {
 		v->state = OG_KV_PROTECTED;
 		snprintf(v->why, sizeof(v->why), "%s inside %s",
 			 t->adj <= OG_ADJ_MIN ? "oom_score_adj -1000" : "never chosen", p);
 	} else {
-		bool alone = job_alone(m, &r, t->pid);
-		v->state = OG_KV_EXPOSED;
-		snprintf(
-			v->why, sizeof(v->why),
-			"%s limit %s, usage %s; rank %zu of %zu there (totalpages %llu, adj unit %llu pages)%s",
-			p, og_fmt_kib((unsigned long long)mc.limit / 1024, a, sizeof(a)),
-			og_fmt_kib((unsigned long long)(mc.usage > 0 ? mc.usage : 0) / 1024, b,
-				   sizeof(b)),
-			rank, r.eligible, tp, tp / 1000,
-			alone ? "; the job is all the kernel can kill there" : "");
-		if (alone)
-			/* At -1000 the kernel finds no victim in the cgroup and its
-			 * allocations stall at the limit ("Memory cgroup out of memory
-			 * and no killable processes"): what helps is room or a warning. */
-			snprintf(
-				v->fix, sizeof(v->fix),
-				"raise the limit of %s (memory.max / memory.limit_in_bytes, or MemoryMax= of its unit) or make the job "
-				"use less, and have it checkpoint in time: oomguard watch --warn %d (or start it with oomguard run --warn); "
-				"not -1000: with no other task to kill, the cgroup would stall at its limit instead",
-				p, (int)t->pid);
-		else
-			snprintf(v->fix, sizeof(v->fix),
-				 "sudo oomguard protect --adj -1000 --tree %d", (int)t->pid);
+		memcg_exposed(m, t, &r, og_rank_of(&r, ti), &mc, tp, p, v);
 	}
 	og_rankset_free(&r);
 }

@@ -309,11 +309,80 @@ static int resolve_boot(sd_journal *j, int want, char id[33])
 	return 0;
 }
 
+/* The boot o asks for as a 32-hex id (the current one, or -N back). */
+static int journal_boot(sd_journal *j, const struct og_journal_opts *o, char boot[33])
+{
+	sd_id128_t id;
+	int r;
+
+	if (o->boot != 0 || o->directory)
+		return resolve_boot(j, o->boot, boot);
+	if ((r = sd_id128_get_boot(&id)) < 0)
+		return r;
+	sd_id128_to_string(id, boot);
+	return 0;
+}
+
+/* (kernel OR the userspace killers and managers) [AND this boot], and the
+ * position --since asks for. */
+static int journal_filter(sd_journal *j, const struct og_journal_opts *o)
+{
+	static const char *const idents[] = { "SYSLOG_IDENTIFIER=systemd-oomd",
+					      "SYSLOG_IDENTIFIER=systemd",
+					      "SYSLOG_IDENTIFIER=earlyoom",
+					      "SYSLOG_IDENTIFIER=nohang" };
+	char boot[33], m[64];
+	int r;
+
+	if (o->boot_set && (r = journal_boot(j, o, boot)) < 0)
+		return r;
+	if (!o->skip_kernel && ((r = sd_journal_add_match(j, "_TRANSPORT=kernel", 0)) < 0 ||
+				(r = sd_journal_add_disjunction(j)) < 0))
+		return r;
+	for (size_t i = 0; i < sizeof(idents) / sizeof(idents[0]); i++)
+		if ((r = sd_journal_add_match(j, idents[i], 0)) < 0)
+			return r;
+	if (o->boot_set) {
+		snprintf(m, sizeof(m), "_BOOT_ID=%s", boot);
+		if ((r = sd_journal_add_conjunction(j)) < 0 ||
+		    (r = sd_journal_add_match(j, m, 0)) < 0)
+			return r;
+	}
+	return o->since_us != OG_TIME_NONE ? sd_journal_seek_realtime_usec(j, (uint64_t)o->since_us)
+					   : sd_journal_seek_head(j);
+}
+
+/* The entry j is at, into the assembler.  Returns 1 for an entry with a
+ * MESSAGE, 0 for one without, -1 past --until. */
+static int journal_entry(sd_journal *j, struct og_asm *a, int64_t until_us)
+{
+	uint64_t rt;
+	const char *msg, *id, *tr;
+	size_t ml, il, tl;
+	struct og_line l;
+
+	if (sd_journal_get_realtime_usec(j, &rt) < 0)
+		return 0;
+	if (until_us != OG_TIME_NONE && (int64_t)rt > until_us)
+		return -1;
+	if (field(j, "MESSAGE", &msg, &ml) < 0)
+		return 0;
+	memset(&l, 0, sizeof(l));
+	l.wall_us = (int64_t)rt;
+	l.mono_us = OG_TIME_NONE;
+	if (field(j, "_TRANSPORT", &tr, &tl) == 0 && tl == 6 && !memcmp(tr, "kernel", 6))
+		snprintf(l.ident, sizeof(l.ident), "kernel");
+	else if (field(j, "SYSLOG_IDENTIFIER", &id, &il) == 0)
+		snprintf(l.ident, sizeof(l.ident), "%.*s", (int)(il < 31 ? il : 31), id);
+	/* oomd's candidate dump may be one entry with embedded newlines */
+	og_asm_msg_lines(a, &l, msg, ml);
+	return 1;
+}
+
 int og_src_journal(struct og_asm *a, const struct og_journal_opts *o, size_t *nent)
 {
 	sd_journal *j = NULL;
-	char boot[33], m[64];
-	int r;
+	int r, e;
 
 	*nent = 0;
 	if (!og_sd())
@@ -322,65 +391,12 @@ int og_src_journal(struct og_asm *a, const struct og_journal_opts *o, size_t *ne
 			 : sd_journal_open(&j, SD_JOURNAL_LOCAL_ONLY);
 	if (r < 0)
 		return r;
-	if (o->boot_set) {
-		if (o->boot == 0 && !o->directory) {
-			sd_id128_t id;
-			if ((r = sd_id128_get_boot(&id)) < 0)
-				goto out;
-			sd_id128_to_string(id, boot);
-		} else if ((r = resolve_boot(j, o->boot, boot)) < 0) {
-			goto out;
-		}
+	if ((r = journal_filter(j, o)) >= 0) {
+		struct og_prefix_ctx ctx = local_ctx(false);
+		og_asm_set_source(a, o->directory ? o->directory : "journal", &ctx);
+		while ((r = sd_journal_next(j)) > 0 && (e = journal_entry(j, a, o->until_us)) >= 0)
+			*nent += (size_t)e;
 	}
-	/* (kernel OR the userspace killers and managers) [AND this boot] */
-	static const char *const idents[] = { "SYSLOG_IDENTIFIER=systemd-oomd",
-					      "SYSLOG_IDENTIFIER=systemd",
-					      "SYSLOG_IDENTIFIER=earlyoom",
-					      "SYSLOG_IDENTIFIER=nohang" };
-	if (!o->skip_kernel) {
-		if ((r = sd_journal_add_match(j, "_TRANSPORT=kernel", 0)) < 0 ||
-		    (r = sd_journal_add_disjunction(j)) < 0)
-			goto out;
-	}
-	for (size_t i = 0; i < sizeof(idents) / sizeof(idents[0]); i++)
-		if ((r = sd_journal_add_match(j, idents[i], 0)) < 0)
-			goto out;
-	if (o->boot_set) {
-		snprintf(m, sizeof(m), "_BOOT_ID=%s", boot);
-		if ((r = sd_journal_add_conjunction(j)) < 0 ||
-		    (r = sd_journal_add_match(j, m, 0)) < 0)
-			goto out;
-	}
-	r = o->since_us != OG_TIME_NONE ? sd_journal_seek_realtime_usec(j, (uint64_t)o->since_us)
-					: sd_journal_seek_head(j);
-	if (r < 0)
-		goto out;
-	struct og_prefix_ctx ctx = local_ctx(false);
-	og_asm_set_source(a, o->directory ? o->directory : "journal", &ctx);
-	while ((r = sd_journal_next(j)) > 0) {
-		uint64_t rt;
-		const char *msg, *id, *tr;
-		size_t ml, il, tl;
-		struct og_line l;
-
-		if (sd_journal_get_realtime_usec(j, &rt) < 0)
-			continue;
-		if (o->until_us != OG_TIME_NONE && (int64_t)rt > o->until_us)
-			break;
-		if (field(j, "MESSAGE", &msg, &ml) < 0)
-			continue;
-		(*nent)++;
-		memset(&l, 0, sizeof(l));
-		l.wall_us = (int64_t)rt;
-		l.mono_us = OG_TIME_NONE;
-		if (field(j, "_TRANSPORT", &tr, &tl) == 0 && tl == 6 && !memcmp(tr, "kernel", 6))
-			snprintf(l.ident, sizeof(l.ident), "kernel");
-		else if (field(j, "SYSLOG_IDENTIFIER", &id, &il) == 0)
-			snprintf(l.ident, sizeof(l.ident), "%.*s", (int)(il < 31 ? il : 31), id);
-		/* oomd's candidate dump may be one entry with embedded newlines */
-		og_asm_msg_lines(a, &l, msg, ml);
-	}
-out:
 	og_asm_finish(a);
 	sd_journal_close(j);
 	return r < 0 ? r : 0;

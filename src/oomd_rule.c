@@ -246,13 +246,71 @@ static bool key_is(const char *line, size_t len, const char *key, const char **v
 	return true;
 }
 
+enum dump_sec { SEC_NONE, SEC_SWAP, SEC_PRESSURE };
+
+/* A top-level line: a header field (returns true for the two that mark a
+ * dump) or a section title (into *sec). */
+static bool dump_top(const char *line, size_t ll, struct og_oomd_dump *d, enum dump_sec *sec)
+{
+	const char *v;
+	size_t vl;
+
+	*sec = SEC_NONE;
+	if (key_is(line, ll, "Dry Run", &v, &vl)) {
+		d->dry_run = vl == 3 && !memcmp(v, "yes", 3)  ? 1
+			     : vl == 2 && !memcmp(v, "no", 2) ? 0
+							      : -1;
+		return true;
+	}
+	if (key_is(line, ll, "Swap Used Limit", &v, &vl)) {
+		og_percent_parse(v, vl, &d->swap_limit_pm);
+		return true;
+	}
+	if (key_is(line, ll, "Default Memory Pressure Limit", &v, &vl))
+		og_percent_parse(v, vl, &d->default_pressure_limit_pm);
+	else if (key_is(line, ll, "Default Memory Pressure Duration", &v, &vl))
+		og_timespan_parse(v, vl, &d->default_duration_usec);
+	else if (key_is(line, ll, "Swap Monitored CGroups", &v, &vl))
+		*sec = SEC_SWAP;
+	else if (key_is(line, ll, "Memory Pressure Monitored CGroups", &v, &vl))
+		*sec = SEC_PRESSURE;
+	return false;
+}
+
+/* An indented line of a section: "Path:" starts a cgroup (NULL when it
+ * does not fit), the limit and duration belong to the current one. */
+static struct og_oomd_cg *dump_cg_line(const char *line, size_t ll, struct og_oomd_dump *d,
+				       enum dump_sec sec, struct og_oomd_cg *cur)
+{
+	const char *v;
+	size_t vl;
+
+	if (key_is(line, ll, "Path", &v, &vl)) {
+		if (vl == 0 || v[0] != '/' || vl >= OG_CG_PATH_MAX || d->n == OG_OOMD_MAX_CG) {
+			d->truncated = true;
+			return NULL;
+		}
+		cur = &d->cg[d->n++];
+		memset(cur, 0, sizeof(*cur));
+		cur->kind = sec == SEC_SWAP ? OG_OOMD_KILL_SWAP : OG_OOMD_KILL_PRESSURE;
+		memcpy(cur->path, v, vl);
+		cur->path[vl] = '\0';
+		cur->limit_pm = -1;
+	} else if (cur && key_is(line, ll, "Memory Pressure Limit", &v, &vl)) {
+		og_percent_parse(v, vl, &cur->limit_pm);
+	} else if (cur && key_is(line, ll, "Memory Pressure Duration", &v, &vl)) {
+		og_timespan_parse(v, vl, &cur->duration_usec);
+	}
+	return cur;
+}
+
 int og_oomd_parse_dump(const char *buf, size_t len, struct og_oomd_dump *d)
 {
-	enum { SEC_NONE, SEC_SWAP, SEC_PRESSURE } sec = SEC_NONE;
-	const char *p = buf, *end = buf + len, *v;
+	enum dump_sec sec = SEC_NONE;
+	const char *p = buf, *end = buf + len;
 	struct og_oomd_cg *cur = NULL;
 	bool header = false;
-	size_t ll, vl;
+	size_t ll;
 
 	memset(d, 0, sizeof(*d));
 	d->dry_run = -1;
@@ -270,48 +328,10 @@ int og_oomd_parse_dump(const char *buf, size_t len, struct og_oomd_dump *d)
 		if (ll == 0)
 			continue;
 		if (indent == 0) {
-			/* Top level: a header field or a section title. */
 			cur = NULL;
-			if (key_is(line, ll, "Dry Run", &v, &vl)) {
-				header = true;
-				d->dry_run = vl == 3 && !memcmp(v, "yes", 3)  ? 1
-					     : vl == 2 && !memcmp(v, "no", 2) ? 0
-									      : -1;
-			} else if (key_is(line, ll, "Swap Used Limit", &v, &vl)) {
-				header = true;
-				og_percent_parse(v, vl, &d->swap_limit_pm);
-			} else if (key_is(line, ll, "Default Memory Pressure Limit", &v, &vl)) {
-				og_percent_parse(v, vl, &d->default_pressure_limit_pm);
-			} else if (key_is(line, ll, "Default Memory Pressure Duration", &v, &vl)) {
-				og_timespan_parse(v, vl, &d->default_duration_usec);
-			} else if (key_is(line, ll, "Swap Monitored CGroups", &v, &vl)) {
-				sec = SEC_SWAP;
-			} else if (key_is(line, ll, "Memory Pressure Monitored CGroups", &v, &vl)) {
-				sec = SEC_PRESSURE;
-			} else {
-				sec = SEC_NONE;
-			}
-			continue;
-		}
-		if (sec == SEC_NONE)
-			continue;
-		if (key_is(line, ll, "Path", &v, &vl)) {
-			cur = NULL;
-			if (vl == 0 || v[0] != '/' || vl >= OG_CG_PATH_MAX ||
-			    d->n == OG_OOMD_MAX_CG) {
-				d->truncated = true;
-				continue;
-			}
-			cur = &d->cg[d->n++];
-			memset(cur, 0, sizeof(*cur));
-			cur->kind = sec == SEC_SWAP ? OG_OOMD_KILL_SWAP : OG_OOMD_KILL_PRESSURE;
-			memcpy(cur->path, v, vl);
-			cur->path[vl] = '\0';
-			cur->limit_pm = -1;
-		} else if (cur && key_is(line, ll, "Memory Pressure Limit", &v, &vl)) {
-			og_percent_parse(v, vl, &cur->limit_pm);
-		} else if (cur && key_is(line, ll, "Memory Pressure Duration", &v, &vl)) {
-			og_timespan_parse(v, vl, &cur->duration_usec);
+			header |= dump_top(line, ll, d, &sec);
+		} else if (sec != SEC_NONE) {
+			cur = dump_cg_line(line, ll, d, sec, cur);
 		}
 	}
 	return header ? 0 : -EINVAL;
