@@ -63,8 +63,9 @@ static int parse_tuple(const char *s, double *term, double *kill, double max)
 	return 0;
 }
 
-/* cmdline is NUL-separated and normally NUL-terminated; be strict about
- * bounds, lax about the final NUL.  Returns the count, or -EINVAL. */
+/* cmdline is NUL-separated and NUL-terminated (proc(5)); an unterminated
+ * last argument means the text was cut, so it is refused rather than read
+ * as a shorter value.  Returns the count, or -EINVAL. */
 static int split_argv(const char *buf, size_t len, const char **arg, size_t max)
 {
 	size_t na = 0;
@@ -203,33 +204,27 @@ void og_earlyoom_effective(const struct og_earlyoom_opts *o, const struct og_mem
 		      mi->swap_total, swap_term, swap_kill);
 }
 
+/* nohang's config file from its command line: "-c FILE", "--config FILE"
+ * or "--config=FILE" (nohang's argparse takes all three). */
 int og_nohang_parse_argv(const char *buf, size_t len, struct og_nohang_conf *c)
 {
+	const char *arg[256], *v = NULL;
+
 	memset(c, 0, sizeof(*c));
 	c->soft_mem_pct = c->hard_mem_pct = -1;
-	for (size_t i = 0; i < len;) {
-		const char *s = buf + i, *z = memchr(s, '\0', len - i);
-		size_t l = z ? (size_t)(z - s) : len - i;
-		const char *v = NULL;
-		if ((l == 2 && !memcmp(s, "-c", 2)) || (l == 8 && !memcmp(s, "--config", 8))) {
-			size_t j = i + l + 1;
-			if (j < len) {
-				const char *z2 = memchr(buf + j, '\0', len - j);
-				size_t l2 = z2 ? (size_t)(z2 - (buf + j)) : len - j;
-				if (l2 >= sizeof(c->config))
-					return -EINVAL;
-				memcpy(c->config, buf + j, l2);
-				c->config[l2] = '\0';
-			}
-		} else if (l > 9 && !memcmp(s, "--config=", 9)) {
-			v = s + 9;
-			if (l - 9 >= sizeof(c->config))
-				return -EINVAL;
-			memcpy(c->config, v, l - 9);
-			c->config[l - 9] = '\0';
-		}
-		i += l + 1;
+	int na = split_argv(buf, len, arg, OG_ARRAY_LEN(arg));
+	if (na < 0)
+		return na;
+	for (int i = 1; i < na; i++) {
+		if (!strcmp(arg[i], "-c") || !strcmp(arg[i], "--config"))
+			v = i + 1 < na ? arg[++i] : v;
+		else if (!strncmp(arg[i], "--config=", 9))
+			v = arg[i] + 9;
 	}
+	if (v && strlen(v) >= sizeof(c->config))
+		return -EINVAL;
+	if (v)
+		snprintf(c->config, sizeof(c->config), "%s", v);
 	return 0;
 }
 

@@ -64,6 +64,15 @@ static void nohang_conf(void **state)
 	(void)state;
 	assert_int_equal(og_nohang_parse_argv(argv, sizeof(argv) - 1, &c), 0);
 	assert_string_equal(c.config, "/etc/nohang/x.conf");
+	/* The other two spellings, the last one winning, as argparse does. */
+	static const char argv2[] = "nohang\0-c\0/a.conf\0--config=/b.conf\0";
+	assert_int_equal(og_nohang_parse_argv(argv2, sizeof(argv2) - 1, &c), 0);
+	assert_string_equal(c.config, "/b.conf");
+	/* No value after -c: no config named; a cut last argument: refused,
+	 * as earlyoom's command line is (one splitter for both). */
+	assert_int_equal(og_nohang_parse_argv("nohang\0-c\0", 10, &c), 0);
+	assert_string_equal(c.config, "");
+	assert_int_equal(og_nohang_parse_argv("nohang\0-c\0/a.co", 15, &c), -EINVAL);
 	assert_int_equal(og_nohang_parse_conf(conf, strlen(conf), &c), 0);
 	assert_true(c.ignore_positive_adj);
 	assert_true(c.soft_mem_pct == 5 && c.hard_mem_pct == 2.5);
