@@ -228,65 +228,73 @@ static enum og_rec_kind parse_row(struct cur c, const struct og_tbl_layout *l, s
 }
 
 /* The key=value list of the oom-kill summary (or of its split-off tail). */
+/* The summary's task: pid and uid from the right (task=%s may hold ','
+ * and '=').  Returns where the keys before task= end. */
+static const char *summary_task(const char *s, const char *end, struct og_rec *r)
+{
+	const char *u = rfind(s, end, ",uid=");
+	const char *pe = u ? rfind(s, u, ",pid=") : NULL;
+	const char *te = pe ? find(s, pe + 1, "task=") : NULL;
+	long long v;
+
+	if (te && te != s && te[-1] != ',')
+		te = NULL;
+	if (!te)
+		return end;
+	struct cur c = { pe + 5, u };
+	struct cur cu = { u + 5, end };
+	if (!num(&c, &v) || c.p != u)
+		return end;
+	r->t.pid = (int)v;
+	if (num(&cu, &v))
+		r->t.uid = (long)v;
+	cpy(r->t.comm, sizeof(r->t.comm), te + 5, (size_t)(pe - te - 5));
+	r->has_task = true;
+	return te > s ? te - 1 : te;
+}
+
+/* One "key=value" of the summary into r; returns the field a following
+ * token without '=' continues (NULL for none), its size in *sz. */
+static char *summary_key(const char *p, size_t kl, const char *v, size_t vl, struct og_rec *r,
+			 size_t *sz)
+{
+	char *f = NULL;
+
+	if (kl == 10 && memcmp(p, "constraint", 10) == 0)
+		f = r->constraint, *sz = sizeof(r->constraint);
+	else if (kl == 9 && memcmp(p, "oom_memcg", 9) == 0)
+		f = r->path, *sz = sizeof(r->path);
+	else if (kl == 10 && memcmp(p, "task_memcg", 10) == 0)
+		f = r->path2, *sz = sizeof(r->path2);
+	if (f)
+		cpy(f, *sz, v, vl);
+	return f;
+}
+
 static void summary_fields(const char *s, const char *end, struct og_rec *r)
 {
-	/* pid and uid from the right: task=%s may hold ',' and '='. */
-	const char *u = rfind(s, end, ",uid=");
-	const char *tail = end;
-	if (u) {
-		const char *pe = rfind(s, u, ",pid=");
-		const char *te = pe ? find(s, pe + 1, "task=") : NULL;
-		if (te && te != s && te[-1] != ',')
-			te = NULL;
-		if (pe && te) {
-			long long v;
-			struct cur c = { pe + 5, u };
-			struct cur cu = { u + 5, end };
-			if (num(&c, &v) && c.p == u) {
-				r->t.pid = (int)v;
-				if (num(&cu, &v))
-					r->t.uid = (long)v;
-				cpy(r->t.comm, sizeof(r->t.comm), te + 5, (size_t)(pe - te - 5));
-				r->has_task = true;
-				tail = te > s ? te - 1 : te;
-			}
-		}
-	}
-	/* Everything before task=: comma-separated keys; a token without '='
-	 * continues the previous value (node lists like "0-1,3", odd paths). */
+	const char *tail = summary_task(s, end, r), *p = s;
 	char *last = NULL;
 	size_t lastsz = 0;
-	const char *p = s;
+
+	/* Everything before task=: comma-separated keys; a token without '='
+	 * continues the previous value (node lists like "0-1,3", odd paths). */
 	while (p < tail) {
 		const char *q = memchr(p, ',', (size_t)(tail - p));
 		if (!q)
 			q = tail;
 		const char *eq = memchr(p, '=', (size_t)(q - p));
-		if (!eq) {
-			if (q - p == 10 && memcmp(p, "global_oom", 10) == 0) {
-				r->global_oom = true;
-				last = NULL;
-			} else if (last) {
-				size_t have = strlen(last);
-				if (have + 1 < lastsz) {
-					last[have] = ',';
-					cpy(last + have + 1, lastsz - have - 1, p, (size_t)(q - p));
-				}
-			}
-		} else {
-			size_t kl = (size_t)(eq - p);
-			const char *v = eq + 1;
-			size_t vl = (size_t)(q - v);
+		if (eq) {
+			last = summary_key(p, (size_t)(eq - p), eq + 1, (size_t)(q - eq - 1), r,
+					   &lastsz);
+		} else if (q - p == 10 && memcmp(p, "global_oom", 10) == 0) {
+			r->global_oom = true;
 			last = NULL;
-			if (kl == 10 && memcmp(p, "constraint", 10) == 0) {
-				cpy(r->constraint, sizeof(r->constraint), v, vl);
-				last = r->constraint, lastsz = sizeof(r->constraint);
-			} else if (kl == 9 && memcmp(p, "oom_memcg", 9) == 0) {
-				cpy(r->path, sizeof(r->path), v, vl);
-				last = r->path, lastsz = sizeof(r->path);
-			} else if (kl == 10 && memcmp(p, "task_memcg", 10) == 0) {
-				cpy(r->path2, sizeof(r->path2), v, vl);
-				last = r->path2, lastsz = sizeof(r->path2);
+		} else if (last) {
+			size_t have = strlen(last);
+			if (have + 1 < lastsz) {
+				last[have] = ',';
+				cpy(last + have + 1, lastsz - have - 1, p, (size_t)(q - p));
 			}
 		}
 		p = q + 1;

@@ -318,12 +318,67 @@ static int oomctl_dump(char **text)
 	return r;
 }
 
+/* Does anything own org.freedesktop.oom1?  Asking the bus first keeps us
+ * from activating oomd by calling it.  Returns 0, or -ESRCH with why. */
+static int oomd_owned(sd_bus *bus, char *why, size_t whysz)
+{
+	sd_bus_message *reply = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r, has = 0;
+
+	r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+			       "org.freedesktop.DBus", "NameHasOwner", &e, &reply, "s",
+			       "org.freedesktop.oom1");
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "b", &has);
+	sd_bus_message_unref(reply);
+	sd_bus_error_free(&e);
+	if (r < 0)
+		snprintf(why, whysz, "cannot ask the system bus: %s", strerror(-r));
+	else if (!has)
+		snprintf(why, whysz, "nothing owns org.freedesktop.oom1 on the system bus");
+	return r < 0 || !has ? -ESRCH : 0;
+}
+
+/* DumpByFileDescriptor, or oomctl where the bus refuses us the call. */
+static int oomd_dump_call(sd_bus *bus, char **text, char *why, size_t whysz)
+{
+	sd_bus_message *m = NULL, *reply = NULL;
+	sd_bus_error e = SD_BUS_ERROR_NULL;
+	int r, fd;
+
+	r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.oom1", "/org/freedesktop/oom1",
+					   "org.freedesktop.oom1.Manager", "DumpByFileDescriptor");
+	if (r >= 0)
+		r = sd_bus_message_set_auto_start(m, 0);
+	if (r >= 0)
+		r = sd_bus_call(bus, m, 0, &e, &reply);
+	if (r < 0 && (sd_bus_error_has_name(&e, SD_BUS_ERROR_ACCESS_DENIED) ||
+		      sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_METHOD) ||
+		      sd_bus_error_has_name(&e, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED))) {
+		if ((r = oomctl_dump(text)) < 0)
+			snprintf(why, whysz, "DumpByFileDescriptor refused (%s) and oomctl failed",
+				 e.message ? e.message : "");
+	} else if (r < 0) {
+		snprintf(why, whysz, "DumpByFileDescriptor: %s",
+			 e.message ? e.message : strerror(-r));
+	} else {
+		r = sd_bus_message_read(reply, "h", &fd);
+		if (r >= 0)
+			r = read_all_fd(fd, text); /* the fd belongs to the message */
+		if (r < 0)
+			snprintf(why, whysz, "cannot read the dump: %s", strerror(-r));
+	}
+	sd_bus_message_unref(m);
+	sd_bus_message_unref(reply);
+	sd_bus_error_free(&e);
+	return r;
+}
+
 int og_sd_oomd_dump(char **text, char *why, size_t whysz)
 {
 	sd_bus *bus = NULL;
-	sd_bus_message *m = NULL, *reply = NULL;
-	sd_bus_error e = SD_BUS_ERROR_NULL;
-	int r, fd, has = 0;
+	int r;
 
 	why[0] = '\0';
 	r = bus_gate();
@@ -333,54 +388,8 @@ int og_sd_oomd_dump(char **text, char *why, size_t whysz)
 		snprintf(why, whysz, "no system bus: %s", strerror(-r));
 		return -ESRCH;
 	}
-	/* Asking the bus first keeps us from activating oomd by calling it. */
-	r = sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-			       "org.freedesktop.DBus", "NameHasOwner", &e, &reply, "s",
-			       "org.freedesktop.oom1");
-	if (r >= 0)
-		r = sd_bus_message_read(reply, "b", &has);
-	reply = sd_bus_message_unref(reply);
-	sd_bus_error_free(&e);
-	if (r < 0) {
-		snprintf(why, whysz, "cannot ask the system bus: %s", strerror(-r));
-		r = -ESRCH;
-		goto out;
-	}
-	if (!has) {
-		snprintf(why, whysz, "nothing owns org.freedesktop.oom1 on the system bus");
-		r = -ESRCH;
-		goto out;
-	}
-	r = sd_bus_message_new_method_call(bus, &m, "org.freedesktop.oom1", "/org/freedesktop/oom1",
-					   "org.freedesktop.oom1.Manager", "DumpByFileDescriptor");
-	if (r >= 0)
-		r = sd_bus_message_set_auto_start(m, 0);
-	if (r >= 0)
-		r = sd_bus_call(bus, m, 0, &e, &reply);
-	if (r < 0) {
-		if (sd_bus_error_has_name(&e, SD_BUS_ERROR_ACCESS_DENIED) ||
-		    sd_bus_error_has_name(&e, SD_BUS_ERROR_UNKNOWN_METHOD) ||
-		    sd_bus_error_has_name(&e, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED)) {
-			r = oomctl_dump(text);
-			if (r < 0)
-				snprintf(why, whysz,
-					 "DumpByFileDescriptor refused (%s) and oomctl failed",
-					 e.message ? e.message : "");
-			goto out;
-		}
-		snprintf(why, whysz, "DumpByFileDescriptor: %s",
-			 e.message ? e.message : strerror(-r));
-		goto out;
-	}
-	r = sd_bus_message_read(reply, "h", &fd);
-	if (r >= 0)
-		r = read_all_fd(fd, text); /* the fd belongs to the message */
-	if (r < 0)
-		snprintf(why, whysz, "cannot read the dump: %s", strerror(-r));
-out:
-	sd_bus_message_unref(m);
-	sd_bus_message_unref(reply);
-	sd_bus_error_free(&e);
+	if ((r = oomd_owned(bus, why, whysz)) == 0)
+		r = oomd_dump_call(bus, text, why, whysz);
 	sd_bus_flush_close_unref(bus);
 	return r;
 }
