@@ -170,62 +170,77 @@ static int read_gzip(struct og_asm *a, int fd, char *buf, unsigned long long *nb
 }
 #endif
 
+/* The first two bytes (fewer at end of file) into buf, for the gzip magic.
+ * Returns how many were read, or -errno. */
+static ssize_t peek2(int fd, char *buf)
+{
+	size_t have = 0;
+	ssize_t n;
+
+	while (have < 2 && (n = read(fd, buf + have, 2 - have)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		have += (size_t)n;
+	}
+	return (ssize_t)have;
+}
+
+/* The rest of fd after the peeked bytes: gzip or plain text.  Takes fd
+ * (gzip closes it; the caller closes a plain one). */
+static int read_rest(struct og_asm *a, int *fd, bool is_stdin, char *buf, size_t have,
+		     unsigned long long *nbytes)
+{
+	if (have == 2 && (unsigned char)buf[0] == 0x1f && (unsigned char)buf[1] == 0x8b) {
+#ifdef HAVE_ZLIB
+		if (is_stdin || lseek(*fd, 0, SEEK_SET) != 0)
+			return -ESPIPE; /* gzip on a pipe: zlib needs the magic bytes back */
+		int r = read_gzip(a, *fd, buf, nbytes);
+		*fd = -1; /* gzclose closed it */
+		return r;
+#else
+		(void)is_stdin;
+		return -EPROTONOSUPPORT;
+#endif
+	}
+	*nbytes = have;
+	return read_plain(a, *fd, buf, have, nbytes);
+}
+
 int og_src_file(struct og_asm *a, const char *path, unsigned long long *nbytes)
 {
 	bool is_stdin = strcmp(path, "-") == 0;
 	int fd = is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
 	struct og_prefix_ctx ctx = local_ctx(false);
-	char *buf;
+	struct stat st;
+	char *buf = NULL;
+	ssize_t have;
 	int r;
 
 	*nbytes = 0;
 	if (fd < 0)
 		return -errno;
-	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	memset(&st, 0, sizeof(st)); /* an fstat failure reads as "not a file" */
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+		r = -EISDIR;
+	else if (!(buf = malloc(READ_BUF)))
+		r = -ENOMEM;
+	else
+		r = 0;
+	if (r < 0) {
 		if (!is_stdin)
 			close(fd);
-		return -EISDIR;
+		return r;
 	}
 	if (!is_stdin && S_ISREG(st.st_mode))
 		ctx_at(&ctx, st.st_mtime);
-	if (!(buf = malloc(READ_BUF))) {
-		if (!is_stdin)
-			close(fd);
-		return -ENOMEM;
-	}
 #ifdef POSIX_FADV_SEQUENTIAL
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
 	og_asm_set_source(a, is_stdin ? "stdin" : path, &ctx);
-	/* Peek for the gzip magic; the bytes read stay in buf either way. */
-	ssize_t n;
-	size_t have = 0;
-	while (have < 2 && (n = read(fd, buf + have, 2 - have)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto out;
-		}
-		have += (size_t)n;
-	}
-	if (have == 2 && (unsigned char)buf[0] == 0x1f && (unsigned char)buf[1] == 0x8b) {
-#ifdef HAVE_ZLIB
-		if (is_stdin || lseek(fd, 0, SEEK_SET) != 0) {
-			r = -ESPIPE; /* gzip on a pipe: zlib needs the magic bytes back */
-			goto out;
-		}
-		r = read_gzip(a, fd, buf, nbytes);
-		fd = -1; /* gzclose closed it */
-#else
-		r = -EPROTONOSUPPORT;
-#endif
-		goto out;
-	}
-	*nbytes = have;
-	r = read_plain(a, fd, buf, have, nbytes);
-out:
+	have = peek2(fd, buf);
+	r = have < 0 ? (int)have : read_rest(a, &fd, is_stdin, buf, (size_t)have, nbytes);
 	free(buf);
 	if (fd > 0 && !is_stdin)
 		close(fd);
