@@ -513,28 +513,33 @@ int og_daemons_find(const char *procroot, struct og_daemons *d, bool (*stop)(voi
 	return r;
 }
 
-int og_killers_detect(const char *procroot, const char *etcroot, const struct og_taskset *ts,
-		      struct og_killers *k)
+/* Which memory controllers are mounted (v1, v2, and v2's root offering
+ * memory). */
+static void detect_cgroups(const char *procroot, struct og_killers *k)
 {
-	char path[1024], buf[16384];
+	char path[1024], buf[4096];
 	struct og_cg_mounts mnt;
 	ssize_t n;
 
-	memset(k, 0, sizeof(*k));
-	read_vmsettings(procroot, &k->vm);
-	snprintf(path, sizeof(path), "%s/pressure/memory", procroot);
-	k->psi = og_read_psi(path, &k->psi_mem) == 0;
-	if (og_cg_read_mounts(procroot, &mnt) == 0) {
-		k->cg_v1_memory = mnt.v1_memory[0] != '\0';
-		k->cg_v2 = mnt.v2[0] != '\0';
-		if (k->cg_v2) {
-			n = pjoin(path, sizeof(path), mnt.v2, "/cgroup.controllers", "") < 0
-				    ? -1
-				    : og_read_at(AT_FDCWD, path, buf, sizeof(buf));
-			k->cg_v2_memory =
-				n > 0 && (strstr(buf, "memory ") || strstr(buf, "memory\n"));
-		}
-	}
+	if (og_cg_read_mounts(procroot, &mnt) < 0)
+		return;
+	k->cg_v1_memory = mnt.v1_memory[0] != '\0';
+	k->cg_v2 = mnt.v2[0] != '\0';
+	if (!k->cg_v2)
+		return;
+	n = pjoin(path, sizeof(path), mnt.v2, "/cgroup.controllers", "") < 0
+		    ? -1
+		    : og_read_at(AT_FDCWD, path, buf, sizeof(buf));
+	k->cg_v2_memory = n > 0 && (strstr(buf, "memory ") || strstr(buf, "memory\n"));
+}
+
+/* The userspace killers among the tasks, by comm, each with its command
+ * line read. */
+static void detect_daemons(const char *procroot, const struct og_taskset *ts, struct og_killers *k)
+{
+	char buf[16384];
+	ssize_t n;
+
 	for (size_t i = 0; i < ts->n; i++) {
 		const struct og_task *t = &ts->v[i];
 		if (t->kthread)
@@ -556,35 +561,58 @@ int og_killers_detect(const char *procroot, const char *etcroot, const struct og
 				k->nohang_pid = t->pid;
 		}
 	}
+}
+
+/* One nohang.conf candidate (under etcroot when absolute), read whole:
+ * nohang.conf is long and documented.  Returns true when it parsed. */
+static bool nohang_conf_try(const char *etcroot, const char *p, struct og_killers *k)
+{
+	char path[1024];
+	size_t cap = 1 << 20;
+	char *buf = malloc(cap);
+	ssize_t n;
+	bool ok = false;
+
+	snprintf(path, sizeof(path), "%s%s", p[0] == '/' ? etcroot : "", p);
+	if (buf && (n = og_read_at(AT_FDCWD, path, buf, cap)) >= 0)
+		ok = og_nohang_parse_conf(buf, (size_t)n, &k->nohang) == 0;
+	free(buf);
+	return ok;
+}
+
+/* nohang's config: the one its command line names, else its default paths. */
+static void nohang_conf_load(const char *etcroot, struct og_killers *k)
+{
+	static const char *const defaults[] = { "/etc/nohang/nohang.conf",
+						"/usr/local/etc/nohang/nohang.conf",
+						"/usr/lib/nohang/nohang.conf" };
+
+	for (size_t i = 0; i < OG_ARRAY_LEN(defaults) + 1 && !k->nohang_conf_read; i++) {
+		const char *p = i == 0 ? k->nohang.config : defaults[i - 1];
+		if (!*p)
+			continue;
+		k->nohang_conf_read = nohang_conf_try(etcroot, p, k);
+		if (k->nohang_conf_read && !k->nohang.config[0])
+			snprintf(k->nohang.config, sizeof(k->nohang.config), "%s", p);
+	}
+}
+
+int og_killers_detect(const char *procroot, const char *etcroot, const struct og_taskset *ts,
+		      struct og_killers *k)
+{
+	char path[1024];
+
+	memset(k, 0, sizeof(*k));
+	read_vmsettings(procroot, &k->vm);
+	snprintf(path, sizeof(path), "%s/pressure/memory", procroot);
+	k->psi = og_read_psi(path, &k->psi_mem) == 0;
+	detect_cgroups(procroot, k);
+	detect_daemons(procroot, ts, k);
 	og_oomd_conf_defaults(&k->oomd);
 	if (k->oomd_pid)
 		oomd_conf_read(etcroot, &k->oomd, k->oomd_conf_files, sizeof(k->oomd_conf_files));
-	if (k->nohang_pid) {
-		static const char *const defaults[] = { "/etc/nohang/nohang.conf",
-							"/usr/local/etc/nohang/nohang.conf",
-							"/usr/lib/nohang/nohang.conf" };
-		for (size_t i = 0; i < OG_ARRAY_LEN(defaults) + 1 && !k->nohang_conf_read; i++) {
-			const char *p = i == 0 ? k->nohang.config : defaults[i - 1];
-			if (!*p)
-				continue;
-			snprintf(path, sizeof(path), "%s%s", p[0] == '/' ? etcroot : "", p);
-			n = og_read_at(AT_FDCWD, path, buf, sizeof(buf));
-			if (n == -EFBIG) {
-				/* nohang.conf is long and documented: read it whole. */
-				size_t cap = 1 << 20;
-				char *big = malloc(cap);
-				if (big && (n = og_read_at(AT_FDCWD, path, big, cap)) >= 0)
-					k->nohang_conf_read = og_nohang_parse_conf(big, (size_t)n,
-										   &k->nohang) == 0;
-				free(big);
-			} else if (n >= 0) {
-				k->nohang_conf_read =
-					og_nohang_parse_conf(buf, (size_t)n, &k->nohang) == 0;
-			}
-			if (k->nohang_conf_read && !k->nohang.config[0])
-				snprintf(k->nohang.config, sizeof(k->nohang.config), "%s", p);
-		}
-	}
+	if (k->nohang_pid)
+		nohang_conf_load(etcroot, k);
 	return 0;
 }
 

@@ -514,13 +514,58 @@ static int systemd_version(void)
 	return v;
 }
 
+/* What oomd would see of the job's own cgroup c2: owner, avoid/omit
+ * xattrs, leaf, memory.oom.group.  s->cgroup points into c2. */
+static void oomd_job_cgroup(struct og_oomd_state *s, const struct og_cg2 *c2)
+{
+	char dir[2 * OG_CG_PATH_MAX], ogb[32];
+	long og = 0;
+
+	s->cgroup = c2->path;
+	snprintf(dir, sizeof(dir), "%s", c2->dir);
+	s->owner = og_cg_owner(c2->mnt, c2->path);
+	if (og_cg_xattr_true(dir, "user.oomd_omit"))
+		s->have = OG_OOMD_PREF_OMIT;
+	else if (og_cg_xattr_true(dir, "user.oomd_avoid"))
+		s->have = OG_OOMD_PREF_AVOID;
+	s->leaf = !og_dir_has_subdirs(dir);
+	snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/memory.oom.group");
+	if (og_read_at(AT_FDCWD, dir, ogb, sizeof(ogb)) > 0) {
+		ogb[strcspn(ogb, "\n")] = '\0';
+		s->oom_group = og_parse_long(ogb, 0, 1, &og) == 0 && og == 1;
+	}
+}
+
+/* The monitored cgroups at or above the job's, each with its owner and the
+ * limit that applies, deepest first (the monitor nearest the job names the
+ * rule).  s->anc points to anc. */
+static void oomd_monitors(struct og_oomd_state *s, const struct og_cg2 *c2,
+			  const struct og_oomd_dump *d, struct og_oomd_anc *anc)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		const struct og_oomd_cg *m = &d->cg[i];
+		if (!og_cg_is_under(m->path, c2->path))
+			continue;
+		anc[s->nanc].path = m->path;
+		anc[s->nanc].owner = og_cg_owner(c2->mnt, m->path);
+		anc[s->nanc].kind = m->kind;
+		anc[s->nanc].limit_pm =
+			m->kind == OG_OOMD_KILL_PRESSURE
+				? (m->limit_pm >= 0 ? m->limit_pm : d->default_pressure_limit_pm)
+				: d->swap_limit_pm;
+		s->nanc++;
+	}
+	qsort(anc, s->nanc, sizeof(anc[0]), deeper_first);
+	s->anc = anc;
+}
+
 enum og_oomd_verdict og_oomd_readback(FILE *f, const char *prefix, pid_t pid,
 				      enum og_oomd_pref want, const char *route)
 {
 	struct og_oomd_state s = { 0 };
 	struct og_oomd_dump *d = NULL;
 	struct og_oomd_anc anc[OG_OOMD_MAX_CG];
-	char why[512], dir[2 * OG_CG_PATH_MAX], line[8192];
+	char why[512], line[8192];
 	char *text = NULL;
 	struct og_cg2 c2;
 	enum og_oomd_verdict v;
@@ -558,38 +603,8 @@ enum og_oomd_verdict og_oomd_readback(FILE *f, const char *prefix, pid_t pid,
 	r = systemd_version();
 	s.version = r > 0 ? r : 0;
 	if (og_cg2_of_pid("/proc", pid, &c2) == 0) {
-		const char *root = c2.mnt, *cg = c2.path;
-		s.cgroup = cg;
-		snprintf(dir, sizeof(dir), "%s", c2.dir);
-		s.owner = og_cg_owner(root, cg);
-		if (og_cg_xattr_true(dir, "user.oomd_omit"))
-			s.have = OG_OOMD_PREF_OMIT;
-		else if (og_cg_xattr_true(dir, "user.oomd_avoid"))
-			s.have = OG_OOMD_PREF_AVOID;
-		s.leaf = !og_dir_has_subdirs(dir);
-		long og = 0;
-		char ogb[32];
-		snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir), "/memory.oom.group");
-		if (og_read_at(AT_FDCWD, dir, ogb, sizeof(ogb)) > 0) {
-			ogb[strcspn(ogb, "\n")] = '\0';
-			s.oom_group = og_parse_long(ogb, 0, 1, &og) == 0 && og == 1;
-		}
-		for (size_t i = 0; i < d->n; i++) {
-			if (!og_cg_is_under(d->cg[i].path, cg))
-				continue;
-			anc[s.nanc].path = d->cg[i].path;
-			anc[s.nanc].owner = og_cg_owner(root, d->cg[i].path);
-			anc[s.nanc].kind = d->cg[i].kind;
-			anc[s.nanc].limit_pm =
-				d->cg[i].kind == OG_OOMD_KILL_PRESSURE
-					? (d->cg[i].limit_pm >= 0 ? d->cg[i].limit_pm
-								  : d->default_pressure_limit_pm)
-					: d->swap_limit_pm;
-			s.nanc++;
-		}
-		/* Deepest first: the monitor nearest the job names the rule. */
-		qsort(anc, s.nanc, sizeof(anc[0]), deeper_first);
-		s.anc = anc;
+		oomd_job_cgroup(&s, &c2);
+		oomd_monitors(&s, &c2, d, anc);
 	}
 judge:
 	v = og_oomd_judge(&s, want, line, sizeof(line));
