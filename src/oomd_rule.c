@@ -141,59 +141,45 @@ static bool user_scope_counts(int version, long uid, long anc, bool kind_known,
 	return og_oomd_pref_honoured(version, uid, anc, kind, why, sizeof(why));
 }
 
-void og_oomd_advice(int version, bool kind_known, enum og_oomd_kill kind, const char *cgroup,
-		    const char *monitored, char *buf, size_t bufsz)
-{
-	static const char sudo_run[] =
-		"start the job with `sudo oomguard run`, which puts it in a root-owned scope "
-		"with ManagedOOMPreference=omit";
-	static const char user_run[] =
-		"start the job with `oomguard run`, which puts it in its own scope with "
-		"ManagedOOMPreference=omit";
-	long uid = path_user(cgroup), mon = path_user(monitored);
-	long anc = monitored[0] ? (mon >= 0 ? mon : 0) : (uid >= 0 ? uid : 0);
-	const char *kinds = !kind_known                 ? ""
-			    : kind == OG_OOMD_KILL_SWAP ? " for swap kills"
-							: " for pressure kills";
+static const char sudo_run[] =
+	"start the job with `sudo oomguard run`, which puts it in a root-owned scope "
+	"with ManagedOOMPreference=omit";
+static const char user_run[] =
+	"start the job with `oomguard run`, which puts it in its own scope with "
+	"ManagedOOMPreference=omit";
 
-	if (uid < 0) {
-		/* A system unit: only the system manager's preference applies. */
-		snprintf(buf, bufsz, "%s (or set ManagedOOMPreference=omit on its unit)", sudo_run);
-		return;
-	}
-	if (version > 0 && version < 248) {
+/* The advice for a known version (248 or later). */
+static void advice_known(int version, long uid, long anc, bool kind_known, enum og_oomd_kill kind,
+			 const char *kinds, char *buf, size_t bufsz)
+{
+	char rule[256];
+
+	if (user_scope_counts(version, uid, anc, kind_known, kind))
+		snprintf(buf, bufsz, "%s (systemd %d honours it on a scope the user owns%s)",
+			 user_run, version, kinds);
+	else if (!kind_known)
 		snprintf(
 			buf, bufsz,
-			"systemd %d has no ManagedOOMPreference (new in 248), so nothing exempts a cgroup: "
-			"keep the job out of the monitored cgroup, e.g. with `sudo oomguard run` (its own root-owned scope)",
-			version);
-		return;
+			"%s (the log does not say whether this was a swap kill, for which systemd-oomd "
+			"ignores user-owned scopes on every version)",
+			sudo_run);
+	else {
+		og_oomd_pref_honoured(version, uid, anc, kind, rule, sizeof(rule));
+		snprintf(
+			buf, bufsz,
+			"%s; `oomguard run` alone does not count here: user-owned scopes are ignored (%s)",
+			sudo_run, rule);
 	}
-	if (version > 0) {
-		char rule[256];
-		if (user_scope_counts(version, uid, anc, kind_known, kind))
-			snprintf(buf, bufsz,
-				 "%s (systemd %d honours it on a scope the user owns%s)", user_run,
-				 version, kinds);
-		else if (!kind_known)
-			snprintf(
-				buf, bufsz,
-				"%s (the log does not say whether this was a swap kill, for which systemd-oomd "
-				"ignores user-owned scopes on every version)",
-				sudo_run);
-		else {
-			og_oomd_pref_honoured(version, uid, anc, kind, rule, sizeof(rule));
-			snprintf(
-				buf, bufsz,
-				"%s; `oomguard run` alone does not count here: user-owned scopes are ignored (%s)",
-				sudo_run, rule);
-		}
-		return;
-	}
-	/* Version unknown: the rule of 248-251 and of 252+ may differ. */
+}
+
+/* Version unknown: the rule of 248-251 and of 252+ may differ. */
+static void advice_unknown(long uid, long anc, bool kind_known, enum og_oomd_kill kind,
+			   const char *kinds, char *buf, size_t bufsz)
+{
 	bool old = user_scope_counts(249, uid, anc, kind_known, kind);
 	bool new252 = user_scope_counts(252, uid, anc, kind_known, kind);
 	bool new253 = user_scope_counts(253, uid, anc, kind_known, kind);
+
 	if (!old && !new252 && !new253)
 		snprintf(buf, bufsz,
 			 "%s; `oomguard run` alone does not count%s: user-owned scopes are ignored "
@@ -212,6 +198,30 @@ void og_oomd_advice(int version, bool kind_known, enum og_oomd_kill kind, const 
 			"%s; whether `oomguard run` (a scope the user owns) counts depends on the systemd "
 			"version, which this log does not show (`systemctl --version`; or pass --systemd-version N)",
 			sudo_run);
+}
+
+void og_oomd_advice(int version, bool kind_known, enum og_oomd_kill kind, const char *cgroup,
+		    const char *monitored, char *buf, size_t bufsz)
+{
+	long uid = path_user(cgroup), mon = path_user(monitored);
+	long anc = monitored[0] ? (mon >= 0 ? mon : 0) : (uid >= 0 ? uid : 0);
+	const char *kinds = !kind_known                 ? ""
+			    : kind == OG_OOMD_KILL_SWAP ? " for swap kills"
+							: " for pressure kills";
+
+	if (uid < 0)
+		/* A system unit: only the system manager's preference applies. */
+		snprintf(buf, bufsz, "%s (or set ManagedOOMPreference=omit on its unit)", sudo_run);
+	else if (version > 0 && version < 248)
+		snprintf(
+			buf, bufsz,
+			"systemd %d has no ManagedOOMPreference (new in 248), so nothing exempts a cgroup: "
+			"keep the job out of the monitored cgroup, e.g. with `sudo oomguard run` (its own root-owned scope)",
+			version);
+	else if (version > 0)
+		advice_known(version, uid, anc, kind_known, kind, kinds, buf, bufsz);
+	else
+		advice_unknown(uid, anc, kind_known, kind, kinds, buf, bufsz);
 }
 
 /* The rule of a version in words, for a cgroup no monitor contains yet. */
