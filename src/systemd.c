@@ -171,25 +171,16 @@ static int append_scope_props(sd_bus_message *m, const char *slice, const char *
 /* Create a transient scope NAME (".scope") in SLICE holding req's PIDS, with
  * ManagedOOMPreference and the memory cap set at creation, and wait for its
  * start job.  Returns 0 or -errno with the bus error's text in err. */
-static int sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
-			  const struct og_scope_req *req, char *err, size_t errsz)
+/* StartTransientUnit for the scope; the job's object path into w->job.
+ * Returns 0 or -errno (-EEXIST for a unit that exists) with err. */
+static int start_call(struct og_bus *b, const char *name, const char *slice, const char *desc,
+		      const struct og_scope_req *req, struct jobwait *w, char *err, size_t errsz)
 {
 	sd_bus_message *m = NULL, *reply = NULL;
 	sd_bus_error e = SD_BUS_ERROR_NULL;
-	sd_bus_slot *slot = NULL;
-	struct jobwait w = { 0 };
 	const char *job;
 	int r;
 
-	err[0] = '\0';
-	/* The match goes in before the call so the JobRemoved cannot slip by. */
-	r = sd_bus_match_signal(b->bus, &slot, "org.freedesktop.systemd1",
-				"/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
-				"JobRemoved", on_job_removed, &w);
-	if (r < 0) {
-		snprintf(err, errsz, "cannot watch for the job: %s", strerror(-r));
-		goto out;
-	}
 	r = sd_bus_message_new_method_call(
 		b->bus, &m, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
 		"org.freedesktop.systemd1.Manager", "StartTransientUnit");
@@ -197,51 +188,66 @@ static int sd_start_scope(struct og_bus *b, const char *name, const char *slice,
 		r = sd_bus_message_append(m, "ss", name, "fail");
 	if (r >= 0)
 		r = append_scope_props(m, slice, desc, req);
-	if (r < 0) {
+	if (r < 0)
 		snprintf(err, errsz, "cannot build the request: %s", strerror(-r));
-		goto out;
-	}
-	r = sd_bus_call(b->bus, m, 0, &e, &reply);
-	if (r < 0) {
+	else if ((r = sd_bus_call(b->bus, m, 0, &e, &reply)) < 0) {
 		snprintf(err, errsz, "%s", e.message ? e.message : strerror(-r));
 		if (sd_bus_error_has_name(&e, "org.freedesktop.systemd1.UnitExists"))
 			r = -EEXIST;
-		goto out;
-	}
-	r = sd_bus_message_read(reply, "o", &job);
-	if (r < 0 || !(w.job = strdup(job))) {
+	} else if ((r = sd_bus_message_read(reply, "o", &job)) < 0 || !(w->job = strdup(job))) {
 		snprintf(err, errsz, "unexpected reply to StartTransientUnit");
 		r = r < 0 ? r : -ENOMEM;
-		goto out;
 	}
-	for (int waited = 0; !w.done;) {
-		r = sd_bus_process(b->bus, NULL);
-		if (r < 0) {
+	sd_bus_message_unref(m);
+	sd_bus_message_unref(reply);
+	sd_bus_error_free(&e);
+	return r < 0 ? r : 0;
+}
+
+/* Until the start job's JobRemoved (30 s at most), then its result. */
+static int job_wait(struct og_bus *b, struct jobwait *w, char *err, size_t errsz)
+{
+	int r;
+
+	for (int waited = 0; !w->done;) {
+		if ((r = sd_bus_process(b->bus, NULL)) < 0) {
 			snprintf(err, errsz, "bus: %s", strerror(-r));
-			goto out;
+			return r;
 		}
 		if (r > 0)
 			continue;
 		if (waited >= 30000) {
 			snprintf(err, errsz, "the scope's start job did not finish within 30 s");
-			r = -ETIMEDOUT;
-			goto out;
+			return -ETIMEDOUT;
 		}
 		sd_bus_wait(b->bus, 100000);
 		waited += 100;
 	}
-	if (strcmp(w.result, "done")) {
-		snprintf(err, errsz, "the scope's start job ended with '%s'", w.result);
-		r = -EIO;
-		goto out;
+	if (strcmp(w->result, "done")) {
+		snprintf(err, errsz, "the scope's start job ended with '%s'", w->result);
+		return -EIO;
 	}
-	r = 0;
-out:
+	return 0;
+}
+
+static int sd_start_scope(struct og_bus *b, const char *name, const char *slice, const char *desc,
+			  const struct og_scope_req *req, char *err, size_t errsz)
+{
+	sd_bus_slot *slot = NULL;
+	struct jobwait w = { 0 };
+	int r;
+
+	err[0] = '\0';
+	/* The match goes in before the call so the JobRemoved cannot slip by. */
+	r = sd_bus_match_signal(b->bus, &slot, "org.freedesktop.systemd1",
+				"/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager",
+				"JobRemoved", on_job_removed, &w);
+	if (r < 0)
+		snprintf(err, errsz, "cannot watch for the job: %s", strerror(-r));
+	else if ((r = start_call(b, name, slice, desc, req, &w, err, errsz)) == 0)
+		r = job_wait(b, &w, err, errsz);
 	free(w.job);
 	sd_bus_slot_unref(slot);
-	sd_bus_message_unref(m);
-	sd_bus_message_unref(reply);
-	sd_bus_error_free(&e);
 	return r;
 }
 
