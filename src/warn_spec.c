@@ -99,6 +99,52 @@ static int fail(char *err, size_t errsz, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* An amount: N% of the room, or a size with one unit letter (B K M G T),
+ * whole bytes and no more than 2^60 (a size, not a typo).  m is the number
+ * in millionths, p what follows it. */
+static int amount_value(__int128 m, const char *p, size_t rest, struct og_thr *thr)
+{
+	static const char units[] = "BKMGT";
+	const char *u = rest == 1 ? memchr(units, *p, sizeof(units) - 1) : NULL;
+
+	if (rest == 1 && *p == '%') {
+		if (m <= 0 || m > 100 * MICRO)
+			return -1;
+		*thr = (struct og_thr){ (double)m / MICRO, -1 };
+		return 0;
+	}
+	if (!u || m > ((__int128)1 << 60) * MICRO)
+		return -1;
+	__int128 scaled = m << (10 * (int)(u - units));
+	if (m <= 0 || scaled % MICRO != 0 || scaled / MICRO > ((__int128)1 << 60))
+		return -1;
+	*thr = (struct og_thr){ -1, (long long)(scaled / MICRO) };
+	return 0;
+}
+
+/* A duration in ms, s or m, whole milliseconds, at most an hour. */
+static int duration_value(const struct key *k, __int128 m, const char *p, size_t rest, double *num)
+{
+	long long ms;
+
+	if (rest == 2 && !memcmp(p, "ms", 2)) {
+		if (m % MICRO || m > 3600LL * 1000 * MICRO)
+			return -1;
+		ms = (long long)(m / MICRO);
+	} else if (rest == 1 && (*p == 's' || *p == 'm')) {
+		long long mul = *p == 'm' ? 60000 : 1000;
+		if (m > 3600 * MICRO || (m * mul) % MICRO)
+			return -1;
+		ms = (long long)(m * mul / MICRO);
+	} else {
+		return -1;
+	}
+	if ((ms == 0 && !k->zero_ok) || ms > 3600 * 1000)
+		return -1;
+	*num = (double)ms / 1000.0;
+	return 0;
+}
+
 /* One VALUE of kind k spanning [v, end).  Amount: *thr; others: *num. */
 static int parse_value(const struct key *k, const char *v, const char *end, struct og_thr *thr,
 		       double *num)
@@ -115,48 +161,8 @@ static int parse_value(const struct key *k, const char *v, const char *end, stru
 		return -1;
 	size_t rest = (size_t)(end - p);
 	switch (k->kind) {
-	case K_AMOUNT:
-		if (rest == 1 && *p == '%') {
-			if (m <= 0 || m > 100 * MICRO)
-				return -1;
-			*thr = (struct og_thr){ (double)m / MICRO, -1 };
-			return 0;
-		}
-		if (rest == 1) {
-			static const char units[] = "BKMGT";
-			const char *u = memchr(units, *p, sizeof(units) - 1);
-			if (!u)
-				return -1;
-			int shift = 10 * (int)(u - units);
-			/* Whole bytes only, and no more than 2^60: a size, not a typo. */
-			if (m > ((__int128)1 << 60) * MICRO)
-				return -1;
-			__int128 scaled = m << shift;
-			if (m <= 0 || scaled % MICRO != 0 || scaled / MICRO > ((__int128)1 << 60))
-				return -1;
-			*thr = (struct og_thr){ -1, (long long)(scaled / MICRO) };
-			return 0;
-		}
-		return -1;
-	case K_DURATION: {
-		long long ms;
-		if (rest == 2 && !memcmp(p, "ms", 2)) {
-			if (m % MICRO || m > 3600LL * 1000 * MICRO)
-				return -1;
-			ms = (long long)(m / MICRO);
-		} else if (rest == 1 && (*p == 's' || *p == 'm')) {
-			long long mul = *p == 'm' ? 60000 : 1000;
-			if (m > 3600 * MICRO || (m * mul) % MICRO)
-				return -1;
-			ms = (long long)(m * mul / MICRO);
-		} else {
-			return -1;
-		}
-		if ((ms == 0 && !k->zero_ok) || ms > 3600 * 1000)
-			return -1;
-		*num = (double)ms / 1000.0;
-		return 0;
-	}
+	case K_AMOUNT: return amount_value(m, p, rest, thr);
+	case K_DURATION: return duration_value(k, m, p, rest, num);
 	case K_PCT:
 		if (rest == 1 && *p == '%')
 			rest = 0;
