@@ -254,12 +254,51 @@ static void kv_oomd(const struct og_model *m, size_t ti, struct og_kverdict *v)
 	}
 }
 
+/* Why earlyoom passes over t (NULL when it does not). */
+static const char *earlyoom_skips(const struct og_task *t, const struct og_earlyoom_opts *o)
+{
+	if (t->pid <= 2 || t->kthread || t->ppid == 2)
+		return "earlyoom skips PID <= 2 and kernel threads";
+	if (t->adj <= OG_ADJ_MIN)
+		return "oom_score_adj -1000: earlyoom skips it";
+	if (o->ignore_root && t->uid == 0)
+		return "runs as root and earlyoom has --ignore-root-user";
+	if (o->has_ignore && og_re_match(o->ignore, t->comm))
+		return "comm matches --ignore";
+	return NULL;
+}
+
+/* The rule that exempts t: --ignore (v1.8+) never picks it; older earlyoom
+ * only has --avoid (-300).  Any rule it has already is kept. */
+static void earlyoom_fix(const struct og_task *t, const struct og_earlyoom *e,
+			 struct og_kverdict *v)
+{
+	const struct og_earlyoom_opts *o = &e->o;
+	char re[200], rule[1024], q[3000];
+	bool ign = e->has_ignore;
+	bool have = ign ? o->has_ignore : o->has_avoid;
+
+	re_escape(t->comm, re, sizeof(re));
+	if (have)
+		snprintf(rule, sizeof(rule), "(%s)|^(%s)$", ign ? o->ignore : o->avoid, re);
+	else
+		snprintf(rule, sizeof(rule), "^(%s)$", re);
+	shq(rule, q, sizeof(q));
+	snprintf(v->fix, sizeof(v->fix),
+		 "add %s %s to EARLYOOM_ARGS in /etc/default/earlyoom and restart earlyoom%s; "
+		 "or sudo oomguard protect --adj -1000 --tree %d (earlyoom skips -1000)",
+		 ign ? "--ignore" : "--avoid", q,
+		 ign ? "" : " (this earlyoom has no --ignore: --avoid only subtracts 300)",
+		 (int)t->pid);
+}
+
 /* e == NULL: no earlyoom running. */
 static void kv_earlyoom(const struct og_model *m, size_t ti, const struct og_earlyoom *e,
 			struct og_kverdict *v)
 {
 	const struct og_task *t = &m->ts.v[ti];
-	char re[200], rule[1024];
+	const char *skip;
+
 	if (e && m->k.n_earlyoom > 1)
 		snprintf(v->label, sizeof(v->label), "earlyoom (pid %d)", (int)e->pid);
 	else
@@ -271,30 +310,13 @@ static void kv_earlyoom(const struct og_model *m, size_t ti, const struct og_ear
 		snprintf(v->why, sizeof(v->why), "not running");
 		return;
 	}
-	const struct og_earlyoom_opts *o = &e->o;
-	if (t->pid <= 2 || t->kthread || t->ppid == 2) {
+	if ((skip = earlyoom_skips(t, &e->o))) {
 		v->state = OG_KV_PROTECTED;
-		snprintf(v->why, sizeof(v->why), "earlyoom skips PID <= 2 and kernel threads");
-		return;
-	}
-	if (t->adj <= OG_ADJ_MIN) {
-		v->state = OG_KV_PROTECTED;
-		snprintf(v->why, sizeof(v->why), "oom_score_adj -1000: earlyoom skips it");
-		return;
-	}
-	if (o->ignore_root && t->uid == 0) {
-		v->state = OG_KV_PROTECTED;
-		snprintf(v->why, sizeof(v->why),
-			 "runs as root and earlyoom has --ignore-root-user");
-		return;
-	}
-	if (o->has_ignore && og_re_match(o->ignore, t->comm)) {
-		v->state = OG_KV_PROTECTED;
-		snprintf(v->why, sizeof(v->why), "comm matches --ignore");
+		snprintf(v->why, sizeof(v->why), "%s", skip);
 		return;
 	}
 	v->state = OG_KV_EXPOSED;
-	bool avoided = o->has_avoid && og_re_match(o->avoid, t->comm);
+	bool avoided = e->o.has_avoid && og_re_match(e->o.avoid, t->comm);
 	long chosen = e->victim;
 	snprintf(v->why, sizeof(v->why), "oom_score %ld%s; earlyoom's pick now: %s",
 		 og_oom_score(&m->global.b[ti], m->global.totalpages),
@@ -302,22 +324,7 @@ static void kv_earlyoom(const struct og_model *m, size_t ti, const struct og_ear
 		 chosen == (long)ti ? "THIS process"
 		 : chosen >= 0      ? "another process"
 				    : "none");
-	re_escape(t->comm, re, sizeof(re));
-	/* --ignore (v1.8+) never picks it; older earlyoom only has --avoid (-300). */
-	bool ign = e->has_ignore;
-	bool have = ign ? o->has_ignore : o->has_avoid;
-	if (have)
-		snprintf(rule, sizeof(rule), "(%s)|^(%s)$", ign ? o->ignore : o->avoid, re);
-	else
-		snprintf(rule, sizeof(rule), "^(%s)$", re);
-	char q[3000];
-	shq(rule, q, sizeof(q));
-	snprintf(v->fix, sizeof(v->fix),
-		 "add %s %s to EARLYOOM_ARGS in /etc/default/earlyoom and restart earlyoom%s; "
-		 "or sudo oomguard protect --adj -1000 --tree %d (earlyoom skips -1000)",
-		 ign ? "--ignore" : "--avoid", q,
-		 ign ? "" : " (this earlyoom has no --ignore: --avoid only subtracts 300)",
-		 (int)t->pid);
+	earlyoom_fix(t, e, v);
 }
 
 static void kv_nohang(const struct og_model *m, size_t ti, struct og_kverdict *v)
