@@ -631,40 +631,79 @@ static long global_score(const struct og_rankset *g, size_t k)
 	return og_oom_score(&g->b[k], g->totalpages);
 }
 
+/* earlyoom's three regexes, compiled as it compiles them. */
+struct eo_re {
+	regex_t p, a, i;
+	bool hp, ha, hi;
+};
+
+/* Returns false when one does not compile: earlyoom refuses to start. */
+static bool eo_re_compile(const struct og_earlyoom_opts *o, struct eo_re *x)
+{
+	bool bad = false;
+
+	memset(x, 0, sizeof(*x));
+	if (o->has_prefer && !(x->hp = regcomp(&x->p, o->prefer, REG_EXTENDED | REG_NOSUB) == 0))
+		bad = true;
+	if (o->has_avoid && !(x->ha = regcomp(&x->a, o->avoid, REG_EXTENDED | REG_NOSUB) == 0))
+		bad = true;
+	if (o->has_ignore && !(x->hi = regcomp(&x->i, o->ignore, REG_EXTENDED | REG_NOSUB) == 0))
+		bad = true;
+	return !bad;
+}
+
+static void eo_re_free(struct eo_re *x)
+{
+	if (x->hp)
+		regfree(&x->p);
+	if (x->ha)
+		regfree(&x->a);
+	if (x->hi)
+		regfree(&x->i);
+}
+
+/* Would earlyoom consider t at all? */
+static bool eo_eligible(const struct og_task *t, const struct og_earlyoom_opts *o,
+			const struct eo_re *x, pid_t self)
+{
+	if (t->pid <= 2 || t->ppid == 2 || t->kthread || t->pid == self || t->adj <= OG_ADJ_MIN ||
+	    t->rss_kib < 0)
+		return false;
+	if (o->ignore_root && t->uid == 0)
+		return false;
+	return !(x->hi && regexec(&x->i, t->comm, 0, NULL, 0) == 0);
+}
+
+/* --prefer +300, --avoid -300. */
+static long eo_bonus(const struct og_task *t, const struct eo_re *x)
+{
+	long bonus = 0;
+
+	if (x->hp && regexec(&x->p, t->comm, 0, NULL, 0) == 0)
+		bonus += 300;
+	if (x->ha && regexec(&x->a, t->comm, 0, NULL, 0) == 0)
+		bonus -= 300;
+	return bonus;
+}
+
 long og_earlyoom_victim(const struct og_earlyoom_opts *o, const struct og_taskset *ts,
 			const struct og_rankset *global, pid_t self, long *score, bool *bad_re)
 {
-	regex_t rp, ra, ri;
-	bool hp = false, ha = false, hi = false;
+	struct eo_re x;
 	long best = -1, best_score = 0;
 	long long best_rss = 0;
 
-	*bad_re = false;
-	if (o->has_prefer && !(hp = regcomp(&rp, o->prefer, REG_EXTENDED | REG_NOSUB) == 0))
-		*bad_re = true;
-	if (o->has_avoid && !(ha = regcomp(&ra, o->avoid, REG_EXTENDED | REG_NOSUB) == 0))
-		*bad_re = true;
-	if (o->has_ignore && !(hi = regcomp(&ri, o->ignore, REG_EXTENDED | REG_NOSUB) == 0))
-		*bad_re = true;
-	if (*bad_re)
-		goto out; /* earlyoom refuses to start with a bad regex */
+	if ((*bad_re = !eo_re_compile(o, &x))) {
+		eo_re_free(&x);
+		return -1;
+	}
 	/* global ranks the whole snapshot in order: member[k] == k. */
 	for (size_t k = 0; k < global->n; k++) {
 		const struct og_task *t = &ts->v[global->member[k]];
-		if (t->pid <= 2 || t->ppid == 2 || t->kthread || t->pid == self ||
-		    t->adj <= OG_ADJ_MIN || t->rss_kib < 0)
+		if (!eo_eligible(t, o, &x, self))
 			continue;
-		if (o->ignore_root && t->uid == 0)
-			continue;
-		if (hi && regexec(&ri, t->comm, 0, NULL, 0) == 0)
-			continue;
-		long s = global_score(global, k);
+		long s = global_score(global, k), bonus = eo_bonus(t, &x);
 		long long rss = t->rss_kib;
-		long bonus = 0;
-		if (hp && regexec(&rp, t->comm, 0, NULL, 0) == 0)
-			bonus += 300;
-		if (ha && regexec(&ra, t->comm, 0, NULL, 0) == 0)
-			bonus -= 300;
 		bool larger;
 		if (o->sort_by_rss) {
 			/* ±3 GiB instead of ±300 points in this mode. */
@@ -682,14 +721,8 @@ long og_earlyoom_victim(const struct og_earlyoom_opts *o, const struct og_taskse
 		}
 	}
 	*score = best_score;
-out:
-	if (hp)
-		regfree(&rp);
-	if (ha)
-		regfree(&ra);
-	if (hi)
-		regfree(&ri);
-	return *bad_re ? -1 : best;
+	eo_re_free(&x);
+	return best;
 }
 
 long og_nohang_victim(const struct og_nohang_conf *c, const struct og_taskset *ts,
