@@ -890,62 +890,73 @@ static enum og_rec_kind earlyoom_note(struct cur c, const char *ident, struct og
 	return OG_REC_NONE;
 }
 
+/* "[ OK ] " (nohang), a task table's header or one of its rows. */
+static enum og_rec_kind at_bracket(struct cur c, const char *ident,
+				   const struct og_tbl_layout *layout, struct og_rec *r)
+{
+	struct cur t = c;
+
+	if (at(&c, "[ OK ] "))
+		return parse_nohang(c, ident, r);
+	t.p++;
+	skip_sp(&t);
+	if (at(&t, "pid"))
+		return parse_header(c, r);
+	return parse_row(c, layout, r);
+}
+
+/* "CPU: ..." (the stack's first line) or oomd's "Considered N cgroups". */
+static enum og_rec_kind at_C(struct cur c, struct og_rec *r)
+{
+	long long v;
+
+	if (at(&c, "CPU: "))
+		return parse_stack(c, r);
+	if (!eat(&c, "Considered ") || !num(&c, &v) || !eat(&c, " cgroups for killing"))
+		return OG_REC_NONE;
+	r->count = (long)v;
+	return r->kind = OG_REC_OOMD_CONSIDERED;
+}
+
+static enum og_rec_kind at_M(struct cur c, struct og_rec *r)
+{
+	if (eat(&c, "Memory cgroup stats for ")) {
+		const char *e = memchr(c.p, ':', (size_t)(c.end - c.p));
+		cpy(r->path, sizeof(r->path), c.p, (size_t)((e ? e : c.end) - c.p));
+		return r->kind = OG_REC_MEMCG_STATS;
+	}
+	if (at(&c, "Mem-Info:"))
+		return r->kind = OG_REC_MEMINFO;
+	return OG_REC_NONE;
+}
+
 /* Lines that begin with their own words (after the transport prefix). */
 static enum og_rec_kind parse_at_start(struct cur c, const char *ident,
 				       const struct og_tbl_layout *layout, struct og_rec *r)
 {
-	long long v;
 	switch (*c.p) {
-	case '[':
-		if (at(&c, "[ OK ] "))
-			return parse_nohang(c, ident, r);
-		{
-			struct cur t = c;
-			t.p++;
-			skip_sp(&t);
-			if (at(&t, "pid"))
-				return parse_header(c, r);
-			return parse_row(c, layout, r);
-		}
+	case '[': return at_bracket(c, ident, layout, r);
 	case ',':
-		if (find(c.p, c.end, "task_memcg=") || find(c.p, c.end, "global_oom") ||
-		    find(c.p, c.end, ",task=")) {
-			summary_fields(c.p + 1, c.end, r);
-			return r->kind = OG_REC_SUMMARY_CONT;
-		}
-		return OG_REC_NONE;
-	case 'C':
-		if (at(&c, "CPU: "))
-			return parse_stack(c, r);
-		if (eat(&c, "Considered ")) {
-			if (!num(&c, &v) || !eat(&c, " cgroups for killing"))
-				return OG_REC_NONE;
-			r->count = (long)v;
-			return r->kind = OG_REC_OOMD_CONSIDERED;
-		}
-		break;
+		if (!find(c.p, c.end, "task_memcg=") && !find(c.p, c.end, "global_oom") &&
+		    !find(c.p, c.end, ",task="))
+			return OG_REC_NONE;
+		summary_fields(c.p + 1, c.end, r);
+		return r->kind = OG_REC_SUMMARY_CONT;
+	case 'C': return at_C(c, r);
+	case 'M': return at_M(c, r);
+	case 'T':
+		return at(&c, "Tasks state (memory values in pages)")
+			       ? (r->kind = OG_REC_TASKS_STATE)
+			       : OG_REC_NONE;
+	case 'O':
+		return at(&c, "Out of memory and no killable processes")
+			       ? (r->kind = OG_REC_NO_KILLABLE)
+			       : OG_REC_NONE;
 	case 'm':
 	case 's':
 	case 'k':
 		if (find(c.p, c.p + (c.end - c.p < 20 ? c.end - c.p : 20), ": usage "))
 			return parse_usage(c, r);
-		break;
-	case 'M':
-		if (eat(&c, "Memory cgroup stats for ")) {
-			const char *e = memchr(c.p, ':', (size_t)(c.end - c.p));
-			cpy(r->path, sizeof(r->path), c.p, (size_t)((e ? e : c.end) - c.p));
-			return r->kind = OG_REC_MEMCG_STATS;
-		}
-		if (at(&c, "Mem-Info:"))
-			return r->kind = OG_REC_MEMINFO;
-		break;
-	case 'T':
-		if (at(&c, "Tasks state (memory values in pages)"))
-			return r->kind = OG_REC_TASKS_STATE;
-		break;
-	case 'O':
-		if (at(&c, "Out of memory and no killable processes"))
-			return r->kind = OG_REC_NO_KILLABLE;
 		break;
 	default: break;
 	}
