@@ -216,7 +216,7 @@ fuzz-run: fuzz
 bench: oomguard
 	bench/run.sh
 
-check-vm: oomguard
+check-vm: oomguard $(SPANK_SO) $(HELPER_BIN)
 	tests/vm/run.sh
 
 # Installs files only: never a capability (see install-cap), never a kernel tunable.

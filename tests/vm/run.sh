@@ -45,8 +45,10 @@ mkdir -p "$cache" || fail_early "cannot create cache $cache"
 # Bump RECIPE when the root's contents must change; the tests themselves are
 # copied in on every run and never invalidate the cache.
 RECIPE="bookworm-minbase-v3"
-# libpam-systemd and dbus-user-session give the lingering user a manager and a user bus.
-INCLUDE=systemd,systemd-sysv,systemd-oomd,dbus,udev,linux-image-amd64,procps,python3,kmod,sudo,libcap2-bin,libpam-systemd,dbus-user-session
+# libpam-systemd and dbus-user-session give the lingering user a manager and a user bus;
+# munge and Slurm's daemons a one-node cluster on cgroup v2 (t_60); iproute2 its
+# dummy interface (Slurm resolves with AI_ADDRCONFIG, which finds nothing on lo alone).
+INCLUDE=systemd,systemd-sysv,systemd-oomd,dbus,udev,linux-image-amd64,procps,python3,kmod,sudo,libcap2-bin,libpam-systemd,dbus-user-session,munge,slurmd,slurmctld,slurm-client,iproute2
 key=$(printf '%s %s' "$RECIPE" "$INCLUDE" | sha256sum | cut -c1-12)
 root=$cache/root-$key
 
@@ -120,6 +122,11 @@ for t in "$here"/guest/t_*.sh; do
 	only "$(basename "$t")" && install -m 0755 "$t" "$og/tests/"
 done
 [ -d "$here/guest/files" ] && cp -a "$here/guest/files" "$og/files"
+# The Slurm test's cluster, plugin and load helpers: the host's own (the same
+# Debian, the same Slurm 22.05).
+install -m 0644 "$repo/tests/slurm/cluster.sh" "$og/cluster.sh"
+[ -e "$(dirname "$bin")/oomguard-spank.so" ] && install -m 0644 "$(dirname "$bin")/oomguard-spank.so" "$og/"
+[ -d "$(dirname "$bin")/helpers" ] && cp -a "$(dirname "$bin")/helpers" "$og/helpers"
 cat >"$stage/etc/systemd/system/og-tests.service" <<'EOF'
 [Unit]
 Description=oomguard VM tests
