@@ -74,7 +74,10 @@ static bool keyed(const char *s, const char *end, const char *key, long long *ou
 static enum og_rec_kind parse_invoked(struct cur c, const char *hit, struct og_rec *r)
 {
 	cpy(r->t.comm, sizeof(r->t.comm), c.p, (size_t)(hit - c.p));
-	c.p = hit + strlen(" invoked oom-killer: ");
+	/* hit is " invoked oom-killer:" (parse_inside): the space after it may be
+	 * the message's end, where a cut line stops (found by fuzz_oomlog). */
+	c.p = hit + strlen(" invoked oom-killer:");
+	skip_sp(&c);
 	long long v;
 	if (eat(&c, "gfp_mask=")) {
 		const char *g = c.p;

@@ -169,6 +169,15 @@ static void rec_invoked(void **state)
 			 OG_REC_INVOKED);
 	assert_string_equal(r.gfp, "0x201da");
 	assert_int_equal(r.order, -1);
+	/* cut right after the colon: nothing read past the message's end
+	 * (under ASan this read one byte beyond it) */
+	char *cut = malloc(27);
+	assert_non_null(cut);
+	memcpy(cut, "python3 invoked oom-killer:", 27);
+	assert_int_equal(og_parse_msg(cut, 27, "", NULL, &r), OG_REC_INVOKED);
+	free(cut);
+	assert_string_equal(r.t.comm, "python3");
+	assert_string_equal(r.gfp, "");
 	/* comm with spaces */
 	assert_int_equal(parse("Web Content invoked oom-killer: gfp_mask=0xcc0(GFP_KERNEL), order=0, oom_score_adj=167", NULL, &r),
 			 OG_REC_INVOKED);
